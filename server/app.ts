@@ -1,0 +1,85 @@
+/**
+ * Wires the application without listening: createServer(config) -> { app, io, httpServer, close }.
+ * server/index.ts starts it; tests build their own instances on port 0.
+ */
+import crypto from 'node:crypto';
+import http from 'node:http';
+import cors from 'cors';
+import express from 'express';
+import helmet from 'helmet';
+import { pinoHttp } from 'pino-http';
+import { Server } from 'socket.io';
+import type { Sequelize } from 'sequelize';
+import type { ClientToServerEvents, ServerToClientEvents } from '../shared/events';
+import { LIMITS } from '../shared/limits';
+import { authRoutes } from './auth/auth.routes';
+import { Tokens } from './auth/tokens';
+import type { Config } from './config';
+import type { Ctx } from './context';
+import { createSequelize } from './db/sequelize';
+import { errorHandler, notFoundRoute } from './http/middleware';
+import { createMetrics } from './http/metrics';
+import { healthRoutes } from './http/health.routes';
+import { listRoutes } from './lists/list.routes';
+import { createLogger, type Logger } from './logger';
+import { Notifier } from './realtime/notifier';
+import { attachSockets } from './realtime/session';
+import { taskRoutes } from './tasks/task.routes';
+
+export interface ServerParts {
+  app: express.Express;
+  io: Server<ClientToServerEvents, ServerToClientEvents>;
+  httpServer: http.Server;
+  sequelize: Sequelize;
+  ctx: Ctx;
+  /** Stops accepting, finishes requests in flight, closes sockets and the database pool. */
+  close(): Promise<void>;
+}
+
+export function createServer(config: Config, opts: { logger?: Logger; sequelize?: Sequelize } = {}): ServerParts {
+  const logger = opts.logger ?? createLogger(config.logLevel);
+  const sequelize = opts.sequelize ?? createSequelize({ url: config.databaseUrl, poolMax: config.dbPoolMax });
+  const notifier = new Notifier();
+  const ctx: Ctx = { config, sequelize, logger, notifier, tokens: new Tokens(config.jwtSecret, config.jwtExpiresIn) };
+  const metrics = createMetrics(sequelize);
+  const origin = config.corsOrigins === '*' ? true : config.corsOrigins;
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(pinoHttp({
+    logger, genReqId: (req, res) => {
+      const id = (req.headers['x-request-id'] as string | undefined)?.slice(0, 100) || crypto.randomUUID();
+      res.setHeader('x-request-id', id);
+      return id;
+    },
+    customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : 'debug'),
+  }));
+  app.use(metrics.middleware);
+  app.use(helmet());
+  app.use(cors({ origin, credentials: false }));
+  app.use(express.json({ limit: LIMITS.payloadBytes }));
+  app.use(healthRoutes(ctx, metrics));
+  app.use('/api/auth', authRoutes(ctx));
+  app.use('/api/lists', listRoutes(ctx));
+  app.use('/api/tasks', taskRoutes(ctx));
+  app.use(notFoundRoute);
+  app.use(errorHandler());
+
+  const httpServer = http.createServer(app);
+  const io: ServerParts['io'] = new Server(httpServer, { cors: { origin }, serveClient: false });
+  notifier.attach(io);
+  attachSockets(io, ctx, metrics);
+
+  let closing: Promise<void> | undefined;
+  const close = () => closing ??= (async () => {
+    io.disconnectSockets(true);
+    await new Promise<void>((resolve) => {
+      httpServer.close(() => resolve()); // waits for requests in flight
+      httpServer.closeIdleConnections();
+    });
+    await io.close().catch(() => undefined);
+    if (!opts.sequelize) await sequelize.close();
+  })();
+
+  return { app, io, httpServer, sequelize, ctx, close };
+}

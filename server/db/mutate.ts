@@ -1,0 +1,78 @@
+/**
+ * The one way a change is made: one transaction, at most once per (user, mutationId), and the
+ * notifications sent only after the commit.
+ */
+import type { Transaction } from 'sequelize';
+import type { Actor, Ctx } from '../context';
+import { AppError } from '../errors';
+import { Outbox } from '../realtime/outbox';
+import { Mutation } from './mutation.model';
+
+export interface MutationScope {
+  t: Transaction;
+  out: Outbox;
+  /** Takes the next change number of a list (locking its row until commit); null if there is no such list. */
+  nextSeq(listId: string): Promise<number | null>;
+}
+
+export async function mutate<T>(
+  ctx: Ctx, actor: Actor, opts: { event: string; mutationId?: string },
+  work: (scope: MutationScope) => Promise<T>,
+): Promise<T> {
+  const out = new Outbox();
+  let replayed = false;
+  let result: T;
+  try {
+    result = await ctx.sequelize.transaction(async (t) => {
+      if (opts.mutationId) {
+        const first = await claim(t, actor.userId, opts.mutationId, opts.event);
+        if (first !== undefined) {
+          replayed = true;
+          return first as T;
+        }
+      }
+      const scope: MutationScope = {
+        t, out,
+        nextSeq: async (listId) => {
+          const [rows] = await ctx.sequelize.query(
+            'UPDATE lists SET seq = seq + 1 WHERE id = $1 RETURNING seq',
+            { bind: [listId], transaction: t },
+          ) as [Array<{ seq: string }>, unknown];
+          if (rows.length === 0) return null;
+          const seq = Number(rows[0].seq);
+          ctx.notifier.reserve(out, listId, seq);
+          return seq;
+        },
+      };
+      const data = await work(scope);
+      if (opts.mutationId) {
+        await Mutation.update({ response: data as object }, { where: { userId: actor.userId, mutationId: opts.mutationId }, transaction: t });
+      }
+      return data;
+    });
+  } catch (err) {
+    ctx.notifier.cancel(out);
+    throw err;
+  }
+  if (!replayed) await ctx.notifier.publish(out, actor.socketId);
+  return result;
+}
+
+/**
+ * Records the mutation id in this transaction. If it was recorded before, returns the first answer
+ * (a concurrent twin waits on the unique key until the first one commits or rolls back).
+ */
+async function claim(t: Transaction, userId: string, mutationId: string, event: string): Promise<unknown> {
+  const sequelize = Mutation.sequelize!;
+  const [rows] = await sequelize.query(
+    `INSERT INTO mutations (user_id, mutation_id, event, created_at) VALUES ($1, $2, $3, now())
+     ON CONFLICT DO NOTHING RETURNING 1`,
+    { bind: [userId, mutationId, event], transaction: t },
+  ) as [unknown[], unknown];
+  if (rows.length > 0) return undefined;
+  const first = await Mutation.findOne({ where: { userId, mutationId }, transaction: t });
+  if (first && first.event !== event) {
+    throw new AppError('conflict', `This mutationId was already used for ${first.event}`);
+  }
+  return first?.response ?? undefined;
+}

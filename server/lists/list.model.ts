@@ -1,0 +1,30 @@
+import { DataTypes, Model, type CreationOptional, type InferAttributes, type InferCreationAttributes, type Sequelize } from 'sequelize';
+import type { List as ListDto, Role } from '../../shared/types';
+
+export class List extends Model<InferAttributes<List>, InferCreationAttributes<List>> {
+  declare id: CreationOptional<string>;
+  declare name: string;
+  declare ownerId: string;
+  declare seq: CreationOptional<number>;
+  declare createdAt: CreationOptional<Date>;
+  declare updatedAt: CreationOptional<Date>;
+
+  /** The list as its receiver sees it: `role` is the receiver's own. */
+  toDto(role: Role): ListDto {
+    return {
+      id: this.id, name: this.name, ownerId: this.ownerId, role, seq: Number(this.seq),
+      createdAt: this.createdAt.toISOString(), updatedAt: this.updatedAt.toISOString(),
+    };
+  }
+
+  static initModel(sequelize: Sequelize): typeof List {
+    return List.init({
+      id: { type: DataTypes.UUID, primaryKey: true, defaultValue: DataTypes.UUIDV4 },
+      name: { type: DataTypes.STRING(200), allowNull: false },
+      ownerId: { type: DataTypes.UUID, allowNull: false },
+      seq: { type: DataTypes.BIGINT, allowNull: false, defaultValue: 0 },
+      createdAt: DataTypes.DATE,
+      updatedAt: DataTypes.DATE,
+    }, { sequelize, tableName: 'lists', underscored: true });
+  }
+}

@@ -1,0 +1,21 @@
+import { Router } from 'express';
+import { listCreateSchema, restTaskCreateSchema } from '../../shared/schemas';
+import type { Ctx } from '../context';
+import { body, requireAuth, uuidParams } from '../http/middleware';
+import { createTask, listTasks } from '../tasks/task.service';
+import { createList, visibleLists } from './list.service';
+
+const actor = (res: { locals: { user: { id: string } } }) => ({ userId: res.locals.user.id });
+
+export function listRoutes(ctx: Ctx): Router {
+  return Router()
+    .use(requireAuth(ctx))
+    .get('/', async (_req, res) => { res.json({ lists: await visibleLists(ctx, actor(res).userId) }); })
+    .post('/', body(listCreateSchema), async (req, res) => { res.status(201).json(await createList(ctx, actor(res), req.body)); })
+    .get('/:listId/tasks', uuidParams('listId'), async (req, res) => {
+      res.json(await listTasks(ctx, actor(res), req.params.listId as string));
+    })
+    .post('/:listId/tasks', uuidParams('listId'), body(restTaskCreateSchema), async (req, res) => {
+      res.status(201).json(await createTask(ctx, actor(res), { ...req.body, listId: req.params.listId }));
+    });
+}

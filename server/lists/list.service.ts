@@ -1,0 +1,131 @@
+/** Lists and their members: every rule and every authorization check, for sockets and HTTP alike. */
+import { QueryTypes, type Transaction } from 'sequelize';
+import type { ListCreateInput, ListDeleteInput, ListRenameInput, ListShareInput, ListUnshareInput } from '../../shared/events';
+import { LIMITS } from '../../shared/limits';
+import type { List as ListDto, Member, Role } from '../../shared/types';
+import type { Actor, Ctx } from '../context';
+import { User } from '../auth/user.model';
+import { mutate } from '../db/mutate';
+import { AppError } from '../errors';
+import type { Outbox } from '../realtime/outbox';
+import { ANY_MEMBER, authorize, idsOf, membersOf, OWNER, WRITERS, type MemberRow } from './access';
+import { List } from './list.model';
+import { ListMember } from './member.model';
+
+/** Creates a list owned by `ownerId` inside an open transaction. */
+export async function createListIn(t: Transaction, ownerId: string, name: string, id?: string): Promise<List> {
+  const list = await List.create({ id, name, ownerId }, { transaction: t });
+  await ListMember.create({ listId: list.id, userId: ownerId, role: 'owner' }, { transaction: t });
+  return list;
+}
+
+/** Every list the user is a member of, with the user's role. */
+export async function visibleLists(ctx: Ctx, userId: string, t?: Transaction): Promise<ListDto[]> {
+  const rows = await ctx.sequelize.query<{ id: string; name: string; ownerId: string; role: Role; seq: string; createdAt: Date; updatedAt: Date }>(
+    `SELECT l.id, l.name, l.owner_id AS "ownerId", m.role, l.seq, l.created_at AS "createdAt", l.updated_at AS "updatedAt"
+       FROM list_members m JOIN lists l ON l.id = m.list_id
+      WHERE m.user_id = $1 ORDER BY l.created_at, l.id`,
+    { bind: [userId], type: QueryTypes.SELECT, transaction: t },
+  );
+  return rows.map((r) => ({ ...r, seq: Number(r.seq), createdAt: r.createdAt.toISOString(), updatedAt: r.updatedAt.toISOString() }));
+}
+
+export async function createList(ctx: Ctx, actor: Actor, input: ListCreateInput): Promise<{ list: ListDto }> {
+  return mutate(ctx, actor, { event: 'list:create', mutationId: input.mutationId }, async ({ t, out }) => {
+    if (input.id) {
+      const existing = await List.findByPk(input.id, { transaction: t });
+      // a retried create of the same list gets the same answer; anyone else's id is taken
+      if (existing?.ownerId === actor.userId) return { list: existing.toDto('owner') };
+      if (existing) throw new AppError('conflict', 'A list with this id exists already');
+    }
+    const list = await createListIn(t, actor.userId, input.name, input.id);
+    const dto = list.toDto('owner');
+    out.add({ event: 'list:created', payload: { list: dto }, to: [actor.userId] });
+    return { list: dto };
+  });
+}
+
+export async function renameList(ctx: Ctx, actor: Actor, input: ListRenameInput): Promise<{ list: ListDto }> {
+  return mutate(ctx, actor, { event: 'list:rename', mutationId: input.mutationId }, async ({ t, out, nextSeq }) => {
+    const seq = await lockList(nextSeq, input.id);
+    const members = await membersOf(ctx.sequelize, input.id, t);
+    const role = authorize(members, actor.userId, WRITERS);
+    const list = (await List.findByPk(input.id, { transaction: t }))!;
+    await list.update({ name: input.name }, { transaction: t });
+    announceList(out, list, members, seq);
+    return { list: list.toDto(role) };
+  });
+}
+
+export async function deleteList(ctx: Ctx, actor: Actor, input: ListDeleteInput): Promise<{ id: string }> {
+  return mutate(ctx, actor, { event: 'list:delete', mutationId: input.mutationId }, async ({ t, out, nextSeq }) => {
+    const seq = await lockList(nextSeq, input.id);
+    const members = await membersOf(ctx.sequelize, input.id, t);
+    authorize(members, actor.userId, OWNER);
+    await List.destroy({ where: { id: input.id }, transaction: t }); // members and tasks go by cascade
+    out.add({ event: 'list:deleted', payload: { id: input.id }, to: idsOf(members), listId: input.id, seq });
+    return { id: input.id };
+  });
+}
+
+/** Adds a member by email (or changes a member's role). */
+export async function shareList(ctx: Ctx, actor: Actor, input: ListShareInput): Promise<{ member: Member }> {
+  return mutate(ctx, actor, { event: 'list:share' }, async ({ t, out, nextSeq }) => {
+    const seq = await lockList(nextSeq, input.listId);
+    const members = await membersOf(ctx.sequelize, input.listId, t);
+    authorize(members, actor.userId, OWNER);
+    const user = await User.findOne({ where: { email: input.email }, transaction: t });
+    if (!user) throw new AppError('not_found', 'No user has this email');
+    const current = members.find((m) => m.userId === user.id);
+    if (current?.role === 'owner') throw new AppError('validation_error', 'The owner is a member already');
+    if (current?.role === input.role) throw new AppError('conflict', `This user is ${input.role} already`);
+    if (!current && members.length >= LIMITS.membersPerList) {
+      throw new AppError('validation_error', `A list has at most ${LIMITS.membersPerList} members`);
+    }
+    await ListMember.upsert({ listId: input.listId, userId: user.id, role: input.role }, { transaction: t });
+    const member: Member = { listId: input.listId, userId: user.id, email: user.email, name: user.name, role: input.role };
+    const list = (await List.findByPk(input.listId, { transaction: t }))!;
+    // the new member first learns of the list, then everyone (them included) of the member
+    if (!current) out.add({ event: 'list:created', payload: { list: list.toDto(input.role) }, to: [user.id], listId: list.id, seq });
+    const to = current ? idsOf(members) : [...idsOf(members), user.id];
+    out.add({ event: 'member:added', payload: { member, seq }, to, listId: list.id, seq });
+    return { member };
+  });
+}
+
+/** Removes a member: the owner removes anyone else; any member may remove themselves (leave). */
+export async function unshareList(ctx: Ctx, actor: Actor, input: ListUnshareInput): Promise<{ listId: string; userId: string }> {
+  return mutate(ctx, actor, { event: 'list:unshare' }, async ({ t, out, nextSeq }) => {
+    const seq = await lockList(nextSeq, input.listId);
+    const members = await membersOf(ctx.sequelize, input.listId, t);
+    const self = input.userId === actor.userId;
+    const role = authorize(members, actor.userId, self ? ANY_MEMBER : OWNER);
+    if (self && role === 'owner') throw new AppError('forbidden', 'The owner cannot leave their list; delete it instead');
+    if (!members.some((m) => m.userId === input.userId)) throw new AppError('not_found', 'This user is not a member');
+    await ListMember.destroy({ where: { listId: input.listId, userId: input.userId }, transaction: t });
+    out.add({ event: 'member:removed', payload: { listId: input.listId, userId: input.userId, seq }, to: idsOf(members), listId: input.listId, seq });
+    return { listId: input.listId, userId: input.userId };
+  });
+}
+
+export async function listMembers(_ctx: Ctx, actor: Actor, listId: string): Promise<{ members: Member[] }> {
+  const members = await ListMember.findAll({
+    where: { listId }, include: [{ model: User, as: 'user', attributes: ['email', 'name'] }], order: [['createdAt', 'ASC']],
+  });
+  authorize(members, actor.userId, ANY_MEMBER);
+  return { members: members.map((m) => m.toDto()) };
+}
+
+async function lockList(nextSeq: (listId: string) => Promise<number | null>, listId: string): Promise<number> {
+  const seq = await nextSeq(listId);
+  if (seq === null) throw new AppError('not_found', 'List not found');
+  return seq;
+}
+
+/** list:updated carries the receiver's role, so members are told in one note per role. */
+function announceList(out: Outbox, list: List, members: MemberRow[], seq: number): void {
+  for (const role of ['owner', 'editor', 'viewer'] as const) {
+    const to = members.filter((m) => m.role === role).map((m) => m.userId);
+    if (to.length) out.add({ event: 'list:updated', payload: { list: list.toDto(role) }, to, listId: list.id, seq });
+  }
+}

@@ -1,0 +1,22 @@
+/** Periodic clean-up: mutation records older than 48 hours (the contract keeps them at least 24). */
+import { Op } from 'sequelize';
+import type { Ctx } from './context';
+import { Mutation } from './db/mutation.model';
+
+const KEEP_MS = 48 * 3600_000;
+const EVERY_MS = 3600_000;
+
+export async function purgeMutations(now = Date.now()): Promise<number> {
+  return Mutation.destroy({ where: { createdAt: { [Op.lt]: new Date(now - KEEP_MS) } } });
+}
+
+export function startMaintenance(ctx: Ctx): { stop(): void } {
+  const run = () => purgeMutations().then(
+    (n) => { if (n) ctx.logger.info({ purged: n }, 'old mutation records removed'); },
+    (err) => ctx.logger.warn({ err }, 'mutation clean-up failed'),
+  );
+  const timer = setInterval(run, EVERY_MS);
+  timer.unref();
+  void run();
+  return { stop: () => clearInterval(timer) };
+}

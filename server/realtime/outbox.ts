@@ -1,0 +1,22 @@
+/** Notifications gathered inside a transaction and sent once it has committed. */
+import type { EventPayload, ServerEventName } from '../../shared/events';
+
+export interface Note<E extends ServerEventName = ServerEventName> {
+  event: E;
+  payload: EventPayload<E>;
+  /** Users whose sockets receive it. */
+  to: string[];
+  /** The list change this note belongs to: notes of one list go out in seq order. */
+  listId?: string;
+  seq?: number;
+}
+
+export class Outbox {
+  readonly notes: Note[] = [];
+  /** Every (listId, seq) this transaction took. */
+  readonly seqs: Array<{ listId: string; seq: number }> = [];
+
+  add<E extends ServerEventName>(note: Note<E>): void {
+    this.notes.push(note as unknown as Note);
+  }
+}

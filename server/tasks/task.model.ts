@@ -1,0 +1,52 @@
+import { DataTypes, Model, type CreationOptional, type InferAttributes, type InferCreationAttributes, type Sequelize } from 'sequelize';
+import type { Task as TaskDto } from '../../shared/types';
+
+export class Task extends Model<InferAttributes<Task>, InferCreationAttributes<Task>> {
+  declare id: CreationOptional<string>;
+  declare listId: string;
+  declare title: string;
+  declare notes: CreationOptional<string>;
+  declare completed: CreationOptional<boolean>;
+  declare completedAt: Date | null;
+  declare dueAt: Date | null;
+  declare priority: CreationOptional<number>;
+  declare position: CreationOptional<string>;
+  declare version: CreationOptional<number>;
+  declare seq: number;
+  declare createdBy: string;
+  declare updatedBy: string;
+  declare deletedAt: CreationOptional<Date | null>;
+  declare createdAt: CreationOptional<Date>;
+  declare updatedAt: CreationOptional<Date>;
+
+  toDto(): TaskDto {
+    return {
+      id: this.id, listId: this.listId, title: this.title, notes: this.notes, completed: this.completed,
+      completedAt: this.completedAt?.toISOString() ?? null, dueAt: this.dueAt?.toISOString() ?? null,
+      priority: this.priority, position: this.position, version: this.version, seq: Number(this.seq),
+      createdBy: this.createdBy, updatedBy: this.updatedBy,
+      createdAt: this.createdAt.toISOString(), updatedAt: this.updatedAt.toISOString(),
+    };
+  }
+
+  static initModel(sequelize: Sequelize): typeof Task {
+    return Task.init({
+      id: { type: DataTypes.UUID, primaryKey: true, defaultValue: DataTypes.UUIDV4 },
+      listId: { type: DataTypes.UUID, allowNull: false },
+      title: { type: DataTypes.STRING(500), allowNull: false },
+      notes: { type: DataTypes.TEXT, allowNull: false, defaultValue: '' },
+      completed: { type: DataTypes.BOOLEAN, allowNull: false, defaultValue: false },
+      completedAt: { type: DataTypes.DATE, allowNull: true },
+      dueAt: { type: DataTypes.DATE, allowNull: true },
+      priority: { type: DataTypes.SMALLINT, allowNull: false, defaultValue: 0 },
+      position: { type: DataTypes.STRING(200), allowNull: false, defaultValue: '' },
+      version: { type: DataTypes.INTEGER, allowNull: false, defaultValue: 1 },
+      seq: { type: DataTypes.BIGINT, allowNull: false },
+      createdBy: { type: DataTypes.UUID, allowNull: false },
+      updatedBy: { type: DataTypes.UUID, allowNull: false },
+      deletedAt: { type: DataTypes.DATE, allowNull: true },
+      createdAt: DataTypes.DATE,
+      updatedAt: DataTypes.DATE,
+    }, { sequelize, tableName: 'tasks', underscored: true });
+  }
+}

@@ -1,0 +1,147 @@
+/** Tasks: create, update (and move), delete and read, with the list's role rules. */
+import { UniqueConstraintError, type Transaction } from 'sequelize';
+import type { TaskCreateInput, TaskDeleteInput, TaskPatch, TaskUpdateInput } from '../../shared/events';
+import type { Task as TaskDto, TaskDeleted } from '../../shared/types';
+import type { Actor, Ctx } from '../context';
+import { mutate, type MutationScope } from '../db/mutate';
+import { AppError } from '../errors';
+import { ANY_MEMBER, authorize, idsOf, membersOf, WRITERS } from '../lists/access';
+import { Task } from './task.model';
+import { TaskTombstone } from './tombstone.model';
+
+/** The live tasks of a list in sort order, and the list's seq. */
+export async function listTasks(ctx: Ctx, actor: Actor, listId: string): Promise<{ tasks: TaskDto[]; seq: number }> {
+  return ctx.sequelize.transaction(async (t) => {
+    authorize(await membersOf(ctx.sequelize, listId, t), actor.userId, ANY_MEMBER);
+    const [list] = await ctx.sequelize.query('SELECT seq FROM lists WHERE id = $1', { bind: [listId], transaction: t }) as [Array<{ seq: string }>, unknown];
+    const tasks = await Task.findAll({
+      where: { listId, deletedAt: null }, order: [['position', 'ASC'], ['createdAt', 'ASC'], ['id', 'ASC']], transaction: t,
+    });
+    return { tasks: tasks.map((task) => task.toDto()), seq: Number(list[0].seq) };
+  });
+}
+
+export async function createTask(ctx: Ctx, actor: Actor, input: TaskCreateInput): Promise<{ task: TaskDto }> {
+  return mutate(ctx, actor, { event: 'task:create', mutationId: input.mutationId }, async ({ t, out, nextSeq }) => {
+    if (input.id) {
+      const replay = await existingCreation(t, actor, input.id);
+      if (replay) return { task: replay };
+    }
+    const seq = await nextSeq(input.listId);
+    if (seq === null) throw new AppError('not_found', 'List not found');
+    const members = await membersOf(ctx.sequelize, input.listId, t);
+    authorize(members, actor.userId, WRITERS);
+    const { id, listId, title, notes, dueAt, priority, position } = input;
+    let task: Task;
+    try {
+      task = await Task.create({
+        id, listId, title, notes, priority, position, seq, dueAt: dueAt ? new Date(dueAt) : null, completedAt: null,
+        createdBy: actor.userId, updatedBy: actor.userId,
+      }, { transaction: t });
+    } catch (err) {
+      if (err instanceof UniqueConstraintError) throw new AppError('conflict', 'A task with this id exists already');
+      throw err;
+    }
+    const dto = task.toDto();
+    out.add({ event: 'task:created', payload: { task: dto }, to: idsOf(members), listId, seq });
+    return { task: dto };
+  });
+}
+
+/** A create retried with the same task id answers with the task; anyone else's id is taken. */
+async function existingCreation(t: Transaction, actor: Actor, id: string): Promise<TaskDto | undefined> {
+  const existing = await Task.findByPk(id, { transaction: t });
+  if (!existing) return undefined;
+  if (existing.createdBy !== actor.userId) throw new AppError('conflict', 'A task with this id exists already');
+  return existing.toDto();
+}
+
+export async function updateTask(ctx: Ctx, actor: Actor, input: TaskUpdateInput): Promise<{ task: TaskDto }> {
+  if (Object.keys(input.patch).length === 0) throw new AppError('validation_error', 'The patch changes nothing');
+  return mutate(ctx, actor, { event: 'task:update', mutationId: input.mutationId }, async (scope) => {
+    const { t, out } = scope;
+    const target = input.patch.listId;
+    const { task, seqs } = await lockTask(scope, input.id, target);
+    const fromList = task.listId;
+    const moving = target !== undefined && target !== fromList;
+    const from = await membersOf(ctx.sequelize, fromList, t);
+    authorize(from, actor.userId, WRITERS, 'Task');
+    checkVersion(task, input.expectedVersion);
+    const to = moving ? await membersOf(ctx.sequelize, target, t) : from;
+    if (moving) authorize(to, actor.userId, WRITERS);
+
+    applyPatch(task, input.patch, actor.userId);
+    task.seq = seqs.get(task.listId)!;
+    await task.save({ transaction: t });
+    const dto = task.toDto();
+    if (moving) {
+      // a move is a delete in the old list and a create in the new one, each with its own seq
+      const oldSeq = seqs.get(fromList)!;
+      await TaskTombstone.create({ listId: fromList, seq: oldSeq, taskId: task.id }, { transaction: t });
+      out.add({ event: 'task:deleted', payload: { id: task.id, listId: fromList, seq: oldSeq }, to: idsOf(from), listId: fromList, seq: oldSeq });
+      out.add({ event: 'task:created', payload: { task: dto }, to: idsOf(to), listId: task.listId, seq: task.seq });
+    } else {
+      out.add({ event: 'task:updated', payload: { task: dto }, to: idsOf(to), listId: task.listId, seq: task.seq });
+    }
+    return { task: dto };
+  });
+}
+
+export async function deleteTask(ctx: Ctx, actor: Actor, input: TaskDeleteInput): Promise<TaskDeleted> {
+  return mutate(ctx, actor, { event: 'task:delete', mutationId: input.mutationId }, async (scope) => {
+    const { t, out } = scope;
+    const { task, seqs } = await lockTask(scope, input.id);
+    const members = await membersOf(ctx.sequelize, task.listId, t);
+    authorize(members, actor.userId, WRITERS, 'Task');
+    checkVersion(task, input.expectedVersion);
+    const seq = seqs.get(task.listId)!;
+    await task.update({ deletedAt: new Date(), seq, version: task.version + 1, updatedBy: actor.userId }, { transaction: t });
+    await TaskTombstone.create({ listId: task.listId, seq, taskId: task.id }, { transaction: t });
+    const deleted: TaskDeleted = { id: task.id, listId: task.listId, seq };
+    out.add({ event: 'task:deleted', payload: deleted, to: idsOf(members), listId: task.listId, seq });
+    return deleted;
+  });
+}
+
+/**
+ * Locks the task's list (and the target list of a move) by taking their next seqs, in id order so
+ * that two opposite moves cannot deadlock, then the task row itself. Checks the expected version.
+ */
+async function lockTask({ t, nextSeq }: MutationScope, id: string, target?: string): Promise<{ task: Task; seqs: Map<string, number> }> {
+  const peek = await Task.findByPk(id, { transaction: t });
+  if (!peek || peek.deletedAt) throw new AppError('not_found', 'Task not found');
+  const seqs = new Map<string, number>();
+  for (const listId of [...new Set([peek.listId, target ?? peek.listId])].sort()) {
+    const seq = await nextSeq(listId);
+    if (seq === null) throw new AppError('not_found', 'List not found');
+    seqs.set(listId, seq);
+  }
+  const task = (await Task.findByPk(id, { transaction: t, lock: t.LOCK.UPDATE }))!;
+  if (task.deletedAt) throw new AppError('not_found', 'Task not found');
+  // moved by someone else between the peek and the lock: the caller retries with the current task
+  if (task.listId !== peek.listId) throw new AppError('conflict', 'The task was moved meanwhile', { task: task.toDto() });
+  return { task, seqs };
+}
+
+/** Call after authorizing: a conflict answer shows the current task. */
+function checkVersion(task: Task, expectedVersion: number | undefined): void {
+  if (expectedVersion !== undefined && expectedVersion !== task.version) {
+    throw new AppError('conflict', 'The task has changed since that version', { task: task.toDto() });
+  }
+}
+
+function applyPatch(task: Task, patch: TaskPatch, userId: string): void {
+  const { title, notes, priority, position, completed, dueAt, listId } = patch;
+  if (title !== undefined) task.title = title;
+  if (notes !== undefined) task.notes = notes;
+  if (priority !== undefined) task.priority = priority;
+  if (position !== undefined) task.position = position;
+  if (dueAt !== undefined) task.dueAt = dueAt === null ? null : new Date(dueAt);
+  if (listId !== undefined) task.listId = listId;
+  if (completed !== undefined && completed !== task.completed) {
+    task.completed = completed;
+    task.completedAt = completed ? new Date() : null;
+  }
+  task.version += 1;
+  task.updatedBy = userId;
+}

@@ -1,0 +1,87 @@
+/** Socket.IO events of the wire contract: names, payloads and the typed maps for `Server` and `io()`. */
+import type { Ack, List, Member, MemberRole, SyncResult, Task, TaskDeleted } from './types';
+
+/** Client to server requests. */
+export const ClientEvent = {
+  ListCreate: 'list:create',
+  ListRename: 'list:rename',
+  ListDelete: 'list:delete',
+  ListShare: 'list:share',
+  ListUnshare: 'list:unshare',
+  ListMembers: 'list:members',
+  TaskCreate: 'task:create',
+  TaskUpdate: 'task:update',
+  TaskDelete: 'task:delete',
+  Sync: 'sync',
+  AuthRefresh: 'auth:refresh',
+} as const;
+
+/** Server to client notifications. */
+export const ServerEvent = {
+  TaskCreated: 'task:created',
+  TaskUpdated: 'task:updated',
+  TaskDeleted: 'task:deleted',
+  ListCreated: 'list:created',
+  ListUpdated: 'list:updated',
+  ListDeleted: 'list:deleted',
+  MemberAdded: 'member:added',
+  MemberRemoved: 'member:removed',
+  AuthExpired: 'auth:expired',
+} as const;
+
+export interface ListCreateInput { id?: string; name: string; mutationId?: string }
+export interface ListRenameInput { id: string; name: string; mutationId?: string }
+export interface ListDeleteInput { id: string; mutationId?: string }
+export interface ListShareInput { listId: string; email: string; role: MemberRole }
+export interface ListUnshareInput { listId: string; userId: string }
+export interface ListMembersInput { listId: string }
+
+export interface TaskFields {
+  title: string;
+  notes?: string;
+  dueAt?: string | null;
+  priority?: number;
+  position?: string;
+}
+export interface TaskCreateInput extends TaskFields { listId: string; id?: string; mutationId?: string }
+export interface TaskPatch extends Partial<TaskFields> { completed?: boolean; listId?: string }
+export interface TaskUpdateInput { id: string; patch: TaskPatch; expectedVersion?: number; mutationId?: string }
+export interface TaskDeleteInput { id: string; expectedVersion?: number; mutationId?: string }
+export interface SyncInput { cursors?: Record<string, number> }
+export interface AuthRefreshInput { token: string }
+
+type Request<I, O> = (payload: I, ack: (res: Ack<O>) => void) => void;
+
+export interface ClientToServerEvents {
+  'list:create': Request<ListCreateInput, { list: List }>;
+  'list:rename': Request<ListRenameInput, { list: List }>;
+  'list:delete': Request<ListDeleteInput, { id: string }>;
+  'list:share': Request<ListShareInput, { member: Member }>;
+  'list:unshare': Request<ListUnshareInput, { listId: string; userId: string }>;
+  'list:members': Request<ListMembersInput, { members: Member[] }>;
+  'task:create': Request<TaskCreateInput, { task: Task }>;
+  'task:update': Request<TaskUpdateInput, { task: Task }>;
+  'task:delete': Request<TaskDeleteInput, TaskDeleted>;
+  'sync': Request<SyncInput, SyncResult>;
+  'auth:refresh': Request<AuthRefreshInput, { expiresAt: string }>;
+}
+
+export interface ServerToClientEvents {
+  'task:created': (payload: { task: Task }) => void;
+  'task:updated': (payload: { task: Task }) => void;
+  'task:deleted': (payload: TaskDeleted) => void;
+  'list:created': (payload: { list: List }) => void;
+  'list:updated': (payload: { list: List }) => void;
+  'list:deleted': (payload: { id: string }) => void;
+  'member:added': (payload: { member: Member; seq: number }) => void;
+  'member:removed': (payload: { listId: string; userId: string; seq: number }) => void;
+  'auth:expired': (payload: Record<string, never>) => void;
+}
+
+export type ClientEventName = keyof ClientToServerEvents;
+export type ServerEventName = keyof ServerToClientEvents;
+/** The `data` of a successful ack for a client event. */
+export type AckData<E extends ClientEventName> =
+  Parameters<Parameters<ClientToServerEvents[E]>[1]>[0] extends Ack<infer T> ? T : never;
+/** The payload of a server notification. */
+export type EventPayload<E extends ServerEventName> = Parameters<ServerToClientEvents[E]>[0];

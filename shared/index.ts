@@ -1,0 +1,4 @@
+export * from './types';
+export * from './events';
+export * from './limits';
+export * as schemas from './schemas';

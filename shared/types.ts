@@ -1,0 +1,96 @@
+/** Entities and envelopes of the wire contract (../CONTRACT.md). Browser clients import this file. */
+
+export type Role = 'owner' | 'editor' | 'viewer';
+export type MemberRole = Exclude<Role, 'owner'>;
+
+export interface User {
+  id: string;
+  email: string;
+  name: string;
+  createdAt: string;
+}
+
+export interface List {
+  id: string;
+  name: string;
+  ownerId: string;
+  /** The receiver's own role in this list. */
+  role: Role;
+  /** The number of the list's latest change. */
+  seq: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface Member {
+  listId: string;
+  userId: string;
+  email: string;
+  name: string;
+  role: Role;
+}
+
+export interface Task {
+  id: string;
+  listId: string;
+  title: string;
+  notes: string;
+  completed: boolean;
+  completedAt: string | null;
+  dueAt: string | null;
+  /** 0 (none) to 3 (high). */
+  priority: number;
+  /** Sort key: tasks sort by (position, createdAt, id). */
+  position: string;
+  version: number;
+  seq: number;
+  createdBy: string;
+  updatedBy: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export const ERROR_STATUS = {
+  validation_error: 400,
+  unauthorized: 401,
+  invalid_credentials: 401,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  email_taken: 409,
+  payload_too_large: 413,
+  rate_limited: 429,
+  internal: 500,
+  unavailable: 503,
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_STATUS;
+
+export interface ApiError {
+  code: ErrorCode;
+  message: string;
+  details?: unknown;
+}
+
+/** Every socket event is acknowledged exactly once with one of these. */
+export type Ack<T> = { ok: true; data: T } | { ok: false; error: ApiError };
+
+export interface AuthResult {
+  user: User;
+  token: string;
+  expiresAt: string;
+}
+
+export interface TaskDeleted {
+  id: string;
+  listId: string;
+  seq: number;
+}
+
+export interface SyncResult {
+  lists: List[];
+  tasks: Task[];
+  deleted: TaskDeleted[];
+  removedListIds: string[];
+  cursors: Record<string, number>;
+}
