@@ -1,0 +1,81 @@
+/**
+ * One database per test run: on TEST_DATABASE_URL's server when set, else on an embedded PostgreSQL
+ * in a temporary folder. Migrated once; dropped (and the embedded cluster removed) at the end.
+ */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import type { Sequelize } from 'sequelize';
+import { startEmbeddedPostgres, type EmbeddedPostgres } from '../../server/db/embedded';
+import { migrateUp } from '../../server/db/migrate';
+import { createSequelize } from '../../server/db/sequelize';
+import { createLogger } from '../../server/logger';
+
+export interface TestDatabase {
+  /** URL of the server's maintenance database (to create more databases). */
+  serverUrl: string;
+  url: string;
+  sequelize: Sequelize;
+}
+
+let current: (TestDatabase & { name: string; embedded?: EmbeddedPostgres; tmp?: string }) | undefined;
+
+export function testDb(): TestDatabase {
+  if (!current) throw new Error('the test database is not set up (test/support/hooks.ts)');
+  return current;
+}
+
+export function withDatabase(serverUrl: string, name: string): string {
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+export async function createDatabase(serverUrl: string, prefix = 'todo_test'): Promise<{ name: string; url: string }> {
+  const name = `${prefix}_${process.pid}_${crypto.randomBytes(4).toString('hex')}`;
+  await adminQuery(serverUrl, `CREATE DATABASE ${name}`);
+  return { name, url: withDatabase(serverUrl, name) };
+}
+
+export async function dropDatabase(serverUrl: string, name: string): Promise<void> {
+  await adminQuery(serverUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+}
+
+async function adminQuery(serverUrl: string, sql: string): Promise<void> {
+  const client = new pg.Client({ connectionString: serverUrl });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+export async function setUpTestDatabase(): Promise<void> {
+  let serverUrl = process.env.TEST_DATABASE_URL;
+  let embedded: EmbeddedPostgres | undefined;
+  let tmp: string | undefined;
+  if (!serverUrl) {
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'todo-test-pg-'));
+    fs.chmodSync(tmp, 0o755); // as root the cluster runs as `postgres`, which must enter it
+    embedded = await startEmbeddedPostgres({ dataDir: tmp, database: 'postgres', logger: createLogger('warn') });
+    serverUrl = embedded.url;
+    process.stdout.write(`  (no TEST_DATABASE_URL: tests run on an embedded PostgreSQL in ${tmp})\n`);
+  }
+  const { name, url } = await createDatabase(serverUrl);
+  const sequelize = createSequelize({ url, poolMax: 20 });
+  await migrateUp(sequelize, url);
+  current = { serverUrl, url, sequelize, name, embedded, tmp };
+}
+
+export async function tearDownTestDatabase(): Promise<void> {
+  if (!current) return;
+  const { sequelize, serverUrl, name, embedded, tmp } = current;
+  current = undefined;
+  await sequelize.close();
+  await dropDatabase(serverUrl, name);
+  await embedded?.stop();
+  if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+}

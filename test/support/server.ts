@@ -1,0 +1,118 @@
+/** A real server on a loopback port 0, and real clients (fetch, socket.io-client) to talk to it. */
+import crypto from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import { io, type Socket } from 'socket.io-client';
+import type { AckData, ClientEventName, ClientToServerEvents, ServerEventName, ServerToClientEvents, EventPayload } from '../../shared/events';
+import type { Ack, AuthResult } from '../../shared/types';
+import { createServer, type ServerParts } from '../../server/app';
+import type { Config } from '../../server/config';
+import { createLogger } from '../../server/logger';
+import { testDb } from './database';
+
+export type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
+
+export const TEST_SECRET = 'test-secret-that-is-long-enough-for-hs256-0123456789';
+
+export function testConfig(overrides: Partial<Config> = {}): Config {
+  return {
+    env: 'test', port: 0, host: '127.0.0.1', databaseUrl: testDb().url, jwtSecret: TEST_SECRET, jwtExpiresIn: 3600,
+    bcryptRounds: 4, corsOrigins: [], dbPoolMax: 10, logLevel: 'silent', dataDir: '.data', authRateLimit: 1000,
+    ...overrides,
+  };
+}
+
+export interface TestServer {
+  url: string;
+  parts: ServerParts;
+  close(): Promise<void>;
+}
+
+/** Starts a server on 127.0.0.1:0 sharing the test database's pool. */
+export async function startServer(overrides: Partial<Config> = {}, sequelize = testDb().sequelize): Promise<TestServer> {
+  const config = testConfig(overrides);
+  const parts = createServer(config, { sequelize, logger: createLogger(process.env.TEST_LOG_LEVEL ?? 'silent') });
+  await new Promise<void>((resolve) => parts.httpServer.listen(0, '127.0.0.1', resolve));
+  const { port } = parts.httpServer.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${port}`, parts, close: () => parts.close() };
+}
+
+export interface HttpResult<T = any> { status: number; body: T; headers: Headers } // eslint-disable-line @typescript-eslint/no-explicit-any
+
+/** A JSON request; `body` may be a string to send as is. */
+export async function request<T = any>( // eslint-disable-line @typescript-eslint/no-explicit-any
+  server: TestServer, method: string, path: string, opts: { token?: string; body?: unknown; headers?: Record<string, string> } = {},
+): Promise<HttpResult<T>> {
+  const headers: Record<string, string> = { ...opts.headers };
+  if (opts.token) headers.authorization = `Bearer ${opts.token}`;
+  if (opts.body !== undefined) headers['content-type'] ??= 'application/json';
+  const res = await fetch(server.url + path, {
+    method, headers, body: typeof opts.body === 'string' ? opts.body : opts.body === undefined ? undefined : JSON.stringify(opts.body),
+  });
+  const text = await res.text();
+  let body: unknown = text;
+  try { body = text ? JSON.parse(text) : undefined; } catch { /* not JSON */ }
+  return { status: res.status, body: body as T, headers: res.headers };
+}
+
+export interface TestUser extends AuthResult { email: string; password: string }
+
+let userCounter = 0;
+
+/** Registers a fresh user over HTTP. */
+export async function registerUser(server: TestServer, name = `User ${++userCounter}`): Promise<TestUser> {
+  const email = `u${crypto.randomBytes(6).toString('hex')}@example.com`;
+  const password = 'correct horse battery';
+  const res = await request<AuthResult>(server, 'POST', '/api/auth/register', { body: { email, password, name } });
+  if (res.status !== 201) throw new Error(`register failed: ${res.status} ${JSON.stringify(res.body)}`);
+  return { ...res.body, email, password };
+}
+
+/** A connected socket (a "device") of the user holding `token`. */
+export function connect(server: TestServer, token: string): Promise<ClientSocket> {
+  return new Promise((resolve, reject) => {
+    const socket: ClientSocket = io(server.url, { auth: { token }, transports: ['websocket'], forceNew: true, reconnection: false });
+    socket.once('connect', () => resolve(socket));
+    socket.once('connect_error', (err) => { socket.close(); reject(err); });
+  });
+}
+
+/** Emits with an ack and resolves with the ack (rejects if none comes within the timeout). */
+export function call<E extends ClientEventName>(socket: ClientSocket, event: E, payload: unknown, timeoutMs = 5000): Promise<Ack<AckData<E>>> {
+  return (socket.timeout(timeoutMs) as any).emitWithAck(event, payload); // eslint-disable-line @typescript-eslint/no-explicit-any
+}
+
+/** Like call, but fails unless the ack is ok; returns its data. */
+export async function ok<E extends ClientEventName>(socket: ClientSocket, event: E, payload: unknown): Promise<AckData<E>> {
+  const ack = await call(socket, event, payload);
+  if (!ack.ok) throw new Error(`${event} failed: ${JSON.stringify(ack.error)}`);
+  return ack.data;
+}
+
+/** The next `event` on `socket` (optionally the next one matching `filter`), or a timeout error. */
+export function next<E extends ServerEventName>(
+  socket: ClientSocket, event: E, filter: (p: EventPayload<E>) => boolean = () => true, timeoutMs = 5000,
+): Promise<EventPayload<E>> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => { socket.off(event, on as never); reject(new Error(`no ${event} within ${timeoutMs} ms`)); }, timeoutMs);
+    const on = (payload: EventPayload<E>) => {
+      if (!filter(payload)) return;
+      clearTimeout(timer);
+      socket.off(event, on as never);
+      resolve(payload);
+    };
+    socket.on(event, on as never);
+  });
+}
+
+/** Records every server event a socket receives, in order. */
+export function record(socket: ClientSocket): Array<{ event: string; payload: any }> { // eslint-disable-line @typescript-eslint/no-explicit-any
+  const seen: Array<{ event: string; payload: unknown }> = [];
+  socket.onAny((event, payload) => seen.push({ event, payload }));
+  return seen as Array<{ event: string; payload: any }>; // eslint-disable-line @typescript-eslint/no-explicit-any
+}
+
+/** The user's Inbox id (every user has one from registration). */
+export async function inboxOf(server: TestServer, token: string): Promise<string> {
+  const res = await request(server, 'GET', '/api/lists', { token });
+  return res.body.lists.find((l: { name: string }) => l.name === 'Inbox').id;
+}
