@@ -1,0 +1,76 @@
+import { expect } from 'chai';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { ConfigError, loadConfig } from '../server/config';
+import { projectRoot } from '../server/paths';
+
+const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'todo-config-'));
+const problems = (env: NodeJS.ProcessEnv): string[] => {
+  try {
+    loadConfig(env);
+  } catch (err) {
+    expect(err).to.be.instanceOf(ConfigError);
+    return (err as ConfigError).problems;
+  }
+  throw new Error('expected a ConfigError');
+};
+
+describe('configuration', () => {
+  const dirs: string[] = [];
+  const dataDir = () => { const d = tmp(); dirs.push(d); return d; };
+  after(() => dirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
+
+  it('has the documented defaults', () => {
+    const config = loadConfig({ DATA_DIR: dataDir() });
+    expect(config).to.include({
+      env: 'development', port: 3000, host: '0.0.0.0', databaseUrl: '', jwtExpiresIn: 3600, bcryptRounds: 12,
+      dbPoolMax: 15, logLevel: 'info', authRateLimit: 20,
+    });
+    expect(config.corsOrigins).to.deep.equal([]);
+  });
+
+  it('names every bad variable in one error', () => {
+    const found = problems({
+      PORT: 'abc', JWT_SECRET: 'short', BCRYPT_ROUNDS: 'many', DB_POOL_MAX: '0', LOG_LEVEL: 'loud',
+      AUTH_RATE_LIMIT: '-1', DATABASE_URL: 'mysql://x/y', JWT_EXPIRES_IN: 'soon', NODE_ENV: 'staging',
+    }).join('\n');
+    for (const name of ['PORT', 'JWT_SECRET', 'BCRYPT_ROUNDS', 'DB_POOL_MAX', 'LOG_LEVEL', 'AUTH_RATE_LIMIT', 'DATABASE_URL', 'JWT_EXPIRES_IN', 'NODE_ENV']) {
+      expect(found).to.include(name);
+    }
+  });
+
+  it('requires JWT_SECRET and at least 10 bcrypt rounds in production', () => {
+    const found = problems({ NODE_ENV: 'production', BCRYPT_ROUNDS: '8' }).join('\n');
+    expect(found).to.include('JWT_SECRET').and.include('BCRYPT_ROUNDS');
+  });
+
+  it('in development without JWT_SECRET, generates one, keeps it in DATA_DIR and warns', () => {
+    const dir = dataDir();
+    const warnings: string[] = [];
+    const first = loadConfig({ DATA_DIR: dir }, (w) => warnings.push(w));
+    const second = loadConfig({ DATA_DIR: dir });
+    expect(first.jwtSecret).to.have.length.of.at.least(32).and.equal(second.jwtSecret);
+    expect(warnings.join()).to.include('JWT_SECRET');
+    expect(fs.statSync(path.join(dir, 'jwt-secret')).mode & 0o077).to.equal(0);
+  });
+
+  it('reads durations and CORS origins', () => {
+    const config = loadConfig({ DATA_DIR: dataDir(), JWT_EXPIRES_IN: '15m', CORS_ORIGINS: 'https://a.example, https://b.example' });
+    expect(config.jwtExpiresIn).to.equal(900);
+    expect(config.corsOrigins).to.deep.equal(['https://a.example', 'https://b.example']);
+    expect(loadConfig({ DATA_DIR: dataDir(), JWT_EXPIRES_IN: '90' }).jwtExpiresIn).to.equal(90);
+  });
+
+  it('makes the server exit 1 with one clear message and no stack trace', function () {
+    this.timeout(20_000);
+    const { DATABASE_URL: _unused, ...env } = process.env;
+    const run = spawnSync(process.execPath, ['--import', 'tsx', 'server/index.ts'], {
+      cwd: projectRoot, env: { ...env, PORT: 'abc', JWT_SECRET: 'short', DATA_DIR: dataDir() }, encoding: 'utf8', timeout: 15_000,
+    });
+    expect(run.status).to.equal(1);
+    expect(run.stderr).to.include('Invalid configuration').and.include('PORT').and.include('JWT_SECRET');
+    expect(run.stderr).not.to.match(/\n\s+at /);
+  });
+});

@@ -1,0 +1,144 @@
+import { expect } from 'chai';
+import jwt from 'jsonwebtoken';
+import { registerUser, request, startServer, TEST_SECRET, type TestServer } from '../support/server';
+
+const unique = () => `a${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}@Example.com`;
+
+describe('REST auth', () => {
+  let server: TestServer;
+  before(async () => { server = await startServer(); });
+  after(async () => { await server.close(); });
+
+  describe('POST /api/auth/register', () => {
+    it('creates the user with an Inbox list and answers 201 {user, token, expiresAt}, never a hash', async () => {
+      const email = unique();
+      const res = await request(server, 'POST', '/api/auth/register', { body: { email: `  ${email} `, password: 'long enough', name: 'Ann' } });
+      expect(res.status).to.equal(201);
+      expect(res.body).to.have.keys('user', 'token', 'expiresAt');
+      expect(res.body.user).to.have.keys('id', 'email', 'name', 'createdAt');
+      expect(res.body.user).to.include({ email: email.toLowerCase(), name: 'Ann' });
+      expect(JSON.stringify(res.body)).not.to.match(/\$2[aby]\$|hash|password/i);
+      expect(Date.parse(res.body.expiresAt)).to.be.greaterThan(Date.now());
+      const lists = await request(server, 'GET', '/api/lists', { token: res.body.token });
+      expect(lists.body.lists.map((l: { name: string; role: string }) => [l.name, l.role])).to.deep.equal([['Inbox', 'owner']]);
+    });
+
+    it('refuses an email taken in any case with 409 email_taken', async () => {
+      const email = unique();
+      await request(server, 'POST', '/api/auth/register', { body: { email, password: 'long enough', name: 'A' } });
+      const res = await request(server, 'POST', '/api/auth/register', { body: { email: email.toUpperCase(), password: 'long enough', name: 'B' } });
+      expect(res.status).to.equal(409);
+      expect(res.body.error.code).to.equal('email_taken');
+    });
+
+    const bad: Array<[string, Record<string, unknown>]> = [
+      ['a malformed email', { email: 'not-an-email', password: 'long enough', name: 'A' }],
+      ['a 7-byte password', { email: unique(), password: 'seven77', name: 'A' }],
+      ['a 73-byte password', { email: unique(), password: 'é'.repeat(36) + 'x', name: 'A' }],
+      ['an empty name', { email: unique(), password: 'long enough', name: '   ' }],
+      ['a 101-character name', { email: unique(), password: 'long enough', name: 'n'.repeat(101) }],
+      ['a missing password', { email: unique(), name: 'A' }],
+      ['a number for a name', { email: unique(), password: 'long enough', name: 42 }],
+    ];
+    for (const [what, body] of bad) {
+      it(`refuses ${what} with 400 validation_error naming the field`, async () => {
+        const res = await request(server, 'POST', '/api/auth/register', { body });
+        expect(res.status).to.equal(400);
+        expect(res.body.error.code).to.equal('validation_error');
+        expect(res.body.error.details).to.be.an('array').that.is.not.empty;
+      });
+    }
+
+    it('accepts a 72-byte password', async () => {
+      const res = await request(server, 'POST', '/api/auth/register', { body: { email: unique(), password: 'é'.repeat(36), name: 'A' } });
+      expect(res.status).to.equal(201);
+    });
+  });
+
+  describe('POST /api/auth/login', () => {
+    it('logs in with the email in any case and spaces', async () => {
+      const user = await registerUser(server);
+      const res = await request(server, 'POST', '/api/auth/login', { body: { email: ` ${user.email.toUpperCase()} `, password: user.password } });
+      expect(res.status).to.equal(200);
+      expect(res.body.user).to.deep.equal(user.user);
+      expect(res.body.token).to.be.a('string');
+    });
+
+    it('answers a wrong password and an unknown email with the same 401 body', async () => {
+      const user = await registerUser(server);
+      const wrong = await request(server, 'POST', '/api/auth/login', { body: { email: user.email, password: 'wrong password' } });
+      const unknown = await request(server, 'POST', '/api/auth/login', { body: { email: unique(), password: 'wrong password' } });
+      expect(wrong.status).to.equal(401);
+      expect(unknown.status).to.equal(401);
+      expect(wrong.body).to.deep.equal(unknown.body);
+      expect(wrong.body.error.code).to.equal('invalid_credentials');
+    });
+  });
+
+  describe('bearer routes', () => {
+    it('GET /me answers the user; refresh gives a working token', async () => {
+      const user = await registerUser(server);
+      const me = await request(server, 'GET', '/api/auth/me', { token: user.token });
+      expect(me.status).to.equal(200);
+      expect(me.body).to.deep.equal({ user: user.user });
+      const refreshed = await request(server, 'POST', '/api/auth/refresh', { token: user.token });
+      expect(refreshed.status).to.equal(200);
+      expect(refreshed.body).to.have.keys('token', 'expiresAt');
+      expect((await request(server, 'GET', '/api/auth/me', { token: refreshed.body.token })).status).to.equal(200);
+    });
+
+    it('logout-all answers 204 and refuses every token issued before, but not later logins', async () => {
+      const user = await registerUser(server);
+      const second = await request(server, 'POST', '/api/auth/refresh', { token: user.token });
+      expect((await request(server, 'POST', '/api/auth/logout-all', { token: user.token })).status).to.equal(204);
+      for (const token of [user.token, second.body.token]) {
+        const res = await request(server, 'GET', '/api/auth/me', { token });
+        expect(res.status).to.equal(401);
+        expect(res.body.error.code).to.equal('unauthorized');
+      }
+      const again = await request(server, 'POST', '/api/auth/login', { body: { email: user.email, password: user.password } });
+      expect((await request(server, 'GET', '/api/auth/me', { token: again.body.token })).status).to.equal(200);
+    });
+
+    it('refuses missing, tampered, wrong-secret, alg:none and expired tokens with 401 unauthorized', async () => {
+      const user = await registerUser(server);
+      const { sub, ver } = jwt.decode(user.token) as { sub: string; ver: number };
+      const [head, payload, sig] = user.token.split('.');
+      const other = JSON.parse(Buffer.from(payload, 'base64url').toString());
+      const tampered = `${head}.${Buffer.from(JSON.stringify({ ...other, sub: crypto.randomUUID() })).toString('base64url')}.${sig}`;
+      const none = `${Buffer.from('{"alg":"none","typ":"JWT"}').toString('base64url')}.${payload}.`;
+      const tokens = {
+        missing: undefined,
+        garbage: 'not.a.token',
+        tampered,
+        wrongSecret: jwt.sign({ ver }, 'another-secret-that-is-long-enough-0123456789', { subject: sub, expiresIn: 60 }),
+        none,
+        hs512: jwt.sign({ ver }, TEST_SECRET, { subject: sub, expiresIn: 60, algorithm: 'HS512' }),
+        expired: jwt.sign({ ver, exp: Math.floor(Date.now() / 1000) - 10 }, TEST_SECRET, { subject: sub }),
+      };
+      for (const [what, token] of Object.entries(tokens)) {
+        const res = await request(server, 'GET', '/api/auth/me', { token });
+        expect(res.status, what).to.equal(401);
+        expect(res.body.error.code, what).to.equal('unauthorized');
+      }
+    });
+  });
+
+  describe('rate limit', () => {
+    let limited: TestServer;
+    before(async () => { limited = await startServer({ authRateLimit: 3 }); });
+    after(async () => { await limited.close(); });
+
+    it('answers 429 rate_limited after AUTH_RATE_LIMIT register and login attempts a minute', async () => {
+      const statuses: number[] = [];
+      for (let i = 0; i < 4; i++) {
+        const res = await request(limited, 'POST', '/api/auth/login', { body: { email: unique(), password: 'whatever1' } });
+        statuses.push(res.status);
+        if (res.status === 429) expect(res.body.error.code).to.equal('rate_limited');
+      }
+      expect(statuses).to.deep.equal([401, 401, 401, 429]);
+      const register = await request(limited, 'POST', '/api/auth/register', { body: { email: unique(), password: 'long enough', name: 'A' } });
+      expect(register.status).to.equal(429);
+    });
+  });
+});

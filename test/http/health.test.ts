@@ -1,0 +1,60 @@
+import { expect } from 'chai';
+import net from 'node:net';
+import { Sequelize } from 'sequelize';
+import { packageVersion } from '../../server/paths';
+import { request, startServer, type TestServer } from '../support/server';
+
+/** A loopback port with nothing listening on it. */
+async function closedPort(): Promise<number> {
+  const srv = net.createServer();
+  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
+  const { port } = srv.address() as net.AddressInfo;
+  await new Promise((resolve) => srv.close(resolve));
+  return port;
+}
+
+describe('health, readiness and metrics', () => {
+  let server: TestServer;
+  before(async () => { server = await startServer(); });
+  after(async () => { await server.close(); });
+
+  it('GET /health answers ok with the package version', async () => {
+    const res = await request(server, 'GET', '/health');
+    expect(res.status).to.equal(200);
+    expect(res.body).to.deep.equal({ status: 'ok', app: 'TODO API', version: packageVersion });
+  });
+
+  it('GET /ready answers ready while the database answers', async () => {
+    const res = await request(server, 'GET', '/ready');
+    expect(res.status).to.equal(200);
+    expect(res.body).to.deep.equal({ status: 'ready', db: 'ok' });
+  });
+
+  it('GET /ready answers 503 within 2 s when the database is unreachable, and /health stays ok', async () => {
+    const down = new Sequelize(`postgres://postgres@127.0.0.1:${await closedPort()}/nothing`, { logging: false, pool: { acquire: 1000 } });
+    const broken = await startServer({}, down);
+    try {
+      const started = Date.now();
+      const res = await request(broken, 'GET', '/ready');
+      expect(Date.now() - started).to.be.lessThan(2000);
+      expect(res.status).to.equal(503);
+      expect(res.body).to.deep.equal({ status: 'unavailable', db: 'down' });
+      expect((await request(broken, 'GET', '/health')).status).to.equal(200);
+    } finally {
+      await broken.close();
+      await down.close();
+    }
+  });
+
+  it('GET /metrics exposes default, HTTP and pool metrics in Prometheus text', async () => {
+    await request(server, 'GET', '/health');
+    const res = await request(server, 'GET', '/metrics');
+    expect(res.status).to.equal(200);
+    expect(res.headers.get('content-type')).to.match(/^text\/plain/);
+    expect(res.body).to.include('process_cpu_user_seconds_total');
+    expect(res.body).to.match(/http_requests_total\{method="GET",route="\/health",status="200"\} \d+/);
+    expect(res.body).to.include('http_request_duration_seconds_bucket');
+    expect(res.body).to.match(/db_pool_connections_in_use \d+/);
+    expect(res.body).to.include('socketio_connected_sockets');
+  });
+});
