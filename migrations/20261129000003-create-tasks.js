@@ -23,6 +23,8 @@ module.exports = {
       created_at: { type: Sequelize.DATE, allowNull: false },
       updated_at: { type: Sequelize.DATE, allowNull: false },
     });
+    // positions sort byte-wise everywhere (as clients compare them), whatever the database's locale
+    await queryInterface.sequelize.query('ALTER TABLE tasks ALTER COLUMN position TYPE varchar(200) COLLATE "C"');
     // sync: the tasks of a list changed after a seq
     await queryInterface.addIndex('tasks', ['list_id', 'seq']);
     // list reads: live tasks in sort order

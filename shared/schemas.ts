@@ -9,7 +9,7 @@ const id = Joi.string().guid({ version: ['uuidv1', 'uuidv4', 'uuidv5', 'uuidv6',
 const mutationId = id;
 const bytesBetween = (min: number, max: number) => (value: string, helpers: Joi.CustomHelpers) => {
   const n = new TextEncoder().encode(value).length;
-  return n < min || n > max ? helpers.message({ custom: `"{{#label}}" must be ${min} to ${max} bytes` }) : value;
+  return n < min || n > max ? helpers.message({ custom: `{{#label}} must be ${min} to ${max} bytes` }) : value;
 };
 
 export const email = Joi.string().trim().lowercase().email({ tlds: false }).max(LIMITS.emailMax);
@@ -41,7 +41,14 @@ export const taskCreateSchema = Joi.object({ ...taskFields, title: title.require
 export const taskPatchSchema = Joi.object({ ...taskFields, completed: Joi.boolean(), listId: id }).min(1);
 export const taskUpdateSchema = Joi.object({ id: id.required(), patch: taskPatchSchema.required(), expectedVersion: version, mutationId });
 export const taskDeleteSchema = Joi.object({ id: id.required(), expectedVersion: version, mutationId });
-export const syncSchema = Joi.object({ cursors: Joi.object().pattern(id, seq) });
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** Cursors by list id; keys are checked (not silently dropped) and lower-cased like the server's ids. */
+const cursors = Joi.object().pattern(Joi.string(), seq.required()).custom((value: Record<string, number>, helpers) => {
+  const bad = Object.keys(value).find((key) => !UUID.test(key));
+  if (bad !== undefined) return helpers.message({ custom: `cursors key "${bad.slice(0, 40)}" is not a list id` });
+  return Object.fromEntries(Object.entries(value).map(([key, n]) => [key.toLowerCase(), n]));
+});
+export const syncSchema = Joi.object({ cursors });
 export const authRefreshSchema = Joi.object({ token: Joi.string().max(4096).required() });
 
 /** REST bodies that differ from the socket payloads: ids come from the path. */

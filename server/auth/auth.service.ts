@@ -1,6 +1,7 @@
 /** Accounts and tokens: register, login, authenticate, refresh, logout-all. */
 import bcrypt from 'bcrypt';
 import { UniqueConstraintError } from 'sequelize';
+import { LIMITS } from '../../shared/limits';
 import type { AuthResult } from '../../shared/types';
 import type { Ctx } from '../context';
 import { AppError } from '../errors';
@@ -43,7 +44,9 @@ export async function login(ctx: Ctx, input: LoginInput): Promise<AuthResult> {
   const user = await User.findOne({ where: { email: input.email } });
   const hash = user?.passwordHash ?? await dummyHash(ctx.config.bcryptRounds);
   const ok = await bcrypt.compare(input.password, hash);
-  if (!user || !ok) throw new AppError('invalid_credentials');
+  // bcrypt reads 72 bytes only: a longer password was never registered, whatever its first 72 bytes
+  const tooLong = Buffer.byteLength(input.password) > LIMITS.passwordMaxBytes;
+  if (!user || !ok || tooLong) throw new AppError('invalid_credentials');
   return issue(ctx, user);
 }
 

@@ -6,7 +6,7 @@ import { authRefreshSchema, syncSchema } from '../../shared/schemas';
 import { authenticate } from '../auth/auth.service';
 import { bearerToken } from '../auth/tokens';
 import type { Ctx } from '../context';
-import { AppError } from '../errors';
+import { AppError, toAppError } from '../errors';
 import type { Metrics } from '../http/metrics';
 import { listHandlers } from '../lists/list.handlers';
 import { sync } from '../sync/sync.service';
@@ -25,8 +25,10 @@ export function attachSockets(io: IoServer, ctx: Ctx, metrics: Metrics): void {
       Object.assign(socket.data, { userId: user.id, exp, bucket: new TokenBucket() });
       next();
     } catch (err) {
-      if (!(err instanceof AppError)) ctx.logger.error({ err }, 'socket handshake failed');
-      next(new Error('unauthorized'));
+      // a token problem is "unauthorized"; a database outage must not make a client drop a good token
+      const appError = toAppError(err);
+      if (appError.code !== 'unauthorized') ctx.logger.error({ err }, 'socket handshake failed');
+      next(new Error(appError.code === 'unauthorized' ? 'unauthorized' : appError.code));
     }
   });
 

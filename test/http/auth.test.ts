@@ -73,6 +73,16 @@ describe('REST auth', () => {
       expect(wrong.body).to.deep.equal(unknown.body);
       expect(wrong.body.error.code).to.equal('invalid_credentials');
     });
+
+    it('refuses a password longer than 72 bytes even when its first 72 bytes are right', async () => {
+      const email = unique();
+      const password = 'p'.repeat(72);
+      await request(server, 'POST', '/api/auth/register', { body: { email, password, name: 'Long' } });
+      const res = await request(server, 'POST', '/api/auth/login', { body: { email, password: `${password}extra` } });
+      expect(res.status).to.equal(401);
+      expect(res.body.error.code).to.equal('invalid_credentials');
+      expect((await request(server, 'POST', '/api/auth/login', { body: { email, password } })).status).to.equal(200);
+    });
   });
 
   describe('bearer routes', () => {

@@ -1,0 +1,129 @@
+/**
+ * `npm run bench`: end-to-end numbers for the real-time core, against a server process started here
+ * on a fresh database (on DATABASE_URL's or TEST_DATABASE_URL's server, else an embedded one).
+ *   - fan-out latency: a mutation on one device until the event arrives on another (N mutations)
+ *   - catch-up: one `sync` returning N changes to a device that was offline
+ * Loopback only; every loop is bounded in count and time.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { io, type Socket } from 'socket.io-client';
+import { startEmbeddedPostgres } from '../server/db/embedded';
+import { createLogger } from '../server/logger';
+import { projectRoot } from '../server/paths';
+import { createDatabase, dropDatabase } from '../test/support/database';
+
+const N = Number(process.env.BENCH_MUTATIONS ?? 1000);
+const DEADLINE = Date.now() + 5 * 60_000;
+const SENDERS = 8;
+
+const log = (msg: string) => process.stderr.write(`${msg}\n`);
+const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+const ms = (n: number) => `${n.toFixed(2)} ms`;
+
+async function freePort(): Promise<number> {
+  const srv = net.createServer();
+  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
+  const { port } = srv.address() as net.AddressInfo;
+  await new Promise((resolve) => srv.close(resolve));
+  return port;
+}
+
+function startServer(env: NodeJS.ProcessEnv): Promise<ChildProcess> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'server/index.ts'], { cwd: projectRoot, env, stdio: ['ignore', 'pipe', 'inherit'] });
+    const timer = setTimeout(() => reject(new Error('server did not start within 60 s')), 60_000);
+    child.stdout!.on('data', (chunk: Buffer) => {
+      if (chunk.toString().includes('"msg":"listening"')) { clearTimeout(timer); resolve(child); }
+    });
+    child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`server exited with ${code}`)); });
+  });
+}
+
+function device(url: string, token: string): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const s = io(url, { auth: { token }, transports: ['websocket'], forceNew: true, reconnection: false });
+    s.once('connect', () => resolve(s));
+    s.once('connect_error', reject);
+  });
+}
+
+async function call(s: Socket, event: string, payload: unknown): Promise<any> { // eslint-disable-line @typescript-eslint/no-explicit-any
+  const ack = await s.timeout(10_000).emitWithAck(event, payload);
+  if (!ack.ok) throw new Error(`${event}: ${ack.error.code}`);
+  return ack.data;
+}
+
+async function main(): Promise<void> {
+  let serverUrl = process.env.DATABASE_URL || process.env.TEST_DATABASE_URL;
+  let stopEmbedded: (() => Promise<void>) | undefined;
+  let tmp: string | undefined;
+  if (!serverUrl) {
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'todo-bench-pg-'));
+    fs.chmodSync(tmp, 0o755);
+    const pg = await startEmbeddedPostgres({ dataDir: tmp, database: 'postgres', logger: createLogger('warn') });
+    serverUrl = pg.url;
+    stopEmbedded = pg.stop;
+  }
+  const db = await createDatabase(serverUrl, 'todo_bench');
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const server = await startServer({
+    ...process.env, DATABASE_URL: db.url, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'info',
+    JWT_SECRET: 'bench-secret-bench-secret-bench-secret-0123', BCRYPT_ROUNDS: '10', NODE_ENV: 'production',
+  });
+  try {
+    const reg = await fetch(`${url}/api/auth/register`, {
+      method: 'POST', headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: 'bench@example.com', password: 'bench-password', name: 'Bench' }),
+    }).then((r) => r.json()) as { token: string };
+    // each socket may send about 50 events a second: the writes rotate over several devices
+    const phones = await Promise.all(Array.from({ length: SENDERS }, () => device(url, reg.token)));
+    const phone = (i: number) => phones[i % SENDERS];
+    const laptop = await device(url, reg.token);
+    const { list } = await call(phone(0), 'list:create', { name: 'bench' });
+
+    // fan-out latency, one mutation at a time so each is measured alone
+    const latencies: number[] = [];
+    let taskId = '';
+    for (let i = 0; i < N && Date.now() < DEADLINE; i++) {
+      const arrived = new Promise<number>((resolve) => laptop.once(i === 0 ? 'task:created' : 'task:updated', () => resolve(performance.now())));
+      const sent = performance.now();
+      if (i === 0) taskId = (await call(phone(i), 'task:create', { listId: list.id, title: 'bench 0' })).task.id;
+      else await call(phone(i), 'task:update', { id: taskId, patch: { title: `bench ${i}`, completed: i % 2 === 0 } });
+      latencies.push((await arrived) - sent);
+    }
+    latencies.sort((a, b) => a - b);
+
+    // catch-up: the laptop goes away with its cursor, N changes happen, it syncs
+    const { cursors } = await call(laptop, 'sync', {});
+    laptop.close();
+    const changeStart = performance.now();
+    for (let i = 0; i < N && Date.now() < DEADLINE; i++) await call(phone(i), 'task:create', { listId: list.id, title: `offline ${i}` });
+    const changeMs = performance.now() - changeStart;
+    const back = await device(url, reg.token);
+    const syncStart = performance.now();
+    const result = await call(back, 'sync', { cursors });
+    const syncMs = performance.now() - syncStart;
+    back.close();
+    phones.forEach((p) => p.close());
+
+    console.log(`fan-out latency over ${latencies.length} mutations: median ${ms(pct(latencies, 50))}, p99 ${ms(pct(latencies, 99))}, max ${ms(latencies[latencies.length - 1])}`);
+    console.log(`one mutation at a time, acked: ${(N / (changeMs / 1000)).toFixed(0)} per second`);
+    console.log(`sync catching up ${result.tasks.length} changes: ${ms(syncMs)}`);
+  } finally {
+    server.kill('SIGTERM');
+    await new Promise((resolve) => server.once('exit', resolve));
+    await dropDatabase(serverUrl, db.name);
+    await stopEmbedded?.();
+    if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+main().catch((err) => {
+  log(`bench failed: ${err?.message ?? err}`);
+  process.exit(1);
+});
