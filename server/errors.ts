@@ -43,7 +43,24 @@ export function validate<T>(schema: Joi.Schema, input: unknown): T {
     const details = error.details.map((d) => ({ path: d.path.join('.'), message: d.message }));
     throw new AppError('validation_error', details.map((d) => d.message).join('; '), details);
   }
+  // PostgreSQL text cannot hold U+0000 (and the driver would store it altered): refuse it
+  const nul = nulPath(value);
+  if (nul) {
+    const message = `"${nul.join('.') || 'value'}" must not contain the NUL character`;
+    throw new AppError('validation_error', message, [{ path: nul.join('.'), message }]);
+  }
   return value as T;
+}
+
+/** The path of the first string containing U+0000 in a validated value, if any. */
+function nulPath(value: unknown, path: string[] = []): string[] | undefined {
+  if (typeof value === 'string') return value.includes('\u0000') ? path : undefined;
+  if (value === null || typeof value !== 'object' || value instanceof Date) return undefined;
+  for (const [key, inner] of Object.entries(value)) {
+    const found = nulPath(inner, [...path, key]);
+    if (found) return found;
+  }
+  return undefined;
 }
 
 /** Any thrown value as an AppError; anything unknown becomes `internal` with no detail. */
@@ -54,6 +71,11 @@ export function toAppError(err: unknown): AppError {
   if (e?.type === 'entity.too.large') return new AppError('payload_too_large');
   if (e?.type === 'entity.parse.failed') return new AppError('validation_error', 'The body is not valid JSON');
   if (e?.type === 'charset.unsupported' || e?.type === 'encoding.unsupported') return new AppError('validation_error', 'Unsupported body encoding');
+  // the database refused a value it cannot hold (SQLSTATE class 22, e.g. a date before year 1): the request's fault
+  const sqlState = (err as { original?: { code?: unknown } } | undefined)?.original?.code;
+  if (e?.name === 'SequelizeDatabaseError' && typeof sqlState === 'string' && sqlState.startsWith('22')) {
+    return new AppError('validation_error', 'A value is outside what the server can store');
+  }
   if (e?.name === 'SequelizeConnectionError' || e?.name === 'SequelizeConnectionRefusedError'
     || e?.name === 'SequelizeConnectionAcquireTimeoutError' || e?.name === 'SequelizeHostNotFoundError') {
     return new AppError('unavailable', 'The database is unavailable');

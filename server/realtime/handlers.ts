@@ -48,6 +48,7 @@ export class TokenBucket {
 export function register(socket: AppSocket, handlers: HandlerMap, logger: Logger, metrics: Metrics): void {
   for (const [event, handler] of Object.entries(handlers) as Array<[ClientEventName, Handler<ClientEventName>]>) {
     socket.on(event, async (payload: unknown, ack: unknown) => {
+      if (typeof payload === 'function' && ack === undefined) [payload, ack] = [undefined, payload]; // emit(event, ack): no payload
       if (typeof ack !== 'function') return; // the contract: an event without an ack is dropped
       const end = metrics.socketEventDuration.startTimer({ event });
       let answer: Ack<unknown>;

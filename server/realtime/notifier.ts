@@ -21,6 +21,8 @@ interface Turn { done: Promise<void>; release: () => void }
 export class Notifier {
   private io?: IoServer;
   private readonly turns = new Map<string, Turn>(); // `${listId}:${seq}` -> released once sent
+  /** The turns each outbox took: a rolled-back seq is taken again by the next transaction, under the same key. */
+  private readonly owned = new WeakMap<Outbox, Turn[]>();
 
   attach(io: IoServer): void {
     this.io = io;
@@ -30,13 +32,16 @@ export class Notifier {
   reserve(outbox: Outbox, listId: string, seq: number): void {
     let release!: () => void;
     const done = new Promise<void>((resolve) => (release = resolve));
-    this.turns.set(`${listId}:${seq}`, { done, release });
+    const turn = { done, release };
+    this.turns.set(`${listId}:${seq}`, turn);
     outbox.seqs.push({ listId, seq });
+    this.owned.set(outbox, [...(this.owned.get(outbox) ?? []), turn]);
   }
 
   /** After a rollback: nothing will be sent for these seqs. */
   cancel(outbox: Outbox): void {
-    for (const { listId, seq } of outbox.seqs) this.finish(listId, seq);
+    const turns = this.owned.get(outbox) ?? [];
+    outbox.seqs.forEach(({ listId, seq }, i) => this.finish(listId, seq, turns[i]));
   }
 
   /** After the commit: send every note, in seq order per list. */
@@ -67,9 +72,10 @@ export class Notifier {
     clearTimeout(timer);
   }
 
-  private finish(listId: string, seq: number): void {
+  /** Releases this outbox's own turn; the key may hold a later transaction's turn for the same seq by now. */
+  private finish(listId: string, seq: number, turn: Turn | undefined): void {
     const key = `${listId}:${seq}`;
-    this.turns.get(key)?.release();
-    this.turns.delete(key);
+    turn?.release();
+    if (this.turns.get(key) === turn) this.turns.delete(key);
   }
 }

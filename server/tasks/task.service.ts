@@ -24,7 +24,7 @@ export async function listTasks(ctx: Ctx, actor: Actor, listId: string): Promise
 export async function createTask(ctx: Ctx, actor: Actor, input: TaskCreateInput): Promise<{ task: TaskDto }> {
   return mutate(ctx, actor, { event: 'task:create', mutationId: input.mutationId }, async ({ t, out, nextSeq }) => {
     if (input.id) {
-      const replay = await existingCreation(t, actor, input.id);
+      const replay = await existingCreation(ctx, t, actor, input.id);
       if (replay) return { task: replay };
     }
     const seq = await nextSeq(input.listId);
@@ -48,12 +48,16 @@ export async function createTask(ctx: Ctx, actor: Actor, input: TaskCreateInput)
   });
 }
 
-/** A create retried with the same task id answers with the task; anyone else's id is taken. */
-async function existingCreation(t: Transaction, actor: Actor, id: string): Promise<TaskDto | undefined> {
+/**
+ * A create retried with the same task id answers with the task. Anyone else's id is taken: the insert
+ * answers `conflict`, after the list's access check (a list the caller cannot see stays `not_found`).
+ */
+async function existingCreation(ctx: Ctx, t: Transaction, actor: Actor, id: string): Promise<TaskDto | undefined> {
   const existing = await Task.findByPk(id, { transaction: t });
-  if (!existing) return undefined;
-  if (existing.createdBy !== actor.userId) throw new AppError('conflict', 'A task with this id exists already');
-  return existing.toDto();
+  if (!existing || existing.createdBy !== actor.userId) return undefined;
+  // a creator who can no longer see the task's list (removed, or it moved away) learns nothing of what became of it
+  const canSee = (await membersOf(ctx.sequelize, existing.listId, t)).some((m) => m.userId === actor.userId);
+  return canSee ? existing.toDto() : undefined;
 }
 
 export async function updateTask(ctx: Ctx, actor: Actor, input: TaskUpdateInput): Promise<{ task: TaskDto }> {
