@@ -24,6 +24,8 @@ export async function listTasks(ctx: Ctx, actor: Actor, listId: string): Promise
 export async function createTask(ctx: Ctx, actor: Actor, input: TaskCreateInput): Promise<{ task: TaskDto }> {
   return mutate(ctx, actor, { event: 'task:create', mutationId: input.mutationId }, async ({ t, out, nextSeq }) => {
     if (input.id) {
+      // a retry sent while the first create still runs waits for it, then finds its task (no unique-key conflict)
+      await ctx.sequelize.query('SELECT pg_advisory_xact_lock(2, hashtext($1))', { bind: [input.id], transaction: t });
       const replay = await existingCreation(ctx, t, actor, input.id);
       if (replay) return { task: replay };
     }

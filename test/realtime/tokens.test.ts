@@ -1,0 +1,117 @@
+import { expect } from 'chai';
+import type { AuthResult } from '../../shared/types';
+import { call, connect, next, ok, registerUser, request, startServer, type ClientSocket, type TestServer } from '../support/server';
+import { disconnected } from '../support/sync-helpers';
+
+/** Resolves true if `auth:expired` comes within `ms`, false if not. */
+const expiresWithin = (socket: ClientSocket, ms: number) => next(socket, 'auth:expired', () => true, Math.max(ms, 1)).then(() => true, () => false);
+
+/** The handshake's error message, or 'connected'. */
+async function handshake(server: TestServer, token: string): Promise<string> {
+  try {
+    (await connect(server, token)).close();
+    return 'connected';
+  } catch (err) {
+    return (err as Error).message;
+  }
+}
+
+describe('tokens on open sockets', () => {
+  let sockets: ClientSocket[] = [];
+  const open = async (server: TestServer, token: string) => { const s = await connect(server, token); sockets.push(s); return s; };
+  afterEach(() => { sockets.forEach((s) => s.close()); sockets = []; });
+
+  describe('with 2-second tokens', () => {
+    let short: TestServer;
+    let long: TestServer; // a second node with the same secret, issuing 4-second tokens
+
+    before(async () => { [short, long] = [await startServer({ jwtExpiresIn: 2 }), await startServer({ jwtExpiresIn: 4 })]; });
+    after(async () => { await short.close(); await long.close(); });
+
+    it('sends auth:expired when the token expires, then disconnects; the token is refused from then on', async () => {
+      const user = await registerUser(short);
+      const socket = await open(short, user.token);
+      const gone = disconnected(socket, 5000);
+      const expiresAt = Date.parse(user.expiresAt);
+      expect(expiresAt - Date.now()).to.be.within(0, 2000);
+      await next(socket, 'auth:expired', () => true, 4000);
+      expect(Date.now()).to.be.at.least(expiresAt);
+      expect(await gone).to.equal('io server disconnect');
+      expect(await handshake(short, user.token)).to.equal('unauthorized');
+      const me = await request(short, 'GET', '/api/auth/me', { token: user.token });
+      expect([me.status, me.body.error.code]).to.deep.equal([401, 'unauthorized']);
+    });
+
+    it('keeps a socket connected past the first expiry after auth:refresh with a newer token', async () => {
+      const user = await registerUser(short);
+      const socket = await open(short, user.token);
+      const refreshed = await request<{ token: string; expiresAt: string }>(long, 'POST', '/api/auth/refresh', { token: user.token });
+      expect(refreshed.status).to.equal(200);
+      expect(Date.parse(refreshed.body.expiresAt)).to.be.above(Date.parse(user.expiresAt));
+      expect(await ok(socket, 'auth:refresh', { token: refreshed.body.token })).to.deep.equal({ expiresAt: refreshed.body.expiresAt });
+
+      expect(await expiresWithin(socket, Date.parse(user.expiresAt) + 1000 - Date.now()), 'expired at the first expiry').to.equal(false);
+      expect(socket.connected).to.equal(true);
+      expect((await call(socket, 'sync', {})).ok).to.equal(true);
+
+      // the newer token's own expiry still ends the session
+      const gone = disconnected(socket, Date.parse(refreshed.body.expiresAt) + 3000 - Date.now());
+      expect(await expiresWithin(socket, Date.parse(refreshed.body.expiresAt) + 2000 - Date.now())).to.equal(true);
+      expect(await gone).to.equal('io server disconnect');
+    });
+
+    it('refuses auth:refresh with another user\'s token or a bad one, and the socket still expires on time', async () => {
+      const alice = await registerUser(short);
+      const bob = await registerUser(long); // a valid, longer token, of someone else
+      const socket = await open(short, alice.token);
+      for (const token of [bob.token, 'not-a-token', `${alice.token}x`]) {
+        const ack = await call(socket, 'auth:refresh', { token });
+        expect(ack.ok || ack.error.code, token).to.equal('unauthorized');
+      }
+      expect(await expiresWithin(socket, Date.parse(alice.expiresAt) + 1500 - Date.now())).to.equal(true);
+      await disconnected(socket, 2000);
+    });
+  });
+
+  describe('logout-all', () => {
+    let server: TestServer;
+
+    before(async () => { server = await startServer(); });
+    after(async () => { await server.close(); });
+
+    it('disconnects every open socket of the user, not other users\' sockets, and refuses the old tokens', async () => {
+      const alice = await registerUser(server);
+      const bob = await registerUser(server);
+      const login = await request<AuthResult>(server, 'POST', '/api/auth/login', { body: { email: alice.email, password: alice.password } });
+      expect(login.status).to.equal(200);
+      const oldTokens = [alice.token, login.body.token];
+      const aliceSockets = [await open(server, alice.token), await open(server, alice.token), await open(server, login.body.token)];
+      const bobSocket = await open(server, bob.token);
+      let bobDisconnected = false;
+      bobSocket.on('disconnect', () => { bobDisconnected = true; });
+      const gone = aliceSockets.map((s) => disconnected(s, 3000));
+
+      const res = await request(server, 'POST', '/api/auth/logout-all', { token: alice.token });
+      expect([res.status, res.body]).to.deep.equal([204, undefined]);
+      expect(await Promise.all(gone)).to.deep.equal(Array(3).fill('io server disconnect'));
+
+      expect((await call(bobSocket, 'sync', {})).ok).to.equal(true);
+      expect([bobSocket.connected, bobDisconnected]).to.deep.equal([true, false]);
+      expect((await request(server, 'GET', '/api/auth/me', { token: bob.token })).status).to.equal(200);
+
+      for (const token of oldTokens) {
+        for (const path of ['/api/auth/me', '/api/lists']) {
+          const refused = await request(server, 'GET', path, { token });
+          expect([refused.status, refused.body.error.code], path).to.deep.equal([401, 'unauthorized']);
+        }
+        expect((await request(server, 'POST', '/api/auth/refresh', { token })).status).to.equal(401);
+        expect(await handshake(server, token)).to.equal('unauthorized');
+      }
+
+      // signing in again works
+      const again = await request<AuthResult>(server, 'POST', '/api/auth/login', { body: { email: alice.email, password: alice.password } });
+      expect((await request(server, 'GET', '/api/auth/me', { token: again.body.token })).status).to.equal(200);
+      expect(await handshake(server, again.body.token)).to.equal('connected');
+    });
+  });
+});

@@ -1,0 +1,137 @@
+/**
+ * Helpers for the sync, tasks, idempotency, concurrency and token tests: a client-side replica of a
+ * user's lists and tasks built the way the contract tells a client to (apply `sync`, then live
+ * events whose seq is above the list's cursor), and a few small utilities.
+ */
+import crypto from 'node:crypto';
+import { expect } from 'chai';
+import type { List, SyncResult, Task } from '../../shared/types';
+import { next, ok, request, type ClientSocket, type TestServer } from './server';
+
+export const uuid = (): string => crypto.randomUUID();
+
+/** Keys of a task object, as the contract lists them. */
+export const TASK_KEYS = [
+  'id', 'listId', 'title', 'notes', 'completed', 'completedAt', 'dueAt', 'priority', 'position',
+  'version', 'seq', 'createdBy', 'updatedBy', 'createdAt', 'updatedAt',
+];
+export const LIST_KEYS = ['id', 'name', 'ownerId', 'role', 'seq', 'createdAt', 'updatedAt'];
+
+/** Resolves with the socket's disconnect reason, or rejects after `timeoutMs`. */
+export function disconnected(socket: ClientSocket, timeoutMs = 5000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    if (socket.disconnected) return resolve('already disconnected');
+    const timer = setTimeout(() => { socket.off('disconnect', on); reject(new Error(`no disconnect within ${timeoutMs} ms`)); }, timeoutMs);
+    const on = (reason: string) => { clearTimeout(timer); resolve(reason); };
+    socket.once('disconnect', on);
+  });
+}
+
+/** The list's seq and live tasks as GET /api/lists/:id/tasks answers them. */
+export async function tasksOf(server: TestServer, token: string, listId: string): Promise<{ tasks: Task[]; seq: number }> {
+  const res = await request(server, 'GET', `/api/lists/${listId}/tasks`, { token });
+  expect(res.status, JSON.stringify(res.body)).to.equal(200);
+  return res.body;
+}
+
+/** Shares `listId` with the user of `email` from the owner's socket; resolves once the new member's socket knows. */
+export async function share(owner: ClientSocket, listId: string, email: string, role: 'editor' | 'viewer', memberSocket?: ClientSocket): Promise<void> {
+  const added = memberSocket && next(memberSocket, 'member:added', (p) => p.member.listId === listId);
+  await ok(owner, 'list:share', { listId, email, role });
+  await added;
+}
+
+/** A client's copy of what it may see: lists, tasks and the seq of each list it has applied. */
+export class Replica {
+  readonly lists = new Map<string, List>();
+  readonly tasks = new Map<string, Task>();
+  cursors: Record<string, number> = {};
+  /** Every live event applied (not ignored), in order. */
+  readonly applied: Array<{ event: string; listId: string; seq: number }> = [];
+  /** Live events ignored because their seq was not above the cursor. */
+  ignored = 0;
+  /** Jumps: an applied event whose seq was not the cursor + 1 (a client would have to sync). */
+  readonly gaps: string[] = [];
+
+  constructor(readonly userId: string) {}
+
+  applySync(result: SyncResult): void {
+    for (const id of result.removedListIds) this.dropList(id);
+    for (const list of result.lists) this.lists.set(list.id, list);
+    for (const d of result.deleted) if (this.tasks.get(d.id)?.listId === d.listId) this.tasks.delete(d.id);
+    for (const task of result.tasks) this.tasks.set(task.id, task);
+    this.cursors = { ...result.cursors };
+  }
+
+  /** A list loaded whole (GET tasks) replaces what the replica had of it. */
+  applyListTasks(listId: string, body: { tasks: Task[]; seq: number }): void {
+    for (const [id, task] of this.tasks) if (task.listId === listId) this.tasks.delete(id);
+    for (const task of body.tasks) this.tasks.set(task.id, task);
+    this.cursors[listId] = body.seq;
+  }
+
+  /** Applies one live event the way the contract asks; returns false when it was ignored. */
+  applyEvent(event: string, payload: any): boolean { // eslint-disable-line @typescript-eslint/no-explicit-any
+    switch (event) {
+      case 'task:created': case 'task:updated':
+        return this.step(event, payload.task.listId, payload.task.seq, () => this.tasks.set(payload.task.id, payload.task));
+      case 'task:deleted':
+        return this.step(event, payload.listId, payload.seq, () => {
+          if (this.tasks.get(payload.id)?.listId === payload.listId) this.tasks.delete(payload.id);
+        });
+      case 'list:created':
+        // a list shared with us: known from now on, its tasks come from a full load (no cursor yet)
+        this.lists.set(payload.list.id, payload.list);
+        return true;
+      case 'list:updated':
+        return this.step(event, payload.list.id, payload.list.seq, () => this.lists.set(payload.list.id, payload.list));
+      case 'list:deleted':
+        this.dropList(payload.id);
+        return true;
+      case 'member:added':
+        return this.step(event, payload.member.listId, payload.seq, () => undefined);
+      case 'member:removed':
+        if (payload.userId === this.userId) { this.dropList(payload.listId); return true; }
+        return this.step(event, payload.listId, payload.seq, () => undefined);
+      default:
+        return false;
+    }
+  }
+
+  /** Applies every live event of `socket` from now on. */
+  follow(socket: ClientSocket): void {
+    socket.onAny((event, payload) => { this.applyEvent(event, payload); });
+  }
+
+  /** Lists (id -> name) and live tasks, in a form to compare with deep.equal. */
+  snapshot(): { lists: Record<string, string>; tasks: Task[]; cursors: Record<string, number> } {
+    const lists = Object.fromEntries([...this.lists.values()].map((l) => [l.id, l.name]));
+    const tasks = [...this.tasks.values()].sort((a, b) => (a.id < b.id ? -1 : 1));
+    return { lists, tasks, cursors: { ...this.cursors } };
+  }
+
+  private step(event: string, listId: string, seq: number, apply: () => void): boolean {
+    const cursor = this.cursors[listId];
+    if (cursor !== undefined && seq <= cursor) { this.ignored += 1; return false; }
+    if (cursor !== undefined && seq !== cursor + 1) this.gaps.push(`${event} in ${listId}: seq ${seq} after ${cursor}`);
+    apply();
+    this.cursors[listId] = seq;
+    this.applied.push({ event, listId, seq });
+    return true;
+  }
+
+  private dropList(listId: string): void {
+    this.lists.delete(listId);
+    delete this.cursors[listId];
+    for (const [id, task] of this.tasks) if (task.listId === listId) this.tasks.delete(id);
+  }
+}
+
+/** Tasks sorted as the contract says a list is: (position, createdAt, id), by code point. */
+export function contractOrder(tasks: Task[]): Task[] {
+  const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+  return [...tasks].sort((a, b) => cmp(a.position, b.position) || cmp(a.createdAt, b.createdAt) || cmp(a.id, b.id));
+}
+
+/** 1..n (or from..to). */
+export const range = (from: number, to: number): number[] => Array.from({ length: to - from + 1 }, (_, i) => from + i);
