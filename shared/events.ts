@@ -56,11 +56,14 @@ export interface ClientToServerEvents {
   'list:create': Request<ListCreateInput, { list: List }>;
   'list:rename': Request<ListRenameInput, { list: List }>;
   'list:delete': Request<ListDeleteInput, { id: string }>;
-  'list:share': Request<ListShareInput, { member: Member }>;
-  'list:unshare': Request<ListUnshareInput, { listId: string; userId: string }>;
+  /** `seq` (beyond the contract): the list's change number of this share, as in member:added. */
+  'list:share': Request<ListShareInput, { member: Member; seq: number }>;
+  /** `seq` (beyond the contract): the list's change number of this removal, as in member:removed. */
+  'list:unshare': Request<ListUnshareInput, { listId: string; userId: string; seq: number }>;
   'list:members': Request<ListMembersInput, { members: Member[] }>;
   'task:create': Request<TaskCreateInput, { task: Task }>;
-  'task:update': Request<TaskUpdateInput, { task: Task }>;
+  /** `from` (beyond the contract), on a move only: the task:deleted the old list's members got. */
+  'task:update': Request<TaskUpdateInput, { task: Task; from?: TaskDeleted }>;
   'task:delete': Request<TaskDeleteInput, TaskDeleted>;
   'sync': Request<SyncInput, SyncResult>;
   'auth:refresh': Request<AuthRefreshInput, { expiresAt: string }>;

@@ -71,7 +71,7 @@ export async function deleteList(ctx: Ctx, actor: Actor, input: ListDeleteInput)
 }
 
 /** Adds a member by email (or changes a member's role). */
-export async function shareList(ctx: Ctx, actor: Actor, input: ListShareInput): Promise<{ member: Member }> {
+export async function shareList(ctx: Ctx, actor: Actor, input: ListShareInput): Promise<{ member: Member; seq: number }> {
   return mutate(ctx, actor, { event: 'list:share' }, async ({ t, out, nextSeq }) => {
     const seq = await lockList(nextSeq, input.listId);
     const members = await membersOf(ctx.sequelize, input.listId, t);
@@ -91,12 +91,12 @@ export async function shareList(ctx: Ctx, actor: Actor, input: ListShareInput): 
     if (!current) out.add({ event: 'list:created', payload: { list: list.toDto(input.role) }, to: [user.id], listId: list.id, seq });
     const to = current ? idsOf(members) : [...idsOf(members), user.id];
     out.add({ event: 'member:added', payload: { member, seq }, to, listId: list.id, seq });
-    return { member };
+    return { member, seq };
   });
 }
 
 /** Removes a member: the owner removes anyone else; any member may remove themselves (leave). */
-export async function unshareList(ctx: Ctx, actor: Actor, input: ListUnshareInput): Promise<{ listId: string; userId: string }> {
+export async function unshareList(ctx: Ctx, actor: Actor, input: ListUnshareInput): Promise<{ listId: string; userId: string; seq: number }> {
   return mutate(ctx, actor, { event: 'list:unshare' }, async ({ t, out, nextSeq }) => {
     const seq = await lockList(nextSeq, input.listId);
     const members = await membersOf(ctx.sequelize, input.listId, t);
@@ -106,7 +106,7 @@ export async function unshareList(ctx: Ctx, actor: Actor, input: ListUnshareInpu
     if (!members.some((m) => m.userId === input.userId)) throw new AppError('not_found', 'This user is not a member');
     await ListMember.destroy({ where: { listId: input.listId, userId: input.userId }, transaction: t });
     out.add({ event: 'member:removed', payload: { listId: input.listId, userId: input.userId, seq }, to: idsOf(members), listId: input.listId, seq });
-    return { listId: input.listId, userId: input.userId };
+    return { listId: input.listId, userId: input.userId, seq };
   });
 }
 

@@ -1,5 +1,5 @@
 /** Tasks: create, update (and move), delete and read, with the list's role rules. */
-import { UniqueConstraintError, type Transaction } from 'sequelize';
+import { Transaction, UniqueConstraintError } from 'sequelize';
 import type { TaskCreateInput, TaskDeleteInput, TaskPatch, TaskUpdateInput } from '../../shared/events';
 import type { Task as TaskDto, TaskDeleted } from '../../shared/types';
 import type { Actor, Ctx } from '../context';
@@ -11,7 +11,8 @@ import { TaskTombstone } from './tombstone.model';
 
 /** The live tasks of a list in sort order, and the list's seq. */
 export async function listTasks(ctx: Ctx, actor: Actor, listId: string): Promise<{ tasks: TaskDto[]; seq: number }> {
-  return ctx.sequelize.transaction(async (t) => {
+  // one snapshot: the seq answered is the one of the tasks answered
+  return ctx.sequelize.transaction({ isolationLevel: Transaction.ISOLATION_LEVELS.REPEATABLE_READ }, async (t) => {
     authorize(await membersOf(ctx.sequelize, listId, t), actor.userId, ANY_MEMBER);
     const [list] = await ctx.sequelize.query('SELECT seq FROM lists WHERE id = $1', { bind: [listId], transaction: t }) as [Array<{ seq: string }>, unknown];
     const tasks = await Task.findAll({
@@ -59,10 +60,13 @@ async function existingCreation(ctx: Ctx, t: Transaction, actor: Actor, id: stri
   if (!existing || existing.createdBy !== actor.userId) return undefined;
   // a creator who can no longer see the task's list (removed, or it moved away) learns nothing of what became of it
   const canSee = (await membersOf(ctx.sequelize, existing.listId, t)).some((m) => m.userId === actor.userId);
-  return canSee ? existing.toDto() : undefined;
+  if (!canSee) return undefined;
+  // answering a deleted task as if created would bring it back on the client
+  if (existing.deletedAt) throw new AppError('conflict', 'This task was created and deleted since');
+  return existing.toDto();
 }
 
-export async function updateTask(ctx: Ctx, actor: Actor, input: TaskUpdateInput): Promise<{ task: TaskDto }> {
+export async function updateTask(ctx: Ctx, actor: Actor, input: TaskUpdateInput): Promise<{ task: TaskDto; from?: TaskDeleted }> {
   if (Object.keys(input.patch).length === 0) throw new AppError('validation_error', 'The patch changes nothing');
   return mutate(ctx, actor, { event: 'task:update', mutationId: input.mutationId }, async (scope) => {
     const { t, out } = scope;
@@ -86,6 +90,8 @@ export async function updateTask(ctx: Ctx, actor: Actor, input: TaskUpdateInput)
       await TaskTombstone.create({ listId: fromList, seq: oldSeq, taskId: task.id }, { transaction: t });
       out.add({ event: 'task:deleted', payload: { id: task.id, listId: fromList, seq: oldSeq }, to: idsOf(from), listId: fromList, seq: oldSeq });
       out.add({ event: 'task:created', payload: { task: dto }, to: idsOf(to), listId: task.listId, seq: task.seq });
+      // the mover's ack also carries the old list's seq, so its client sees no gap there
+      return { task: dto, from: { id: task.id, listId: fromList, seq: oldSeq } };
     } else {
       out.add({ event: 'task:updated', payload: { task: dto }, to: idsOf(to), listId: task.listId, seq: task.seq });
     }
@@ -125,7 +131,7 @@ async function lockTask({ t, nextSeq }: MutationScope, id: string, target?: stri
   const task = (await Task.findByPk(id, { transaction: t, lock: t.LOCK.UPDATE }))!;
   if (task.deletedAt) throw new AppError('not_found', 'Task not found');
   // moved by someone else between the peek and the lock: the caller retries with the current task
-  if (task.listId !== peek.listId) throw new AppError('conflict', 'The task was moved meanwhile', { task: task.toDto() });
+  if (task.listId !== peek.listId) throw new AppError('conflict', 'The task was moved meanwhile: sync and try again');
   return { task, seqs };
 }
 

@@ -87,6 +87,16 @@ describe('idempotent mutations: retries are answered with the first answer and a
     expect(body.lists.map((l: { name: string }) => l.name)).to.have.members(['Inbox', 'Groceries', 'Hardware', 'marker']);
   });
 
+  it('task:create retried with the id of a task deleted since answers conflict, and does not bring it back', async () => {
+    const { user, listId, phone } = await setup();
+    const id = uuid();
+    await ok(phone, 'task:create', { listId, id, title: 'Short-lived' });
+    await ok(phone, 'task:delete', { id });
+    const ack = await call(phone, 'task:create', { listId, id, title: 'Short-lived' });
+    expect(ack.ok || ack.error.code).to.equal('conflict');
+    expect((await tasksOf(server, user.token, listId)).tasks.map((t) => t.id)).not.to.include(id);
+  });
+
   it('task:create with a client id: the same user gets the same answer; another user gets conflict', async () => {
     const { user, listId, phone, laptop, laptopSaw } = await setup();
     const id = uuid();

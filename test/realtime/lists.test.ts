@@ -185,8 +185,9 @@ describe('lists over sockets', () => {
       const phoneSaw = record(phone);
       const waits = [laptop, bobs, carol1, carol2].map((s) => next(s, 'member:added'));
 
-      const { member } = await ok(phone, 'list:share', { listId: list.id, email: carol.email, role: 'viewer' });
+      const { member, seq } = await ok(phone, 'list:share', { listId: list.id, email: carol.email, role: 'viewer' });
       expect(member).to.deep.equal(memberOf(list.id, carol, 'viewer'));
+      expect(seq).to.equal(2);
       for (const payload of await Promise.all(waits)) expect(payload).to.deep.equal({ member, seq: 2 });
       for (const seen of carolSaw) {
         expect(seen.map((e) => e.event)).to.deep.equal(['list:created', 'member:added']);
@@ -234,7 +235,7 @@ describe('lists over sockets', () => {
       const waits = [laptop, bob1, bob2, carols].map((s) => next(s, 'member:removed'));
 
       const removed = await ok(phone, 'list:unshare', { listId: list.id, userId: bob.user.id });
-      expect(removed).to.deep.equal({ listId: list.id, userId: bob.user.id });
+      expect(removed).to.deep.equal({ listId: list.id, userId: bob.user.id, seq: 3 });
       for (const payload of await Promise.all(waits)) expect(payload).to.deep.equal({ listId: list.id, userId: bob.user.id, seq: 3 });
 
       expect((await listsOf(bob)).map((l) => l.id)).not.to.include(list.id);
@@ -250,7 +251,7 @@ describe('lists over sockets', () => {
       const bob1Saw = record(bob1);
       const waits = [alices, bob2].map((s) => next(s, 'member:removed'));
 
-      expect(await ok(bob1, 'list:unshare', { listId: list.id, userId: bob.user.id })).to.deep.equal({ listId: list.id, userId: bob.user.id });
+      expect(await ok(bob1, 'list:unshare', { listId: list.id, userId: bob.user.id })).to.deep.equal({ listId: list.id, userId: bob.user.id, seq: 2 });
       for (const payload of await Promise.all(waits)) expect(payload).to.deep.equal({ listId: list.id, userId: bob.user.id, seq: 2 });
       await flush(bob1, bob);
       expect(names(bob1Saw)).to.deep.equal([]);

@@ -147,9 +147,11 @@ describe('tasks over sockets', () => {
     const laptopGotBoth = Promise.all([next(laptop, 'task:deleted'), next(laptop, 'task:created')]);
     const [onBob, onCarol] = [next(bobby, 'task:deleted'), next(caro, 'task:created')];
 
-    const moved = (await ok(phone, 'task:update', { id: task.id, patch: { listId: to, title: 'Learn Rust' } })).task;
+    const ack = await ok(phone, 'task:update', { id: task.id, patch: { listId: to, title: 'Learn Rust' } });
+    const moved = ack.task;
     expect(moved).to.include({ id: task.id, listId: to, title: 'Learn Rust', seq: seqTo + 1, version: 2 });
     const deleted = { id: task.id, listId: from, seq: seqFrom + 1 };
+    expect(ack.from, 'the mover learns the old list seq too').to.deep.equal(deleted);
     const [laptopDeleted, laptopCreated] = await laptopGotBoth;
     expect(laptopDeleted).to.deep.equal(deleted);
     expect(laptopCreated.task).to.deep.equal(moved);
@@ -158,8 +160,8 @@ describe('tasks over sockets', () => {
     expect((await onCarol).task).to.deep.equal(moved);
 
     // Bob may not move it back (he cannot edit the new list), and the lists stay as they are
-    const ack = await call(bobby, 'task:update', { id: task.id, patch: { listId: from } });
-    expect(ack.ok || ack.error.code).to.equal('not_found');
+    const back = await call(bobby, 'task:update', { id: task.id, patch: { listId: from } });
+    expect(back.ok || back.error.code).to.equal('not_found');
     expect(await tasksOf(server, alice.token, from)).to.deep.equal({ tasks: [], seq: seqFrom + 1 });
     expect(await tasksOf(server, alice.token, to)).to.deep.equal({ tasks: [moved], seq: seqTo + 1 });
     expect(bobSaw.map((e) => e.event)).to.deep.equal(['task:deleted']);
