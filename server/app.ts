@@ -10,7 +10,6 @@ import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
 import { Server } from 'socket.io';
 import type { Sequelize } from 'sequelize';
-import type { ClientToServerEvents, ServerToClientEvents } from '../shared/events';
 import { LIMITS } from '../shared/limits';
 import { authRoutes } from './auth/auth.routes';
 import { Tokens } from './auth/tokens';
@@ -22,13 +21,14 @@ import { createMetrics } from './http/metrics';
 import { healthRoutes } from './http/health.routes';
 import { listRoutes } from './lists/list.routes';
 import { createLogger, type Logger } from './logger';
-import { Notifier } from './realtime/notifier';
+import { attachPostgresAdapter } from './realtime/adapter';
+import { Notifier, type IoServer } from './realtime/notifier';
 import { attachSockets } from './realtime/session';
 import { taskRoutes } from './tasks/task.routes';
 
 export interface ServerParts {
   app: express.Express;
-  io: Server<ClientToServerEvents, ServerToClientEvents>;
+  io: IoServer;
   httpServer: http.Server;
   sequelize: Sequelize;
   ctx: Ctx;
@@ -67,17 +67,20 @@ export function createServer(config: Config, opts: { logger?: Logger; sequelize?
 
   const httpServer = http.createServer(app);
   const io: ServerParts['io'] = new Server(httpServer, { cors: { origin }, serveClient: false });
+  const adapter = config.socketAdapter === 'postgres' ? attachPostgresAdapter(io, config.databaseUrl, logger) : undefined;
   notifier.attach(io);
   attachSockets(io, ctx, metrics);
 
   let closing: Promise<void> | undefined;
   const close = () => closing ??= (async () => {
+    await adapter?.ready();
     io.disconnectSockets(true);
     await new Promise<void>((resolve) => {
       httpServer.close(() => resolve()); // waits for requests in flight
       httpServer.closeIdleConnections();
     });
     await io.close().catch(() => undefined);
+    await adapter?.close();
     if (!opts.sequelize) await sequelize.close();
   })();
 

@@ -19,6 +19,8 @@ export interface Config {
   logLevel: string;
   dataDir: string;
   authRateLimit: number;
+  /** postgres: deliver to sockets on every node through the database; none: this process only. */
+  socketAdapter: 'postgres' | 'none';
 }
 
 export class ConfigError extends Error {
@@ -44,6 +46,7 @@ const schema = Joi.object({
   LOG_LEVEL: Joi.string().valid('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent').default('info'),
   DATA_DIR: Joi.string().default('.data'),
   AUTH_RATE_LIMIT: Joi.number().integer().min(1).default(20),
+  SOCKET_ADAPTER: Joi.string().valid('postgres', 'none').default('postgres'),
 }).unknown(true);
 
 /**
@@ -73,6 +76,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, warn: (msg: str
     logLevel: value.LOG_LEVEL,
     dataDir,
     authRateLimit: value.AUTH_RATE_LIMIT,
+    socketAdapter: value.SOCKET_ADAPTER,
   };
 }
 

@@ -7,7 +7,7 @@ import { projectRoot } from '../server/paths';
 import { createDatabase, dropDatabase, testDb } from './support/database';
 
 const run = promisify(execFile);
-const TABLES = ['list_members', 'lists', 'mutations', 'task_tombstones', 'tasks', 'users'];
+const TABLES = ['list_members', 'lists', 'mutations', 'socket_io_attachments', 'task_tombstones', 'tasks', 'users'];
 
 async function tables(sequelize: Sequelize): Promise<string[]> {
   const rows = await sequelize.query<{ name: string }>(
@@ -31,7 +31,7 @@ describe('migrations on an empty database', () => {
 
   it('go up, all the way down, and up again from the server', async () => {
     const migrator = createMigrator(sequelize);
-    expect(await migrator.up()).to.have.length(4);
+    expect(await migrator.up()).to.have.length(5);
     expect(await tables(sequelize)).to.deep.equal(TABLES);
     await migrator.down({ to: 0 });
     expect(await tables(sequelize)).to.deep.equal([]);

@@ -1,6 +1,7 @@
 /**
- * Sends committed changes to the rooms `user:<id>` of the users who may see them, through the
- * Socket.IO adapter (so every server node delivers them), never to the socket that made the change.
+ * Sends committed changes to the rooms `user:<id>` of the users who may see them, never to the socket
+ * that made the change: at once to this node's sockets, and through the Socket.IO adapter to every
+ * other node (which delivers to its own sockets on receipt).
  *
  * Two transactions on one list commit in seq order (the list row is locked while a seq is taken), but
  * their post-commit code may race; a transaction waits until the previous seq of the same list was
@@ -10,7 +11,14 @@ import type { Server } from 'socket.io';
 import type { ClientToServerEvents, ServerToClientEvents } from '../../shared/events';
 import type { Outbox } from './outbox';
 
-export type IoServer = Server<ClientToServerEvents, ServerToClientEvents>;
+/** A committed note relayed to the other nodes. */
+export interface Relay { event: string; payload: unknown; to: string[]; except?: string }
+
+export interface InterServerEvents {
+  'todo:relay': (relay: Relay) => void;
+}
+
+export type IoServer = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents>;
 
 export const userRoom = (userId: string) => `user:${userId}`;
 
@@ -26,6 +34,7 @@ export class Notifier {
 
   attach(io: IoServer): void {
     this.io = io;
+    io.on('todo:relay', (relay) => this.deliver(relay));
   }
 
   /** Called inside the transaction right after it took `seq` of `listId`. */
@@ -50,13 +59,20 @@ export class Notifier {
       for (const note of outbox.notes) {
         if (note.listId && note.seq) await this.previous(note.listId, note.seq);
         if (!this.io || note.to.length === 0) continue;
-        const rooms = note.to.map(userRoom);
-        const target = exceptSocketId ? this.io.to(rooms).except(exceptSocketId) : this.io.to(rooms);
-        (target.emit as (event: string, payload: unknown) => boolean)(note.event, note.payload);
+        const relay: Relay = { event: note.event, payload: note.payload, to: note.to, except: exceptSocketId };
+        this.deliver(relay);
+        this.io.serverSideEmit('todo:relay', relay); // no-op without other nodes
       }
     } finally {
       this.cancel(outbox);
     }
+  }
+
+  /** Emits to this node's sockets of the users in `to`. */
+  private deliver({ event, payload, to, except }: Relay): void {
+    const rooms = to.map(userRoom);
+    const target = except ? this.io!.local.to(rooms).except(except) : this.io!.local.to(rooms);
+    (target.emit as (event: string, payload: unknown) => boolean)(event, payload);
   }
 
   /** Disconnects every socket of the user, on every node. */
