@@ -124,7 +124,8 @@ function assertReachableByOthers(dataDir: string): void {
   }
 }
 
-function freePort(): Promise<number> {
+/** A loopback port free right now. */
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = net.createServer();
     srv.unref();

@@ -1,17 +1,8 @@
 import { expect } from 'chai';
-import net from 'node:net';
 import { Sequelize } from 'sequelize';
+import { freePort } from '../../server/db/embedded';
 import { packageVersion } from '../../server/paths';
 import { request, startServer, type TestServer } from '../support/server';
-
-/** A loopback port with nothing listening on it. */
-async function closedPort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
-  const { port } = srv.address() as net.AddressInfo;
-  await new Promise((resolve) => srv.close(resolve));
-  return port;
-}
 
 describe('health, readiness and metrics', () => {
   let server: TestServer;
@@ -31,7 +22,8 @@ describe('health, readiness and metrics', () => {
   });
 
   it('GET /ready answers 503 within 2 s when the database is unreachable, and /health stays ok', async () => {
-    const down = new Sequelize(`postgres://postgres@127.0.0.1:${await closedPort()}/nothing`, { logging: false, pool: { acquire: 1000 } });
+    // a port nothing listens on
+    const down = new Sequelize(`postgres://postgres@127.0.0.1:${await freePort()}/nothing`, { logging: false, pool: { acquire: 1000 } });
     const broken = await startServer({}, down);
     try {
       const started = Date.now();
