@@ -24,13 +24,11 @@ export const userRoom = (userId: string) => `user:${userId}`;
 
 const ORDER_WAIT_MS = 2_000; // never let one stuck sender hold a list's events for long
 
-interface Turn { done: Promise<void>; release: () => void }
+export interface Turn { done: Promise<void>; release: () => void }
 
 export class Notifier {
   private io?: IoServer;
   private readonly turns = new Map<string, Turn>(); // `${listId}:${seq}` -> released once sent
-  /** The turns each outbox took: a rolled-back seq is taken again by the next transaction, under the same key. */
-  private readonly owned = new WeakMap<Outbox, Turn[]>();
 
   attach(io: IoServer): void {
     this.io = io;
@@ -41,16 +39,19 @@ export class Notifier {
   reserve(outbox: Outbox, listId: string, seq: number): void {
     let release!: () => void;
     const done = new Promise<void>((resolve) => (release = resolve));
+    const key = `${listId}:${seq}`;
     const turn = { done, release };
-    this.turns.set(`${listId}:${seq}`, turn);
-    outbox.seqs.push({ listId, seq });
-    this.owned.set(outbox, [...(this.owned.get(outbox) ?? []), turn]);
+    this.turns.set(key, turn);
+    outbox.turns.push({ key, turn });
   }
 
-  /** After a rollback: nothing will be sent for these seqs. */
+  /** After a rollback, or once sent: releases the outbox's own turns. */
   cancel(outbox: Outbox): void {
-    const turns = this.owned.get(outbox) ?? [];
-    outbox.seqs.forEach(({ listId, seq }, i) => this.finish(listId, seq, turns[i]));
+    for (const { key, turn } of outbox.turns) {
+      turn.release();
+      // a rolled-back seq is taken again by the next transaction: the key may hold its turn by now
+      if (this.turns.get(key) === turn) this.turns.delete(key);
+    }
   }
 
   /** After the commit: send every note, in seq order per list. */
@@ -86,12 +87,5 @@ export class Notifier {
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([turn.done, new Promise<void>((r) => (timer = setTimeout(r, ORDER_WAIT_MS)))]);
     clearTimeout(timer);
-  }
-
-  /** Releases this outbox's own turn; the key may hold a later transaction's turn for the same seq by now. */
-  private finish(listId: string, seq: number, turn: Turn | undefined): void {
-    const key = `${listId}:${seq}`;
-    turn?.release();
-    if (this.turns.get(key) === turn) this.turns.delete(key);
   }
 }

@@ -1,5 +1,6 @@
 /** Notifications gathered inside a transaction and sent once it has committed. */
 import type { EventPayload, ServerEventName } from '../../shared/events';
+import type { Turn } from './notifier';
 
 export interface Note<E extends ServerEventName = ServerEventName> {
   event: E;
@@ -13,8 +14,8 @@ export interface Note<E extends ServerEventName = ServerEventName> {
 
 export class Outbox {
   readonly notes: Note[] = [];
-  /** Every (listId, seq) this transaction took. */
-  readonly seqs: Array<{ listId: string; seq: number }> = [];
+  /** The turn of every `${listId}:${seq}` this transaction took (see Notifier). */
+  readonly turns: Array<{ key: string; turn: Turn }> = [];
 
   add<E extends ServerEventName>(note: Note<E>): void {
     this.notes.push(note as unknown as Note);
