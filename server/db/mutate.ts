@@ -13,7 +13,11 @@ export interface MutationScope {
   out: Outbox;
   /** Takes the next change number of a list (locking its row until commit); null if there is no such list. */
   nextSeq(listId: string): Promise<number | null>;
+  /** Serializes transactions about one client-chosen id: a create and its retry sent meanwhile. */
+  lockId(kind: keyof typeof ID_LOCK_SPACES, id: string): Promise<void>;
 }
+
+const ID_LOCK_SPACES = { list: 1, task: 2 } as const;
 
 export async function mutate<T>(
   ctx: Ctx, actor: Actor, opts: { event: string; mutationId?: string },
@@ -42,6 +46,9 @@ export async function mutate<T>(
           const seq = Number(rows[0].seq);
           ctx.notifier.reserve(out, listId, seq);
           return seq;
+        },
+        lockId: async (kind, id) => {
+          await ctx.sequelize.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', { bind: [ID_LOCK_SPACES[kind], id], transaction: t });
         },
       };
       const data = await work(scope);

@@ -31,10 +31,9 @@ export async function visibleLists(ctx: Ctx, userId: string, t?: Transaction): P
 }
 
 export async function createList(ctx: Ctx, actor: Actor, input: ListCreateInput): Promise<{ list: ListDto }> {
-  return mutate(ctx, actor, { event: 'list:create', mutationId: input.mutationId }, async ({ t, out }) => {
+  return mutate(ctx, actor, { event: 'list:create', mutationId: input.mutationId }, async ({ t, out, lockId }) => {
     if (input.id) {
-      // a retry sent while the first create still runs waits for it, then finds its list (no unique-key error)
-      await ctx.sequelize.query('SELECT pg_advisory_xact_lock(1, hashtext($1))', { bind: [input.id], transaction: t });
+      await lockId('list', input.id); // a retry sent meanwhile waits, then finds the list
       const existing = await List.findByPk(input.id, { transaction: t });
       // a retried create of the same list gets the same answer; anyone else's id is taken
       if (existing?.ownerId === actor.userId) return { list: existing.toDto('owner') };

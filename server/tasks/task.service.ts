@@ -23,10 +23,9 @@ export async function listTasks(ctx: Ctx, actor: Actor, listId: string): Promise
 }
 
 export async function createTask(ctx: Ctx, actor: Actor, input: TaskCreateInput): Promise<{ task: TaskDto }> {
-  return mutate(ctx, actor, { event: 'task:create', mutationId: input.mutationId }, async ({ t, out, nextSeq }) => {
+  return mutate(ctx, actor, { event: 'task:create', mutationId: input.mutationId }, async ({ t, out, nextSeq, lockId }) => {
     if (input.id) {
-      // a retry sent while the first create still runs waits for it, then finds its task (no unique-key conflict)
-      await ctx.sequelize.query('SELECT pg_advisory_xact_lock(2, hashtext($1))', { bind: [input.id], transaction: t });
+      await lockId('task', input.id); // a retry sent meanwhile waits, then finds the task
       const replay = await existingCreation(ctx, t, actor, input.id);
       if (replay) return { task: replay };
     }
