@@ -48,6 +48,13 @@ async function call(s: Socket, event: string, payload: unknown): Promise<any> { 
   return ack.data;
 }
 
+/** Mean time the server spent on `event`, from its socketio_event_duration_seconds histogram. */
+async function serverEventMs(url: string, event: string): Promise<number> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const read = (name: string) => Number(new RegExp(`^${name}\\{event="${event}"\\} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
+  return (read('socketio_event_duration_seconds_sum') / read('socketio_event_duration_seconds_count')) * 1000;
+}
+
 async function main(): Promise<void> {
   let serverUrl = process.env.DATABASE_URL || process.env.TEST_DATABASE_URL;
   let stopEmbedded: (() => Promise<void>) | undefined;
@@ -88,6 +95,7 @@ async function main(): Promise<void> {
       latencies.push((await arrived) - sent);
     }
     latencies.sort((a, b) => a - b);
+    const serverMs = await serverEventMs(url, 'task:update');
 
     // catch-up: the laptop goes away with its cursor, N changes happen, it syncs
     const { cursors } = await call(laptop, 'sync', {});
@@ -103,6 +111,7 @@ async function main(): Promise<void> {
     phones.forEach((p) => p.close());
 
     console.log(`fan-out latency over ${latencies.length} mutations: median ${ms(pct(latencies, 50))}, p99 ${ms(pct(latencies, 99))}, max ${ms(latencies[latencies.length - 1])}`);
+    console.log(`server time per task:update (event to ack, from /metrics): mean ${ms(serverMs)}`);
     console.log(`one mutation at a time, acked: ${(N / (changeMs / 1000)).toFixed(0)} per second`);
     console.log(`sync catching up ${result.tasks.length} changes: ${ms(syncMs)}`);
   } finally {
