@@ -69,11 +69,12 @@ async function main(): Promise<void> {
   const db = await createDatabase(serverUrl, 'todo_bench');
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const server = await startServer({
-    ...process.env, DATABASE_URL: db.url, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'info',
-    JWT_SECRET: 'bench-secret-bench-secret-bench-secret-0123', BCRYPT_ROUNDS: '10', NODE_ENV: 'production',
-  });
+  let server: ChildProcess | undefined;
   try {
+    server = await startServer({
+      ...process.env, DATABASE_URL: db.url, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'info',
+      JWT_SECRET: 'bench-secret-bench-secret-bench-secret-0123', BCRYPT_ROUNDS: '10', NODE_ENV: 'production',
+    });
     const reg = await fetch(`${url}/api/auth/register`, {
       method: 'POST', headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ email: 'bench@example.com', password: 'bench-password', name: 'Bench' }),
@@ -115,8 +116,10 @@ async function main(): Promise<void> {
     console.log(`one mutation at a time, acked: ${(N / (changeMs / 1000)).toFixed(0)} per second`);
     console.log(`sync catching up ${result.tasks.length} changes: ${ms(syncMs)}`);
   } finally {
-    server.kill('SIGTERM');
-    await new Promise((resolve) => server.once('exit', resolve));
+    if (server?.exitCode === null) {
+      server.kill('SIGTERM');
+      await new Promise((resolve) => server!.once('exit', resolve));
+    }
     await dropDatabase(serverUrl, db.name);
     await stopEmbedded?.();
     if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
