@@ -26,7 +26,7 @@ const ms = (n: number) => `${n.toFixed(2)} ms`;
 function startServer(env: NodeJS.ProcessEnv): Promise<ChildProcess> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'server/index.ts'], { cwd: projectRoot, env, stdio: ['ignore', 'pipe', 'inherit'] });
-    const timer = setTimeout(() => reject(new Error('server did not start within 60 s')), 60_000);
+    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error('server did not start within 60 s')); }, 60_000);
     child.stdout!.on('data', (chunk: Buffer) => {
       if (chunk.toString().includes('"msg":"listening"')) { clearTimeout(timer); resolve(child); }
     });
