@@ -3,6 +3,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import Joi from 'joi';
+import { LIMITS } from '../shared/limits';
 
 export interface Config {
   env: 'development' | 'production' | 'test';
@@ -21,6 +22,8 @@ export interface Config {
   authRateLimit: number;
   /** postgres: deliver to sockets on every node through the database; none: this process only. */
   socketAdapter: 'postgres' | 'none';
+  /** Sustained socket events a second per socket; bursts to twice as many. */
+  socketEventsPerSecond: number;
 }
 
 export class ConfigError extends Error {
@@ -47,6 +50,7 @@ const schema = Joi.object({
   DATA_DIR: Joi.string().default('.data'),
   AUTH_RATE_LIMIT: Joi.number().integer().min(1).default(20),
   SOCKET_ADAPTER: Joi.string().valid('postgres', 'none').default('postgres'),
+  SOCKET_EVENTS_PER_SECOND: Joi.number().integer().min(1).default(LIMITS.eventsPerSecond),
 }).unknown(true);
 
 /**
@@ -77,6 +81,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, warn: (msg: str
     dataDir,
     authRateLimit: value.AUTH_RATE_LIMIT,
     socketAdapter: value.SOCKET_ADAPTER,
+    socketEventsPerSecond: value.SOCKET_EVENTS_PER_SECOND,
   };
 }
 

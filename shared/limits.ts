@@ -12,7 +12,7 @@ export const LIMITS = {
   membersPerList: 100,
   /** Bytes of one JSON body or one socket event payload. */
   payloadBytes: 64 * 1024,
-  /** Per-socket event rate: sustained events per second and burst size. */
+  /** Per-socket event rate: sustained events per second (the server's default) and burst size. */
   eventsPerSecond: 50,
   eventBurst: 100,
 } as const;

@@ -26,7 +26,7 @@ describe('configuration', () => {
     const config = loadConfig({ DATA_DIR: dataDir() });
     expect(config).to.include({
       env: 'development', port: 3000, host: '0.0.0.0', databaseUrl: '', jwtExpiresIn: 3600, bcryptRounds: 12,
-      dbPoolMax: 15, logLevel: 'info', authRateLimit: 20, socketAdapter: 'postgres',
+      dbPoolMax: 15, logLevel: 'info', authRateLimit: 20, socketAdapter: 'postgres', socketEventsPerSecond: 50,
     });
     expect(config.corsOrigins).to.deep.equal([]);
   });
@@ -34,9 +34,9 @@ describe('configuration', () => {
   it('names every bad variable in one error', () => {
     const found = problems({
       PORT: 'abc', JWT_SECRET: 'short', BCRYPT_ROUNDS: 'many', DB_POOL_MAX: '0', LOG_LEVEL: 'loud',
-      AUTH_RATE_LIMIT: '-1', DATABASE_URL: 'mysql://x/y', JWT_EXPIRES_IN: 'soon', NODE_ENV: 'staging', SOCKET_ADAPTER: 'carrier-pigeon',
+      AUTH_RATE_LIMIT: '-1', DATABASE_URL: 'mysql://x/y', JWT_EXPIRES_IN: 'soon', NODE_ENV: 'staging', SOCKET_ADAPTER: 'carrier-pigeon', SOCKET_EVENTS_PER_SECOND: '0',
     }).join('\n');
-    for (const name of ['PORT', 'JWT_SECRET', 'BCRYPT_ROUNDS', 'DB_POOL_MAX', 'LOG_LEVEL', 'AUTH_RATE_LIMIT', 'DATABASE_URL', 'JWT_EXPIRES_IN', 'NODE_ENV', 'SOCKET_ADAPTER']) {
+    for (const name of ['PORT', 'JWT_SECRET', 'BCRYPT_ROUNDS', 'DB_POOL_MAX', 'LOG_LEVEL', 'AUTH_RATE_LIMIT', 'DATABASE_URL', 'JWT_EXPIRES_IN', 'NODE_ENV', 'SOCKET_ADAPTER', 'SOCKET_EVENTS_PER_SECOND']) {
       expect(found).to.include(name);
     }
   });

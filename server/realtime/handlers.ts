@@ -31,7 +31,7 @@ export class TokenBucket {
   private tokens: number;
   private last = Date.now();
 
-  constructor(private readonly rate = LIMITS.eventsPerSecond, private readonly burst = LIMITS.eventBurst) {
+  constructor(private readonly rate: number, private readonly burst = 2 * rate) {
     this.tokens = burst;
   }
 

@@ -22,7 +22,7 @@ export function attachSockets(io: IoServer, ctx: Ctx, metrics: Metrics): void {
     try {
       const token = socket.handshake.auth?.token ?? bearerToken(socket.handshake.headers.authorization);
       const { user, exp } = await authenticate(ctx, token);
-      Object.assign(socket.data, { userId: user.id, exp, bucket: new TokenBucket() });
+      Object.assign(socket.data, { userId: user.id, exp, bucket: new TokenBucket(ctx.config.socketEventsPerSecond) });
       next();
     } catch (err) {
       // a token problem is "unauthorized"; a database outage must not make a client drop a good token

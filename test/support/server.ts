@@ -16,7 +16,7 @@ export const TEST_SECRET = 'test-secret-that-is-long-enough-for-hs256-0123456789
 export function testConfig(overrides: Partial<Config> = {}): Config {
   return {
     env: 'test', port: 0, host: '127.0.0.1', databaseUrl: testDb().url, jwtSecret: TEST_SECRET, jwtExpiresIn: 3600,
-    bcryptRounds: 4, corsOrigins: [], dbPoolMax: 10, logLevel: 'silent', dataDir: '.data', authRateLimit: 1000, socketAdapter: 'postgres',
+    bcryptRounds: 4, corsOrigins: [], dbPoolMax: 10, logLevel: 'silent', dataDir: '.data', authRateLimit: 1000, socketAdapter: 'postgres', socketEventsPerSecond: 50,
     ...overrides,
   };
 }
