@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Joi from 'joi';
 import { LIMITS } from '../shared/limits';
+import { projectRoot } from './paths';
 
 export interface Config {
   env: 'development' | 'production' | 'test';
@@ -60,7 +61,7 @@ const schema = Joi.object({
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, warn: (msg: string) => void = () => {}): Config {
   const { value, error } = schema.validate(env, { abortEarly: false, convert: true });
   if (error) throw new ConfigError(error.details.map((d) => d.message));
-  const dataDir = path.resolve(value.DATA_DIR);
+  const dataDir = path.resolve(projectRoot, value.DATA_DIR); // like .env: relative to the project, not the cwd
   let jwtSecret: string | undefined = value.JWT_SECRET;
   if (!jwtSecret) {
     jwtSecret = persistentSecret(dataDir);
