@@ -56,6 +56,11 @@ describe('configuration', () => {
     expect(fs.statSync(path.join(dir, 'jwt-secret')).mode & 0o077).to.equal(0);
   });
 
+  it('resolves a relative DATA_DIR against the project folder, whatever the working directory', () => {
+    const config = loadConfig({ DATA_DIR: 'some/data', JWT_SECRET: 's'.repeat(32) });
+    expect(config.dataDir).to.equal(path.join(projectRoot, 'some', 'data'));
+  });
+
   it('reads durations and CORS origins', () => {
     const config = loadConfig({ DATA_DIR: dataDir(), JWT_EXPIRES_IN: '15m', CORS_ORIGINS: 'https://a.example, https://b.example' });
     expect(config.jwtExpiresIn).to.equal(900);
