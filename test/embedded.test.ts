@@ -3,7 +3,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { freePort } from '../server/db/embedded';
+import pg from 'pg';
+import { freePort, ROOT_FALLBACK, startEmbeddedPostgres } from '../server/db/embedded';
+import { createLogger } from '../server/logger';
 import { projectRoot } from '../server/paths';
 
 /** `npm start`'s server process with no DATABASE_URL; resolves once it logs that it listens. */
@@ -80,5 +82,25 @@ describe('the embedded PostgreSQL default (no DATABASE_URL)', function () {
     expect(await exited(child)).to.equal(0);
     expect(Date.now() - started).to.be.lessThan(10_000);
     expect(fs.existsSync(path.join(dataDir, 'pg', 'postmaster.pid')), 'PostgreSQL stopped').to.equal(false);
+  });
+
+  it('starts from a DATA_DIR that other users cannot enter (as root, the cluster lives under /var/lib/todo-server)', async () => {
+    const closed = fs.mkdtempSync(path.join(os.tmpdir(), 'todo-closed-'));
+    fs.chmodSync(closed, 0o700); // like a checkout under /root
+    const dataDir = path.join(closed, '.data');
+    const cluster = await startEmbeddedPostgres({ dataDir, logger: createLogger('silent') });
+    try {
+      const asRoot = process.getuid?.() === 0;
+      if (asRoot) expect(cluster.dir.startsWith(ROOT_FALLBACK + path.sep)).to.equal(true);
+      else expect(cluster.dir).to.equal(path.join(dataDir, 'pg'));
+      const client = new pg.Client({ connectionString: cluster.url });
+      await client.connect();
+      expect((await client.query('SELECT 1 AS one')).rows).to.deep.equal([{ one: 1 }]);
+      await client.end();
+    } finally {
+      await cluster.stop();
+      if (cluster.dir.startsWith(ROOT_FALLBACK + path.sep)) fs.rmSync(path.dirname(cluster.dir), { recursive: true, force: true });
+      fs.rmSync(closed, { recursive: true, force: true });
+    }
   });
 });

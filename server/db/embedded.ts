@@ -11,6 +11,8 @@ import type { Logger } from '../logger';
 
 export interface EmbeddedPostgres {
   url: string;
+  /** The cluster's data folder. */
+  dir: string;
   stop(): Promise<void>;
 }
 
@@ -24,9 +26,8 @@ const isRoot = process.getuid?.() === 0;
 
 /** Starts (initialising on first use) the embedded cluster and returns a URL to `database` on it. */
 export async function startEmbeddedPostgres({ dataDir, database = 'todo', logger }: Options): Promise<EmbeddedPostgres> {
-  const dir = path.join(dataDir, 'pg');
   fs.mkdirSync(dataDir, { recursive: true });
-  if (isRoot) assertReachableByOthers(dataDir);
+  const dir = clusterDir(dataDir, logger);
   const password = persistentPassword(dataDir);
   await stopLeftover(dir, logger);
 
@@ -56,7 +57,7 @@ export async function startEmbeddedPostgres({ dataDir, database = 'todo', logger
   const base = `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}`;
   await ensureDatabase(base, database);
   logger.info({ port, dir }, 'embedded PostgreSQL started');
-  return { url: `${base}/${database}`, stop: () => cluster.stop() };
+  return { url: `${base}/${database}`, dir, stop: () => cluster.stop() };
 }
 
 /**
@@ -113,15 +114,31 @@ function persistentPassword(dataDir: string): string {
   return password;
 }
 
-/** As root the cluster runs as `postgres`, which must be able to walk down to the data folder. */
-function assertReachableByOthers(dataDir: string): void {
-  for (let dir = path.resolve(dataDir); ; dir = path.dirname(dir)) {
-    if ((fs.statSync(dir).mode & 0o001) === 0) {
-      throw new Error(`The embedded PostgreSQL runs as the "postgres" user when started as root, and it cannot enter ${dir}. `
-        + 'Set DATA_DIR to a folder it can reach (for example /var/lib/todo-server), or allow it: chmod o+x ' + dir);
-    }
-    if (dir === path.dirname(dir)) return;
+/**
+ * DATA_DIR/pg, except as root when the `postgres` user (which runs the cluster then) cannot walk down
+ * to DATA_DIR, as in a checkout under /root: then a folder of its own under /var/lib/todo-server.
+ */
+function clusterDir(dataDir: string, logger: Options['logger']): string {
+  const wanted = path.join(dataDir, 'pg');
+  const blocked = isRoot ? firstClosedFolder(dataDir) : undefined;
+  if (!blocked) return wanted;
+  const id = crypto.createHash('sha256').update(path.resolve(dataDir)).digest('hex').slice(0, 16);
+  const dir = path.join(ROOT_FALLBACK, id, 'pg');
+  fs.mkdirSync(path.dirname(dir), { recursive: true, mode: 0o755 });
+  logger.warn({ dir, blocked }, `the "postgres" user cannot enter ${blocked}: the embedded PostgreSQL keeps its files in ${dir}`);
+  return dir;
+}
+
+export const ROOT_FALLBACK = '/var/lib/todo-server';
+
+/** The first folder on the way to `dir` that other users may not enter, if any. */
+function firstClosedFolder(dir: string): string | undefined {
+  const folders: string[] = [];
+  for (let d = path.resolve(dir); ; d = path.dirname(d)) {
+    folders.unshift(d);
+    if (d === path.dirname(d)) break;
   }
+  return folders.find((d) => (fs.statSync(d).mode & 0o001) === 0);
 }
 
 /** A loopback port free right now. */
