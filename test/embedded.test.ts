@@ -99,7 +99,10 @@ describe('the embedded PostgreSQL default (no DATABASE_URL)', function () {
       await client.end();
     } finally {
       await cluster.stop();
-      if (cluster.dir.startsWith(ROOT_FALLBACK + path.sep)) fs.rmSync(path.dirname(cluster.dir), { recursive: true, force: true });
+      if (cluster.dir.startsWith(ROOT_FALLBACK + path.sep)) {
+        fs.rmSync(path.dirname(cluster.dir), { recursive: true, force: true });
+        if (fs.readdirSync(ROOT_FALLBACK).length === 0) fs.rmdirSync(ROOT_FALLBACK); // leave nothing behind
+      }
       fs.rmSync(closed, { recursive: true, force: true });
     }
   });
