@@ -67,4 +67,11 @@ export function register(socket: AppSocket, handlers: HandlerMap, logger: Logger
       ack(answer);
     });
   }
+  // an event the server does not know, sent with an ack, is answered rather than left to time out
+  socket.onAny((event: string, ...args: unknown[]) => {
+    const ack = args[args.length - 1];
+    if (Object.hasOwn(handlers, event) || typeof ack !== 'function') return;
+    metrics.socketEvents.inc({ event: 'unknown', outcome: 'not_found' });
+    ack({ ok: false, error: new AppError('not_found', `Unknown event "${String(event).slice(0, 50)}"`).toJSON() });
+  });
 }

@@ -175,6 +175,14 @@ describe('malformed events and handshakes', () => {
     expect(tasks.body.tasks.map((t: Task) => t.title)).to.deep.equal(['Kept']);
   });
 
+  it('answers an unknown event sent with an ack with not_found, and keeps serving', async () => {
+    const loose = socket as unknown as { timeout(ms: number): { emitWithAck(event: string, payload: unknown): Promise<Ack<unknown>> } };
+    const ack = await loose.timeout(5000).emitWithAck('task:crate', { title: 'typo' });
+    expect(ack.ok || ack.error.code).to.equal('not_found');
+    expect(ack.ok || ack.error.message).to.include('task:crate');
+    await ok(socket, 'list:create', { name: 'Still serving' });
+  });
+
   it('answers an event sent with an ack function but no payload', async () => {
     const bare = (event: ClientEventName): Promise<Ack<unknown>> =>
       (socket.timeout(5000) as unknown as { emitWithAck(event: string): Promise<Ack<unknown>> }).emitWithAck(event);
