@@ -1,12 +1,10 @@
 import { expect } from 'chai';
 import type { List, Task } from '../../shared/types';
-import { connect, inboxOf, next, ok, record, registerUser, request, startServer, type ClientSocket, type TestServer, type TestUser } from '../support/server';
+import { devices, inboxOf, next, ok, record, registerUser, request, startServer, type TestServer, type TestUser } from '../support/server';
 import { LIST_KEYS, share, TASK_KEYS, uuid } from '../support/sync-helpers';
 
 describe('REST: lists and tasks', () => {
   let server: TestServer;
-  let sockets: ClientSocket[] = [];
-  const open = async (token: string) => { const s = await connect(server, token); sockets.push(s); return s; };
   const http = (method: string, path: string, token?: string, body?: unknown) => request(server, method, path, { token, body });
   const expectError = (res: { status: number; body: any }, status: number, code: string) => { // eslint-disable-line @typescript-eslint/no-explicit-any
     expect([res.status, res.body?.error?.code], JSON.stringify(res.body)).to.deep.equal([status, code]);
@@ -15,7 +13,7 @@ describe('REST: lists and tasks', () => {
 
   before(async () => { server = await startServer(); });
   after(async () => { await server.close(); });
-  afterEach(() => { sockets.forEach((s) => s.close()); sockets = []; });
+  const open = devices(() => server);
 
   /** Alice owns `listId` (with one task); Bob is a viewer of it; Carol is not a member. */
   async function world(): Promise<{ alice: TestUser; bob: TestUser; carol: TestUser; listId: string; task: Task }> {

@@ -1,15 +1,13 @@
 import { expect } from 'chai';
-import { call, connect, inboxOf, next, ok, record, registerUser, request, startServer, type ClientSocket, type TestServer, type TestUser } from '../support/server';
+import { call, devices, inboxOf, next, ok, record, registerUser, request, startServer, type ClientSocket, type TestServer, type TestUser } from '../support/server';
 import { tasksOf, uuid } from '../support/sync-helpers';
 
 describe('idempotent mutations: retries are answered with the first answer and applied once', () => {
   let server: TestServer;
-  let sockets: ClientSocket[] = [];
-  const open = async (token: string) => { const s = await connect(server, token); sockets.push(s); return s; };
 
   before(async () => { server = await startServer(); });
   after(async () => { await server.close(); });
-  afterEach(() => { sockets.forEach((s) => s.close()); sockets = []; });
+  const open = devices(() => server);
 
   /** A user with a writing device and an observing one (recording every event it gets). */
   async function setup(): Promise<{ user: TestUser; listId: string; phone: ClientSocket; laptop: ClientSocket; laptopSaw: ReturnType<typeof record> }> {

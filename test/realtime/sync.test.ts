@@ -1,18 +1,16 @@
 import { expect } from 'chai';
 import type { ServerEventName } from '../../shared/events';
 import type { Task } from '../../shared/types';
-import { connect, inboxOf, next, ok, record, registerUser, request, startServer, type ClientSocket, type TestServer } from '../support/server';
+import { devices, inboxOf, next, ok, record, registerUser, request, startServer, type ClientSocket, type TestServer } from '../support/server';
 import { contractOrder, range, Replica, share, tasksOf, uuid } from '../support/sync-helpers';
 
 describe('sync: a device that was away catches up', () => {
   let server: TestServer;
-  let sockets: ClientSocket[] = [];
-  const open = async (token: string) => { const s = await connect(server, token); sockets.push(s); return s; };
   const create = async (s: ClientSocket, listId: string, title: string): Promise<Task> => (await ok(s, 'task:create', { listId, title })).task;
 
   before(async () => { server = await startServer(); });
   after(async () => { await server.close(); });
-  afterEach(() => { sockets.forEach((s) => s.close()); sockets = []; });
+  const open = devices(() => server);
 
   /** The replica's lists, each compared with what GET /api/lists/:id/tasks answers. */
   async function expectMatchesServer(replica: Replica, token: string): Promise<void> {

@@ -1,18 +1,16 @@
 import { expect } from 'chai';
 import type { Task } from '../../shared/types';
-import { call, connect, inboxOf, next, ok, record, registerUser, startServer, type ClientSocket, type TestServer, type TestUser } from '../support/server';
+import { call, devices, inboxOf, next, ok, record, registerUser, startServer, type ClientSocket, type TestServer, type TestUser } from '../support/server';
 import { contractOrder, share, TASK_KEYS, tasksOf } from '../support/sync-helpers';
 
 const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 
 describe('tasks over sockets', () => {
   let server: TestServer;
-  let sockets: ClientSocket[] = [];
-  const open = async (token: string) => { const s = await connect(server, token); sockets.push(s); return s; };
 
   before(async () => { server = await startServer(); });
   after(async () => { await server.close(); });
-  afterEach(() => { sockets.forEach((s) => s.close()); sockets = []; });
+  const open = devices(() => server);
 
   /** Alice (two devices) owns her Inbox; Bob (one device) is an editor of it. */
   async function team(): Promise<{ alice: TestUser; bob: TestUser; listId: string; phone: ClientSocket; laptop: ClientSocket; bobby: ClientSocket }> {

@@ -76,6 +76,20 @@ export function connect(server: TestServer, token: string): Promise<ClientSocket
   });
 }
 
+/**
+ * Devices for a describe block: `open(token)` connects to the block's server (or `on`), and every
+ * socket opened in a test is closed after it.
+ */
+export function devices(server: () => TestServer): (token: string, on?: TestServer) => Promise<ClientSocket> {
+  let sockets: ClientSocket[] = [];
+  afterEach(() => { sockets.forEach((s) => s.close()); sockets = []; });
+  return async (token, on = server()) => {
+    const socket = await connect(on, token);
+    sockets.push(socket);
+    return socket;
+  };
+}
+
 /** Emits with an ack and resolves with the ack (rejects if none comes within the timeout). */
 export function call<E extends ClientEventName>(socket: ClientSocket, event: E, payload: unknown, timeoutMs = 5000): Promise<Ack<AckData<E>>> {
   return (socket.timeout(timeoutMs) as any).emitWithAck(event, payload); // eslint-disable-line @typescript-eslint/no-explicit-any
