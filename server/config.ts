@@ -3,7 +3,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import Joi from 'joi';
-import { LIMITS } from '../shared/limits';
+import { BOUNDS, LIMITS } from '../shared/limits';
 import { projectRoot } from './paths';
 
 export interface Config {
@@ -25,6 +25,20 @@ export interface Config {
   socketAdapter: 'postgres' | 'none';
   /** Sustained socket events a second per socket; bursts to twice as many. */
   socketEventsPerSecond: number;
+  /** Sustained events and REST changes a second per user, all sockets and HTTP together; bursts to twice as many. */
+  userEventsPerSecond: number;
+  maxTasksPerList: number;
+  maxListsPerUser: number;
+  maxMembersPerList: number;
+  maxSocketsPerUser: number;
+  /** `list:share` calls per user per minute. */
+  shareRateLimit: number;
+  /** Failed logins per account and address per 15 minutes; ten times as many per account over all addresses. */
+  loginFailureLimit: number;
+  /** Express's `trust proxy`: whose X-Forwarded-For to believe (false: the TCP peer is the client). */
+  trustProxy: boolean | number | string;
+  /** How long a socket's token version check is cached (logout-all clears it on every node at once). */
+  sessionRecheckMs: number;
 }
 
 export class ConfigError extends Error {
@@ -52,6 +66,16 @@ const schema = Joi.object({
   AUTH_RATE_LIMIT: Joi.number().integer().min(1).default(20),
   SOCKET_ADAPTER: Joi.string().valid('postgres', 'none').default('postgres'),
   SOCKET_EVENTS_PER_SECOND: Joi.number().integer().min(1).default(LIMITS.eventsPerSecond),
+  USER_EVENTS_PER_SECOND: Joi.number().integer().min(1).default(BOUNDS.userEventsPerSecond),
+  MAX_TASKS_PER_LIST: Joi.number().integer().min(1).default(BOUNDS.tasksPerList),
+  MAX_LISTS_PER_USER: Joi.number().integer().min(1).default(BOUNDS.listsPerUser),
+  MAX_MEMBERS_PER_LIST: Joi.number().integer().min(1).default(BOUNDS.membersPerList),
+  MAX_SOCKETS_PER_USER: Joi.number().integer().min(1).default(BOUNDS.socketsPerUser),
+  SHARE_RATE_LIMIT: Joi.number().integer().min(1).default(BOUNDS.sharesPerMinute),
+  LOGIN_FAILURE_LIMIT: Joi.number().integer().min(1).default(BOUNDS.loginFailures),
+  TRUST_PROXY: Joi.string().allow('').default('')
+    .pattern(/^(true|false|\d+|[\w.:/, -]+)$/).message('"TRUST_PROXY" must be true, false, a hop count, or addresses/subnets such as loopback, 10.0.0.0/8'),
+  SESSION_RECHECK_MS: Joi.number().integer().min(0).default(2000),
 }).unknown(true);
 
 /**
@@ -83,7 +107,24 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, warn: (msg: str
     authRateLimit: value.AUTH_RATE_LIMIT,
     socketAdapter: value.SOCKET_ADAPTER,
     socketEventsPerSecond: value.SOCKET_EVENTS_PER_SECOND,
+    userEventsPerSecond: value.USER_EVENTS_PER_SECOND,
+    maxTasksPerList: value.MAX_TASKS_PER_LIST,
+    maxListsPerUser: value.MAX_LISTS_PER_USER,
+    maxMembersPerList: value.MAX_MEMBERS_PER_LIST,
+    maxSocketsPerUser: value.MAX_SOCKETS_PER_USER,
+    shareRateLimit: value.SHARE_RATE_LIMIT,
+    loginFailureLimit: value.LOGIN_FAILURE_LIMIT,
+    trustProxy: trustProxy(value.TRUST_PROXY),
+    sessionRecheckMs: value.SESSION_RECHECK_MS,
   };
+}
+
+/** TRUST_PROXY as Express takes it: a boolean, a hop count, or a list of addresses and subnets. */
+function trustProxy(text: string): boolean | number | string {
+  if (text === '' || text === 'false') return false;
+  if (text === 'true') return true;
+  if (/^\d+$/.test(text)) return Number(text);
+  return text;
 }
 
 const UNIT_SECONDS: Record<string, number> = { ms: 0.001, s: 1, m: 60, h: 3600, d: 86_400 };

@@ -10,6 +10,7 @@ const DEFAULT_MESSAGES: Record<ErrorCode, string> = {
   not_found: 'Not found',
   conflict: 'The resource was changed or exists already',
   email_taken: 'This email is already registered',
+  limit_exceeded: 'A limit of the service was reached',
   payload_too_large: 'The payload is too large',
   rate_limited: 'Too many requests, slow down',
   internal: 'Something went wrong on our side',

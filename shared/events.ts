@@ -27,6 +27,7 @@ export const ServerEvent = {
   MemberAdded: 'member:added',
   MemberRemoved: 'member:removed',
   AuthExpired: 'auth:expired',
+  SyncNeeded: 'sync:needed',
 } as const;
 
 export interface ListCreateInput { id?: string; name: string; mutationId?: string }
@@ -79,6 +80,8 @@ export interface ServerToClientEvents {
   'member:added': (payload: { member: Member; seq: number }) => void;
   'member:removed': (payload: { listId: string; userId: string; seq: number }) => void;
   'auth:expired': (payload: Record<string, never>) => void;
+  /** Some changes may not have reached this socket: call `sync` with the cursors held. */
+  'sync:needed': (payload: Record<string, never>) => void;
 }
 
 export type ClientEventName = keyof ClientToServerEvents;

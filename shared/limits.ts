@@ -7,12 +7,36 @@ export const LIMITS = {
   listNameMax: 200,
   titleMax: 500,
   notesMax: 10_000,
-  positionMax: 200,
+  positionMin: 1,
+  positionMax: 255,
   priorityMax: 3,
-  membersPerList: 100,
   /** Bytes of one JSON body or one socket event payload. */
   payloadBytes: 64 * 1024,
   /** Per-socket event rate: sustained events per second (the server's default) and burst size. */
   eventsPerSecond: 50,
   eventBurst: 100,
+  /** Entries (`tasks` plus `deleted`) of one `sync` answer. */
+  syncEntries: 1000,
+  /** Tasks of one GET /api/lists/:listId/tasks page: the default and the most. */
+  taskPage: 500,
+  /** About how many bytes of JSON one answer (a sync or task page) holds before it is paged. */
+  answerBytes: 1024 * 1024,
+} as const;
+
+/** Per-user bounds of the contract's "Bounds" section: the server's defaults, each configurable. */
+export const BOUNDS = {
+  /** Live tasks in one list. */
+  tasksPerList: 10_000,
+  /** Lists a user belongs to, own and shared. */
+  listsPerUser: 1000,
+  /** Members of one list, the owner included. */
+  membersPerList: 100,
+  /** Open sockets of one user over all server nodes. */
+  socketsPerUser: 50,
+  /** Events and REST changes of one user a second, all sockets and HTTP together (bursts to twice as many). */
+  userEventsPerSecond: 100,
+  /** `list:share` calls of one user a minute. */
+  sharesPerMinute: 30,
+  /** Failed logins of one account from one address per 15 minutes (ten times as many from all addresses). */
+  loginFailures: 10,
 } as const;

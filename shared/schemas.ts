@@ -20,7 +20,7 @@ const title = Joi.string().trim().min(1).max(LIMITS.titleMax);
 const notes = Joi.string().allow('').max(LIMITS.notesMax);
 const dueAt = Joi.date().iso().allow(null);
 const priority = Joi.number().integer().min(0).max(LIMITS.priorityMax);
-const position = Joi.string().max(LIMITS.positionMax);
+const position = Joi.string().min(LIMITS.positionMin).max(LIMITS.positionMax);
 const version = Joi.number().integer().min(1);
 const seq = Joi.number().integer().min(0);
 

@@ -58,6 +58,7 @@ export const ERROR_STATUS = {
   not_found: 404,
   conflict: 409,
   email_taken: 409,
+  limit_exceeded: 409,
   payload_too_large: 413,
   rate_limited: 429,
   internal: 500,
@@ -93,4 +94,14 @@ export interface SyncResult {
   deleted: TaskDeleted[];
   removedListIds: string[];
   cursors: Record<string, number>;
+  /** The answer had to stop at its bound: call `sync` again with `cursors` until this is false. */
+  more: boolean;
+}
+
+/** One page of a list's live tasks (GET /api/lists/:listId/tasks). */
+export interface TaskPage {
+  tasks: Task[];
+  seq: number;
+  /** Pass as `after` for the following page; null on the last one. */
+  next: string | null;
 }

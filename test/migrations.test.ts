@@ -31,7 +31,7 @@ describe('migrations on an empty database', () => {
 
   it('go up, all the way down, and up again from the server', async () => {
     const migrator = createMigrator(sequelize);
-    expect(await migrator.up()).to.have.length(5);
+    expect(await migrator.up()).to.have.length(6);
     expect(await tables(sequelize)).to.deep.equal(TABLES);
     await migrator.down({ to: 0 });
     expect(await tables(sequelize)).to.deep.equal([]);

@@ -11,11 +11,17 @@ import { Mutation } from './mutation.model';
 export interface MutationScope {
   t: Transaction;
   out: Outbox;
-  /** Takes the next change number of a list (locking its row until commit); null if there is no such list. */
-  nextSeq(listId: string): Promise<number | null>;
+  /**
+   * Takes the next change number of a list (locking its row until commit) and adds `taskDelta` to its
+   * count of live tasks; null if there is no such list.
+   */
+  nextSeq(listId: string, taskDelta?: number): Promise<Taken | null>;
   /** Serializes transactions about one client-chosen id: a create and its retry sent meanwhile. */
   lockId(kind: keyof typeof ID_LOCK_SPACES, id: string): Promise<void>;
 }
+
+/** A list's change number just taken, and its live tasks counting the change. */
+export interface Taken { seq: number; tasks: number }
 
 const ID_LOCK_SPACES = { list: 1, task: 2 } as const;
 
@@ -37,15 +43,15 @@ export async function mutate<T>(
       }
       const scope: MutationScope = {
         t, out,
-        nextSeq: async (listId) => {
+        nextSeq: async (listId, taskDelta = 0) => {
           const [rows] = await ctx.sequelize.query(
-            'UPDATE lists SET seq = seq + 1 WHERE id = $1 RETURNING seq',
-            { bind: [listId], transaction: t },
-          ) as [Array<{ seq: string }>, unknown];
+            'UPDATE lists SET seq = seq + 1, task_count = task_count + $2 WHERE id = $1 RETURNING seq, task_count',
+            { bind: [listId, taskDelta], transaction: t },
+          ) as [Array<{ seq: string; task_count: number }>, unknown];
           if (rows.length === 0) return null;
           const seq = Number(rows[0].seq);
           ctx.notifier.reserve(out, listId, seq);
-          return seq;
+          return { seq, tasks: rows[0].task_count };
         },
         lockId: async (kind, id) => {
           await ctx.sequelize.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', { bind: [ID_LOCK_SPACES[kind], id], transaction: t });

@@ -6,6 +6,8 @@ export class List extends Model<InferAttributes<List>, InferCreationAttributes<L
   declare name: string;
   declare ownerId: string;
   declare seq: CreationOptional<number>;
+  /** Live tasks in the list (kept by the statement that takes the seq). */
+  declare taskCount: CreationOptional<number>;
   declare createdAt: CreationOptional<Date>;
   declare updatedAt: CreationOptional<Date>;
 
@@ -23,6 +25,7 @@ export class List extends Model<InferAttributes<List>, InferCreationAttributes<L
       name: { type: DataTypes.STRING(200), allowNull: false },
       ownerId: { type: DataTypes.UUID, allowNull: false },
       seq: { type: DataTypes.BIGINT, allowNull: false, defaultValue: 0 },
+      taskCount: { type: DataTypes.INTEGER, allowNull: false, defaultValue: 0 },
       createdAt: DataTypes.DATE,
       updatedAt: DataTypes.DATE,
     }, { sequelize, tableName: 'lists', underscored: true });

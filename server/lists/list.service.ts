@@ -1,11 +1,10 @@
 /** Lists and their members: every rule and every authorization check, for sockets and HTTP alike. */
 import { QueryTypes, type Transaction } from 'sequelize';
 import type { ListCreateInput, ListDeleteInput, ListRenameInput, ListShareInput, ListUnshareInput } from '../../shared/events';
-import { LIMITS } from '../../shared/limits';
 import type { List as ListDto, Member, Role } from '../../shared/types';
 import type { Actor, Ctx } from '../context';
 import { User } from '../auth/user.model';
-import { mutate } from '../db/mutate';
+import { mutate, type MutationScope } from '../db/mutate';
 import { AppError } from '../errors';
 import type { Outbox } from '../realtime/outbox';
 import { ANY_MEMBER, authorize, idsOf, membersOf, OWNER, WRITERS, type MemberRow } from './access';
@@ -39,6 +38,7 @@ export async function createList(ctx: Ctx, actor: Actor, input: ListCreateInput)
       if (existing?.ownerId === actor.userId) return { list: existing.toDto('owner') };
       if (existing) throw new AppError('conflict', 'A list with this id exists already');
     }
+    await checkListRoom(ctx, t, actor.userId);
     const list = await createListIn(t, actor.userId, input.name, input.id);
     const dto = list.toDto('owner');
     out.add({ event: 'list:created', payload: { list: dto }, to: [actor.userId] });
@@ -80,9 +80,10 @@ export async function shareList(ctx: Ctx, actor: Actor, input: ListShareInput): 
     const current = members.find((m) => m.userId === user.id);
     if (current?.role === 'owner') throw new AppError('validation_error', 'The owner is a member already');
     if (current?.role === input.role) throw new AppError('conflict', `This user is ${input.role} already`);
-    if (!current && members.length >= LIMITS.membersPerList) {
-      throw new AppError('validation_error', `A list has at most ${LIMITS.membersPerList} members`);
+    if (!current && members.length >= ctx.config.maxMembersPerList) {
+      throw new AppError('limit_exceeded', `A list has at most ${ctx.config.maxMembersPerList} members`);
     }
+    if (!current) await checkListRoom(ctx, t, user.id);
     await ListMember.upsert({ listId: input.listId, userId: user.id, role: input.role }, { transaction: t });
     const member: Member = { listId: input.listId, userId: user.id, email: user.email, name: user.name, role: input.role };
     const list = (await List.findByPk(input.listId, { transaction: t }))!;
@@ -117,10 +118,24 @@ export async function listMembers(_ctx: Ctx, actor: Actor, listId: string): Prom
   return { members: members.map((m) => m.toDto()) };
 }
 
-async function lockList(nextSeq: (listId: string) => Promise<number | null>, listId: string): Promise<number> {
-  const seq = await nextSeq(listId);
-  if (seq === null) throw new AppError('not_found', 'List not found');
-  return seq;
+async function lockList(nextSeq: MutationScope['nextSeq'], listId: string): Promise<number> {
+  const taken = await nextSeq(listId);
+  if (taken === null) throw new AppError('not_found', 'List not found');
+  return taken.seq;
+}
+
+/**
+ * Refuses a list more for a user who belongs to the most lists already. The user's row is locked
+ * until commit, so concurrent creates and shares for one user are counted one after the other.
+ */
+async function checkListRoom(ctx: Ctx, t: Transaction, userId: string): Promise<void> {
+  const [row] = await ctx.sequelize.query<{ n: string }>(
+    'SELECT (SELECT count(*) FROM list_members m WHERE m.user_id = u.id) AS n FROM users u WHERE u.id = $1 FOR NO KEY UPDATE',
+    { bind: [userId], type: QueryTypes.SELECT, transaction: t },
+  );
+  if (Number(row?.n ?? 0) >= ctx.config.maxListsPerUser) {
+    throw new AppError('limit_exceeded', `A user belongs to at most ${ctx.config.maxListsPerUser} lists`);
+  }
 }
 
 /** list:updated carries the receiver's role, so members are told in one note per role. */

@@ -44,6 +44,7 @@ export async function sync(ctx: Ctx, actor: Actor, input: SyncInput): Promise<Sy
       deleted: deleted.map((d) => ({ ...d, seq: Number(d.seq) })),
       removedListIds,
       cursors: Object.fromEntries(lists.map((l) => [l.id, l.seq])),
+      more: false,
     };
   });
 }

@@ -39,7 +39,7 @@ export class Task extends Model<InferAttributes<Task>, InferCreationAttributes<T
       completedAt: { type: DataTypes.DATE, allowNull: true },
       dueAt: { type: DataTypes.DATE, allowNull: true },
       priority: { type: DataTypes.SMALLINT, allowNull: false, defaultValue: 0 },
-      position: { type: DataTypes.STRING(200), allowNull: false, defaultValue: '' },
+      position: { type: DataTypes.STRING(255), allowNull: false, defaultValue: '' },
       version: { type: DataTypes.INTEGER, allowNull: false, defaultValue: 1 },
       seq: { type: DataTypes.BIGINT, allowNull: false },
       createdBy: { type: DataTypes.UUID, allowNull: false },

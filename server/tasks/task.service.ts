@@ -3,7 +3,7 @@ import { Transaction, UniqueConstraintError } from 'sequelize';
 import type { TaskCreateInput, TaskDeleteInput, TaskPatch, TaskUpdateInput } from '../../shared/events';
 import type { Task as TaskDto, TaskDeleted } from '../../shared/types';
 import type { Actor, Ctx } from '../context';
-import { mutate, type MutationScope } from '../db/mutate';
+import { mutate, type MutationScope, type Taken } from '../db/mutate';
 import { AppError } from '../errors';
 import { ANY_MEMBER, authorize, idsOf, membersOf, WRITERS } from '../lists/access';
 import { Task } from './task.model';
@@ -29,10 +29,12 @@ export async function createTask(ctx: Ctx, actor: Actor, input: TaskCreateInput)
       const replay = await existingCreation(ctx, t, actor, input.id);
       if (replay) return { task: replay };
     }
-    const seq = await nextSeq(input.listId);
-    if (seq === null) throw new AppError('not_found', 'List not found');
+    const taken = await nextSeq(input.listId, 1);
+    if (taken === null) throw new AppError('not_found', 'List not found');
+    const { seq } = taken;
     const members = await membersOf(ctx.sequelize, input.listId, t);
     authorize(members, actor.userId, WRITERS);
+    checkRoom(ctx, taken.tasks);
     const { id, listId, title, notes, dueAt, priority, position } = input;
     let task: Task;
     try {
@@ -70,22 +72,25 @@ export async function updateTask(ctx: Ctx, actor: Actor, input: TaskUpdateInput)
   return mutate(ctx, actor, { event: 'task:update', mutationId: input.mutationId }, async (scope) => {
     const { t, out } = scope;
     const target = input.patch.listId;
-    const { task, seqs } = await lockTask(scope, input.id, target);
+    const { task, seqs } = await lockTask(scope, input.id, { target });
     const fromList = task.listId;
     const moving = target !== undefined && target !== fromList;
     const from = await membersOf(ctx.sequelize, fromList, t);
     authorize(from, actor.userId, WRITERS, 'Task');
     checkVersion(task, input.expectedVersion);
     const to = moving ? await membersOf(ctx.sequelize, target, t) : from;
-    if (moving) authorize(to, actor.userId, WRITERS);
+    if (moving) {
+      authorize(to, actor.userId, WRITERS);
+      checkRoom(ctx, seqs.get(target)!.tasks);
+    }
 
     applyPatch(task, input.patch, actor.userId);
-    task.seq = seqs.get(task.listId)!;
+    task.seq = seqs.get(task.listId)!.seq;
     await task.save({ transaction: t });
     const dto = task.toDto();
     if (moving) {
       // a move is a delete in the old list and a create in the new one, each with its own seq
-      const oldSeq = seqs.get(fromList)!;
+      const oldSeq = seqs.get(fromList)!.seq;
       await TaskTombstone.create({ listId: fromList, seq: oldSeq, taskId: task.id }, { transaction: t });
       out.add({ event: 'task:deleted', payload: { id: task.id, listId: fromList, seq: oldSeq }, to: idsOf(from), listId: fromList, seq: oldSeq });
       out.add({ event: 'task:created', payload: { task: dto }, to: idsOf(to), listId: task.listId, seq: task.seq });
@@ -101,11 +106,11 @@ export async function updateTask(ctx: Ctx, actor: Actor, input: TaskUpdateInput)
 export async function deleteTask(ctx: Ctx, actor: Actor, input: TaskDeleteInput): Promise<TaskDeleted> {
   return mutate(ctx, actor, { event: 'task:delete', mutationId: input.mutationId }, async (scope) => {
     const { t, out } = scope;
-    const { task, seqs } = await lockTask(scope, input.id);
+    const { task, seqs } = await lockTask(scope, input.id, { deleting: true });
     const members = await membersOf(ctx.sequelize, task.listId, t);
     authorize(members, actor.userId, WRITERS, 'Task');
     checkVersion(task, input.expectedVersion);
-    const seq = seqs.get(task.listId)!;
+    const { seq } = seqs.get(task.listId)!;
     await task.update({ deletedAt: new Date(), seq, version: task.version + 1, updatedBy: actor.userId }, { transaction: t });
     await TaskTombstone.create({ listId: task.listId, seq, taskId: task.id }, { transaction: t });
     const deleted: TaskDeleted = { id: task.id, listId: task.listId, seq };
@@ -114,18 +119,30 @@ export async function deleteTask(ctx: Ctx, actor: Actor, input: TaskDeleteInput)
   });
 }
 
+/** Call after authorizing: a list over its bound of live tasks refuses one more. */
+function checkRoom(ctx: Ctx, tasksWithNew: number): void {
+  if (tasksWithNew > ctx.config.maxTasksPerList) {
+    throw new AppError('limit_exceeded', `A list holds at most ${ctx.config.maxTasksPerList} tasks`);
+  }
+}
+
 /**
  * Locks the task's list (and the target list of a move) by taking their next seqs, in id order so
- * that two opposite moves cannot deadlock, then the task row itself. Checks the expected version.
+ * that two opposite moves cannot deadlock, then the task row itself. The lists' task counts follow
+ * a delete (-1) or a move (-1 and +1).
  */
-async function lockTask({ t, nextSeq }: MutationScope, id: string, target?: string): Promise<{ task: Task; seqs: Map<string, number> }> {
+async function lockTask(
+  { t, nextSeq }: MutationScope, id: string, change: { target?: string; deleting?: boolean },
+): Promise<{ task: Task; seqs: Map<string, Taken> }> {
   const peek = await Task.findByPk(id, { transaction: t });
   if (!peek || peek.deletedAt) throw new AppError('not_found', 'Task not found');
-  const seqs = new Map<string, number>();
-  for (const listId of [...new Set([peek.listId, target ?? peek.listId])].sort()) {
-    const seq = await nextSeq(listId);
-    if (seq === null) throw new AppError('not_found', 'List not found');
-    seqs.set(listId, seq);
+  const target = change.target ?? peek.listId;
+  const seqs = new Map<string, Taken>();
+  for (const listId of [...new Set([peek.listId, target])].sort()) {
+    const delta = change.deleting ? -1 : target === peek.listId ? 0 : listId === target ? 1 : -1;
+    const taken = await nextSeq(listId, delta);
+    if (taken === null) throw new AppError('not_found', 'List not found');
+    seqs.set(listId, taken);
   }
   const task = (await Task.findByPk(id, { transaction: t, lock: t.LOCK.UPDATE }))!;
   if (task.deletedAt) throw new AppError('not_found', 'Task not found');

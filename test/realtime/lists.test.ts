@@ -263,7 +263,7 @@ describe('lists over sockets', () => {
   });
 
   describe('member limit', () => {
-    it('lets a list have 100 members (owner included) and refuses the 101st with validation_error', async function () {
+    it('lets a list have 100 members (owner included) and refuses the 101st with limit_exceeded', async function () {
       this.timeout(60_000);
       const owner = await registerUser(server, 'Popular');
       const socket = await device(owner);
@@ -272,7 +272,7 @@ describe('lists over sockets', () => {
       for (let i = 0; i < 100; i += 20) users.push(...await Promise.all(Array.from({ length: 20 }, () => registerUser(server))));
       for (const u of users.slice(0, 99)) await ok(socket, 'list:share', { listId: list.id, email: u.email, role: 'viewer' });
       const refused = await call(socket, 'list:share', { listId: list.id, email: users[99].email, role: 'viewer' });
-      expect(refused.ok || refused.error.code).to.equal('validation_error');
+      expect(refused.ok || refused.error.code).to.equal('limit_exceeded');
       const { members } = await ok(socket, 'list:members', { listId: list.id });
       expect(members).to.have.length(100);
       expect(members.map((m) => m.userId)).not.to.include(users[99].user.id);

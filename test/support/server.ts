@@ -17,6 +17,8 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
   return {
     env: 'test', port: 0, host: '127.0.0.1', databaseUrl: testDb().url, jwtSecret: TEST_SECRET, jwtExpiresIn: 3600,
     bcryptRounds: 4, corsOrigins: [], dbPoolMax: 10, logLevel: 'silent', dataDir: '.data', authRateLimit: 1000, socketAdapter: 'postgres', socketEventsPerSecond: 50,
+    userEventsPerSecond: 100_000, maxTasksPerList: 10_000, maxListsPerUser: 1000, maxMembersPerList: 100, maxSocketsPerUser: 50,
+    shareRateLimit: 100_000, loginFailureLimit: 10, trustProxy: false, sessionRecheckMs: 2000,
     ...overrides,
   };
 }
