@@ -26,6 +26,8 @@ import { Notifier, type IoServer } from './realtime/notifier';
 import { attachSockets } from './realtime/session';
 import { taskRoutes } from './tasks/task.routes';
 
+const UNAUTHENTICATED_MS = 5_000;
+
 export interface ServerParts {
   app: express.Express;
   io: IoServer;
@@ -46,6 +48,7 @@ export function createServer(config: Config, opts: { logger?: Logger; sequelize?
 
   const app = express();
   app.disable('x-powered-by');
+  app.set('trust proxy', config.trustProxy); // whose X-Forwarded-For names the client (rate limits, logs)
   app.use(pinoHttp({
     logger, genReqId: (req, res) => {
       const id = (req.headers['x-request-id'] as string | undefined)?.slice(0, 100) || crypto.randomUUID();
@@ -66,7 +69,12 @@ export function createServer(config: Config, opts: { logger?: Logger; sequelize?
   app.use(errorHandler());
 
   const httpServer = http.createServer(app);
-  const io: ServerParts['io'] = new Server(httpServer, { cors: { origin }, serveClient: false });
+  const io: ServerParts['io'] = new Server(httpServer, {
+    cors: { origin }, serveClient: false,
+    // an event just over the contract's 64 KiB is still read and answered payload_too_large; far larger closes the socket
+    maxHttpBufferSize: LIMITS.payloadBytes + 8 * 1024,
+    connectTimeout: UNAUTHENTICATED_MS, // a connection that never completes its handshake is closed soon
+  });
   const adapter = config.socketAdapter === 'postgres' ? attachPostgresAdapter(io, config.databaseUrl, logger) : undefined;
   notifier.attach(io);
   attachSockets(io, ctx, metrics);
