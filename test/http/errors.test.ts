@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { request, startServer, type TestServer } from '../support/server';
+import { registerUser, request, startServer, type TestServer } from '../support/server';
 
 describe('HTTP error bodies', () => {
   let server: TestServer;
@@ -16,6 +16,41 @@ describe('HTTP error bodies', () => {
     const res = await request(server, 'POST', '/api/auth/register', { body: { email: 'a@b.co', password: 'x'.repeat(70_000), name: 'A' } });
     expect(res.status).to.equal(413);
     expect(res.body.error.code).to.equal('payload_too_large');
+  });
+
+  it('answers a path with bad percent-encoding with 400 validation_error, not 500', async () => {
+    const user = await registerUser(server);
+    for (const [method, path] of [['GET', '/api/lists/%E0%A4%A/tasks'], ['POST', '/api/lists/%ZZ/tasks'], ['PATCH', '/api/tasks/%E0%A4%A'], ['DELETE', '/api/tasks/%']]) {
+      const res = await request(server, method, path, { token: user.token, body: method === 'GET' ? undefined : { title: 'x' } });
+      expect(res.status, `${method} ${path}`).to.equal(400);
+      expect(res.body.error.code).to.equal('validation_error');
+      expect(JSON.stringify(res.body)).not.to.match(/URIError|at .*\.js|decode/);
+    }
+  });
+
+  it('answers a body nested too deeply (30,000 arrays, just under 64 KiB) with 400 validation_error', async () => {
+    const user = await registerUser(server);
+    const deep = `${'['.repeat(30_000)}${']'.repeat(30_000)}`;
+    for (const body of [deep, `{"title":${deep}}`, `{"title":"x","notes":"n","extra":${deep}}`]) {
+      const res = await request(server, 'POST', `/api/lists/${user.user.id}/tasks`, { token: user.token, body });
+      expect(res.status).to.equal(400);
+      expect(res.body.error.code).to.equal('validation_error');
+    }
+    const login = await request(server, 'POST', '/api/auth/login', { body: `{"email":"a@b.co","password":${deep}}` });
+    expect(login.status).to.equal(400);
+    expect(login.body.error.code).to.equal('validation_error');
+    // 17 levels is refused, the contract's own payloads (about 3) are not
+    const nested = (n: number): unknown => (n === 0 ? 'x' : { a: nested(n - 1) });
+    const seventeen = await request(server, 'PATCH', `/api/tasks/${user.user.id}`, { token: user.token, body: { title: 'x', extra: nested(16) } });
+    expect(seventeen.status).to.equal(400);
+    expect(seventeen.body.error.message).to.match(/nested/);
+  });
+
+  it('answers a body nested 100,000 deep (over 64 KiB) with 413, never a crash', async () => {
+    const res = await request(server, 'POST', '/api/auth/login', { body: `${'['.repeat(100_000)}${']'.repeat(100_000)}` });
+    expect(res.status).to.equal(413);
+    expect(res.body.error.code).to.equal('payload_too_large');
+    expect((await request(server, 'GET', '/health')).status).to.equal(200);
   });
 
   it('answers an unknown route with 404 not_found', async () => {
