@@ -56,3 +56,12 @@ export const restTaskCreateSchema = taskCreateSchema.keys({ listId: id });
 export const restTaskPatchSchema = taskPatchSchema.keys({ expectedVersion: version, mutationId });
 export const uuidParam = id.required();
 export const restTaskDeleteSchema = Joi.object({ expectedVersion: version, mutationId });
+
+/**
+ * GET /api/lists/:listId/tasks?limit&after: `limit` 1 to LIMITS.taskPage (the default), `after` the
+ * opaque `next` of the previous page (base64url; the server checks what it holds).
+ */
+export const taskPageQuerySchema = Joi.object({
+  limit: Joi.number().integer().min(1).max(LIMITS.taskPage).default(LIMITS.taskPage),
+  after: Joi.string().max(4096).pattern(/^[A-Za-z0-9_-]+$/),
+});

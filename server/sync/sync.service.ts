@@ -2,49 +2,136 @@
  * Catch-up for a device that was away. One snapshot (REPEATABLE READ), so the cursors returned match
  * the tasks returned exactly: a client that applies this, then live events with a higher seq,
  * misses nothing and applies nothing twice.
+ *
+ * Paged: one answer holds at most LIMITS.syncEntries entries (`tasks` plus `deleted`) and about
+ * LIMITS.answerBytes of JSON. Lists are walked in the order of `lists`, and the entries of one list
+ * in seq order (a live task's entry is its latest change, a departure's the tombstone's seq), so a
+ * list cut short has had every entry at or below its returned cursor: the next call, from that
+ * cursor, sends exactly what is left, as of its own snapshot.
  */
 import { QueryTypes, Transaction } from 'sequelize';
+import { LIMITS } from '../../shared/limits';
 import type { SyncInput } from '../../shared/events';
 import type { SyncResult, TaskDeleted } from '../../shared/types';
 import type { Actor, Ctx } from '../context';
 import { visibleLists } from '../lists/list.service';
-import { Task } from '../tasks/task.model';
+import { TASK_JSON_OVERHEAD, TASK_TEXT_BYTES, tasksByIds } from '../tasks/task.service';
+
+/** Bytes of one `deleted` entry at its largest, and a comma. */
+const DELETED_JSON_BYTES = Buffer.byteLength(JSON.stringify({
+  id: '00000000-0000-0000-0000-000000000000', listId: '00000000-0000-0000-0000-000000000000', seq: Number.MAX_SAFE_INTEGER,
+})) + 1;
+
+/**
+ * The entries of list `c.list_id` after `c.since`: its live tasks changed since, and (only when the
+ * client gave a cursor) the latest departure of each task that is not live there now.
+ * `$cols` selects the columns, `$limit` bounds each half.
+ */
+const entriesOf = (cols: { task: string; tomb: string }, limit: string, ordered: boolean) => `
+  (SELECT ${cols.task} FROM tasks t
+    WHERE t.list_id = c.list_id AND t.seq > c.since AND t.deleted_at IS NULL
+    ${ordered ? 'ORDER BY t.seq' : ''} LIMIT ${limit})
+  UNION ALL
+  (SELECT ${cols.tomb} FROM task_tombstones d
+    WHERE c.since > 0 AND d.list_id = c.list_id AND d.seq > c.since
+      AND NOT EXISTS (SELECT 1 FROM task_tombstones l WHERE l.list_id = d.list_id AND l.task_id = d.task_id AND l.seq > d.seq)
+      AND NOT EXISTS (SELECT 1 FROM tasks x WHERE x.id = d.task_id AND x.list_id = d.list_id AND x.deleted_at IS NULL)
+    ${ordered ? 'ORDER BY d.seq' : ''} LIMIT ${limit})`;
+
+/**
+ * One statement for every list with something after its cursor ($1 ids, $2 since, in answer order):
+ * `walk` goes through the lists in order, counting each one's entries (no more than it may still
+ * take, plus one to know whether it has more) until $3 entries are taken, so the database reads
+ * about $3 entries however many lists and tasks there are. Then the keys of the entries taken, in
+ * (list, seq) order, with the bytes of each task's JSON strings computed here: no task row leaves
+ * the database before the answer is cut. A list walked with no entries still comes as one row
+ * (kind null), so its cursor can advance.
+ */
+const ENTRY_KEYS_SQL = `
+WITH RECURSIVE walk(ord, taken, take, whole) AS (
+  SELECT 0, 0::bigint, 0::bigint, true
+  UNION ALL
+  SELECT w.ord + 1, w.taken + least(g.got, $3 - w.taken), least(g.got, $3 - w.taken), g.got <= $3 - w.taken
+    FROM walk w
+   CROSS JOIN LATERAL (SELECT ($1::uuid[])[w.ord + 1] AS list_id, ($2::bigint[])[w.ord + 1] AS since) c
+   CROSS JOIN LATERAL (
+     SELECT count(*) AS got FROM (${entriesOf({ task: '1', tomb: '1' }, '$3 - w.taken + 1', false)}) e
+   ) g
+   WHERE w.taken < $3 AND w.ord < cardinality($1::uuid[])
+)
+SELECT w.ord, w.whole, e.kind, e.id, e.seq,
+       CASE WHEN e.kind = 't' THEN ${TASK_TEXT_BYTES('t')} END AS bytes
+  FROM walk w
+ CROSS JOIN LATERAL (SELECT ($1::uuid[])[w.ord] AS list_id, ($2::bigint[])[w.ord] AS since) c
+  LEFT JOIN LATERAL (
+    SELECT * FROM (${entriesOf({ task: `'t' AS kind, t.id, t.seq`, tomb: `'d' AS kind, d.task_id AS id, d.seq` }, 'w.take', true)}) u
+     ORDER BY u.seq LIMIT w.take
+  ) e ON true
+  LEFT JOIN tasks t ON e.kind = 't' AND t.id = e.id
+ WHERE w.ord > 0
+ ORDER BY w.ord, e.seq NULLS FIRST`;
+
+interface EntryRow { ord: number; whole: boolean; kind: 't' | 'd' | null; id: string | null; seq: string | null; bytes: number | string | null }
 
 export async function sync(ctx: Ctx, actor: Actor, input: SyncInput): Promise<SyncResult> {
-  const cursors = input.cursors ?? {};
+  const sent = input.cursors ?? {};
   return ctx.sequelize.transaction({ isolationLevel: Transaction.ISOLATION_LEVELS.REPEATABLE_READ }, async (t) => {
     const lists = await visibleLists(ctx, actor.userId, t);
     const visible = new Set(lists.map((l) => l.id));
-    const removedListIds = Object.keys(cursors).filter((id) => !visible.has(id));
+    const removedListIds = Object.keys(sent).filter((id) => !visible.has(id));
     // a cursor ahead of the list (a list this device never really saw) counts as no cursor
     const since = lists.map((l) => {
-      const c = cursors[l.id];
+      const c = sent[l.id];
       return c !== undefined && c <= l.seq ? c : 0;
     });
-    const ids = lists.map((l) => l.id);
-    const tasks = ids.length === 0 ? [] : await ctx.sequelize.query<Task>(
-      `SELECT t.* FROM tasks t JOIN unnest($1::uuid[], $2::bigint[]) c(list_id, since)
-           ON t.list_id = c.list_id AND t.seq > c.since
-        WHERE t.deleted_at IS NULL ORDER BY t.list_id, t.position, t.created_at, t.id`,
-      { bind: [ids, since], model: Task, mapToModel: true, transaction: t },
-    );
-    const withCursor = ids.filter((_, i) => since[i] > 0);
-    const deleted = withCursor.length === 0 ? [] : await ctx.sequelize.query<TaskDeleted & { seq: string }>(
-      // the latest departure of each task, unless it is back in that list now
-      `SELECT DISTINCT ON (d.list_id, d.task_id) d.task_id AS id, d.list_id AS "listId", d.seq
-         FROM task_tombstones d JOIN unnest($1::uuid[], $2::bigint[]) c(list_id, since)
-           ON d.list_id = c.list_id AND d.seq > c.since
-        WHERE NOT EXISTS (SELECT 1 FROM tasks x WHERE x.id = d.task_id AND x.list_id = d.list_id AND x.deleted_at IS NULL)
-        ORDER BY d.list_id, d.task_id, d.seq DESC`,
-      { bind: [withCursor, withCursor.map((id) => since[ids.indexOf(id)])], type: QueryTypes.SELECT, transaction: t },
-    );
-    return {
-      lists,
-      tasks: tasks.map((task) => task.toDto()),
-      deleted: deleted.map((d) => ({ ...d, seq: Number(d.seq) })),
-      removedListIds,
-      cursors: Object.fromEntries(lists.map((l) => [l.id, l.seq])),
-      more: false,
-    };
+    // lists at their cursor have no entries: they are not queried
+    const pending = lists.flatMap((l, i) => (since[i] < l.seq ? [{ list: l, since: since[i] }] : []));
+    const rows = pending.length === 0 ? [] : await ctx.sequelize.query<EntryRow>(ENTRY_KEYS_SQL, {
+      bind: [pending.map((p) => p.list.id), pending.map((p) => p.since), LIMITS.syncEntries], type: QueryTypes.SELECT, transaction: t,
+    });
+
+    // cut by bytes: `lists` (always whole), removedListIds and cursors (at their largest) count too
+    const allCursors = Object.fromEntries(lists.map((l) => [l.id, l.seq]));
+    let bytes = Buffer.byteLength(JSON.stringify({ lists, tasks: [], deleted: [], removedListIds, cursors: allCursors, more: false }));
+    const taken: EntryRow[] = [];
+    let cut = false;
+    for (const row of rows) {
+      if (row.kind === null) continue;
+      const size = row.kind === 't' ? TASK_JSON_OVERHEAD + Number(row.bytes) + 1 : DELETED_JSON_BYTES;
+      if (taken.length > 0 && bytes + size > LIMITS.answerBytes) { cut = true; break; }
+      bytes += size;
+      taken.push(row);
+    }
+    const cutOrd = cut ? Number(rows[rows.indexOf(taken[taken.length - 1]) + 1].ord) : Infinity;
+
+    // how far each list got: covered whole (its seq now), in part (the seq of its last entry taken), or not reached
+    const reached = new Map<string, number>();
+    const lastTaken = new Map<number, number>();
+    for (const row of taken) lastTaken.set(Number(row.ord), Number(row.seq));
+    const walked = new Map<number, boolean>();
+    for (const row of rows) walked.set(Number(row.ord), row.whole);
+    pending.forEach((p, i) => {
+      const ord = i + 1;
+      if (!walked.has(ord) || ord > cutOrd) return;
+      if (ord < cutOrd && walked.get(ord)) reached.set(p.list.id, p.list.seq);
+      else if (lastTaken.has(ord)) reached.set(p.list.id, lastTaken.get(ord)!);
+    });
+    const cursors: Record<string, number> = {};
+    let more = false;
+    lists.forEach((l, i) => {
+      if (since[i] === l.seq) cursors[l.id] = l.seq;
+      else if (reached.has(l.id)) {
+        cursors[l.id] = reached.get(l.id)!;
+        if (cursors[l.id] !== l.seq) more = true;
+      } else {
+        more = true;
+        if (sent[l.id] !== undefined) cursors[l.id] = sent[l.id];
+      }
+    });
+
+    const tasks = await tasksByIds(taken.filter((r) => r.kind === 't').map((r) => r.id!), t);
+    const deleted: TaskDeleted[] = taken.filter((r) => r.kind === 'd')
+      .map((r) => ({ id: r.id!, listId: pending[Number(r.ord) - 1].list.id, seq: Number(r.seq) }));
+    return { lists, tasks, deleted, removedListIds, cursors, more };
   });
 }

@@ -1,7 +1,8 @@
 /** Tasks: create, update (and move), delete and read, with the list's role rules. */
-import { Transaction, UniqueConstraintError } from 'sequelize';
+import { QueryTypes, Transaction, UniqueConstraintError } from 'sequelize';
 import type { TaskCreateInput, TaskDeleteInput, TaskPatch, TaskUpdateInput } from '../../shared/events';
-import type { Task as TaskDto, TaskDeleted } from '../../shared/types';
+import { LIMITS } from '../../shared/limits';
+import type { Task as TaskDto, TaskDeleted, TaskPage } from '../../shared/types';
 import type { Actor, Ctx } from '../context';
 import { mutate, type MutationScope, type Taken } from '../db/mutate';
 import { AppError } from '../errors';
@@ -9,16 +10,106 @@ import { ANY_MEMBER, authorize, idsOf, membersOf, WRITERS } from '../lists/acces
 import { Task } from './task.model';
 import { TaskTombstone } from './tombstone.model';
 
-/** The live tasks of a list in sort order, and the list's seq. */
-export async function listTasks(ctx: Ctx, actor: Actor, listId: string): Promise<{ tasks: TaskDto[]; seq: number }> {
+/**
+ * Bytes of a task's JSON besides its title, notes and position (each counted in SQL by
+ * `TASK_TEXT_BYTES`, quotes and escapes included): every other field at its largest.
+ */
+const WIDEST_DATE = '+275760-09-13T00:00:00.000Z';
+const WIDEST_UUID = '00000000-0000-0000-0000-000000000000';
+export const TASK_JSON_OVERHEAD = Buffer.byteLength(JSON.stringify({
+  id: WIDEST_UUID, listId: WIDEST_UUID, title: '', notes: '', completed: false, completedAt: WIDEST_DATE,
+  dueAt: WIDEST_DATE, priority: 3, position: '', version: 2 ** 31 - 1, seq: Number.MAX_SAFE_INTEGER,
+  createdBy: WIDEST_UUID, updatedBy: WIDEST_UUID, createdAt: WIDEST_DATE, updatedAt: WIDEST_DATE,
+})) - 3 * '""'.length;
+
+/**
+ * SQL: the UTF-8 bytes of the JSON of a task row's title, notes and position (PostgreSQL's to_json
+ * escapes as JSON.stringify does), so answers are cut by size before any large row is fetched.
+ */
+export const TASK_TEXT_BYTES = (t: string) =>
+  `(octet_length(to_json(${t}.title)::text) + octet_length(to_json(${t}.notes)::text) + octet_length(to_json(${t}.position)::text))`;
+
+/** The tasks of `ids` (in one snapshot `t`), in the order of `ids`. */
+export async function tasksByIds(ids: string[], t: Transaction): Promise<TaskDto[]> {
+  if (ids.length === 0) return [];
+  const rows = await Task.findAll({ where: { id: ids }, transaction: t });
+  const byId = new Map(rows.map((row) => [row.id, row.toDto()]));
+  return ids.map((id) => byId.get(id)!);
+}
+
+/** A page's position in a list's sort order: the last task of the previous page. */
+interface TaskKey { position: string; createdAt: string; id: string }
+
+const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const MICROS_RE = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})\.\d{6}Z$/;
+
+/** `next`: base64url of the JSON [position, createdAt with microseconds, id] of the page's last task. */
+function encodeTaskKey(key: TaskKey): string {
+  return Buffer.from(JSON.stringify([key.position, key.createdAt, key.id])).toString('base64url');
+}
+
+/** The longest `next`: a position of escaped control characters (6 bytes each), in quotes. */
+const MAX_NEXT_BYTES = 2 + Math.ceil(Buffer.byteLength(JSON.stringify(['\u0001'.repeat(LIMITS.positionMax), WIDEST_DATE, WIDEST_UUID])) / 3) * 4;
+
+/** The key of an `after` cursor; a malformed or tampered one is a validation_error, never a 500. */
+function decodeTaskKey(after: string): TaskKey {
+  const bad = () => new AppError('validation_error', '"after" is not a cursor of this list', [{ path: 'after', message: '"after" is not a valid cursor' }]);
+  let value: unknown;
+  try {
+    value = JSON.parse(Buffer.from(after, 'base64url').toString('utf8'));
+  } catch {
+    throw bad();
+  }
+  if (!Array.isArray(value) || value.length !== 3 || !value.every((v) => typeof v === 'string')) throw bad();
+  const [position, createdAt, id] = value as [string, string, string];
+  if (position.length > LIMITS.positionMax || position.includes('\u0000') || !UUID_RE.test(id)) throw bad();
+  const m = MICROS_RE.exec(createdAt);
+  if (!m) throw bad();
+  // a real instant: the same calendar fields come back (no 31 February, no hour 25)
+  const [, y, mo, d, h, mi, s] = m;
+  const date = new Date(Date.UTC(+y, +mo - 1, +d, +h, +mi, +s));
+  if (date.getUTCFullYear() !== +y || date.getUTCMonth() !== +mo - 1 || date.getUTCDate() !== +d
+    || date.getUTCHours() !== +h || date.getUTCMinutes() !== +mi || date.getUTCSeconds() !== +s) throw bad();
+  return { position, createdAt, id };
+}
+
+export interface TaskPageQuery { limit?: number; after?: string }
+
+/**
+ * One page of a list's live tasks in sort order (position, createdAt, id), after the task of `after`:
+ * at most `limit` tasks and about LIMITS.answerBytes of JSON (always at least one task when any
+ * remain), and the list's seq, all from one snapshot. Keyset paging on tasks_live_order; the page is
+ * chosen from keys and sizes computed in SQL, then only its rows are fetched.
+ */
+export async function listTasks(ctx: Ctx, actor: Actor, listId: string, query: TaskPageQuery = {}): Promise<TaskPage> {
+  const limit = Math.min(Math.max(Math.trunc(query.limit ?? LIMITS.taskPage), 1), LIMITS.taskPage);
+  const after = query.after === undefined ? undefined : decodeTaskKey(query.after);
   // one snapshot: the seq answered is the one of the tasks answered
   return ctx.sequelize.transaction({ isolationLevel: Transaction.ISOLATION_LEVELS.REPEATABLE_READ }, async (t) => {
     authorize(await membersOf(ctx.sequelize, listId, t), actor.userId, ANY_MEMBER);
     const [list] = await ctx.sequelize.query('SELECT seq FROM lists WHERE id = $1', { bind: [listId], transaction: t }) as [Array<{ seq: string }>, unknown];
-    const tasks = await Task.findAll({
-      where: { listId, deletedAt: null }, order: [['position', 'ASC'], ['createdAt', 'ASC'], ['id', 'ASC']], transaction: t,
-    });
-    return { tasks: tasks.map((task) => task.toDto()), seq: Number(list[0].seq) };
+    const keys = await ctx.sequelize.query<TaskKey & { bytes: number }>(
+      `SELECT t.id, t.position,
+              to_char(t.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS "createdAt",
+              ${TASK_TEXT_BYTES('t')} AS bytes
+         FROM tasks t
+        WHERE t.list_id = $1 AND t.deleted_at IS NULL
+          ${after ? 'AND (t.position, t.created_at, t.id) > ($3::text COLLATE "C", $4::timestamptz, $5::uuid)' : ''}
+        ORDER BY t.position, t.created_at, t.id
+        LIMIT $2`,
+      { bind: after ? [listId, limit + 1, after.position, after.createdAt, after.id] : [listId, limit + 1], type: QueryTypes.SELECT, transaction: t },
+    );
+    const seq = Number(list[0].seq);
+    let bytes = Buffer.byteLength(JSON.stringify({ tasks: [], seq, next: null })) + MAX_NEXT_BYTES;
+    let n = 0;
+    while (n < keys.length && n < limit) {
+      const size = TASK_JSON_OVERHEAD + Number(keys[n].bytes) + 1; // and a comma
+      if (n > 0 && bytes + size > LIMITS.answerBytes) break;
+      bytes += size;
+      n += 1;
+    }
+    const tasks = await tasksByIds(keys.slice(0, n).map((k) => k.id), t);
+    return { tasks, seq, next: n < keys.length ? encodeTaskKey(keys[n - 1]) : null };
   });
 }
 

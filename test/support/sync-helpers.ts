@@ -27,11 +27,25 @@ export function disconnected(socket: ClientSocket, timeoutMs = 5000): Promise<st
   });
 }
 
-/** The list's seq and live tasks as GET /api/lists/:id/tasks answers them. */
+/**
+ * The list's seq and live tasks as GET /api/lists/:id/tasks answers them, every page followed
+ * (the list must not change meanwhile: every page must answer the same seq).
+ */
 export async function tasksOf(server: TestServer, token: string, listId: string): Promise<{ tasks: Task[]; seq: number }> {
-  const res = await request(server, 'GET', `/api/lists/${listId}/tasks`, { token });
-  expect(res.status, JSON.stringify(res.body)).to.equal(200);
-  return res.body;
+  const tasks: Task[] = [];
+  let seq: number | undefined;
+  let after: string | null = null;
+  do {
+    const query: string = after === null ? '' : `?after=${after}`;
+    const res = await request(server, 'GET', `/api/lists/${listId}/tasks${query}`, { token });
+    expect(res.status, JSON.stringify(res.body)).to.equal(200);
+    expect(res.body).to.have.all.keys('tasks', 'seq', 'next');
+    if (seq !== undefined) expect(res.body.seq, 'the list changed between pages').to.equal(seq);
+    seq = res.body.seq as number;
+    tasks.push(...res.body.tasks);
+    after = res.body.next;
+  } while (after !== null);
+  return { tasks, seq };
 }
 
 /** Shares `listId` with the user of `email` from the owner's socket; resolves once the new member's socket knows. */
