@@ -12,10 +12,12 @@ import { Server } from 'socket.io';
 import type { Sequelize } from 'sequelize';
 import { LIMITS } from '../shared/limits';
 import { authRoutes } from './auth/auth.routes';
+import { Sessions } from './auth/sessions';
 import { Tokens } from './auth/tokens';
 import type { Config } from './config';
 import type { Ctx } from './context';
 import { createSequelize } from './db/sequelize';
+import { Rates } from './guard/rates';
 import { errorHandler, notFoundRoute } from './http/middleware';
 import { createMetrics } from './http/metrics';
 import { healthRoutes } from './http/health.routes';
@@ -41,8 +43,11 @@ export interface ServerParts {
 export function createServer(config: Config, opts: { logger?: Logger; sequelize?: Sequelize } = {}): ServerParts {
   const logger = opts.logger ?? createLogger(config.logLevel);
   const sequelize = opts.sequelize ?? createSequelize({ url: config.databaseUrl, poolMax: config.dbPoolMax });
-  const notifier = new Notifier();
-  const ctx: Ctx = { config, sequelize, logger, notifier, tokens: new Tokens(config.jwtSecret, config.jwtExpiresIn) };
+  const sessions = new Sessions(config.sessionRecheckMs);
+  const notifier = new Notifier(logger, config.socketAdapter !== 'none', (userId, version) => sessions.seen(userId, version));
+  const ctx: Ctx = {
+    config, sequelize, logger, notifier, sessions, rates: new Rates(config), tokens: new Tokens(config.jwtSecret, config.jwtExpiresIn),
+  };
   const metrics = createMetrics(sequelize);
   const origin = config.corsOrigins === '*' ? true : config.corsOrigins;
 

@@ -1,6 +1,8 @@
 import type { Sequelize } from 'sequelize';
+import type { Sessions } from './auth/sessions';
 import type { Tokens } from './auth/tokens';
 import type { Config } from './config';
+import type { Rates } from './guard/rates';
 import type { Logger } from './logger';
 import type { Notifier } from './realtime/notifier';
 
@@ -11,6 +13,10 @@ export interface Ctx {
   logger: Logger;
   tokens: Tokens;
   notifier: Notifier;
+  /** Per-user rates: events, shares, failed logins. */
+  rates: Rates;
+  /** Cached token versions for socket events. */
+  sessions: Sessions;
 }
 
 /** Who is asking: the user, and the socket the request came on (it gets the ack, not the broadcast). */

@@ -16,7 +16,7 @@ export function authRoutes(ctx: Ctx): Router {
 
   return Router()
     .post('/register', attempts, body(registerSchema), async (req, res) => { res.status(201).json(await register(ctx, req.body)); })
-    .post('/login', attempts, body(loginSchema), async (req, res) => { res.json(await login(ctx, req.body)); })
+    .post('/login', attempts, body(loginSchema), async (req, res) => { res.json(await login(ctx, req.body, req.ip ?? '')); })
     .get('/me', auth, (_req, res) => { res.json({ user: res.locals.user.toDto() }); })
     .post('/refresh', auth, (_req, res) => { res.json(refresh(ctx, res.locals.user)); })
     .post('/logout-all', auth, async (_req, res) => { await logoutAll(ctx, res.locals.user.id); res.status(204).end(); });

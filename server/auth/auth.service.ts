@@ -1,6 +1,6 @@
 /** Accounts and tokens: register, login, authenticate, refresh, logout-all. */
 import bcrypt from 'bcrypt';
-import { UniqueConstraintError } from 'sequelize';
+import { QueryTypes, UniqueConstraintError } from 'sequelize';
 import { LIMITS } from '../../shared/limits';
 import type { AuthResult } from '../../shared/types';
 import type { Ctx } from '../context';
@@ -40,13 +40,22 @@ export async function register(ctx: Ctx, input: RegisterInput): Promise<AuthResu
   }
 }
 
-export async function login(ctx: Ctx, input: LoginInput): Promise<AuthResult> {
+/**
+ * Checks the password of `input.email`, tried from `address`. An account that failed too often, from
+ * this address or from all of them, is refused first, whatever the password (unknown emails alike).
+ */
+export async function login(ctx: Ctx, input: LoginInput, address: string): Promise<AuthResult> {
+  await ctx.rates.checkLogin(input.email, address);
   const user = await User.findOne({ where: { email: input.email } });
   const hash = user?.passwordHash ?? await dummyHash(ctx.config.bcryptRounds);
   const ok = await bcrypt.compare(input.password, hash);
   // bcrypt reads 72 bytes only: a longer password was never registered, whatever its first 72 bytes
   const tooLong = Buffer.byteLength(input.password) > LIMITS.passwordMaxBytes;
-  if (!user || !ok || tooLong) throw new AppError('invalid_credentials');
+  if (!user || !ok || tooLong) {
+    await ctx.rates.loginFailed(input.email, address);
+    throw new AppError('invalid_credentials');
+  }
+  await ctx.rates.loginSucceeded(input.email, address);
   return issue(ctx, user);
 }
 
@@ -54,6 +63,7 @@ export async function login(ctx: Ctx, input: LoginInput): Promise<AuthResult> {
 export async function authenticate(ctx: Ctx, token: unknown): Promise<{ user: User; exp: number }> {
   const claims = ctx.tokens.verify(token);
   const user = await User.findByPk(claims.sub);
+  if (user) ctx.sessions.seen(user.id, user.tokenVersion);
   if (!user || user.tokenVersion !== claims.ver) throw new AppError('unauthorized', 'The token was revoked');
   return { user, exp: claims.exp };
 }
@@ -62,8 +72,11 @@ export function refresh(ctx: Ctx, user: User): IssuedToken {
   return ctx.tokens.sign(user.id, user.tokenVersion);
 }
 
-/** Revokes every token issued so far to the user. */
+/** Revokes every token issued so far to the user, and disconnects their sockets on every node. */
 export async function logoutAll(ctx: Ctx, userId: string): Promise<void> {
-  await User.increment('tokenVersion', { where: { id: userId } });
-  ctx.notifier.disconnectUser(userId);
+  const [row] = await ctx.sequelize.query<{ version: number }>(
+    'UPDATE users SET token_version = token_version + 1, updated_at = now() WHERE id = $1 RETURNING token_version AS version',
+    { bind: [userId], type: QueryTypes.SELECT },
+  );
+  if (row) ctx.notifier.revokeUser(userId, row.version);
 }

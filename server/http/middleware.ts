@@ -33,6 +33,12 @@ export const requireAuth = (ctx: Ctx): RequestHandler => async (req, res, next) 
   next();
 };
 
+/** A REST change spends one of the user's events, like a socket event (after requireAuth). */
+export const spendEvent = (ctx: Ctx): RequestHandler => (req, res, next) => {
+  if (req.method !== 'GET' && req.method !== 'HEAD') ctx.rates.spendEvent(res.locals.user.id);
+  next();
+};
+
 export const notFoundRoute: RequestHandler = (_req, _res, next) => next(new AppError('not_found', 'No such route'));
 
 /** The contract's `{error}` body for every failure; a 500 never carries a stack or SQL. */

@@ -2,7 +2,7 @@ import { Router } from 'express';
 import { listCreateSchema, restTaskCreateSchema, taskPageQuerySchema } from '../../shared/schemas';
 import type { Ctx } from '../context';
 import { validate } from '../errors';
-import { body, requireAuth, uuidParams } from '../http/middleware';
+import { body, requireAuth, spendEvent, uuidParams } from '../http/middleware';
 import { createTask, listTasks, type TaskPageQuery } from '../tasks/task.service';
 import { createList, visibleLists } from './list.service';
 
@@ -10,7 +10,7 @@ const actor = (res: { locals: { user: { id: string } } }) => ({ userId: res.loca
 
 export function listRoutes(ctx: Ctx): Router {
   return Router()
-    .use(requireAuth(ctx))
+    .use(requireAuth(ctx), spendEvent(ctx))
     .get('/', async (_req, res) => { res.json({ lists: await visibleLists(ctx, actor(res).userId) }); })
     .post('/', body(listCreateSchema), async (req, res) => { res.status(201).json(await createList(ctx, actor(res), req.body)); })
     .get('/:listId/tasks', uuidParams('listId'), async (req, res) => {

@@ -71,6 +71,7 @@ export async function deleteList(ctx: Ctx, actor: Actor, input: ListDeleteInput)
 
 /** Adds a member by email (or changes a member's role). */
 export async function shareList(ctx: Ctx, actor: Actor, input: ListShareInput): Promise<{ member: Member; seq: number }> {
+  await ctx.rates.spendShare(actor.userId); // each try counts, found or not: email guessing stays slow
   return mutate(ctx, actor, { event: 'list:share' }, async ({ t, out, nextSeq }) => {
     const seq = await lockList(nextSeq, input.listId);
     const members = await membersOf(ctx.sequelize, input.listId, t);

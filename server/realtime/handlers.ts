@@ -1,20 +1,25 @@
-/** The one wrapper every socket event goes through: rate limit, size, validation, service, one ack. */
+/**
+ * The one wrapper every socket event goes through: rate limits (the socket's and the user's), size,
+ * the token's version, validation, the service, and exactly one ack. Nothing a client sends can
+ * throw past it.
+ */
 import type Joi from 'joi';
 import type { Socket } from 'socket.io';
 import type { AckData, ClientEventName, ClientToServerEvents, ServerToClientEvents } from '../../shared/events';
 import { LIMITS } from '../../shared/limits';
 import type { Ack } from '../../shared/types';
-import type { Actor } from '../context';
+import type { Actor, Ctx } from '../context';
 import { AppError, toAppError, validate } from '../errors';
-import type { Logger } from '../logger';
+import { TokenBucket } from '../guard/rates';
 import type { Metrics } from '../http/metrics';
 
+/** Plain data only: other nodes may read it (fetchSockets). */
 export interface SocketData {
   userId: string;
+  /** The token's version (logout-all bumps the user's). */
+  ver: number;
   /** Token expiry, seconds since the epoch. */
   exp: number;
-  bucket: TokenBucket;
-  expiryTimer?: NodeJS.Timeout;
 }
 
 export type AppSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
@@ -26,52 +31,73 @@ export interface Handler<E extends ClientEventName> {
 
 export type HandlerMap = { [E in ClientEventName]?: Handler<E> };
 
-/** About `rate` events a second, bursts up to `burst`. */
-export class TokenBucket {
-  private tokens: number;
-  private last = Date.now();
+type AckFn = (answer: Ack<unknown>) => void;
 
-  constructor(private readonly rate: number, private readonly burst = 2 * rate) {
-    this.tokens = burst;
-  }
+/** The token's version is behind the user's: the socket is answered `unauthorized` and disconnected. */
+const REVOKED = new AppError('unauthorized', 'The token was revoked');
 
-  take(): boolean {
-    const now = Date.now();
-    this.tokens = Math.min(this.burst, this.tokens + ((now - this.last) / 1000) * this.rate);
-    this.last = now;
-    if (this.tokens < 1) return false;
-    this.tokens -= 1;
-    return true;
-  }
-}
+export function register(socket: AppSocket, handlers: HandlerMap, ctx: Ctx, metrics: Metrics): void {
+  const bucket = new TokenBucket(ctx.config.socketEventsPerSecond);
+  const { userId } = socket.data;
 
-export function register(socket: AppSocket, handlers: HandlerMap, logger: Logger, metrics: Metrics): void {
+  /** Rate limits, then the token's version: a socket whose user logged out everywhere is answered, then dropped. */
+  const admit = async (): Promise<void> => {
+    if (!bucket.take()) throw new AppError('rate_limited');
+    ctx.rates.spendEvent(userId);
+    if (!(await ctx.sessions.valid(userId, socket.data.ver))) throw REVOKED;
+  };
+
+  /** Sends the one ack; an answer that cannot be sent is logged and the socket closed (its client resyncs). */
+  const answer = (event: string, ack: AckFn, reply: Ack<unknown>, err?: unknown): void => {
+    metrics.socketEvents.inc({ event, outcome: reply.ok ? 'ok' : reply.error.code });
+    try {
+      ack(reply);
+    } catch (ackErr) {
+      ctx.logger.error({ err: ackErr, event }, 'could not send an ack');
+      socket.disconnect(true);
+      return;
+    }
+    if (err === REVOKED) socket.disconnect(true);
+  };
+
+  const fail = (event: string, err: unknown): Ack<unknown> => {
+    const appError = toAppError(err);
+    if (appError.code === 'internal' || appError.code === 'unavailable') ctx.logger.error({ err, event }, 'socket event failed');
+    return { ok: false, error: appError.toJSON() };
+  };
+
   for (const [event, handler] of Object.entries(handlers) as Array<[ClientEventName, Handler<ClientEventName>]>) {
     socket.on(event, async (payload: unknown, ack: unknown) => {
       if (typeof payload === 'function' && ack === undefined) [payload, ack] = [undefined, payload]; // emit(event, ack): no payload
       if (typeof ack !== 'function') return; // the contract: an event without an ack is dropped
       const end = metrics.socketEventDuration.startTimer({ event });
-      let answer: Ack<unknown>;
+      let reply: Ack<unknown>;
+      let error: unknown;
       try {
-        if (!socket.data.bucket.take()) throw new AppError('rate_limited');
+        await admit();
         if (Buffer.byteLength(JSON.stringify(payload ?? null)) > LIMITS.payloadBytes) throw new AppError('payload_too_large');
         const input = validate(handler.schema, payload);
-        answer = { ok: true, data: await handler.run({ userId: socket.data.userId, socketId: socket.id }, input, socket) };
+        reply = { ok: true, data: await handler.run({ userId, socketId: socket.id }, input, socket) };
       } catch (err) {
-        const appError = toAppError(err);
-        if (appError.code === 'internal' || appError.code === 'unavailable') logger.error({ err, event }, 'socket event failed');
-        answer = { ok: false, error: appError.toJSON() };
+        reply = fail(event, (error = err));
       }
-      metrics.socketEvents.inc({ event, outcome: answer.ok ? 'ok' : answer.error.code });
       end();
-      ack(answer);
+      answer(event, ack as AckFn, reply, error);
     });
   }
-  // an event the server does not know, sent with an ack, is answered rather than left to time out
-  socket.onAny((event: string, ...args: unknown[]) => {
+
+  // an event the server does not know, sent with an ack, is answered rather than left to time out; it counts like any other
+  socket.onAny(async (event: unknown, ...args: unknown[]) => {
     const ack = args[args.length - 1];
-    if (Object.hasOwn(handlers, event) || typeof ack !== 'function') return;
-    metrics.socketEvents.inc({ event: 'unknown', outcome: 'not_found' });
-    ack({ ok: false, error: new AppError('not_found', `Unknown event "${String(event).slice(0, 50)}"`).toJSON() });
+    if ((typeof event === 'string' && Object.hasOwn(handlers, event)) || typeof ack !== 'function') return;
+    let reply: Ack<unknown>;
+    let error: unknown;
+    try {
+      await admit();
+      reply = fail('unknown', new AppError('not_found', `Unknown event "${String(event).slice(0, 50)}"`));
+    } catch (err) {
+      reply = fail('unknown', (error = err));
+    }
+    answer('unknown', ack as AckFn, reply, error);
   });
 }

@@ -9,6 +9,7 @@
  */
 import type { Server } from 'socket.io';
 import type { ClientToServerEvents, ServerToClientEvents } from '../../shared/events';
+import type { Logger } from '../logger';
 import type { Outbox } from './outbox';
 
 /** A committed note relayed to the other nodes. */
@@ -16,6 +17,8 @@ export interface Relay { event: string; payload: unknown; to: string[]; except?:
 
 export interface InterServerEvents {
   'todo:relay': (relay: Relay) => void;
+  /** Logout-all: the user's new token version. */
+  'todo:revoked': (revoked: { userId: string; version: number }) => void;
 }
 
 export type IoServer = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents>;
@@ -30,9 +33,20 @@ export class Notifier {
   private io?: IoServer;
   private readonly turns = new Map<string, Turn>(); // `${listId}:${seq}` -> released once sent
 
+  /**
+   * @param clustered other nodes may exist (a cluster adapter is attached): relay to them
+   * @param onRevoked told of every logout-all, on this node or another
+   */
+  constructor(
+    private readonly logger: Logger,
+    private readonly clustered: boolean,
+    private readonly onRevoked: (userId: string, version: number) => void,
+  ) {}
+
   attach(io: IoServer): void {
     this.io = io;
     io.on('todo:relay', (relay) => this.deliver(relay));
+    io.on('todo:revoked', ({ userId, version }) => this.onRevoked(userId, version));
   }
 
   /** Called inside the transaction right after it took `seq` of `listId`. */
@@ -62,22 +76,28 @@ export class Notifier {
         if (!this.io || note.to.length === 0) continue;
         const relay: Relay = { event: note.event, payload: note.payload, to: note.to, except: exceptSocketId };
         this.deliver(relay);
-        this.io.serverSideEmit('todo:relay', relay); // no-op without other nodes
+        if (this.clustered) this.io.serverSideEmit('todo:relay', relay);
       }
     } finally {
       this.cancel(outbox);
     }
   }
 
-  /** Emits to this node's sockets of the users in `to`. */
+  /** Emits to this node's sockets of the users in `to`; a failure is logged, never thrown at the sender. */
   private deliver({ event, payload, to, except }: Relay): void {
-    const rooms = to.map(userRoom);
-    const target = except ? this.io!.local.to(rooms).except(except) : this.io!.local.to(rooms);
-    (target.emit as (event: string, payload: unknown) => boolean)(event, payload);
+    try {
+      const rooms = to.map(userRoom);
+      const target = except ? this.io!.local.to(rooms).except(except) : this.io!.local.to(rooms);
+      (target.emit as (event: string, payload: unknown) => boolean)(event, payload);
+    } catch (err) {
+      this.logger.error({ err, event }, 'could not deliver a change');
+    }
   }
 
-  /** Disconnects every socket of the user, on every node. */
-  disconnectUser(userId: string): void {
+  /** Logout-all: every node learns the new token version and disconnects the user's sockets. */
+  revokeUser(userId: string, version: number): void {
+    this.onRevoked(userId, version);
+    if (this.clustered) this.io?.serverSideEmit('todo:revoked', { userId, version });
     this.io?.in(userRoom(userId)).disconnectSockets(true);
   }
 

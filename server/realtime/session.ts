@@ -11,24 +11,44 @@ import type { Metrics } from '../http/metrics';
 import { listHandlers } from '../lists/list.handlers';
 import { sync } from '../sync/sync.service';
 import { taskHandlers } from '../tasks/task.handlers';
-import { register, TokenBucket, type AppSocket, type HandlerMap } from './handlers';
+import { register, type AppSocket, type HandlerMap } from './handlers';
 import { userRoom, type IoServer } from './notifier';
 
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
+const COUNT_WAIT_MS = 2_000;
+/** connect_error messages: the contract's names for why a handshake failed. */
+const HANDSHAKE_MESSAGES: Partial<Record<string, string>> = { unauthorized: 'unauthorized', limit_exceeded: 'too_many_connections' };
+const expiryTimers = new WeakMap<AppSocket, NodeJS.Timeout>();
+
 export function attachSockets(io: IoServer, ctx: Ctx, metrics: Metrics): void {
-  // handshake: a missing, malformed, expired or revoked token gets connect_error "unauthorized"
-  io.use(async (socket, next) => {
+  const admitted = new Map<string, number>(); // this node's sockets by user, connected or about to be
+
+  // handshake: a missing, malformed, expired or revoked token gets connect_error "unauthorized"; a
+  // user with MAX_SOCKETS_PER_USER open sockets over all nodes gets "too_many_connections"
+  io.use(async (raw, next) => {
+    const socket = raw as AppSocket;
     try {
       const token = socket.handshake.auth?.token ?? bearerToken(socket.handshake.headers.authorization);
       const { user, exp } = await authenticate(ctx, token);
-      Object.assign(socket.data, { userId: user.id, exp, bucket: new TokenBucket(ctx.config.socketEventsPerSecond) });
+      const elsewhere = await socketsElsewhere(io, user.id, ctx);
+      // from here to the count going up nothing waits, so this node's handshakes are counted one by one
+      const here = admitted.get(user.id) ?? 0;
+      if (here + elsewhere >= ctx.config.maxSocketsPerUser) throw new AppError('limit_exceeded');
+      if (socket.conn.readyState !== 'open') return; // the client went away meanwhile
+      admitted.set(user.id, here + 1);
+      socket.conn.once('close', () => {
+        const left = admitted.get(user.id)! - 1;
+        if (left > 0) admitted.set(user.id, left);
+        else admitted.delete(user.id);
+      });
+      Object.assign(socket.data, { userId: user.id, ver: user.tokenVersion, exp });
       next();
     } catch (err) {
       // a token problem is "unauthorized"; a database outage must not make a client drop a good token
       const appError = toAppError(err);
-      if (appError.code !== 'unauthorized') ctx.logger.error({ err }, 'socket handshake failed');
-      next(new Error(appError.code === 'unauthorized' ? 'unauthorized' : appError.code));
+      if (appError.code === 'internal' || appError.code === 'unavailable') ctx.logger.error({ err }, 'socket handshake failed');
+      next(new Error(HANDSHAKE_MESSAGES[appError.code] ?? appError.code));
     }
   });
 
@@ -56,20 +76,35 @@ export function attachSockets(io: IoServer, ctx: Ctx, metrics: Metrics): void {
     metrics.sockets.inc();
     socket.on('disconnect', () => {
       metrics.sockets.dec();
-      clearTimeout(socket.data.expiryTimer);
+      clearTimeout(expiryTimers.get(socket));
     });
     armExpiry(socket);
-    register(socket, handlers, ctx.logger, metrics);
+    register(socket, handlers, ctx, metrics);
   });
+}
+
+/**
+ * The user's open sockets on the other nodes. A node that does not answer in time (it may have just
+ * died) is left out rather than keeping the user from connecting.
+ */
+async function socketsElsewhere(io: IoServer, userId: string, ctx: Ctx): Promise<number> {
+  if (ctx.config.socketAdapter === 'none') return 0;
+  try {
+    const all = await io.in(userRoom(userId)).timeout(COUNT_WAIT_MS).fetchSockets();
+    return all.filter((s) => !io.sockets.sockets.has(s.id)).length;
+  } catch (err) {
+    ctx.logger.warn({ err }, 'could not count the sockets of other nodes');
+    return 0;
+  }
 }
 
 /** At the token's expiry: tell the client, then disconnect. Re-armed by auth:refresh. */
 function armExpiry(socket: AppSocket): void {
-  clearTimeout(socket.data.expiryTimer);
+  clearTimeout(expiryTimers.get(socket));
   const fire = () => {
     const left = socket.data.exp * 1000 - Date.now();
     if (left > 0) {
-      socket.data.expiryTimer = setTimeout(fire, Math.min(left, MAX_TIMER_MS));
+      expiryTimers.set(socket, setTimeout(fire, Math.min(left, MAX_TIMER_MS)));
       return;
     }
     socket.emit('auth:expired', {});

@@ -152,7 +152,7 @@ describe('malformed events and handshakes', () => {
   it('refuses a payload over 64 KiB with payload_too_large and keeps serving the socket', async () => {
     const { id } = await newTask();
     await expectAll([
-      ['task:create', { listId: inbox, title: 'big', notes: 'n'.repeat(65 * 1024) }], ['task:update', { id, patch: { notes: 'n'.repeat(100 * 1024) } }],
+      ['task:create', { listId: inbox, title: 'big', notes: 'n'.repeat(65 * 1024) }], ['task:update', { id, patch: { notes: 'n'.repeat(70 * 1024) } }],
       ['list:create', { name: 'l'.repeat(70 * 1024) }],
     ], 'payload_too_large');
     // just under the size limit, the same fields are judged on their content

@@ -1,0 +1,108 @@
+/**
+ * What one user may do in a while: events (all sockets and REST changes together), shares, and
+ * failed logins. Counted in this process (see the README: a database write per event would cost
+ * more than it saves); the per-socket bucket lives on each socket.
+ */
+import { RateLimiterMemory } from 'rate-limiter-flexible';
+import type { Config } from '../config';
+import { AppError } from '../errors';
+
+/** About `rate` takes a second, bursts up to `burst`. */
+export class TokenBucket {
+  private tokens: number;
+  private last = Date.now();
+
+  constructor(private readonly rate: number, private readonly burst = 2 * rate) {
+    this.tokens = burst;
+  }
+
+  take(): boolean {
+    this.refill();
+    if (this.tokens < 1) return false;
+    this.tokens -= 1;
+    return true;
+  }
+
+  /** Full again: nothing to remember about its owner. */
+  get idle(): boolean {
+    this.refill();
+    return this.tokens >= this.burst;
+  }
+
+  private refill(): void {
+    const now = Date.now();
+    this.tokens = Math.min(this.burst, this.tokens + ((now - this.last) / 1000) * this.rate);
+    this.last = now;
+  }
+}
+
+const SWEEP_EVERY_MS = 10_000;
+const LOGIN_WINDOW_S = 15 * 60;
+/** Failed logins of one account from all addresses together, as a multiple of the per-address limit. */
+const ACCOUNT_FACTOR = 10;
+
+export class Rates {
+  private readonly users = new Map<string, TokenBucket>();
+  private lastSweep = Date.now();
+  private readonly shares: RateLimiterMemory;
+  private readonly loginsByAddress: RateLimiterMemory;
+  private readonly loginsByAccount: RateLimiterMemory;
+
+  constructor(private readonly config: Pick<Config, 'userEventsPerSecond' | 'shareRateLimit' | 'loginFailureLimit'>) {
+    this.shares = new RateLimiterMemory({ keyPrefix: 'share', points: config.shareRateLimit, duration: 60 });
+    this.loginsByAddress = new RateLimiterMemory({ keyPrefix: 'login-ip', points: config.loginFailureLimit, duration: LOGIN_WINDOW_S });
+    this.loginsByAccount = new RateLimiterMemory({
+      keyPrefix: 'login', points: ACCOUNT_FACTOR * config.loginFailureLimit, duration: LOGIN_WINDOW_S,
+    });
+  }
+
+  /** Spends one of the user's events (a socket event, known or not, or a REST change); throws `rate_limited` when none is left. */
+  spendEvent(userId: string): void {
+    let bucket = this.users.get(userId);
+    if (!bucket) {
+      this.sweep();
+      bucket = new TokenBucket(this.config.userEventsPerSecond);
+      this.users.set(userId, bucket);
+    }
+    if (!bucket.take()) throw new AppError('rate_limited', 'Too many requests from this account, slow down');
+  }
+
+  /** Spends one of the user's shares a minute; throws `rate_limited` when none is left. */
+  async spendShare(userId: string): Promise<void> {
+    await this.shares.consume(userId).catch((res: unknown) => {
+      if (res instanceof Error) throw res;
+      throw new AppError('rate_limited', 'Too many shares, try again in a minute');
+    });
+  }
+
+  /** Before checking a password: refuses (even a correct one) while the account, from here or overall, failed too often. */
+  async checkLogin(email: string, address: string): Promise<void> {
+    const [here, all] = await Promise.all([this.loginsByAddress.get(`${email}|${address}`), this.loginsByAccount.get(email)]);
+    if ((here?.consumedPoints ?? 0) >= this.config.loginFailureLimit
+      || (all?.consumedPoints ?? 0) >= ACCOUNT_FACTOR * this.config.loginFailureLimit) {
+      const wait = Math.ceil(Math.max(here?.msBeforeNext ?? 0, all?.msBeforeNext ?? 0) / 60_000);
+      throw new AppError('rate_limited', `Too many failed logins for this account, try again in ${wait} minutes`);
+    }
+  }
+
+  async loginFailed(email: string, address: string): Promise<void> {
+    // consume() rejects once a limiter is over; the count is what matters here
+    await Promise.all([
+      this.loginsByAddress.penalty(`${email}|${address}`),
+      this.loginsByAccount.penalty(email),
+    ]);
+  }
+
+  /** A correct password from this address forgets its failures there (not the account's overall count). */
+  async loginSucceeded(email: string, address: string): Promise<void> {
+    await this.loginsByAddress.delete(`${email}|${address}`);
+  }
+
+  /** Forgets users whose buckets are full again, so memory follows the active users only. */
+  private sweep(): void {
+    const now = Date.now();
+    if (now - this.lastSweep < SWEEP_EVERY_MS) return;
+    this.lastSweep = now;
+    for (const [userId, bucket] of this.users) if (bucket.idle) this.users.delete(userId);
+  }
+}
