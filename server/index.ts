@@ -49,7 +49,7 @@ async function main(): Promise<void> {
   logger.info({ port: config.port, host: config.host, embeddedDb: Boolean(embedded) }, 'listening');
 
   let stopping = false;
-  const shutdown = async (signal: string) => {
+  const shutdown = async (signal: string, code = 0) => {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'shutting down');
@@ -62,10 +62,17 @@ async function main(): Promise<void> {
     await sequelize.close();
     await embedded?.stop();
     logger.info('stopped');
-    process.exit(0);
+    process.exit(code);
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
+  // every request path catches its own errors; these are the server's own faults, logged once
+  process.on('unhandledRejection', (err) => logger.error({ err }, 'unhandled promise rejection'));
+  process.on('uncaughtException', (err) => {
+    // Node's advice: after an uncaught exception the process state is unknown, so stop (cleanly, bounded)
+    logger.fatal({ err }, 'uncaught exception, stopping');
+    void shutdown('uncaughtException', 1);
+  });
 }
 
 main().catch((err: Error) => {
