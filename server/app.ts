@@ -22,7 +22,7 @@ import { errorHandler, notFoundRoute } from './http/middleware';
 import { createMetrics } from './http/metrics';
 import { healthRoutes } from './http/health.routes';
 import { listRoutes } from './lists/list.routes';
-import { createLogger, type Logger } from './logger';
+import { createLogger, LOG_SERIALIZERS, type Logger } from './logger';
 import { attachPostgresAdapter } from './realtime/adapter';
 import { Notifier, type IoServer } from './realtime/notifier';
 import { attachSockets } from './realtime/session';
@@ -60,7 +60,14 @@ export function createServer(config: Config, opts: { logger?: Logger; sequelize?
       res.setHeader('x-request-id', id);
       return id;
     },
+    // our serializers only (no headers, cookies, query or body; errors without SQL or bind values):
+    // unwrapped, so pino-http does not put its own error serializer back in place of ours
+    wrapSerializers: false,
+    serializers: LOG_SERIALIZERS,
+    // one line per request; a 500/503 is that line at error level, carrying the request id and the
+    // error the errorHandler hands over in res.err (the errorHandler does not log it again)
     customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : 'debug'),
+    customErrorMessage: (_req, res) => (res.statusCode >= 500 ? 'request failed' : 'request aborted'),
   }));
   app.use(metrics.middleware);
   app.use(helmet());

@@ -41,10 +41,17 @@ export const spendEvent = (ctx: Ctx): RequestHandler => (req, res, next) => {
 
 export const notFoundRoute: RequestHandler = (_req, _res, next) => next(new AppError('not_found', 'No such route'));
 
-/** The contract's `{error}` body for every failure; a 500 never carries a stack or SQL. */
+/**
+ * The contract's `{error}` body for every failure; a 500 never carries a stack or SQL. A 500 or 503
+ * is logged once: pino-http's line for the request (error level, with the request id) carries the
+ * error from res.err; only when that line was written already (the client went away) is it logged here.
+ */
 export const errorHandler = (): ErrorRequestHandler => (err, req, res, _next) => {
   const appError = toAppError(err);
-  if (appError.code === 'internal' || appError.code === 'unavailable') req.log?.error({ err }, 'request failed');
+  if (appError.code === 'internal' || appError.code === 'unavailable') {
+    if (res.writableFinished || res.destroyed) req.log?.error({ err }, 'request failed after its connection closed');
+    else res.err = err instanceof Error ? err : new Error(String(err));
+  }
   if (res.headersSent) return;
   res.status(appError.status).json({ error: appError.toJSON() });
 };
