@@ -9,7 +9,7 @@ import type { AckData, ClientEventName, ClientToServerEvents, ServerToClientEven
 import { LIMITS } from '../../shared/limits';
 import type { Ack } from '../../shared/types';
 import type { Actor, Ctx } from '../context';
-import { AppError, toAppError, validate } from '../errors';
+import { AppError, checkPayload, toAppError, validate } from '../errors';
 import { TokenBucket } from '../guard/rates';
 import type { Metrics } from '../http/metrics';
 
@@ -75,7 +75,7 @@ export function register(socket: AppSocket, handlers: HandlerMap, ctx: Ctx, metr
       let error: unknown;
       try {
         await admit();
-        if (Buffer.byteLength(JSON.stringify(payload ?? null)) > LIMITS.payloadBytes) throw new AppError('payload_too_large');
+        checkPayload(payload, LIMITS.payloadBytes);
         const input = validate(handler.schema, payload);
         reply = { ok: true, data: await handler.run({ userId, socketId: socket.id }, input, socket) };
       } catch (err) {
