@@ -1,9 +1,10 @@
-import { expect } from 'chai';
+import crypto from 'node:crypto';
 import { Writable } from 'node:stream';
+import { expect } from 'chai';
 import { createServer } from '../../server/app';
 import { createLogger } from '../../server/logger';
 import { testDb } from '../support/database';
-import { request, testConfig, type TestServer } from '../support/server';
+import { call, devices, inboxOf, registerUser, request, testConfig, type TestServer } from '../support/server';
 
 describe('logs', () => {
   it('are JSON lines with a request id and never hold a password, token or hash, even at trace level', async () => {
@@ -31,5 +32,137 @@ describe('logs', () => {
     } finally {
       await server.close();
     }
+  });
+});
+
+describe('logs of failed requests', () => {
+  const tag = crypto.randomBytes(4).toString('hex');
+  const refusedEmail = `refused-${tag}@example.com`;
+  const refusedTitle = `refused task ${tag}`;
+  const constraint = `logs_test_refuse_${tag}`;
+  const fn = `logs_test_raise_${tag}`;
+  const lines: Array<Record<string, any>> = []; // eslint-disable-line @typescript-eslint/no-explicit-any
+  const texts: string[] = [];
+  const waiters: Array<(line: Record<string, any>) => void> = []; // eslint-disable-line @typescript-eslint/no-explicit-any
+  const openSockets = devices(() => server);
+  let server: TestServer;
+
+  /** The first log line matching `test`, now or as soon as it is written, or an error after 5 s. */
+  function logged(test: (line: Record<string, any>) => boolean): Promise<Record<string, any>> { // eslint-disable-line @typescript-eslint/no-explicit-any
+    return new Promise((resolve, reject) => {
+      const found = lines.find(test);
+      if (found) return resolve(found);
+      const timer = setTimeout(() => { remove(); reject(new Error('no such log line within 5 s')); }, 5000);
+      const waiter = (line: Record<string, any>) => { // eslint-disable-line @typescript-eslint/no-explicit-any
+        if (!test(line)) return;
+        remove();
+        clearTimeout(timer);
+        resolve(line);
+      };
+      const remove = () => { waiters.splice(waiters.indexOf(waiter), 1); };
+      waiters.push(waiter);
+    });
+  }
+
+  /** The one line pino-http writes when the request of `res` ended. */
+  const requestLine = (res: { headers: Headers }) => logged((l) => l.req?.id === res.headers.get('x-request-id') && l.res !== undefined);
+  const errorLinesOf = (res: { headers: Headers }) => lines.filter((l) => l.level >= 50 && l.req?.id === res.headers.get('x-request-id'));
+
+  /** Nothing the client sent or was given that is a secret or private reaches the log. */
+  function expectNoSecrets(...secrets: string[]): void {
+    const all = texts.join('\n');
+    for (const secret of secrets) expect(all).not.to.include(secret);
+    expect(all).not.to.match(/\$2[aby]\$\d\d\$/);
+    expect(all).not.to.match(/"(sql|parameters|original|parent|detail|fields|errors|headers|body)":/);
+    expect(all).not.to.match(/authorization|bearer/i);
+  }
+
+  before(async () => {
+    // real database errors on purpose: a CHECK that refuses one email (NOT VALID: existing rows are not
+    // checked), and a trigger that raises for one task title
+    await testDb().sequelize.query(`
+      ALTER TABLE users ADD CONSTRAINT ${constraint} CHECK (email <> '${refusedEmail}') NOT VALID;
+      CREATE FUNCTION ${fn}() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        IF NEW.title = '${refusedTitle}' THEN RAISE EXCEPTION 'refused by the logs test'; END IF;
+        RETURN NEW;
+      END $$;
+      CREATE TRIGGER ${fn} BEFORE INSERT ON tasks FOR EACH ROW EXECUTE FUNCTION ${fn}();`);
+    const sink = new Writable({
+      write(chunk, _enc, done) {
+        for (const text of String(chunk).split('\n').filter(Boolean)) {
+          const line = JSON.parse(text);
+          texts.push(text);
+          lines.push(line);
+          for (const waiter of [...waiters]) waiter(line);
+        }
+        done();
+      },
+    });
+    const parts = createServer(testConfig(), { sequelize: testDb().sequelize, logger: createLogger('trace', sink) });
+    await new Promise<void>((resolve) => parts.httpServer.listen(0, '127.0.0.1', resolve));
+    server = { url: `http://127.0.0.1:${(parts.httpServer.address() as { port: number }).port}`, parts, close: () => parts.close() };
+  });
+
+  after(async () => {
+    await server?.close();
+    await testDb().sequelize.query(`
+      ALTER TABLE users DROP CONSTRAINT IF EXISTS ${constraint};
+      DROP TRIGGER IF EXISTS ${fn} ON tasks;
+      DROP FUNCTION IF EXISTS ${fn}();`);
+  });
+
+  it('a database error during register: 500 internal, one error line with the request id and the error code, no email or hash', async () => {
+    const password = `register secret ${tag}`;
+    const res = await request(server, 'POST', '/api/auth/register', { body: { email: refusedEmail, password, name: 'Refused' } });
+    expect(res.status).to.equal(500);
+    expect(res.body).to.deep.equal({ error: { code: 'internal', message: 'Something went wrong on our side' } });
+
+    const line = await requestLine(res);
+    expect(line.level).to.equal(50);
+    expect(line.msg).to.equal('request failed');
+    expect(line.res).to.deep.equal({ statusCode: 500 });
+    expect(line.err).to.include({ type: 'SequelizeDatabaseError', code: '23514' });
+    expect(line.err.message).to.equal(`new row for relation "users" violates check constraint "${constraint}"`);
+    expect(errorLinesOf(res)).to.have.length(1);
+    expect(lines.filter((l) => l.level >= 50 && !l.req && !l.event), 'no error line without a request id').to.deep.equal([]);
+    expectNoSecrets(refusedEmail, password, 'Refused');
+  });
+
+  it('a database error during a task write over HTTP and over a socket: 500 internal, no task text or token in the log', async () => {
+    const user = await registerUser(server);
+    const listId = await inboxOf(server, user.token);
+    const notes = `private notes ${tag}`;
+    const res = await request(server, 'POST', `/api/lists/${listId}/tasks`, { token: user.token, body: { title: refusedTitle, notes } });
+    expect(res.status).to.equal(500);
+    expect(res.body.error.code).to.equal('internal');
+    const line = await requestLine(res);
+    expect(line.level).to.equal(50);
+    expect(line.err).to.include({ code: 'P0001', message: 'refused by the logs test' });
+    expect(errorLinesOf(res)).to.have.length(1);
+
+    const socket = await openSockets(user.token);
+    const ack = await call(socket, 'task:create', { listId, title: refusedTitle, notes });
+    expect(ack).to.deep.equal({ ok: false, error: { code: 'internal', message: 'Something went wrong on our side' } });
+    const socketLine = await logged((l) => l.event === 'task:create' && l.level >= 50);
+    expect(socketLine.err).to.include({ code: 'P0001', message: 'refused by the logs test' });
+    expect(lines.filter((l) => l.event === 'task:create' && l.level >= 50)).to.have.length(1);
+    expectNoSecrets(refusedTitle, notes, user.token, user.email, user.password);
+  });
+
+  it('a client mistake (bad percent-encoding, bad JSON) is not an error line', async () => {
+    const user = await registerUser(server);
+    const bad = await request(server, 'GET', '/api/lists/%E0%A4%A/tasks', { token: user.token });
+    expect(bad.status).to.equal(400);
+    expect(bad.body.error.code).to.equal('validation_error');
+    const json = await request(server, 'POST', '/api/auth/login', { body: `{"email":"${user.email}","password":"${user.password}"` });
+    expect(json.status).to.equal(400);
+    for (const res of [bad, json]) {
+      const line = await requestLine(res);
+      expect(line.level, JSON.stringify(line)).to.be.below(40);
+      expect(line.err).to.equal(undefined);
+      expect(lines.filter((l) => l.req?.id === res.headers.get('x-request-id') && l.level >= 40)).to.deep.equal([]);
+    }
+    expectNoSecrets(user.token, user.password);
   });
 });
