@@ -91,6 +91,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, warn: (msg: str
     jwtSecret = persistentSecret(dataDir);
     warn(`JWT_SECRET is not set: using a generated secret kept in ${path.join(dataDir, 'jwt-secret')}; set JWT_SECRET in production`);
   }
+  if (value.TRUST_PROXY === 'true') {
+    warn('TRUST_PROXY=true believes any X-Forwarded-For: safe only when clients cannot reach the server but through the proxy; prefer a hop count or the proxy\'s addresses');
+  }
   const origins = String(value.CORS_ORIGINS).split(',').map((o) => o.trim()).filter(Boolean);
   return {
     env: value.NODE_ENV,

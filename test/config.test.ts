@@ -29,14 +29,32 @@ describe('configuration', () => {
       dbPoolMax: 15, logLevel: 'info', authRateLimit: 20, socketAdapter: 'postgres', socketEventsPerSecond: 50,
     });
     expect(config.corsOrigins).to.deep.equal([]);
+    // the contract's bounds
+    expect(config).to.include({
+      maxTasksPerList: 10_000, maxListsPerUser: 1000, maxMembersPerList: 100, maxSocketsPerUser: 50,
+      userEventsPerSecond: 100, shareRateLimit: 30, loginFailureLimit: 10, trustProxy: false,
+    });
+  });
+
+  it('reads TRUST_PROXY as Express does: true, a hop count, or addresses; warns of true', () => {
+    const warnings: string[] = [];
+    const trust = (value: string) => loadConfig({ DATA_DIR: dataDir(), JWT_SECRET: 'x'.repeat(32), TRUST_PROXY: value }, (w) => warnings.push(w)).trustProxy;
+    expect([trust('false'), trust('2'), trust('loopback, 10.0.0.0/8')]).to.deep.equal([false, 2, 'loopback, 10.0.0.0/8']);
+    expect(warnings).to.deep.equal([]);
+    expect(trust('true')).to.equal(true);
+    expect(warnings.join()).to.include('TRUST_PROXY=true');
+    expect(problems({ TRUST_PROXY: 'every;body' }).join()).to.include('TRUST_PROXY');
   });
 
   it('names every bad variable in one error', () => {
     const found = problems({
       PORT: 'abc', JWT_SECRET: 'short', BCRYPT_ROUNDS: 'many', DB_POOL_MAX: '0', LOG_LEVEL: 'loud',
       AUTH_RATE_LIMIT: '-1', DATABASE_URL: 'mysql://x/y', JWT_EXPIRES_IN: 'soon', NODE_ENV: 'staging', SOCKET_ADAPTER: 'carrier-pigeon', SOCKET_EVENTS_PER_SECOND: '0',
+      MAX_TASKS_PER_LIST: '0', MAX_LISTS_PER_USER: 'lots', MAX_MEMBERS_PER_LIST: '1.5', MAX_SOCKETS_PER_USER: '-3', USER_EVENTS_PER_SECOND: 'fast',
+      SHARE_RATE_LIMIT: '0', LOGIN_FAILURE_LIMIT: 'x', SESSION_RECHECK_MS: '-1',
     }).join('\n');
-    for (const name of ['PORT', 'JWT_SECRET', 'BCRYPT_ROUNDS', 'DB_POOL_MAX', 'LOG_LEVEL', 'AUTH_RATE_LIMIT', 'DATABASE_URL', 'JWT_EXPIRES_IN', 'NODE_ENV', 'SOCKET_ADAPTER', 'SOCKET_EVENTS_PER_SECOND']) {
+    for (const name of ['PORT', 'JWT_SECRET', 'BCRYPT_ROUNDS', 'DB_POOL_MAX', 'LOG_LEVEL', 'AUTH_RATE_LIMIT', 'DATABASE_URL', 'JWT_EXPIRES_IN', 'NODE_ENV', 'SOCKET_ADAPTER', 'SOCKET_EVENTS_PER_SECOND',
+      'MAX_TASKS_PER_LIST', 'MAX_LISTS_PER_USER', 'MAX_MEMBERS_PER_LIST', 'MAX_SOCKETS_PER_USER', 'USER_EVENTS_PER_SECOND', 'SHARE_RATE_LIMIT', 'LOGIN_FAILURE_LIMIT', 'SESSION_RECHECK_MS']) {
       expect(found).to.include(name);
     }
   });

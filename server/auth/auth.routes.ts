@@ -10,6 +10,7 @@ export function authRoutes(ctx: Ctx): Router {
   // register and login attempts share one budget per client address
   const attempts = rateLimit({
     windowMs: 60_000, limit: ctx.config.authRateLimit, standardHeaders: 'draft-7', legacyHeaders: false,
+    validate: { trustProxy: false, xForwardedForHeader: false }, // TRUST_PROXY is the operator's choice (config warns of `true`)
     handler: (_req, _res, next) => next(new AppError('rate_limited', 'Too many attempts, try again in a minute')),
   });
   const auth = requireAuth(ctx);
