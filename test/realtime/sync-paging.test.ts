@@ -16,7 +16,7 @@ async function bulkTasks(listId: string, userId: string, n: number, text: { titl
   await testDb().sequelize.query(
     `WITH l AS (UPDATE lists SET seq = seq + $2, task_count = task_count + $2 WHERE id = $1 RETURNING seq - $2 AS base)
      INSERT INTO tasks (id, list_id, title, notes, completed, priority, position, version, seq, created_by, updated_by, created_at, updated_at)
-     SELECT gen_random_uuid(), $1, coalesce($3, 'bulk ' || i), coalesce($4, ''), false, 0, coalesce($5, lpad(i::text, 6, '0')), 1, l.base + i, $6, $6, now(), now()
+     SELECT gen_random_uuid(), $1, coalesce($3, 'bulk ' || i), coalesce($4, ''), false, 0, coalesce($5, lpad(i::text, 6, '0')), 1, l.base + i, $6, $6, date_trunc('milliseconds', now()), date_trunc('milliseconds', now())
        FROM l, generate_series(1, $2::int) i`,
     { bind: [listId, n, text.title ?? null, text.notes ?? null, text.position ?? null, userId] },
   );
