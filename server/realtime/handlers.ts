@@ -67,14 +67,17 @@ export function register(socket: AppSocket, handlers: HandlerMap, ctx: Ctx, metr
   };
 
   for (const [event, handler] of Object.entries(handlers) as Array<[ClientEventName, Handler<ClientEventName>]>) {
-    socket.on(event, async (payload: unknown, ack: unknown) => {
-      if (typeof payload === 'function' && ack === undefined) [payload, ack] = [undefined, payload]; // emit(event, ack): no payload
+    socket.on(event, async (...args: unknown[]) => {
+      // the ack is the last argument; the contract's payload is the one before it, if any
+      const ack = args.pop();
       if (typeof ack !== 'function') return; // the contract: an event without an ack is dropped
       const end = metrics.socketEventDuration.startTimer({ event });
       let reply: Ack<unknown>;
       let error: unknown;
       try {
         await admit();
+        if (args.length > 1) throw new AppError('validation_error', 'An event carries one payload and its ack');
+        const payload = args[0];
         checkPayload(payload, LIMITS.payloadBytes);
         const input = validate(handler.schema, payload);
         reply = { ok: true, data: await handler.run({ userId, socketId: socket.id }, input, socket) };

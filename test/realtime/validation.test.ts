@@ -193,6 +193,15 @@ describe('malformed events and handshakes', () => {
     if (sync.ok) expect(sync.data).to.have.nested.property(`cursors.${inbox}`);
   });
 
+  it('answers an event sent with two payloads before its ack with validation_error, and applies nothing', async () => {
+    const twice = (event: ClientEventName, a: unknown, b: unknown): Promise<Ack<unknown>> =>
+      (socket.timeout(5000) as unknown as { emitWithAck(event: string, a: unknown, b: unknown): Promise<Ack<unknown>> }).emitWithAck(event, a, b);
+    expect(codeOf(await twice('list:create', { name: 'Twice' }, { name: 'Twice' }))).to.equal('validation_error');
+    expect(codeOf(await twice('sync', {}, {}))).to.equal('validation_error');
+    const lists = await request(server, 'GET', '/api/lists', { token: alice.token });
+    expect(lists.body.lists.map((l: { name: string }) => l.name)).not.to.include('Twice');
+  });
+
   it('limits each socket to about 50 events a second with bursts to 100, acking every event exactly once', async () => {
     const other = await device(alice);
     const { list } = await ok(other, 'list:create', { name: 'Burst' }); // the burst socket has sent nothing yet
