@@ -15,7 +15,7 @@ import type { SyncInput } from '../../shared/events';
 import type { SyncResult, TaskDeleted } from '../../shared/types';
 import type { Actor, Ctx } from '../context';
 import { visibleLists } from '../lists/list.service';
-import { TASK_JSON_OVERHEAD, TASK_TEXT_BYTES, tasksByIds } from '../tasks/task.service';
+import { TASK_JSON_OVERHEAD, TASK_TEXT_BYTES, TASK_TEXT_MIN_BYTES, tasksByIds } from '../tasks/task.service';
 
 /** Bytes of one `deleted` entry at its largest, and a comma. */
 const DELETED_JSON_BYTES = Buffer.byteLength(JSON.stringify({
@@ -44,8 +44,9 @@ const entriesOf = (cols: { task: string; tomb: string }, limit: string, ordered:
  * take, plus one to know whether it has more) until $3 entries are taken, so the database reads
  * about $3 entries however many lists and tasks there are. Then the keys of the entries taken, in
  * (list, seq) order, with the bytes of each task's JSON strings computed here: no task row leaves
- * the database before the answer is cut. A list walked with no entries still comes as one row
- * (kind null), so its cursor can advance.
+ * the database before the answer is cut, and the exact size (which escapes every character) only
+ * while a cheap lower bound of the sizes before it ($4) leaves room. A list walked with no entries
+ * still comes as one row (kind null), so its cursor can advance.
  */
 const ENTRY_KEYS_SQL = `
 WITH RECURSIVE walk(ord, taken, take, whole) AS (
@@ -59,17 +60,22 @@ WITH RECURSIVE walk(ord, taken, take, whole) AS (
    ) g
    WHERE w.taken < $3 AND w.ord < cardinality($1::uuid[])
 )
-SELECT w.ord, w.whole, e.kind, e.id, e.seq,
-       CASE WHEN e.kind = 't' THEN ${TASK_TEXT_BYTES('t')} END AS bytes
-  FROM walk w
- CROSS JOIN LATERAL (SELECT ($1::uuid[])[w.ord] AS list_id, ($2::bigint[])[w.ord] AS since) c
-  LEFT JOIN LATERAL (
-    SELECT * FROM (${entriesOf({ task: `'t' AS kind, t.id, t.seq`, tomb: `'d' AS kind, d.task_id AS id, d.seq` }, 'w.take', true)}) u
-     ORDER BY u.seq LIMIT w.take
-  ) e ON true
-  LEFT JOIN tasks t ON e.kind = 't' AND t.id = e.id
- WHERE w.ord > 0
- ORDER BY w.ord, e.seq NULLS FIRST`;
+SELECT k.ord, k.whole, k.kind, k.id, k.seq,
+       CASE WHEN k.kind = 't' AND coalesce(sum(k.low) OVER w, 0) <= $4 THEN ${TASK_TEXT_BYTES('k')} END AS bytes
+  FROM (
+    SELECT w.ord, w.whole, e.kind, e.id, e.seq, t.title, t.notes, t.position,
+           CASE WHEN e.kind = 't' THEN ${TASK_TEXT_MIN_BYTES('t')} ELSE 0 END AS low
+      FROM walk w
+     CROSS JOIN LATERAL (SELECT ($1::uuid[])[w.ord] AS list_id, ($2::bigint[])[w.ord] AS since) c
+      LEFT JOIN LATERAL (
+        SELECT * FROM (${entriesOf({ task: `'t' AS kind, t.id, t.seq`, tomb: `'d' AS kind, d.task_id AS id, d.seq` }, 'w.take', true)}) u
+         ORDER BY u.seq LIMIT w.take
+      ) e ON true
+      LEFT JOIN tasks t ON e.kind = 't' AND t.id = e.id
+     WHERE w.ord > 0
+  ) k
+WINDOW w AS (ORDER BY k.ord, k.seq NULLS FIRST ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
+ ORDER BY k.ord, k.seq NULLS FIRST`;
 
 interface EntryRow { ord: number; whole: boolean; kind: 't' | 'd' | null; id: string | null; seq: string | null; bytes: number | string | null }
 
@@ -87,7 +93,7 @@ export async function sync(ctx: Ctx, actor: Actor, input: SyncInput): Promise<Sy
     // lists at their cursor have no entries: they are not queried
     const pending = lists.flatMap((l, i) => (since[i] < l.seq ? [{ list: l, since: since[i] }] : []));
     const rows = pending.length === 0 ? [] : await ctx.sequelize.query<EntryRow>(ENTRY_KEYS_SQL, {
-      bind: [pending.map((p) => p.list.id), pending.map((p) => p.since), LIMITS.syncEntries], type: QueryTypes.SELECT, transaction: t,
+      bind: [pending.map((p) => p.list.id), pending.map((p) => p.since), LIMITS.syncEntries, LIMITS.answerBytes], type: QueryTypes.SELECT, transaction: t,
     });
 
     // cut by bytes: `lists` (always whole), removedListIds and cursors (at their largest) count too
@@ -97,7 +103,7 @@ export async function sync(ctx: Ctx, actor: Actor, input: SyncInput): Promise<Sy
     let cut = false;
     for (const row of rows) {
       if (row.kind === null) continue;
-      const size = row.kind === 't' ? TASK_JSON_OVERHEAD + Number(row.bytes) + 1 : DELETED_JSON_BYTES;
+      const size = row.kind === 'd' ? DELETED_JSON_BYTES : row.bytes === null ? Infinity : TASK_JSON_OVERHEAD + Number(row.bytes) + 1;
       if (taken.length > 0 && bytes + size > LIMITS.answerBytes) { cut = true; break; }
       bytes += size;
       taken.push(row);

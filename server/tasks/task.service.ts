@@ -29,6 +29,14 @@ export const TASK_JSON_OVERHEAD = Buffer.byteLength(JSON.stringify({
 export const TASK_TEXT_BYTES = (t: string) =>
   `(octet_length(to_json(${t}.title)::text) + octet_length(to_json(${t}.notes)::text) + octet_length(to_json(${t}.position)::text))`;
 
+/**
+ * SQL: a cheap lower bound of `TASK_TEXT_BYTES` (octet_length reads a stored value's size without
+ * decompressing it). Rows whose running lower bound is already past the budget cannot be in the
+ * answer, so their exact size (which escapes every character) is not computed.
+ */
+export const TASK_TEXT_MIN_BYTES = (t: string) =>
+  `(octet_length(${t}.title) + octet_length(${t}.notes) + octet_length(${t}.position))`;
+
 /** The tasks of `ids` (in one snapshot `t`), in the order of `ids`. */
 export async function tasksByIds(ids: string[], t: Transaction): Promise<TaskDto[]> {
   if (ids.length === 0) return [];
@@ -88,22 +96,29 @@ export async function listTasks(ctx: Ctx, actor: Actor, listId: string, query: T
   return ctx.sequelize.transaction({ isolationLevel: Transaction.ISOLATION_LEVELS.REPEATABLE_READ }, async (t) => {
     authorize(await membersOf(ctx.sequelize, listId, t), actor.userId, ANY_MEMBER);
     const [list] = await ctx.sequelize.query('SELECT seq FROM lists WHERE id = $1', { bind: [listId], transaction: t }) as [Array<{ seq: string }>, unknown];
-    const keys = await ctx.sequelize.query<TaskKey & { bytes: number }>(
-      `SELECT t.id, t.position,
-              to_char(t.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS "createdAt",
-              ${TASK_TEXT_BYTES('t')} AS bytes
-         FROM tasks t
-        WHERE t.list_id = $1 AND t.deleted_at IS NULL
-          ${after ? 'AND (t.position, t.created_at, t.id) > ($3::text COLLATE "C", $4::timestamptz, $5::uuid)' : ''}
-        ORDER BY t.position, t.created_at, t.id
-        LIMIT $2`,
-      { bind: after ? [listId, limit + 1, after.position, after.createdAt, after.id] : [listId, limit + 1], type: QueryTypes.SELECT, transaction: t },
+    // keys in order, with each task's JSON size (null once the sizes before it are surely past the bound)
+    const keys = await ctx.sequelize.query<TaskKey & { bytes: number | string | null }>(
+      `SELECT k.id, k.position, k."createdAt",
+              CASE WHEN coalesce(sum(${TASK_TEXT_MIN_BYTES('k')}) OVER w, 0) <= $3 THEN ${TASK_TEXT_BYTES('k')} END AS bytes
+         FROM (SELECT t.id, t.position, t.title, t.notes, t.created_at,
+                      to_char(t.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS "createdAt"
+                 FROM tasks t
+                WHERE t.list_id = $1 AND t.deleted_at IS NULL
+                  ${after ? 'AND (t.position, t.created_at, t.id) > ($4::text COLLATE "C", $5::timestamptz, $6::uuid)' : ''}
+                ORDER BY t.position, t.created_at, t.id
+                LIMIT $2) k
+       WINDOW w AS (ORDER BY k.position, k.created_at, k.id ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
+        ORDER BY k.position, k.created_at, k.id`,
+      {
+        bind: [listId, limit + 1, LIMITS.answerBytes, ...(after ? [after.position, after.createdAt, after.id] : [])],
+        type: QueryTypes.SELECT, transaction: t,
+      },
     );
     const seq = Number(list[0].seq);
     let bytes = Buffer.byteLength(JSON.stringify({ tasks: [], seq, next: null })) + MAX_NEXT_BYTES;
     let n = 0;
     while (n < keys.length && n < limit) {
-      const size = TASK_JSON_OVERHEAD + Number(keys[n].bytes) + 1; // and a comma
+      const size = keys[n].bytes === null ? Infinity : TASK_JSON_OVERHEAD + Number(keys[n].bytes) + 1; // and a comma
       if (n > 0 && bytes + size > LIMITS.answerBytes) break;
       bytes += size;
       n += 1;
