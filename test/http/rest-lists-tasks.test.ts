@@ -51,12 +51,12 @@ describe('REST: lists and tasks', () => {
     expectError(await http('POST', '/api/lists', undefined, { name: 'Nope' }), 401, 'unauthorized');
   });
 
-  it('GET /api/lists/:id/tasks: 200 {tasks, seq} for members; 404 for others and unknown lists; 401 without a token', async () => {
+  it('GET /api/lists/:id/tasks: 200 {tasks, seq, next} for members; 404 for others and unknown lists; 401 without a token', async () => {
     const { alice, bob, carol, listId, task } = await world();
     for (const user of [alice, bob]) {
       const res = await http('GET', `/api/lists/${listId}/tasks`, user.token);
       expect(res.status).to.equal(200);
-      expect(res.body).to.deep.equal({ tasks: [task], seq: 2 });
+      expect(res.body).to.deep.equal({ tasks: [task], seq: 2, next: null });
     }
     expectError(await http('GET', `/api/lists/${listId}/tasks`, carol.token), 404, 'not_found');
     expectError(await http('GET', `/api/lists/${uuid()}/tasks`, alice.token), 404, 'not_found');
@@ -108,7 +108,7 @@ describe('REST: lists and tasks', () => {
     expectError(stale, 409, 'conflict');
     expect(stale.body.error.details).to.deep.equal({ task: current });
     const { body } = await http('GET', `/api/lists/${task.listId}/tasks`, alice.token);
-    expect(body).to.deep.equal({ tasks: [current], seq: current.seq });
+    expect(body).to.deep.equal({ tasks: [current], seq: current.seq, next: null });
   });
 
   it('DELETE /api/tasks/:id: 204 with no body; 403 viewer; 404 non-member, unknown or already deleted', async () => {
@@ -123,7 +123,7 @@ describe('REST: lists and tasks', () => {
     expect([res.status, res.body]).to.deep.equal([204, undefined]);
     expectError(await http('DELETE', `/api/tasks/${task.id}`, alice.token), 404, 'not_found');
     expectError(await http('DELETE', `/api/tasks/${uuid()}`, alice.token), 404, 'not_found');
-    expect((await http('GET', `/api/lists/${listId}/tasks`, alice.token)).body).to.deep.equal({ tasks: [], seq: task.seq + 1 });
+    expect((await http('GET', `/api/lists/${listId}/tasks`, alice.token)).body).to.deep.equal({ tasks: [], seq: task.seq + 1, next: null });
   });
 
   it('broadcasts a change made over HTTP to every socket of every member, as if from a socket', async () => {
