@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import type { Sequelize } from 'sequelize';
-import { startEmbeddedPostgres, type EmbeddedPostgres } from '../../server/db/embedded';
+import { startEmbeddedPostgres, type EmbeddedPostgres } from '../../dev/embedded-postgres';
 import { migrateUp } from '../../server/db/migrate';
 import { createSequelize } from '../../server/db/sequelize';
 import { createLogger } from '../../server/logger';
