@@ -5,14 +5,13 @@
  *   - catch-up: one `sync` returning N changes to a device that was offline
  * Loopback only; every loop is bounded in count and time.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { io, type Socket } from 'socket.io-client';
-import { freePort, startEmbeddedPostgres } from '../server/db/embedded';
+import { startEmbeddedPostgres } from '../dev/embedded-postgres';
+import { spawnServer, type SpawnedServer } from '../dev/spawn-server';
 import { createLogger } from '../server/logger';
-import { projectRoot } from '../server/paths';
 import { createDatabase, dropDatabase } from '../test/support/database';
 
 const N = Number(process.env.BENCH_MUTATIONS ?? 1000);
@@ -22,17 +21,6 @@ const SENDERS = 8;
 const log = (msg: string) => process.stderr.write(`${msg}\n`);
 const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 const ms = (n: number) => `${n.toFixed(2)} ms`;
-
-function startServer(env: NodeJS.ProcessEnv): Promise<ChildProcess> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'server/index.ts'], { cwd: projectRoot, env, stdio: ['ignore', 'pipe', 'inherit'] });
-    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error('server did not start within 60 s')); }, 60_000);
-    child.stdout!.on('data', (chunk: Buffer) => {
-      if (chunk.toString().includes('"msg":"listening"')) { clearTimeout(timer); resolve(child); }
-    });
-    child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`server exited with ${code}`)); });
-  });
-}
 
 function device(url: string, token: string): Promise<Socket> {
   return new Promise((resolve, reject) => {
@@ -67,14 +55,13 @@ async function main(): Promise<void> {
     stopEmbedded = pg.stop;
   }
   const db = await createDatabase(serverUrl, 'todo_bench');
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
-  let server: ChildProcess | undefined;
+  let server: SpawnedServer | undefined;
   try {
-    server = await startServer({
-      ...process.env, DATABASE_URL: db.url, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'info',
+    server = await spawnServer({ env: {
+      ...process.env, DATABASE_URL: db.url, LOG_LEVEL: 'info',
       JWT_SECRET: 'bench-secret-bench-secret-bench-secret-0123', BCRYPT_ROUNDS: '10', NODE_ENV: 'production',
-    });
+    } });
+    const { url } = server;
     const reg = await fetch(`${url}/api/auth/register`, {
       method: 'POST', headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ email: 'bench@example.com', password: 'bench-password', name: 'Bench' }),
@@ -116,10 +103,8 @@ async function main(): Promise<void> {
     console.log(`one mutation at a time, acked: ${(N / (changeMs / 1000)).toFixed(0)} per second`);
     console.log(`sync catching up ${result.tasks.length} changes: ${ms(syncMs)}`);
   } finally {
-    if (server?.exitCode === null) {
-      server.kill('SIGTERM');
-      await new Promise((resolve) => server!.once('exit', resolve));
-    }
+    const code = await server?.stop();
+    if (code) log(`the server exited with ${code}:\n${server!.output().trim()}`);
     await dropDatabase(serverUrl, db.name);
     await stopEmbedded?.();
     if (tmp) fs.rmSync(tmp, { recursive: true, force: true });

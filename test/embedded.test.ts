@@ -1,85 +1,51 @@
 import { expect } from 'chai';
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { freePort, ROOT_FALLBACK, startEmbeddedPostgres } from '../server/db/embedded';
+import { ROOT_FALLBACK, startEmbeddedPostgres } from '../dev/embedded-postgres';
+import { spawnServer, type SpawnedServer } from '../dev/spawn-server';
 import { createLogger } from '../server/logger';
-import { projectRoot } from '../server/paths';
 
-/** `npm start`'s server process with no DATABASE_URL; resolves once it logs that it listens. */
-function startServerProcess(env: NodeJS.ProcessEnv): Promise<ChildProcess> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'server/index.ts'], { cwd: projectRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`server did not listen within 60 s:\n${out}`)); }, 60_000);
-    const onData = (chunk: Buffer) => {
-      out += chunk;
-      if (out.includes('"msg":"listening"')) {
-        clearTimeout(timer);
-        child.stdout!.off('data', onData);
-        child.stdout!.resume();
-        resolve(child);
-      }
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', (chunk) => { out += chunk; });
-    child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`server exited with ${code}:\n${out}`)); });
-  });
-}
-
-function exited(child: ChildProcess): Promise<number | null> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) resolve(child.exitCode);
-    else child.once('exit', (code) => resolve(code));
-  });
-}
-
-const post = (port: number, route: string, body: unknown) => fetch(`http://127.0.0.1:${port}${route}`, {
+const post = (server: SpawnedServer, route: string, body: unknown) => fetch(`${server.url}${route}`, {
   method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body),
 });
 
 describe('the embedded PostgreSQL default (no DATABASE_URL)', function () {
   this.timeout(120_000);
   let dataDir: string;
-  let child: ChildProcess | undefined;
+  let server: SpawnedServer | undefined;
 
   before(() => {
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'todo-embedded-'));
     fs.chmodSync(dataDir, 0o755); // as root the cluster runs as `postgres`, which must enter it
   });
   after(async () => {
-    if (child && child.exitCode === null) {
-      child.kill('SIGTERM');
-      await exited(child);
-    }
+    await server?.stop();
     fs.rmSync(dataDir, { recursive: true, force: true });
   });
 
   it('keeps data across a SIGKILL and a restart, and stops cleanly on SIGTERM', async () => {
     const { DATABASE_URL: _db, TEST_DATABASE_URL: _test, JWT_SECRET: _secret, ...base } = process.env;
-    const port = await freePort();
-    const env = { ...base, NODE_ENV: 'development', PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'info', BCRYPT_ROUNDS: '4' };
+    const env = { ...base, NODE_ENV: 'development', DATA_DIR: dataDir, LOG_LEVEL: 'info', BCRYPT_ROUNDS: '4' };
     const account = { email: 'embedded@example.com', password: 'long enough', name: 'Em' };
 
-    child = await startServerProcess(env);
-    const registered = await post(port, '/api/auth/register', account);
+    server = await spawnServer({ env });
+    const registered = await post(server, '/api/auth/register', account);
     expect(registered.status).to.equal(201);
     const { token } = await registered.json() as { token: string };
-    child.kill('SIGKILL'); // leaves its PostgreSQL running, holding the data folder
-    await exited(child);
+    process.kill(server.pid, 'SIGKILL'); // leaves its PostgreSQL running, holding the data folder
+    await server.exited;
 
-    child = await startServerProcess(env);
-    const login = await post(port, '/api/auth/login', { email: account.email, password: account.password });
+    server = await spawnServer({ env, port: server.port }); // a restart, on the same port
+    const login = await post(server, '/api/auth/login', { email: account.email, password: account.password });
     expect(login.status).to.equal(200);
     // the generated JWT secret was kept too: the first token still works
-    const me = await fetch(`http://127.0.0.1:${port}/api/auth/me`, { headers: { authorization: `Bearer ${token}` } });
+    const me = await fetch(`${server.url}/api/auth/me`, { headers: { authorization: `Bearer ${token}` } });
     expect(me.status).to.equal(200);
 
     const started = Date.now();
-    child.kill('SIGTERM');
-    expect(await exited(child)).to.equal(0);
+    expect(await server.stop()).to.equal(0);
     expect(Date.now() - started).to.be.lessThan(10_000);
     expect(fs.existsSync(path.join(dataDir, 'pg', 'postmaster.pid')), 'PostgreSQL stopped').to.equal(false);
   });
