@@ -11,7 +11,7 @@ import path from 'node:path';
 import { io, type Socket } from 'socket.io-client';
 import { startEmbeddedPostgres } from '../dev/embedded-postgres';
 import { spawnServer, type SpawnedServer } from '../dev/spawn-server';
-import { createLogger } from '../server/logger';
+import { createLogger } from '../server/core/logger';
 import { createDatabase, dropDatabase } from '../test/support/database';
 
 const N = Number(process.env.BENCH_MUTATIONS ?? 1000);

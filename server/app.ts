@@ -2,30 +2,33 @@
  * Wires the application without listening: createServer(config) -> { app, io, httpServer, close }.
  * server/index.ts starts it; tests build their own instances on port 0.
  */
-import crypto from 'node:crypto';
 import http from 'node:http';
-import cors from 'cors';
-import express from 'express';
-import helmet from 'helmet';
-import { pinoHttp } from 'pino-http';
+import type express from 'express';
+import { Router } from 'express';
 import { Server } from 'socket.io';
 import type { Sequelize } from 'sequelize';
 import { LIMITS } from '../shared/limits';
+import type { AuthCtx } from './auth/auth.context';
+import { authHandlers } from './auth/auth.handlers';
+import { requireAuth } from './auth/auth.middleware';
 import { authRoutes } from './auth/auth.routes';
 import { Sessions } from './auth/sessions';
 import { Tokens } from './auth/tokens';
-import type { Config } from './config';
-import type { Ctx } from './context';
-import { createSequelize } from './db/sequelize';
-import { Rates } from './guard/rates';
-import { errorHandler, notFoundRoute } from './http/middleware';
-import { createMetrics } from './http/metrics';
-import { healthRoutes } from './http/health.routes';
+import type { Config } from './core/config';
+import { spendEvent } from './core/express';
+import { createLogger, type Logger } from './core/logger';
+import { createMetrics } from './core/metrics';
+import { Notifier, type IoServer } from './core/notifier';
+import { Rates } from './core/rates';
+import { corsOrigin, createHttpApp } from './http/express';
+import { listHandlers } from './lists/list.handlers';
 import { listRoutes } from './lists/list.routes';
-import { createLogger, LOG_SERIALIZERS, type Logger } from './logger';
+import { createListIn } from './lists/list.service';
+import { createSequelize } from './models';
 import { attachPostgresAdapter } from './realtime/adapter';
-import { Notifier, type IoServer } from './realtime/notifier';
 import { attachSockets } from './realtime/session';
+import { syncHandlers } from './sync/sync.handlers';
+import { taskHandlers } from './tasks/task.handlers';
 import { taskRoutes } from './tasks/task.routes';
 
 const UNAUTHENTICATED_MS = 5_000;
@@ -35,7 +38,7 @@ export interface ServerParts {
   io: IoServer;
   httpServer: http.Server;
   sequelize: Sequelize;
-  ctx: Ctx;
+  ctx: AuthCtx;
   /** Stops accepting, finishes requests in flight, closes sockets and the database pool. */
   close(): Promise<void>;
 }
@@ -45,51 +48,29 @@ export function createServer(config: Config, opts: { logger?: Logger; sequelize?
   const sequelize = opts.sequelize ?? createSequelize({ url: config.databaseUrl, poolMax: config.dbPoolMax });
   const sessions = new Sessions(config.sessionRecheckMs);
   const notifier = new Notifier(logger, config.socketAdapter !== 'none', (userId, version) => sessions.seen(userId, version));
-  const ctx: Ctx = {
+  const ctx: AuthCtx = {
     config, sequelize, logger, notifier, sessions, rates: new Rates(config), tokens: new Tokens(config.jwtSecret, config.jwtExpiresIn),
   };
   const metrics = createMetrics(sequelize);
-  const origin = config.corsOrigins === '*' ? true : config.corsOrigins;
 
-  const app = express();
-  app.disable('x-powered-by');
-  app.set('trust proxy', config.trustProxy); // whose X-Forwarded-For names the client (rate limits, logs)
-  app.use(pinoHttp({
-    logger, genReqId: (req, res) => {
-      const id = (req.headers['x-request-id'] as string | undefined)?.slice(0, 100) || crypto.randomUUID();
-      res.setHeader('x-request-id', id);
-      return id;
-    },
-    // our serializers only (no headers, cookies, query or body; errors without SQL or bind values):
-    // unwrapped, so pino-http does not put its own error serializer back in place of ours
-    wrapSerializers: false,
-    serializers: LOG_SERIALIZERS,
-    // one line per request; a 500/503 is that line at error level, carrying the request id and the
-    // error the errorHandler hands over in res.err (the errorHandler does not log it again)
-    customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : 'debug'),
-    customErrorMessage: (_req, res) => (res.statusCode >= 500 ? 'request failed' : 'request aborted'),
-  }));
-  app.use(metrics.middleware);
-  app.use(helmet());
-  app.use(cors({ origin, credentials: false }));
-  app.use(express.json({ limit: LIMITS.payloadBytes }));
-  app.use(healthRoutes(ctx, metrics));
-  app.use('/api/auth', authRoutes(ctx));
-  app.use('/api/lists', listRoutes(ctx));
-  app.use('/api/tasks', taskRoutes(ctx));
-  app.use(notFoundRoute);
-  app.use(errorHandler());
+  // HTTP: each domain's routes; the lists' and tasks' behind authentication and the user's event budget
+  const authed = Router().use(requireAuth(ctx), spendEvent(ctx));
+  const app = createHttpApp(ctx, metrics, {
+    '/api/auth': authRoutes(ctx, (t, userId) => createListIn(t, userId, 'Inbox')), // every account starts with an Inbox
+    '/api': Router().use(listRoutes(ctx, authed), taskRoutes(ctx, authed)),
+  });
 
+  // sockets: each domain's handlers, one per client event
   const httpServer = http.createServer(app);
   const io: ServerParts['io'] = new Server(httpServer, {
-    cors: { origin }, serveClient: false,
+    cors: { origin: corsOrigin(config.corsOrigins) }, serveClient: false,
     // an event just over the contract's 64 KiB is still read and answered payload_too_large; far larger closes the socket
     maxHttpBufferSize: LIMITS.payloadBytes + 8 * 1024,
     connectTimeout: UNAUTHENTICATED_MS, // a connection that never completes its handshake is closed soon
   });
   const adapter = config.socketAdapter === 'postgres' ? attachPostgresAdapter(io, config.databaseUrl, logger) : undefined;
   notifier.attach(io);
-  attachSockets(io, ctx, metrics);
+  attachSockets(io, ctx, metrics, { ...authHandlers(ctx), ...listHandlers(ctx), ...taskHandlers(ctx), ...syncHandlers(ctx) });
 
   let closing: Promise<void> | undefined;
   const close = () => closing ??= (async () => {

@@ -6,13 +6,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { createServer } from './app';
-import { ConfigError, loadConfig, type Config } from './config';
-import { startEmbeddedPostgres, type EmbeddedPostgres } from './db/embedded';
-import { migrateUp } from './db/migrate';
-import { createSequelize } from './db/sequelize';
-import { createLogger } from './logger';
-import { projectRoot } from './paths';
-import { startMaintenance } from './maintenance';
+import { ConfigError, loadConfig, type Config } from './core/config';
+import { startEmbeddedPostgres, type EmbeddedPostgres } from '../dev/embedded-postgres';
+import { migrateUp } from './core/db/migrate';
+import { createSequelize } from './models';
+import { createLogger } from './core/logger';
+import { projectRoot } from './core/paths';
+import { startMaintenance } from './core/db/maintenance';
 
 const SHUTDOWN_LIMIT_MS = 10_000;
 

@@ -1,4 +1,4 @@
-/** Entities and envelopes of the wire contract (../CONTRACT.md). Browser clients import this file. */
+/** Entities and envelopes of the wire contract (docs/api.md describes it). Browser clients import this file. */
 
 export type Role = 'owner' | 'editor' | 'viewer';
 export type MemberRole = Exclude<Role, 'owner'>;

@@ -3,8 +3,8 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ConfigError, loadConfig } from '../server/config';
-import { projectRoot } from '../server/paths';
+import { ConfigError, loadConfig } from '../server/core/config';
+import { projectRoot } from '../server/core/paths';
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'todo-config-'));
 const problems = (env: NodeJS.ProcessEnv): string[] => {

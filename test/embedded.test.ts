@@ -5,7 +5,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { ROOT_FALLBACK, startEmbeddedPostgres } from '../dev/embedded-postgres';
 import { spawnServer, type SpawnedServer } from '../dev/spawn-server';
-import { createLogger } from '../server/logger';
+import { createLogger } from '../server/core/logger';
 
 const post = (server: SpawnedServer, route: string, body: unknown) => fetch(`${server.url}${route}`, {
   method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body),

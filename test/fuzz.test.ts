@@ -698,12 +698,12 @@ describe('fuzz: hostile payloads to every event and route', function () {
 
   it('lets no one into a list its owner did not share, and leaves other users\' lists, members and tasks untouched', async () => {
     const now = await victimState();
-    const lists = now.lists as Array<{ id: string; name: string; seq: string }>;
+    const lists = now.lists as Array<{ id: string; name: string; seq: number }>;
     // bob's and carol's lists: no change but alice leaving carol's (one seq); dave's list: alice (his editor) may rename it
     const aliceLeft = (listId: string) => !now.members.some((m) => m.list_id === listId && m.user_id === alice.user.id);
-    const expected = (snapshot.lists as Array<{ id: string; name: string; owner_id: string; seq: string }>)
+    const expected = (snapshot.lists as Array<{ id: string; name: string; owner_id: string; seq: number }>)
       .filter((l) => l.owner_id !== victims[2].user.id)
-      .map((l) => ({ ...l, seq: String(Number(l.seq) + (sharedAtSetUp.has(`${l.id}/${alice.user.id}`) && aliceLeft(l.id) ? 1 : 0)) }));
+      .map((l) => ({ ...l, seq: l.seq + (sharedAtSetUp.has(`${l.id}/${alice.user.id}`) && aliceLeft(l.id) ? 1 : 0) }));
     expect(lists.filter((l) => expected.some((e) => e.id === l.id))).to.deep.equal(expected);
     expect(lists.map((l) => l.id)).to.deep.equal(snapshot.lists.map((l) => (l as { id: string }).id));
     expect(now.tasks).to.deep.equal(snapshot.tasks);

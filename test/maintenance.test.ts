@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import crypto from 'node:crypto';
 import { QueryTypes } from 'sequelize';
-import { purgeMutations } from '../server/maintenance';
+import { purgeMutations } from '../server/core/db/maintenance';
 import { testDb } from './support/database';
 import { registerUser, startServer } from './support/server';
 

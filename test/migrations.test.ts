@@ -2,8 +2,8 @@ import { expect } from 'chai';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { QueryTypes, Sequelize } from 'sequelize';
-import { createMigrator } from '../server/db/migrate';
-import { projectRoot } from '../server/paths';
+import { createMigrator } from '../server/core/db/migrate';
+import { projectRoot } from '../server/core/paths';
 import { createDatabase, dropDatabase, testDb } from './support/database';
 
 const run = promisify(execFile);

@@ -1,12 +1,14 @@
 import { Router } from 'express';
 import { rateLimit } from 'express-rate-limit';
 import { loginSchema, registerSchema } from '../../shared/schemas';
-import type { Ctx } from '../context';
-import { AppError } from '../errors';
-import { body, requireAuth } from '../http/middleware';
-import { login, logoutAll, refresh, register } from './auth.service';
+import { AppError } from '../core/errors';
+import { validate } from '../core/validate';
+import type { AuthCtx } from './auth.context';
+import { requireAuth } from './auth.middleware';
+import { login, logoutAll, refresh, register, type SetUpAccount } from './auth.service';
 
-export function authRoutes(ctx: Ctx): Router {
+/** /api/auth: register, login, me, refresh, logout-all. */
+export function authRoutes(ctx: AuthCtx, setUpAccount: SetUpAccount): Router {
   // register and login attempts share one budget per client address
   const attempts = rateLimit({
     windowMs: 60_000, limit: ctx.config.authRateLimit, standardHeaders: 'draft-7', legacyHeaders: false,
@@ -16,8 +18,10 @@ export function authRoutes(ctx: Ctx): Router {
   const auth = requireAuth(ctx);
 
   return Router()
-    .post('/register', attempts, body(registerSchema), async (req, res) => { res.status(201).json(await register(ctx, req.body)); })
-    .post('/login', attempts, body(loginSchema), async (req, res) => { res.json(await login(ctx, req.body, req.ip ?? '')); })
+    .post('/register', attempts, async (req, res) => {
+      res.status(201).json(await register(ctx, validate(registerSchema, req.body), setUpAccount));
+    })
+    .post('/login', attempts, async (req, res) => { res.json(await login(ctx, validate(loginSchema, req.body), req.ip ?? '')); })
     .get('/me', auth, (_req, res) => { res.json({ user: res.locals.user.toDto() }); })
     .post('/refresh', auth, (_req, res) => { res.json(refresh(ctx, res.locals.user)); })
     .post('/logout-all', auth, async (_req, res) => { await logoutAll(ctx, res.locals.user.id); res.status(204).end(); });

@@ -1,16 +1,16 @@
 /** Accounts and tokens: register, login, authenticate, refresh, logout-all. */
 import bcrypt from 'bcrypt';
-import { QueryTypes, UniqueConstraintError } from 'sequelize';
+import { QueryTypes, UniqueConstraintError, type Transaction } from 'sequelize';
 import { LIMITS } from '../../shared/limits';
+import type { LoginInput, RegisterInput } from '../../shared/schemas';
 import type { AuthResult } from '../../shared/types';
-import type { Ctx } from '../context';
-import { AppError } from '../errors';
-import { createListIn } from '../lists/list.service';
+import { AppError } from '../core/errors';
+import type { AuthCtx as Ctx } from './auth.context';
 import { User } from './user.model';
 import type { IssuedToken } from './tokens';
 
-export interface RegisterInput { email: string; password: string; name: string }
-export interface LoginInput { email: string; password: string }
+/** What a new account gets besides its user row, in the same transaction (the app gives every user an Inbox). */
+export type SetUpAccount = (t: Transaction, userId: string) => Promise<unknown>;
 
 const dummyHashes = new Map<number, Promise<string>>();
 
@@ -24,13 +24,13 @@ function issue(ctx: Ctx, user: User): AuthResult {
   return { user: user.toDto(), ...ctx.tokens.sign(user.id, user.tokenVersion) };
 }
 
-/** Creates the user and their `Inbox` list. */
-export async function register(ctx: Ctx, input: RegisterInput): Promise<AuthResult> {
+/** Creates the user, and what `setUp` adds to a new account, in one transaction. */
+export async function register(ctx: Ctx, input: RegisterInput, setUp: SetUpAccount): Promise<AuthResult> {
   const passwordHash = await bcrypt.hash(input.password, ctx.config.bcryptRounds);
   try {
     const user = await ctx.sequelize.transaction(async (t) => {
       const created = await User.create({ email: input.email, name: input.name, passwordHash }, { transaction: t });
-      await createListIn(t, created.id, 'Inbox');
+      await setUp(t, created.id);
       return created;
     });
     return issue(ctx, user);

@@ -1,6 +1,6 @@
 /** HS256 access tokens: `sub` is the user id, `ver` the user's token version (logout-all bumps it). */
 import jwt from 'jsonwebtoken';
-import { AppError } from '../errors';
+import { AppError } from '../core/errors';
 
 export interface Claims {
   sub: string;

@@ -1,5 +1,6 @@
 import { DataTypes, Model, type CreationOptional, type InferAttributes, type InferCreationAttributes, type Sequelize } from 'sequelize';
 import type { User as UserDto } from '../../shared/types';
+import { LIMITS } from '../../shared/limits';
 
 export class User extends Model<InferAttributes<User>, InferCreationAttributes<User>> {
   declare id: CreationOptional<string>;
@@ -18,8 +19,8 @@ export class User extends Model<InferAttributes<User>, InferCreationAttributes<U
   static initModel(sequelize: Sequelize): typeof User {
     return User.init({
       id: { type: DataTypes.UUID, primaryKey: true, defaultValue: DataTypes.UUIDV4 },
-      email: { type: DataTypes.STRING(254), allowNull: false },
-      name: { type: DataTypes.STRING(100), allowNull: false },
+      email: { type: DataTypes.STRING(LIMITS.emailMax), allowNull: false },
+      name: { type: DataTypes.STRING(LIMITS.userNameMax), allowNull: false },
       passwordHash: { type: DataTypes.STRING(100), allowNull: false },
       tokenVersion: { type: DataTypes.INTEGER, allowNull: false, defaultValue: 0 },
       createdAt: DataTypes.DATE,

@@ -1,7 +1,8 @@
 import { Router } from 'express';
-import type { Ctx } from '../context';
-import { packageVersion as version } from '../paths';
-import type { Metrics } from './metrics';
+import type { Ctx } from '../core/context';
+import { packageVersion as version } from '../core/paths';
+import type { Metrics } from '../core/metrics';
+import { withTimeout } from '../core/timeout';
 
 const READY_TIMEOUT_MS = 1_500; // the contract: 503 within 2 s when the database does not answer
 
@@ -10,12 +11,7 @@ export function healthRoutes(ctx: Ctx, metrics: Metrics): Router {
     // liveness: never touches the database
     .get('/health', (_req, res) => { res.json({ status: 'ok', app: 'TODO API', version }); })
     .get('/ready', async (_req, res) => {
-      let timer: NodeJS.Timeout | undefined;
-      const ok = await Promise.race([
-        ctx.sequelize.query('SELECT 1').then(() => true, () => false),
-        new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), READY_TIMEOUT_MS))),
-      ]);
-      clearTimeout(timer);
+      const ok = await withTimeout(ctx.sequelize.query('SELECT 1').then(() => true, () => false), READY_TIMEOUT_MS, false);
       if (ok) res.json({ status: 'ready', db: 'ok' });
       else res.status(503).json({ status: 'unavailable', db: 'down' });
     })

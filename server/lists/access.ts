@@ -1,7 +1,7 @@
 /** Who may do what in a list: the members and their roles, read inside the caller's transaction. */
 import { QueryTypes, type Sequelize, type Transaction } from 'sequelize';
 import type { Role } from '../../shared/types';
-import { AppError } from '../errors';
+import { AppError } from '../core/errors';
 
 export interface MemberRow { userId: string; role: Role }
 

@@ -1,5 +1,6 @@
 import { DataTypes, Model, type CreationOptional, type InferAttributes, type InferCreationAttributes, type Sequelize } from 'sequelize';
 import type { List as ListDto, Role } from '../../shared/types';
+import { LIMITS } from '../../shared/limits';
 
 export class List extends Model<InferAttributes<List>, InferCreationAttributes<List>> {
   declare id: CreationOptional<string>;
@@ -14,7 +15,7 @@ export class List extends Model<InferAttributes<List>, InferCreationAttributes<L
   /** The list as its receiver sees it: `role` is the receiver's own. */
   toDto(role: Role): ListDto {
     return {
-      id: this.id, name: this.name, ownerId: this.ownerId, role, seq: Number(this.seq),
+      id: this.id, name: this.name, ownerId: this.ownerId, role, seq: this.seq,
       createdAt: this.createdAt.toISOString(), updatedAt: this.updatedAt.toISOString(),
     };
   }
@@ -22,7 +23,7 @@ export class List extends Model<InferAttributes<List>, InferCreationAttributes<L
   static initModel(sequelize: Sequelize): typeof List {
     return List.init({
       id: { type: DataTypes.UUID, primaryKey: true, defaultValue: DataTypes.UUIDV4 },
-      name: { type: DataTypes.STRING(200), allowNull: false },
+      name: { type: DataTypes.STRING(LIMITS.listNameMax), allowNull: false },
       ownerId: { type: DataTypes.UUID, allowNull: false },
       seq: { type: DataTypes.BIGINT, allowNull: false, defaultValue: 0 },
       taskCount: { type: DataTypes.INTEGER, allowNull: false, defaultValue: 0 },

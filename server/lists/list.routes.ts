@@ -1,23 +1,14 @@
-import { Router } from 'express';
-import { listCreateSchema, restTaskCreateSchema, taskPageQuerySchema } from '../../shared/schemas';
-import type { Ctx } from '../context';
-import { validate } from '../errors';
-import { body, requireAuth, spendEvent, uuidParams } from '../http/middleware';
-import { createTask, listTasks, type TaskPageQuery } from '../tasks/task.service';
+import { Router, type RequestHandler } from 'express';
+import { listCreateSchema } from '../../shared/schemas';
+import { actorOf } from '../core/express';
+import { validate } from '../core/validate';
 import { createList, visibleLists } from './list.service';
 
-const actor = (res: { locals: { user: { id: string } } }) => ({ userId: res.locals.user.id });
-
-export function listRoutes(ctx: Ctx): Router {
+/** /api/lists: the caller's lists, and a new one (`authed`: authentication and the user's event budget). */
+export function listRoutes(ctx: Parameters<typeof createList>[0], authed: RequestHandler): Router {
   return Router()
-    .use(requireAuth(ctx), spendEvent(ctx))
-    .get('/', async (_req, res) => { res.json({ lists: await visibleLists(ctx, actor(res).userId) }); })
-    .post('/', body(listCreateSchema), async (req, res) => { res.status(201).json(await createList(ctx, actor(res), req.body)); })
-    .get('/:listId/tasks', uuidParams('listId'), async (req, res) => {
-      const page = validate<TaskPageQuery>(taskPageQuerySchema, req.query);
-      res.json(await listTasks(ctx, actor(res), req.params.listId as string, page));
-    })
-    .post('/:listId/tasks', uuidParams('listId'), body(restTaskCreateSchema), async (req, res) => {
-      res.status(201).json(await createTask(ctx, actor(res), { ...req.body, listId: req.params.listId }));
+    .get('/lists', authed, async (_req, res) => { res.json({ lists: await visibleLists(ctx, actorOf(res).userId) }); })
+    .post('/lists', authed, async (req, res) => {
+      res.status(201).json(await createList(ctx, actorOf(res), validate(listCreateSchema, req.body)));
     });
 }

@@ -2,11 +2,11 @@
 import { QueryTypes, type Transaction } from 'sequelize';
 import type { ListCreateInput, ListDeleteInput, ListRenameInput, ListShareInput, ListUnshareInput } from '../../shared/events';
 import type { List as ListDto, Member, Role } from '../../shared/types';
-import type { Actor, Ctx } from '../context';
+import type { Actor, Ctx } from '../core/context';
 import { User } from '../auth/user.model';
-import { mutate, type MutationScope } from '../db/mutate';
-import { AppError } from '../errors';
-import type { Outbox } from '../realtime/outbox';
+import { mutate, type MutationScope } from '../core/db/mutate';
+import { AppError } from '../core/errors';
+import type { Outbox } from '../core/outbox';
 import { ANY_MEMBER, authorize, idsOf, membersOf, OWNER, WRITERS, type MemberRow } from './access';
 import { List } from './list.model';
 import { ListMember } from './member.model';
@@ -20,13 +20,11 @@ export async function createListIn(t: Transaction, ownerId: string, name: string
 
 /** Every list the user is a member of, with the user's role. */
 export async function visibleLists(ctx: Ctx, userId: string, t?: Transaction): Promise<ListDto[]> {
-  const rows = await ctx.sequelize.query<{ id: string; name: string; ownerId: string; role: Role; seq: string; createdAt: Date; updatedAt: Date }>(
-    `SELECT l.id, l.name, l.owner_id AS "ownerId", m.role, l.seq, l.created_at AS "createdAt", l.updated_at AS "updatedAt"
-       FROM list_members m JOIN lists l ON l.id = m.list_id
-      WHERE m.user_id = $1 ORDER BY l.created_at, l.id`,
-    { bind: [userId], type: QueryTypes.SELECT, transaction: t },
+  const lists = await ctx.sequelize.query<List>(
+    `SELECT l.*, m.role FROM list_members m JOIN lists l ON l.id = m.list_id WHERE m.user_id = $1 ORDER BY l.created_at, l.id`,
+    { bind: [userId], model: List, mapToModel: true, transaction: t },
   );
-  return rows.map((r) => ({ ...r, seq: Number(r.seq), createdAt: r.createdAt.toISOString(), updatedAt: r.updatedAt.toISOString() }));
+  return lists.map((list) => list.toDto(list.get('role') as Role));
 }
 
 export async function createList(ctx: Ctx, actor: Actor, input: ListCreateInput): Promise<{ list: ListDto }> {
@@ -111,7 +109,8 @@ export async function unshareList(ctx: Ctx, actor: Actor, input: ListUnshareInpu
   });
 }
 
-export async function listMembers(_ctx: Ctx, actor: Actor, listId: string): Promise<{ members: Member[] }> {
+/** The members of a list, for its members. */
+export async function listMembers(actor: Actor, listId: string): Promise<{ members: Member[] }> {
   const members = await ListMember.findAll({
     where: { listId }, include: [{ model: User, as: 'user', attributes: ['email', 'name'] }], order: [['createdAt', 'ASC']],
   });
@@ -130,11 +129,11 @@ async function lockList(nextSeq: MutationScope['nextSeq'], listId: string): Prom
  * until commit, so concurrent creates and shares for one user are counted one after the other.
  */
 async function checkListRoom(ctx: Ctx, t: Transaction, userId: string): Promise<void> {
-  const [row] = await ctx.sequelize.query<{ n: string }>(
+  const [row] = await ctx.sequelize.query<{ n: number }>(
     'SELECT (SELECT count(*) FROM list_members m WHERE m.user_id = u.id) AS n FROM users u WHERE u.id = $1 FOR NO KEY UPDATE',
     { bind: [userId], type: QueryTypes.SELECT, transaction: t },
   );
-  if (Number(row?.n ?? 0) >= ctx.config.maxListsPerUser) {
+  if ((row?.n ?? 0) >= ctx.config.maxListsPerUser) {
     throw new AppError('limit_exceeded', `A user belongs to at most ${ctx.config.maxListsPerUser} lists`);
   }
 }

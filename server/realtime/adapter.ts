@@ -6,8 +6,9 @@
  */
 import { createAdapter } from '@socket.io/postgres-adapter';
 import pg from 'pg';
-import type { Logger } from '../logger';
-import type { IoServer } from './notifier';
+import type { Logger } from '../core/logger';
+import type { IoServer } from '../core/notifier';
+import { withTimeout } from '../core/timeout';
 
 const CLOSE_WAIT_MS = 2_000;
 
@@ -46,7 +47,5 @@ export function attachPostgresAdapter(io: IoServer, databaseUrl: string, logger:
 }
 
 async function bounded(promise: Promise<unknown>): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  await Promise.race([promise, new Promise((resolve) => (timer = setTimeout(resolve, CLOSE_WAIT_MS)))]);
-  clearTimeout(timer);
+  await withTimeout(promise, CLOSE_WAIT_MS, undefined);
 }

@@ -5,13 +5,16 @@
  */
 import type Joi from 'joi';
 import type { Socket } from 'socket.io';
-import type { AckData, ClientEventName, ClientToServerEvents, ServerToClientEvents } from '../../shared/events';
+import type { ClientEventName, ClientToServerEvents, ServerToClientEvents } from '../../shared/events';
 import { LIMITS } from '../../shared/limits';
+import { clientSchemas, type EventInput } from '../../shared/schemas';
 import type { Ack } from '../../shared/types';
-import type { Actor, Ctx } from '../context';
-import { AppError, checkPayload, toAppError, validate } from '../errors';
-import { TokenBucket } from '../guard/rates';
-import type { Metrics } from '../http/metrics';
+import type { AuthCtx as Ctx } from '../auth/auth.context';
+import { AppError, toAppError } from '../core/errors';
+import type { Handler, HandlerMap, SocketSession } from '../core/handler';
+import type { Metrics } from '../core/metrics';
+import { TokenBucket } from '../core/rates';
+import { checkPayload, validate } from '../core/validate';
 
 /** Plain data only: other nodes may read it (fetchSockets). */
 export interface SocketData {
@@ -24,19 +27,12 @@ export interface SocketData {
 
 export type AppSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
 
-export interface Handler<E extends ClientEventName> {
-  schema: Joi.Schema;
-  run(actor: Actor, input: any, socket: AppSocket): Promise<AckData<E>>; // eslint-disable-line @typescript-eslint/no-explicit-any
-}
-
-export type HandlerMap = { [E in ClientEventName]?: Handler<E> };
-
 type AckFn = (answer: Ack<unknown>) => void;
 
 /** The token's version is behind the user's: the socket is answered `unauthorized` and disconnected. */
 const REVOKED = new AppError('unauthorized', 'The token was revoked');
 
-export function register(socket: AppSocket, handlers: HandlerMap, ctx: Ctx, metrics: Metrics): void {
+export function register(socket: AppSocket, handlers: HandlerMap, ctx: Ctx, metrics: Metrics, session: SocketSession): void {
   const bucket = new TokenBucket(ctx.config.socketEventsPerSecond);
   const { userId } = socket.data;
 
@@ -66,8 +62,11 @@ export function register(socket: AppSocket, handlers: HandlerMap, ctx: Ctx, metr
     return { ok: false, error: appError.toJSON() };
   };
 
-  for (const [event, handler] of Object.entries(handlers) as Array<[ClientEventName, Handler<ClientEventName>]>) {
-    socket.on(event, async (...args: unknown[]) => {
+  /** One event: its schema (the contract's), its handler (the domain's), one ack. */
+  const serve = <E extends ClientEventName>(event: E, handler: Handler<E>): void => {
+    const schema = clientSchemas[event] as Joi.Schema<EventInput<E>>;
+    // any arguments may come: a hostile client need not follow the typed signature
+    const listener = async (...args: unknown[]): Promise<void> => {
       // the ack is the last argument; the contract's payload is the one before it, if any
       const ack = args.pop();
       if (typeof ack !== 'function') return; // the contract: an event without an ack is dropped
@@ -79,15 +78,16 @@ export function register(socket: AppSocket, handlers: HandlerMap, ctx: Ctx, metr
         if (args.length > 1) throw new AppError('validation_error', 'An event carries one payload and its ack');
         const payload = args[0];
         checkPayload(payload, LIMITS.payloadBytes);
-        const input = validate(handler.schema, payload);
-        reply = { ok: true, data: await handler.run({ userId, socketId: socket.id }, input, socket) };
+        reply = { ok: true, data: await handler({ userId, socketId: socket.id }, validate(schema, payload), session) };
       } catch (err) {
         reply = fail(event, (error = err));
       }
       end();
       answer(event, ack as AckFn, reply, error);
-    });
-  }
+    };
+    socket.on(event, listener as never);
+  };
+  for (const event of Object.keys(handlers) as ClientEventName[]) serve(event, handlers[event] as Handler<typeof event>);
 
   // an event the server does not know, sent with an ack, is answered rather than left to time out; it counts like any other
   socket.onAny(async (event: unknown, ...args: unknown[]) => {

@@ -1,18 +1,16 @@
 /**
- * A socket's life: handshake authentication, its user room, the token's expiry (auth:expired, then
- * disconnect, unless auth:refresh brought a newer token), and the per-socket handlers.
+ * A socket's life: handshake authentication and the user's socket bound, its user room, the token's
+ * expiry (auth:expired, then disconnect, unless auth:refresh brought a newer token), and the
+ * domains' handlers behind the one wrapper.
  */
-import { authRefreshSchema, syncSchema } from '../../shared/schemas';
+import type { AuthCtx as Ctx } from '../auth/auth.context';
 import { authenticate } from '../auth/auth.service';
 import { bearerToken } from '../auth/tokens';
-import type { Ctx } from '../context';
-import { AppError, toAppError } from '../errors';
-import type { Metrics } from '../http/metrics';
-import { listHandlers } from '../lists/list.handlers';
-import { sync } from '../sync/sync.service';
-import { taskHandlers } from '../tasks/task.handlers';
-import { register, type AppSocket, type HandlerMap } from './handlers';
-import { userRoom, type IoServer } from './notifier';
+import { AppError, toAppError } from '../core/errors';
+import type { HandlerMap, SocketSession } from '../core/handler';
+import type { Metrics } from '../core/metrics';
+import { userRoom, type IoServer } from '../core/notifier';
+import { register, type AppSocket } from './handlers';
 
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
@@ -21,7 +19,7 @@ const COUNT_WAIT_MS = 2_000;
 const HANDSHAKE_MESSAGES: Partial<Record<string, string>> = { unauthorized: 'unauthorized', limit_exceeded: 'too_many_connections' };
 const expiryTimers = new WeakMap<AppSocket, NodeJS.Timeout>();
 
-export function attachSockets(io: IoServer, ctx: Ctx, metrics: Metrics): void {
+export function attachSockets(io: IoServer, ctx: Ctx, metrics: Metrics, handlers: HandlerMap): void {
   const admitted = new Map<string, number>(); // this node's sockets by user, connected or about to be
 
   // handshake: a missing, malformed, expired or revoked token gets connect_error "unauthorized"; a
@@ -52,24 +50,6 @@ export function attachSockets(io: IoServer, ctx: Ctx, metrics: Metrics): void {
     }
   });
 
-  const handlers: HandlerMap = {
-    ...listHandlers(ctx),
-    ...taskHandlers(ctx),
-    sync: { schema: syncSchema, run: (actor, input) => sync(ctx, actor, input) },
-    'auth:refresh': {
-      schema: authRefreshSchema,
-      run: async (actor, input, socket) => {
-        const { user, exp } = await authenticate(ctx, input.token);
-        if (user.id !== actor.userId) throw new AppError('unauthorized', 'The token belongs to another user');
-        if (exp > socket.data.exp) {
-          socket.data.exp = exp;
-          armExpiry(socket as AppSocket);
-        }
-        return { expiresAt: new Date(socket.data.exp * 1000).toISOString() };
-      },
-    },
-  };
-
   io.on('connection', (raw) => {
     const socket = raw as AppSocket;
     socket.join(userRoom(socket.data.userId)); // before anything else: from now on it gets its lists' changes
@@ -79,7 +59,11 @@ export function attachSockets(io: IoServer, ctx: Ctx, metrics: Metrics): void {
       clearTimeout(expiryTimers.get(socket));
     });
     armExpiry(socket);
-    register(socket, handlers, ctx, metrics);
+    const session: SocketSession = {
+      get exp() { return socket.data.exp; },
+      extend(exp) { socket.data.exp = exp; armExpiry(socket); },
+    };
+    register(socket, handlers, ctx, metrics, session);
   });
 }
 

@@ -13,9 +13,9 @@ import { QueryTypes, Transaction } from 'sequelize';
 import { LIMITS } from '../../shared/limits';
 import type { SyncInput } from '../../shared/events';
 import type { SyncResult, TaskDeleted } from '../../shared/types';
-import type { Actor, Ctx } from '../context';
+import type { Actor, Ctx } from '../core/context';
 import { visibleLists } from '../lists/list.service';
-import { TASK_JSON_OVERHEAD, TASK_TEXT_BYTES, TASK_TEXT_MIN_BYTES, tasksByIds } from '../tasks/task.service';
+import { TASK_JSON_OVERHEAD, TASK_TEXT_BYTES, TASK_TEXT_MIN_BYTES, tasksByIds } from '../tasks/task.pages';
 
 /** Bytes of one `deleted` entry at its largest, and a comma. */
 const DELETED_JSON_BYTES = Buffer.byteLength(JSON.stringify({
@@ -77,7 +77,7 @@ SELECT k.ord, k.whole, k.kind, k.id, k.seq,
 WINDOW w AS (ORDER BY k.ord, k.seq NULLS FIRST ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
  ORDER BY k.ord, k.seq NULLS FIRST`;
 
-interface EntryRow { ord: number; whole: boolean; kind: 't' | 'd' | null; id: string | null; seq: string | null; bytes: number | string | null }
+interface EntryRow { ord: number; whole: boolean; kind: 't' | 'd' | null; id: string | null; seq: number | null; bytes: number | null }
 
 export async function sync(ctx: Ctx, actor: Actor, input: SyncInput): Promise<SyncResult> {
   const sent = input.cursors ?? {};
@@ -103,19 +103,19 @@ export async function sync(ctx: Ctx, actor: Actor, input: SyncInput): Promise<Sy
     let cut = false;
     for (const row of rows) {
       if (row.kind === null) continue;
-      const size = row.kind === 'd' ? DELETED_JSON_BYTES : row.bytes === null ? Infinity : TASK_JSON_OVERHEAD + Number(row.bytes) + 1;
+      const size = row.kind === 'd' ? DELETED_JSON_BYTES : row.bytes === null ? Infinity : TASK_JSON_OVERHEAD + row.bytes + 1;
       if (taken.length > 0 && bytes + size > LIMITS.answerBytes) { cut = true; break; }
       bytes += size;
       taken.push(row);
     }
-    const cutOrd = cut ? Number(rows[rows.indexOf(taken[taken.length - 1]) + 1].ord) : Infinity;
+    const cutOrd = cut ? rows[rows.indexOf(taken[taken.length - 1]) + 1].ord : Infinity;
 
     // how far each list got: covered whole (its seq now), in part (the seq of its last entry taken), or not reached
     const reached = new Map<string, number>();
     const lastTaken = new Map<number, number>();
-    for (const row of taken) lastTaken.set(Number(row.ord), Number(row.seq));
+    for (const row of taken) lastTaken.set(row.ord, row.seq!);
     const walked = new Map<number, boolean>();
-    for (const row of rows) walked.set(Number(row.ord), row.whole);
+    for (const row of rows) walked.set(row.ord, row.whole);
     pending.forEach((p, i) => {
       const ord = i + 1;
       if (!walked.has(ord) || ord > cutOrd) return;
@@ -137,7 +137,7 @@ export async function sync(ctx: Ctx, actor: Actor, input: SyncInput): Promise<Sy
 
     const tasks = await tasksByIds(taken.filter((r) => r.kind === 't').map((r) => r.id!), t);
     const deleted: TaskDeleted[] = taken.filter((r) => r.kind === 'd')
-      .map((r) => ({ id: r.id!, listId: pending[Number(r.ord) - 1].list.id, seq: Number(r.seq) }));
+      .map((r) => ({ id: r.id!, listId: pending[r.ord - 1].list.id, seq: r.seq! }));
     return { lists, tasks, deleted, removedListIds, cursors, more };
   });
 }

@@ -8,8 +8,9 @@ import { expect } from 'chai';
 import Joi from 'joi';
 import { ConnectionRefusedError, DatabaseError, UniqueConstraintError, ValidationErrorItem } from 'sequelize';
 import { createServer } from '../../server/app';
-import { AppError, checkPayload, isDatabaseUnavailable, MAX_PAYLOAD_DEPTH, toAppError, validate } from '../../server/errors';
-import { createLogger, serializeError } from '../../server/logger';
+import { AppError, isDatabaseUnavailable, toAppError } from '../../server/core/errors';
+import { checkPayload, MAX_PAYLOAD_DEPTH, validate } from '../../server/core/validate';
+import { createLogger, serializeError } from '../../server/core/logger';
 import { testDb } from '../support/database';
 import { call, connect, inboxOf, registerUser, request, testConfig, type ClientSocket, type TestServer } from '../support/server';
 

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { Sequelize } from 'sequelize';
-import { freePort } from '../../server/db/embedded';
-import { packageVersion } from '../../server/paths';
+import { freePort } from '../../dev/free-port';
+import { packageVersion } from '../../server/core/paths';
 import { request, startServer, type TestServer } from '../support/server';
 
 describe('health, readiness and metrics', () => {

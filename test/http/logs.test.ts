@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import { Writable } from 'node:stream';
 import { expect } from 'chai';
 import { createServer } from '../../server/app';
-import { createLogger } from '../../server/logger';
+import { createLogger } from '../../server/core/logger';
 import { testDb } from '../support/database';
 import { call, devices, inboxOf, registerUser, request, testConfig, type TestServer } from '../support/server';
 

@@ -9,9 +9,9 @@ import path from 'node:path';
 import pg from 'pg';
 import type { Sequelize } from 'sequelize';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from '../../dev/embedded-postgres';
-import { migrateUp } from '../../server/db/migrate';
-import { createSequelize } from '../../server/db/sequelize';
-import { createLogger } from '../../server/logger';
+import { migrateUp } from '../../server/core/db/migrate';
+import { createSequelize } from '../../server/models';
+import { createLogger } from '../../server/core/logger';
 
 export interface TestDatabase {
   /** URL of the server's maintenance database (to create more databases). */

@@ -5,8 +5,8 @@ import { io, type Socket } from 'socket.io-client';
 import type { AckData, ClientEventName, ClientToServerEvents, ServerEventName, ServerToClientEvents, EventPayload } from '../../shared/events';
 import type { Ack, AuthResult } from '../../shared/types';
 import { createServer, type ServerParts } from '../../server/app';
-import type { Config } from '../../server/config';
-import { createLogger } from '../../server/logger';
+import type { Config } from '../../server/core/config';
+import { createLogger } from '../../server/core/logger';
 import { testDb } from './database';
 
 export type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;

@@ -1,6 +1,5 @@
 /** Notifications gathered inside a transaction and sent once it has committed. */
 import type { EventPayload, ServerEventName } from '../../shared/events';
-import type { Turn } from './notifier';
 
 export interface Note<E extends ServerEventName = ServerEventName> {
   event: E;
@@ -11,6 +10,9 @@ export interface Note<E extends ServerEventName = ServerEventName> {
   listId?: string;
   seq?: number;
 }
+
+/** A list's change number in flight: released once its notes were sent (or it rolled back). */
+export interface Turn { done: Promise<void>; release: () => void }
 
 export class Outbox {
   readonly notes: Note[] = [];

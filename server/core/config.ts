@@ -3,7 +3,8 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import Joi from 'joi';
-import { BOUNDS, LIMITS } from '../shared/limits';
+import ms from 'ms';
+import { BOUNDS, LIMITS } from '../../shared/limits';
 import { projectRoot } from './paths';
 
 export interface Config {
@@ -130,12 +131,9 @@ function trustProxy(text: string): boolean | number | string {
   return text;
 }
 
-const UNIT_SECONDS: Record<string, number> = { ms: 0.001, s: 1, m: 60, h: 3600, d: 86_400 };
-
-/** "90" (seconds), "15m", "1h", "7d" as whole seconds (at least 1). */
-export function durationSeconds(text: string): number {
-  const [, n, unit = 's'] = /^(\d+)(ms|s|m|h|d)?$/.exec(text)!;
-  return Math.max(1, Math.round(Number(n) * UNIT_SECONDS[unit]));
+/** "90" (seconds, as jsonwebtoken reads a number), or what `ms` reads ("15m", "1h", "7d"), as whole seconds (at least 1). */
+function durationSeconds(text: string): number {
+  return Math.max(1, Math.round(/^\d+$/.test(text) ? Number(text) : ms(text as ms.StringValue) / 1000));
 }
 
 /** A secret generated on first use and kept (mode 600) so that tokens survive restarts. */

@@ -4,8 +4,8 @@
  * more than it saves); the per-socket bucket lives on each socket.
  */
 import { RateLimiterMemory } from 'rate-limiter-flexible';
-import type { Config } from '../config';
-import { AppError } from '../errors';
+import type { Config } from './config';
+import { AppError } from './errors';
 
 /** About `rate` takes a second, bursts up to `burst`. */
 export class TokenBucket {

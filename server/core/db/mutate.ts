@@ -2,10 +2,10 @@
  * The one way a change is made: one transaction, at most once per (user, mutationId), and the
  * notifications sent only after the commit.
  */
-import type { Transaction } from 'sequelize';
+import { QueryTypes, type Sequelize, type Transaction } from 'sequelize';
 import type { Actor, Ctx } from '../context';
 import { AppError } from '../errors';
-import { Outbox } from '../realtime/outbox';
+import { Outbox } from '../outbox';
 import { Mutation } from './mutation.model';
 
 export interface MutationScope {
@@ -35,7 +35,7 @@ export async function mutate<T>(
   try {
     result = await ctx.sequelize.transaction(async (t) => {
       if (opts.mutationId) {
-        const first = await claim(t, actor.userId, opts.mutationId, opts.event);
+        const first = await claim(ctx.sequelize, t, actor.userId, opts.mutationId, opts.event);
         if (first !== undefined) {
           replayed = true;
           return first as T;
@@ -44,14 +44,13 @@ export async function mutate<T>(
       const scope: MutationScope = {
         t, out,
         nextSeq: async (listId, taskDelta = 0) => {
-          const [rows] = await ctx.sequelize.query(
-            'UPDATE lists SET seq = seq + 1, task_count = task_count + $2 WHERE id = $1 RETURNING seq, task_count',
-            { bind: [listId, taskDelta], transaction: t },
-          ) as [Array<{ seq: string; task_count: number }>, unknown];
-          if (rows.length === 0) return null;
-          const seq = Number(rows[0].seq);
-          ctx.notifier.reserve(out, listId, seq);
-          return { seq, tasks: rows[0].task_count };
+          const [taken] = await ctx.sequelize.query<Taken>(
+            'UPDATE lists SET seq = seq + 1, task_count = task_count + $2 WHERE id = $1 RETURNING seq, task_count AS tasks',
+            { bind: [listId, taskDelta], type: QueryTypes.SELECT, transaction: t },
+          );
+          if (!taken) return null;
+          ctx.notifier.reserve(out, listId, taken.seq);
+          return taken;
         },
         lockId: async (kind, id) => {
           await ctx.sequelize.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', { bind: [ID_LOCK_SPACES[kind], id], transaction: t });
@@ -75,13 +74,12 @@ export async function mutate<T>(
  * Records the mutation id in this transaction. If it was recorded before, returns the first answer
  * (a concurrent twin waits on the unique key until the first one commits or rolls back).
  */
-async function claim(t: Transaction, userId: string, mutationId: string, event: string): Promise<unknown> {
-  const sequelize = Mutation.sequelize!;
-  const [rows] = await sequelize.query(
+async function claim(sequelize: Sequelize, t: Transaction, userId: string, mutationId: string, event: string): Promise<unknown> {
+  const rows = await sequelize.query(
     `INSERT INTO mutations (user_id, mutation_id, event, created_at) VALUES ($1, $2, $3, now())
      ON CONFLICT DO NOTHING RETURNING 1`,
-    { bind: [userId, mutationId, event], transaction: t },
-  ) as [unknown[], unknown];
+    { bind: [userId, mutationId, event], type: QueryTypes.SELECT, transaction: t },
+  );
   if (rows.length > 0) return undefined;
   const first = await Mutation.findOne({ where: { userId, mutationId }, transaction: t });
   if (first && first.event !== event) {

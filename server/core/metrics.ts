@@ -2,7 +2,7 @@
 import type { RequestHandler } from 'express';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Sequelize } from 'sequelize';
-import { poolInUse } from '../db/sequelize';
+import { poolInUse } from './db/sequelize';
 
 export type Metrics = ReturnType<typeof createMetrics>;
 

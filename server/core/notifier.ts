@@ -9,8 +9,9 @@
  */
 import type { Server } from 'socket.io';
 import type { ClientToServerEvents, ServerToClientEvents } from '../../shared/events';
-import type { Logger } from '../logger';
-import type { Outbox } from './outbox';
+import type { Logger } from './logger';
+import type { Outbox, Turn } from './outbox';
+import { withTimeout } from './timeout';
 
 /** A committed note relayed to the other nodes. */
 export interface Relay { event: string; payload: unknown; to: string[]; except?: string }
@@ -26,8 +27,6 @@ export type IoServer = Server<ClientToServerEvents, ServerToClientEvents, InterS
 export const userRoom = (userId: string) => `user:${userId}`;
 
 const ORDER_WAIT_MS = 2_000; // never let one stuck sender hold a list's events for long
-
-export interface Turn { done: Promise<void>; release: () => void }
 
 export class Notifier {
   private io?: IoServer;
@@ -104,8 +103,6 @@ export class Notifier {
   private async previous(listId: string, seq: number): Promise<void> {
     const turn = this.turns.get(`${listId}:${seq - 1}`);
     if (!turn) return;
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([turn.done, new Promise<void>((r) => (timer = setTimeout(r, ORDER_WAIT_MS)))]);
-    clearTimeout(timer);
+    await withTimeout(turn.done, ORDER_WAIT_MS, undefined);
   }
 }

@@ -1,7 +1,7 @@
-/** Periodic clean-up: mutation records older than 48 hours (the contract keeps them at least 24). */
+/** Periodic clean-up: mutation records older than 48 hours, so a retry within two days is still answered from its record. */
 import { Op } from 'sequelize';
-import type { Ctx } from './context';
-import { Mutation } from './db/mutation.model';
+import type { Ctx } from '../context';
+import { Mutation } from './mutation.model';
 
 const KEEP_MS = 48 * 3600_000;
 const EVERY_MS = 3600_000;

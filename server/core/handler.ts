@@ -1,0 +1,20 @@
+/**
+ * What a domain hands the socket transport: one typed function per client event. The wrapper in
+ * realtime/ checks rates, size and the session, validates the payload with the event's schema
+ * (shared/schemas.ts `clientSchemas`), calls the handler and sends its one ack.
+ */
+import type { AckData, ClientEventName } from '../../shared/events';
+import type { EventInput } from '../../shared/schemas';
+import type { Actor } from './context';
+
+/** What a handler may do to the socket that sent the event, beyond answering it. */
+export interface SocketSession {
+  /** The token's expiry, seconds since the epoch. */
+  readonly exp: number;
+  /** A newer token of the same user moves the socket's expiry. */
+  extend(exp: number): void;
+}
+
+export type Handler<E extends ClientEventName> = (actor: Actor, input: EventInput<E>, session: SocketSession) => Promise<AckData<E>>;
+
+export type HandlerMap = { [E in ClientEventName]?: Handler<E> };

@@ -1,0 +1,18 @@
+/**
+ * The database with every domain's models: the one place where they are set up and associated.
+ * Sequelize models are process-wide, so the latest instance made here is the one they use.
+ */
+import type { Sequelize } from 'sequelize';
+import { User } from './auth/user.model';
+import { openSequelize, type DbOptions } from './core/db/sequelize';
+import { List } from './lists/list.model';
+import { ListMember } from './lists/member.model';
+import { Task } from './tasks/task.model';
+import { TaskTombstone } from './tasks/tombstone.model';
+
+export function createSequelize(options: DbOptions): Sequelize {
+  const sequelize = openSequelize(options);
+  for (const model of [User, List, ListMember, Task, TaskTombstone]) model.initModel(sequelize);
+  ListMember.belongsTo(User, { as: 'user', foreignKey: 'userId' }); // a member's email and name
+  return sequelize;
+}
