@@ -9,10 +9,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { io, type Socket } from 'socket.io-client';
+import { createDatabase, dropDatabase } from '../dev/databases';
 import { startEmbeddedPostgres } from '../dev/embedded-postgres';
 import { spawnServer, type SpawnedServer } from '../dev/spawn-server';
 import { createLogger } from '../server/core/logger';
-import { createDatabase, dropDatabase } from '../test/support/database';
 
 const N = Number(process.env.BENCH_MUTATIONS ?? 1000);
 const DEADLINE = Date.now() + 5 * 60_000;

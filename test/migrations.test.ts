@@ -4,7 +4,8 @@ import { promisify } from 'node:util';
 import { QueryTypes, Sequelize } from 'sequelize';
 import { createMigrator } from '../server/core/db/migrate';
 import { projectRoot } from '../server/core/paths';
-import { createDatabase, dropDatabase, testDb } from './support/database';
+import { createDatabase, dropDatabase } from '../dev/databases';
+import { testDb } from './support/database';
 
 const run = promisify(execFile);
 const TABLES = ['list_members', 'lists', 'mutations', 'socket_io_attachments', 'task_tombstones', 'tasks', 'users'];

@@ -2,12 +2,11 @@
  * One database per test run: on TEST_DATABASE_URL's server when set, else on an embedded PostgreSQL
  * in a temporary folder. Migrated once; dropped (and the embedded cluster removed) at the end.
  */
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import pg from 'pg';
 import type { Sequelize } from 'sequelize';
+import { createDatabase, dropDatabase } from '../../dev/databases';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from '../../dev/embedded-postgres';
 import { migrateUp } from '../../server/core/db/migrate';
 import { createSequelize } from '../../server/models';
@@ -25,32 +24,6 @@ let current: (TestDatabase & { name: string; embedded?: EmbeddedPostgres; tmp?: 
 export function testDb(): TestDatabase {
   if (!current) throw new Error('the test database is not set up (test/support/hooks.ts)');
   return current;
-}
-
-export function withDatabase(serverUrl: string, name: string): string {
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  return url.toString();
-}
-
-export async function createDatabase(serverUrl: string, prefix = 'todo_test'): Promise<{ name: string; url: string }> {
-  const name = `${prefix}_${process.pid}_${crypto.randomBytes(4).toString('hex')}`;
-  await adminQuery(serverUrl, `CREATE DATABASE ${name}`);
-  return { name, url: withDatabase(serverUrl, name) };
-}
-
-export async function dropDatabase(serverUrl: string, name: string): Promise<void> {
-  await adminQuery(serverUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-}
-
-async function adminQuery(serverUrl: string, sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: serverUrl });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
 }
 
 export async function setUpTestDatabase(): Promise<void> {
