@@ -7,12 +7,12 @@ import { Writable } from 'node:stream';
 import { expect } from 'chai';
 import Joi from 'joi';
 import { ConnectionRefusedError, DatabaseError, UniqueConstraintError, ValidationErrorItem } from 'sequelize';
-import { createServer } from '../../server/app';
 import { AppError, isDatabaseUnavailable, toAppError } from '../../server/core/errors';
 import { checkPayload, MAX_PAYLOAD_DEPTH, validate } from '../../server/core/validate';
 import { createLogger, serializeError } from '../../server/core/logger';
 import { testDb } from '../support/database';
-import { call, connect, inboxOf, registerUser, request, testConfig, type ClientSocket, type TestServer } from '../support/server';
+import { captureLogs } from '../support/logs';
+import { call, devices, inboxOf, registerUser, request, startServer, type TestServer } from '../support/server';
 
 /** `[[[...]]]` `depth` levels deep, built without recursion. */
 function nestedArrays(depth: number): unknown {
@@ -189,27 +189,9 @@ describe('hardening: serializeError', () => {
 describe('hardening: a database connection killed during a request', () => {
   const marker = `kill-me-${crypto.randomBytes(4).toString('hex')}`;
   const fn = `hardening_kill_${crypto.randomBytes(4).toString('hex')}`;
-  const lines: Array<Record<string, any>> = []; // eslint-disable-line @typescript-eslint/no-explicit-any
-  const waiters: Array<(line: Record<string, any>) => void> = []; // eslint-disable-line @typescript-eslint/no-explicit-any
+  const { logger, lines, logged } = captureLogs('debug');
+  const open = devices(() => server);
   let server: TestServer;
-  let socket: ClientSocket | undefined;
-
-  /** The first log line matching `test`, now or as soon as it is written (the sink calls back), or an error after 5 s. */
-  function logged(test: (line: Record<string, any>) => boolean): Promise<Record<string, any>> { // eslint-disable-line @typescript-eslint/no-explicit-any
-    return new Promise((resolve, reject) => {
-      const found = lines.find(test);
-      if (found) return resolve(found);
-      const timer = setTimeout(() => { remove(); reject(new Error('no such log line within 5 s')); }, 5000);
-      const waiter = (line: Record<string, any>) => { // eslint-disable-line @typescript-eslint/no-explicit-any
-        if (!test(line)) return;
-        remove();
-        clearTimeout(timer);
-        resolve(line);
-      };
-      const remove = () => { waiters.splice(waiters.indexOf(waiter), 1); };
-      waiters.push(waiter);
-    });
-  }
 
   before(async () => {
     await testDb().sequelize.query(`
@@ -221,23 +203,10 @@ describe('hardening: a database connection killed during a request', () => {
       CREATE TRIGGER ${fn} BEFORE INSERT ON tasks FOR EACH ROW EXECUTE FUNCTION ${fn}();`);
     // the shared test pool: createSequelize would bind the (global) models to a second instance, and
     // Sequelize drops a connection whose rollback failed, so the pool recovers from the kill
-    const sink = new Writable({
-      write(chunk, _enc, done) {
-        for (const text of String(chunk).split('\n').filter(Boolean)) {
-          const line = JSON.parse(text);
-          lines.push(line);
-          for (const waiter of [...waiters]) waiter(line);
-        }
-        done();
-      },
-    });
-    const parts = createServer(testConfig(), { sequelize: testDb().sequelize, logger: createLogger('debug', sink) });
-    await new Promise<void>((resolve) => parts.httpServer.listen(0, '127.0.0.1', resolve));
-    server = { url: `http://127.0.0.1:${(parts.httpServer.address() as { port: number }).port}`, parts, close: () => parts.close() };
+    server = await startServer({}, { logger });
   });
 
   after(async () => {
-    socket?.close();
     await server?.close();
     await testDb().sequelize.query(`DROP TRIGGER IF EXISTS ${fn} ON tasks; DROP FUNCTION IF EXISTS ${fn}();`);
   });
@@ -268,7 +237,7 @@ describe('hardening: a database connection killed during a request', () => {
   it('answers unavailable to a socket event', async () => {
     const user = await registerUser(server);
     const listId = await inboxOf(server, user.token);
-    socket = await connect(server, user.token);
+    const socket = await open(user.token);
     const ack = await call(socket, 'task:create', { listId, title: marker });
     expect(ack).to.deep.equal({ ok: false, error: { code: 'unavailable', message: 'The database is unavailable' } });
     const again = await call(socket, 'task:create', { listId, title: 'after the kill' });

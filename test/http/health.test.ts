@@ -24,7 +24,7 @@ describe('health, readiness and metrics', () => {
   it('GET /ready answers 503 within 2 s when the database is unreachable, and /health stays ok', async () => {
     // a port nothing listens on
     const down = new Sequelize(`postgres://postgres@127.0.0.1:${await freePort()}/nothing`, { logging: false, pool: { acquire: 1000 } });
-    const broken = await startServer({}, down);
+    const broken = await startServer({}, { sequelize: down });
     try {
       const started = Date.now();
       const res = await request(broken, 'GET', '/ready');

@@ -1,18 +1,13 @@
 import crypto from 'node:crypto';
-import { Writable } from 'node:stream';
 import { expect } from 'chai';
-import { createServer } from '../../server/app';
-import { createLogger } from '../../server/core/logger';
 import { testDb } from '../support/database';
-import { call, devices, inboxOf, registerUser, request, testConfig, type TestServer } from '../support/server';
+import { captureLogs } from '../support/logs';
+import { call, devices, inboxOf, registerUser, request, startServer, type TestServer } from '../support/server';
 
 describe('logs', () => {
   it('are JSON lines with a request id and never hold a password, token or hash, even at trace level', async () => {
-    const lines: string[] = [];
-    const sink = new Writable({ write(chunk, _enc, done) { lines.push(...String(chunk).split('\n').filter(Boolean)); done(); } });
-    const parts = createServer(testConfig(), { sequelize: testDb().sequelize, logger: createLogger('trace', sink) });
-    await new Promise<void>((resolve) => parts.httpServer.listen(0, '127.0.0.1', resolve));
-    const server: TestServer = { url: `http://127.0.0.1:${(parts.httpServer.address() as { port: number }).port}`, parts, close: () => parts.close() };
+    const { logger, texts: lines } = captureLogs('trace');
+    const server = await startServer({}, { logger });
     try {
       const password = 'a very secret password';
       const email = `logs-${Date.now()}@example.com`;
@@ -41,28 +36,9 @@ describe('logs of failed requests', () => {
   const refusedTitle = `refused task ${tag}`;
   const constraint = `logs_test_refuse_${tag}`;
   const fn = `logs_test_raise_${tag}`;
-  const lines: Array<Record<string, any>> = []; // eslint-disable-line @typescript-eslint/no-explicit-any
-  const texts: string[] = [];
-  const waiters: Array<(line: Record<string, any>) => void> = []; // eslint-disable-line @typescript-eslint/no-explicit-any
+  const { logger, lines, texts, logged } = captureLogs('trace');
   const openSockets = devices(() => server);
   let server: TestServer;
-
-  /** The first log line matching `test`, now or as soon as it is written, or an error after 5 s. */
-  function logged(test: (line: Record<string, any>) => boolean): Promise<Record<string, any>> { // eslint-disable-line @typescript-eslint/no-explicit-any
-    return new Promise((resolve, reject) => {
-      const found = lines.find(test);
-      if (found) return resolve(found);
-      const timer = setTimeout(() => { remove(); reject(new Error('no such log line within 5 s')); }, 5000);
-      const waiter = (line: Record<string, any>) => { // eslint-disable-line @typescript-eslint/no-explicit-any
-        if (!test(line)) return;
-        remove();
-        clearTimeout(timer);
-        resolve(line);
-      };
-      const remove = () => { waiters.splice(waiters.indexOf(waiter), 1); };
-      waiters.push(waiter);
-    });
-  }
 
   /** The one line pino-http writes when the request of `res` ended. */
   const requestLine = (res: { headers: Headers }) => logged((l) => l.req?.id === res.headers.get('x-request-id') && l.res !== undefined);
@@ -88,20 +64,7 @@ describe('logs of failed requests', () => {
         RETURN NEW;
       END $$;
       CREATE TRIGGER ${fn} BEFORE INSERT ON tasks FOR EACH ROW EXECUTE FUNCTION ${fn}();`);
-    const sink = new Writable({
-      write(chunk, _enc, done) {
-        for (const text of String(chunk).split('\n').filter(Boolean)) {
-          const line = JSON.parse(text);
-          texts.push(text);
-          lines.push(line);
-          for (const waiter of [...waiters]) waiter(line);
-        }
-        done();
-      },
-    });
-    const parts = createServer(testConfig(), { sequelize: testDb().sequelize, logger: createLogger('trace', sink) });
-    await new Promise<void>((resolve) => parts.httpServer.listen(0, '127.0.0.1', resolve));
-    server = { url: `http://127.0.0.1:${(parts.httpServer.address() as { port: number }).port}`, parts, close: () => parts.close() };
+    server = await startServer({}, { logger });
   });
 
   after(async () => {

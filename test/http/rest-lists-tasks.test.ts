@@ -1,7 +1,9 @@
 import { expect } from 'chai';
 import type { List, Task } from '../../shared/types';
-import { devices, inboxOf, next, ok, record, registerUser, request, startServer, type TestServer, type TestUser } from '../support/server';
-import { LIST_KEYS, share, TASK_KEYS, uuid } from '../support/sync-helpers';
+import { scenario } from '../support/scenario';
+import { devices, next, ok, request, startServer, type TestServer } from '../support/server';
+import { LIST_KEYS, TASK_KEYS, uuid } from '../support/util';
+import { record } from '../support/wait';
 
 describe('REST: lists and tasks', () => {
   let server: TestServer;
@@ -15,15 +17,8 @@ describe('REST: lists and tasks', () => {
   after(async () => { await server.close(); });
   const open = devices(() => server);
 
-  /** Alice owns `listId` (with one task); Bob is a viewer of it; Carol is not a member. */
-  async function world(): Promise<{ alice: TestUser; bob: TestUser; carol: TestUser; listId: string; task: Task }> {
-    const [alice, bob, carol] = [await registerUser(server, 'Alice'), await registerUser(server, 'Bob'), await registerUser(server, 'Carol')];
-    const listId = await inboxOf(server, alice.token);
-    const [owner, bobby] = [await open(alice.token), await open(bob.token)];
-    await share(owner, listId, bob.email, 'viewer', bobby);
-    const task = (await http('POST', `/api/lists/${listId}/tasks`, alice.token, { title: 'First' })).body.task;
-    return { alice, bob, carol, listId, task };
-  }
+  /** Alice owns her Inbox, `listId` (with one task); Bob is a viewer of it; Carol is not a member. */
+  const world = () => scenario(server, open, { owner: 'alice', members: { bob: 'viewer' }, strangers: ['carol'], devices: { carol: [] }, task: 'First' });
 
   it('GET /api/lists: 200 {lists} with the caller\'s role; POST /api/lists: 201 {list}', async () => {
     const { alice, bob, listId } = await world();
@@ -127,11 +122,9 @@ describe('REST: lists and tasks', () => {
   });
 
   it('broadcasts a change made over HTTP to every socket of every member, as if from a socket', async () => {
-    const alice = await registerUser(server, 'Alice');
-    const bob = await registerUser(server, 'Bob');
-    const listId = await inboxOf(server, alice.token);
-    const [phone, laptop, bobby] = [await open(alice.token), await open(alice.token), await open(bob.token)];
-    await share(phone, listId, bob.email, 'editor', bobby);
+    const { alice, bob, listId, phone, laptop, bobby } = await scenario(server, open, {
+      owner: 'alice', members: { bob: 'editor' }, devices: { alice: ['phone', 'laptop'], bob: ['bobby'] },
+    });
     const all = [phone, laptop, bobby];
     const seen = all.map(record);
 

@@ -1,23 +1,10 @@
 import { expect } from 'chai';
 import { LIMITS } from '../../shared/limits';
 import type { Task, TaskPage } from '../../shared/types';
-import { testDb } from '../support/database';
+import { bulkTasks, HEAVY_TEXT, testDb } from '../support/database';
+import { share } from '../support/scenario';
 import { devices, inboxOf, ok, registerUser, request, startServer, type TestServer } from '../support/server';
-import { contractOrder, share, uuid } from '../support/sync-helpers';
-
-/**
- * Adds `n` live tasks to a list in one statement, keeping the data as the server would: each takes
- * the list's next seq, lists.seq is the latest, lists.task_count counts them.
- */
-async function bulkTasks(listId: string, userId: string, n: number, text: { title?: string; notes?: string; position?: string } = {}): Promise<void> {
-  await testDb().sequelize.query(
-    `WITH l AS (UPDATE lists SET seq = seq + $2, task_count = task_count + $2 WHERE id = $1 RETURNING seq - $2 AS base)
-     INSERT INTO tasks (id, list_id, title, notes, completed, priority, position, version, seq, created_by, updated_by, created_at, updated_at)
-     SELECT gen_random_uuid(), $1, coalesce($3, 'bulk ' || i), coalesce($4, ''), false, 0, coalesce($5, lpad(i::text, 6, '0')), 1, l.base + i, $6, $6, date_trunc('milliseconds', now()), date_trunc('milliseconds', now())
-       FROM l, generate_series(1, $2::int) i`,
-    { bind: [listId, n, text.title ?? null, text.notes ?? null, text.position ?? null, userId] },
-  );
-}
+import { contractOrder, uuid } from '../support/util';
 
 const b64 = (value: unknown) => Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');
 
@@ -115,8 +102,7 @@ describe('REST: GET /api/lists/:listId/tasks pages', function () {
   });
 
   it('pages by bytes: tasks full of U+0001 come in pages of about 1 MiB', async () => {
-    const big = { title: '\u0001'.repeat(LIMITS.titleMax), notes: '\u0001'.repeat(LIMITS.notesMax), position: '\u0001'.repeat(LIMITS.positionMax) };
-    const { alice, listId } = await bigList(50, big);
+    const { alice, listId } = await bigList(50, HEAVY_TEXT);
     const started = Date.now();
     const pages = await allPages(alice.token, listId);
     const elapsed = Date.now() - started;

@@ -6,23 +6,10 @@
 import { expect } from 'chai';
 import { QueryTypes } from 'sequelize';
 import { WebSocket } from 'ws';
-import type { Ack } from '../../shared/types';
 import {
-  call, connect, devices, inboxOf, next, ok, registerUser, request, startServer,
-  type ClientSocket, type TestServer, type TestUser,
+  call, devices, inboxOf, next, ok, registerUser, request, startServer, type ClientSocket, type TestServer, type TestUser,
 } from '../support/server';
-
-const codeOf = (ack: Ack<unknown>) => (ack.ok ? 'ok' : ack.error.code);
-
-/** The connect_error message of a refused handshake (or 'connected'). */
-async function handshake(server: TestServer, token: string): Promise<string> {
-  try {
-    (await connect(server, token)).close();
-    return 'connected';
-  } catch (err) {
-    return (err as Error).message;
-  }
-}
+import { codeOf, disconnected, handshake } from '../support/util';
 
 /** Resolves once the server has seen this client socket go away. */
 function serverSawClose(server: TestServer, socket: ClientSocket): Promise<void> {
@@ -146,6 +133,7 @@ describe('bounds', () => {
   describe('open sockets', () => {
     let nodeA: TestServer;
     let nodeB: TestServer;
+    const device = devices(() => nodeA);
     before(async () => {
       nodeA = await startServer({ maxSocketsPerUser: 3 });
       nodeB = await startServer({ maxSocketsPerUser: 3 });
@@ -154,29 +142,22 @@ describe('bounds', () => {
 
     it('a user has MAX_SOCKETS_PER_USER sockets over all nodes: the next handshake fails with too_many_connections, until one closes', async () => {
       const [alice, bob] = await Promise.all([registerUser(nodeA), registerUser(nodeA)]);
-      const sockets = [await connect(nodeA, alice.token), await connect(nodeA, alice.token), await connect(nodeB, alice.token)];
-      try {
-        expect(await handshake(nodeA, alice.token)).to.equal('too_many_connections');
-        expect(await handshake(nodeB, alice.token)).to.equal('too_many_connections');
-        expect(await handshake(nodeB, bob.token)).to.equal('connected'); // one user's sockets do not count against another
-        await serverSawClose(nodeB, sockets.pop()!);
-        sockets.push(await connect(nodeA, alice.token));
-        expect(await handshake(nodeB, alice.token)).to.equal('too_many_connections');
-      } finally {
-        sockets.forEach((s) => s.close());
-      }
+      await device(alice.token);
+      await device(alice.token);
+      const onB = await device(alice.token, nodeB);
+      expect(await handshake(nodeA, alice.token)).to.equal('too_many_connections');
+      expect(await handshake(nodeB, alice.token)).to.equal('too_many_connections');
+      expect(await handshake(nodeB, bob.token)).to.equal('connected'); // one user's sockets do not count against another
+      await serverSawClose(nodeB, onB);
+      await device(alice.token);
+      expect(await handshake(nodeB, alice.token)).to.equal('too_many_connections');
     });
 
     it('counts handshakes that arrive at once: of 6 concurrent connects with room for 3, exactly 3 succeed', async () => {
       const alice = await registerUser(nodeA);
-      const results = await Promise.allSettled(Array.from({ length: 6 }, () => connect(nodeA, alice.token)));
-      const connected = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
-      try {
-        expect(connected).to.have.length(3);
-        for (const r of results) if (r.status === 'rejected') expect((r.reason as Error).message).to.equal('too_many_connections');
-      } finally {
-        connected.forEach((s) => s.close());
-      }
+      const results = await Promise.allSettled(Array.from({ length: 6 }, () => device(alice.token)));
+      expect(results.filter((r) => r.status === 'fulfilled')).to.have.length(3);
+      for (const r of results) if (r.status === 'rejected') expect((r.reason as Error).message).to.equal('too_many_connections');
     });
   });
 
@@ -221,6 +202,7 @@ describe('bounds', () => {
   describe('sessions', () => {
     let nodeA: TestServer;
     let nodeB: TestServer;
+    const device = devices(() => nodeA);
     before(async () => {
       nodeA = await startServer();
       // a node that does not hear of logout-all (no relay between the two) and checks the token on every event
@@ -230,28 +212,24 @@ describe('bounds', () => {
 
     it('a socket whose user logged out everywhere is answered unauthorized and dropped at its next event, even on a node that missed the news', async () => {
       const alice = await registerUser(nodeA);
-      const socket = await connect(nodeB, alice.token);
-      try {
-        await ok(socket, 'list:create', { name: 'Before' });
-        expect((await request(nodeA, 'POST', '/api/auth/logout-all', { token: alice.token })).status).to.equal(204);
-        expect(socket.connected).to.equal(true); // node B was not told
-        const dropped = new Promise<string>((resolve) => socket.once('disconnect', resolve));
-        const ack = await call(socket, 'list:create', { name: 'After' });
-        expect(ack.ok || ack.error.code).to.equal('unauthorized');
-        expect(await dropped).to.equal('io server disconnect');
-        const lists = await nodeA.parts.sequelize.query('SELECT 1 FROM lists WHERE owner_id = $1 AND name = $2', { bind: [alice.user.id, 'After'] });
-        expect(lists[0]).to.have.length(0);
-      } finally {
-        socket.close();
-      }
+      const socket = await device(alice.token, nodeB);
+      await ok(socket, 'list:create', { name: 'Before' });
+      expect((await request(nodeA, 'POST', '/api/auth/logout-all', { token: alice.token })).status).to.equal(204);
+      expect(socket.connected).to.equal(true); // node B was not told
+      const dropped = disconnected(socket);
+      const ack = await call(socket, 'list:create', { name: 'After' });
+      expect(ack.ok || ack.error.code).to.equal('unauthorized');
+      expect(await dropped).to.equal('io server disconnect');
+      const lists = await nodeA.parts.sequelize.query('SELECT 1 FROM lists WHERE owner_id = $1 AND name = $2', { bind: [alice.user.id, 'After'] });
+      expect(lists[0]).to.have.length(0);
     });
 
     it('logout-all reaches the cached token version of every node at once: the other node refuses the next event without asking the database', async () => {
       const nodeC = await startServer({ sessionRecheckMs: 3_600_000 }); // cached for an hour: only the news can refuse it
       try {
         const alice = await registerUser(nodeA);
-        const socket = await connect(nodeC, alice.token);
-        const dropped = new Promise<string>((resolve) => socket.once('disconnect', resolve));
+        const socket = await device(alice.token, nodeC);
+        const dropped = disconnected(socket);
         expect((await request(nodeA, 'POST', '/api/auth/logout-all', { token: alice.token })).status).to.equal(204);
         expect(await dropped).to.equal('io server disconnect');
         // the version itself reached node C: its cache refuses the old one
@@ -302,7 +280,7 @@ describe('bounds', () => {
       raw.ws.close();
       const socket = await device(alice.token);
       const other = await device(alice.token);
-      const closed = new Promise<string>((resolve) => socket.once('disconnect', resolve));
+      const closed = disconnected(socket);
       socket.emit('list:create', { name: 'x'.repeat(1024 * 1024) } as never, () => undefined);
       expect(await closed).to.equal('transport close');
       await ok(other, 'list:create', { name: 'Still served' });

@@ -1,39 +1,33 @@
 import { expect } from 'chai';
 import type { Task } from '../../shared/types';
-import { call, connect, next, ok, record, registerUser, request, startServer, type ClientSocket, type TestServer, type TestUser } from '../support/server';
-import { range, share, tasksOf } from '../support/sync-helpers';
+import { scenario } from '../support/scenario';
+import { call, devices, next, ok, registerUser, request, startServer, tasksOf, type ClientSocket, type TestServer } from '../support/server';
+import { disconnected, range } from '../support/util';
+import { record, seen, type SeenEvent } from '../support/wait';
 
-type Seen = ReturnType<typeof record>;
+type Seen = SeenEvent[];
 
+/** Whether an event is a task event of the list. */
+const ofList = (e: SeenEvent, listId: string): boolean => e.event.startsWith('task:') && (e.payload.task?.listId ?? e.payload.listId) === listId;
 /** The seqs of the list's task events a socket received, in the order received. */
-const seqsSeen = (seen: Seen, listId: string): number[] => seen
-  .filter((e) => e.event.startsWith('task:') && (e.payload.task?.listId ?? e.payload.listId) === listId)
-  .map((e) => e.payload.task?.seq ?? e.payload.seq);
+const seqsSeen = (events: Seen, listId: string): number[] => events.filter((e) => ofList(e, listId)).map((e) => e.payload.task?.seq ?? e.payload.seq);
 
 const ascending = (xs: number[]) => [...xs].sort((a, b) => a - b);
 
 describe('concurrent writers on one list', () => {
   let server: TestServer;
-  let sockets: ClientSocket[] = [];
-  const open = async (s: TestServer, token: string) => { const c = await connect(s, token); sockets.push(c); return c; };
+  const open = devices(() => server);
 
   before(async () => { server = await startServer(); });
   after(async () => { await server.close(); });
-  afterEach(() => { sockets.forEach((s) => s.close()); sockets = []; });
 
-  /** Alice owns a fresh list shared with `editors` more users as editors. */
-  async function team(editors: number): Promise<{ owner: TestUser; users: TestUser[]; listId: string }> {
-    const owner = await registerUser(server, 'Owner');
-    const users = [owner];
-    const listId = (await ok(await open(server, owner.token), 'list:create', { name: 'Busy' })).list.id;
-    const ownerSocket = sockets[sockets.length - 1];
-    for (let i = 0; i < editors; i++) {
-      const user = await registerUser(server, `Editor ${i}`);
-      await share(ownerSocket, listId, user.email, 'editor');
-      users.push(user);
-    }
-    ownerSocket.close();
-    return { owner, users, listId };
+  /** The owner's fresh list shared with three editors (the shares took seqs 1..3); nobody has a device yet. */
+  async function team() {
+    const { owner, editor1, editor2, editor3, listId } = await scenario(server, open, {
+      owner: 'owner', members: { editor1: 'editor', editor2: 'editor', editor3: 'editor' }, list: 'Busy',
+      devices: { owner: [], editor1: [], editor2: [], editor3: [] },
+    });
+    return { owner, users: [owner, editor1, editor2, editor3], listId };
   }
 
   /**
@@ -43,30 +37,23 @@ describe('concurrent writers on one list', () => {
   function expectGapless(acks: number[][], observers: Seen[], writersSaw: Seen[], listId: string, base: number): void {
     const n = acks.flat().length;
     // events of the set-up (seq <= base) may still arrive after its acks: only the concurrent phase counts
-    const after = (seen: Seen) => seqsSeen(seen, listId).filter((q) => q > base);
+    const after = (events: Seen) => seqsSeen(events, listId).filter((q) => q > base);
     expect(ascending(acks.flat())).to.deep.equal(range(base + 1, base + n));
-    for (const seen of observers) expect(after(seen)).to.deep.equal(range(base + 1, base + n));
-    writersSaw.forEach((seen, i) => {
+    for (const events of observers) expect(after(events)).to.deep.equal(range(base + 1, base + n));
+    writersSaw.forEach((events, i) => {
       const others = ascending(acks.filter((_, j) => j !== i).flat());
-      expect(after(seen), `writer ${i}`).to.deep.equal(others);
+      expect(after(events), `writer ${i}`).to.deep.equal(others);
     });
   }
 
-  /** Waits until the observer has seen seq `last` of the list (it may have come already). */
-  function seenUpTo(observer: ClientSocket, seen: Seen, listId: string, last: number, timeoutMs = 10_000): Promise<void> {
-    const done = () => seqsSeen(seen, listId).includes(last);
-    return new Promise((resolve, reject) => {
-      if (done()) return resolve();
-      const timer = setTimeout(() => { observer.offAny(on); reject(new Error(`seq ${last} not seen within ${timeoutMs} ms`)); }, timeoutMs);
-      const on = () => { if (done()) { clearTimeout(timer); observer.offAny(on); resolve(); } }; // runs after record()'s listener
-      observer.onAny(on);
-    });
-  }
+  /** Waits until the observer has seen seq `last` of the list (it may have come already, into `events`). */
+  const seenUpTo = (observer: ClientSocket, events: Seen, listId: string, last: number) =>
+    seen(observer, (e) => ofList(e, listId) && (e.payload.task?.seq ?? e.payload.seq) === last, { among: events, timeoutMs: 10_000 });
 
   it('4 sockets x 25 creates: seqs 1..100 without gaps or repeats, observed in order', async () => {
-    const { owner, users, listId } = await team(3);
-    const writers = await Promise.all(users.map((u) => open(server, u.token)));
-    const observer = await open(server, owner.token);
+    const { owner, users, listId } = await team();
+    const writers = await Promise.all(users.map((u) => open(u.token)));
+    const observer = await open(owner.token);
     const [observed, writersSaw] = [record(observer), writers.map(record)];
 
     const acks = await Promise.all(writers.map(async (w, i) => {
@@ -84,9 +71,9 @@ describe('concurrent writers on one list', () => {
   });
 
   it('4 sockets x 25 mixed creates and updates of the same tasks: one seq and one version per change', async () => {
-    const { owner, users, listId } = await team(3);
-    const writers = await Promise.all(users.map((u) => open(server, u.token)));
-    const observer = await open(server, owner.token);
+    const { owner, users, listId } = await team();
+    const writers = await Promise.all(users.map((u) => open(u.token)));
+    const observer = await open(owner.token);
     const shared: Task[] = [];
     for (let k = 0; k < 3; k++) shared.push((await ok(writers[0], 'task:create', { listId, title: `shared ${k}` })).task);
     const base = shared[2].seq;
@@ -114,9 +101,9 @@ describe('concurrent writers on one list', () => {
   });
 
   it('refused writes (stale expectedVersion) among concurrent ones take no seq and break no order', async () => {
-    const { owner, users, listId } = await team(3);
-    const writers = await Promise.all(users.map((u) => open(server, u.token)));
-    const observer = await open(server, owner.token);
+    const { owner, users, listId } = await team();
+    const writers = await Promise.all(users.map((u) => open(u.token)));
+    const observer = await open(owner.token);
     const { task } = await ok(writers[0], 'task:create', { listId, title: 'contended' });
     const [observed, writersSaw] = [record(observer), writers.map(record)];
 
@@ -144,15 +131,15 @@ describe('concurrent writers on one list', () => {
     after(async () => { await nodeB.close(); });
 
     /** Waits until the socket has seen every seq in `seqs` of the list. */
-    const seenAll = (socket: ClientSocket, seen: Seen, listId: string, seqs: number[]) =>
-      Promise.all(seqs.map((q) => seenUpTo(socket, seen, listId, q)));
+    const seenAll = (socket: ClientSocket, events: Seen, listId: string, seqs: number[]) =>
+      Promise.all(seqs.map((q) => seenUpTo(socket, events, listId, q)));
     const isSubsequence = (sub: number[], of: number[]) => { let i = 0; for (const x of of) if (x === sub[i]) i++; return i === sub.length; };
 
     it('2 + 2 sockets x 25 creates: one gapless seq series, every change reaches every socket on both nodes', async () => {
-      const { owner, users, listId } = await team(3);
+      const { owner, users, listId } = await team();
       const nodes = [server, server, nodeB, nodeB];
-      const writers = await Promise.all(users.map((u, i) => open(nodes[i], u.token)));
-      const [observerA, observerB] = [await open(server, owner.token), await open(nodeB, owner.token)];
+      const writers = await Promise.all(users.map((u, i) => open(u.token, nodes[i])));
+      const [observerA, observerB] = [await open(owner.token), await open(owner.token, nodeB)];
       const [seenA, seenB, writersSaw] = [record(observerA), record(observerB), writers.map(record)];
 
       const acks = await Promise.all(writers.map(async (w, i) => {
@@ -169,24 +156,24 @@ describe('concurrent writers on one list', () => {
       // every socket gets every change once, from whichever node made it; its own only in its ack
       await seenAll(observerA, seenA, listId, range(4, 103));
       await seenAll(observerB, seenB, listId, range(4, 103));
-      for (const [i, seen] of writersSaw.entries()) {
+      for (const [i, events] of writersSaw.entries()) {
         const others = ascending(acks.filter((_, j) => j !== i).flat());
-        await seenAll(writers[i], seen, listId, others);
-        expect(ascending(seqsSeen(seen, listId)), `writer ${i}`).to.deep.equal(others);
+        await seenAll(writers[i], events, listId, others);
+        expect(ascending(seqsSeen(events, listId)), `writer ${i}`).to.deep.equal(others);
       }
-      for (const seen of [seenA, seenB]) {
-        expect(ascending(seqsSeen(seen, listId))).to.deep.equal(range(4, 103));
+      for (const events of [seenA, seenB]) {
+        expect(ascending(seqsSeen(events, listId))).to.deep.equal(range(4, 103));
         // each node sends its own changes in seq order; across nodes a client orders by seq
-        expect(isSubsequence(ascending([...acks[0], ...acks[1]]), seqsSeen(seen, listId))).to.equal(true);
-        expect(isSubsequence(ascending([...acks[2], ...acks[3]]), seqsSeen(seen, listId))).to.equal(true);
+        expect(isSubsequence(ascending([...acks[0], ...acks[1]]), seqsSeen(events, listId))).to.equal(true);
+        expect(isSubsequence(ascending([...acks[2], ...acks[3]]), seqsSeen(events, listId))).to.equal(true);
       }
     });
 
     it('a member added on node A starts receiving on node B at once; logout-all on A disconnects B', async () => {
       const alice = await registerUser(server, 'Alice');
       const bob = await registerUser(server, 'Bob');
-      const aliceOnA = await open(server, alice.token);
-      const bobOnB = await open(nodeB, bob.token);
+      const aliceOnA = await open(alice.token);
+      const bobOnB = await open(bob.token, nodeB);
       const { list } = await ok(aliceOnA, 'list:create', { name: 'Cross-node' });
       const created = next(bobOnB, 'list:created');
       await ok(aliceOnA, 'list:share', { listId: list.id, email: bob.email, role: 'editor' });
@@ -195,7 +182,7 @@ describe('concurrent writers on one list', () => {
       const { task: made } = await ok(aliceOnA, 'task:create', { listId: list.id, title: 'From A' });
       expect((await task).task).to.deep.equal(made);
 
-      const gone = new Promise<string>((resolve) => bobOnB.once('disconnect', resolve));
+      const gone = disconnected(bobOnB);
       const res = await request(server, 'POST', '/api/auth/logout-all', { token: bob.token });
       expect(res.status).to.equal(204);
       expect(await gone).to.equal('io server disconnect');

@@ -1,19 +1,18 @@
 import { expect } from 'chai';
-import { connect, inboxOf, next, ok, record, registerUser, startServer, type ClientSocket, type TestServer } from '../support/server';
+import { devices, inboxOf, next, ok, registerUser, startServer, type TestServer } from '../support/server';
+import { record } from '../support/wait';
 
 describe('one user, three devices', () => {
   let server: TestServer;
-  let devices: ClientSocket[] = [];
+  const open = devices(() => server);
 
   before(async () => { server = await startServer(); });
   after(async () => { await server.close(); });
-  afterEach(() => { devices.forEach((d) => d.close()); devices = []; });
 
   it('shows a change made on one device on the other two, and sends no echo to the first', async () => {
     const user = await registerUser(server);
     const listId = await inboxOf(server, user.token);
-    devices = await Promise.all([1, 2, 3].map(() => connect(server, user.token)));
-    const [phone, laptop, tablet] = devices;
+    const [phone, laptop, tablet] = await Promise.all([1, 2, 3].map(() => open(user.token)));
     const phoneSaw = record(phone);
 
     const onLaptop = next(laptop, 'task:created');

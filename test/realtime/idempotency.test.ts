@@ -1,6 +1,8 @@
 import { expect } from 'chai';
-import { call, devices, inboxOf, next, ok, record, registerUser, request, startServer, type ClientSocket, type TestServer, type TestUser } from '../support/server';
-import { tasksOf, uuid } from '../support/sync-helpers';
+import { scenario } from '../support/scenario';
+import { call, devices, inboxOf, next, ok, registerUser, request, startServer, tasksOf, type TestServer } from '../support/server';
+import { uuid } from '../support/util';
+import { flush, record } from '../support/wait';
 
 describe('idempotent mutations: retries are answered with the first answer and applied once', () => {
   let server: TestServer;
@@ -9,19 +11,13 @@ describe('idempotent mutations: retries are answered with the first answer and a
   after(async () => { await server.close(); });
   const open = devices(() => server);
 
-  /** A user with a writing device and an observing one (recording every event it gets). */
-  async function setup(): Promise<{ user: TestUser; listId: string; phone: ClientSocket; laptop: ClientSocket; laptopSaw: ReturnType<typeof record> }> {
-    const user = await registerUser(server);
-    const listId = await inboxOf(server, user.token);
-    const [phone, laptop] = [await open(user.token), await open(user.token)];
+  /**
+   * A user (her Inbox is `listId`) with a writing device and an observing one (recording every event it
+   * gets). flush(..., 'marker') is one more change, seen by the observer after every event of the retries.
+   */
+  async function setup() {
+    const { alice: user, listId, phone, laptop } = await scenario(server, open, { owner: 'alice', devices: { alice: ['phone', 'laptop'] } });
     return { user, listId, phone, laptop, laptopSaw: record(laptop) };
-  }
-
-  /** Makes one more change and waits for the laptop to see it: every event of the retries came before. */
-  async function settle(writer: ClientSocket, observer: ClientSocket, listId: string): Promise<void> {
-    const seen = next(observer, 'task:created', (p) => p.task.title === 'marker');
-    await ok(writer, 'task:create', { listId, title: 'marker' });
-    await seen;
   }
 
   it('task:create retried with the same mutationId', async () => {
@@ -33,7 +29,7 @@ describe('idempotent mutations: retries are answered with the first answer and a
     expect(again).to.deep.equal(first);
     const fromLaptop = await call(laptop, 'task:create', { listId, title: 'Once', mutationId }); // the same user on another device
     expect(fromLaptop).to.deep.equal(first);
-    await settle(phone, laptop, listId);
+    await flush(server, user, [laptop], 'marker');
     expect(laptopSaw.map((e) => `${e.event} ${e.payload.task.title}`)).to.deep.equal(['task:created Once', 'task:created marker']);
     const { tasks, seq } = await tasksOf(server, user.token, listId);
     expect(tasks.map((t) => t.title)).to.have.members(['Once', 'marker']);
@@ -50,7 +46,7 @@ describe('idempotent mutations: retries are answered with the first answer and a
     const later = await ok(laptop, 'task:update', { id: task.id, patch: { notes: 'later' } });
     const again = await ok(phone, 'task:update', { id: task.id, patch: { notes: 'edited' }, mutationId });
     expect(again).to.deep.equal(first);
-    await settle(phone, laptop, listId);
+    await flush(server, user, [laptop], 'marker');
     expect(laptopSaw.map((e) => e.event)).to.deep.equal(['task:created', 'task:updated', 'task:created']);
     const current = (await tasksOf(server, user.token, listId)).tasks.find((t) => t.id === task.id);
     expect(current).to.deep.equal(later.task);
@@ -64,7 +60,7 @@ describe('idempotent mutations: retries are answered with the first answer and a
     const first = await call(phone, 'task:delete', { id: task.id, mutationId });
     expect(first).to.deep.equal({ ok: true, data: { id: task.id, listId, seq: 2 } });
     expect(await call(phone, 'task:delete', { id: task.id, mutationId })).to.deep.equal(first);
-    await settle(phone, laptop, listId);
+    await flush(server, user, [laptop], 'marker');
     expect(laptopSaw.map((e) => e.event)).to.deep.equal(['task:created', 'task:deleted', 'task:created']);
     expect((await tasksOf(server, user.token, listId)).seq).to.equal(3);
   });
@@ -113,7 +109,7 @@ describe('idempotent mutations: retries are answered with the first answer and a
     const listAck = await call(otherSocket, 'list:create', { id: listId, name: 'Stolen list id' });
     expect(listAck.ok || listAck.error.code).to.equal('conflict');
 
-    await settle(phone, laptop, listId);
+    await flush(server, user, [laptop], 'marker');
     expect(laptopSaw.map((e) => e.event)).to.deep.equal(['task:created', 'task:created']);
     expect(await tasksOf(server, other.token, otherList)).to.deep.equal({ tasks: [], seq: 0 });
     const mine = await tasksOf(server, user.token, listId);
@@ -139,7 +135,7 @@ describe('idempotent mutations: retries are answered with the first answer and a
     const otherSocket = await open(other.token);
     const theirs = await ok(otherSocket, 'task:create', { listId: await inboxOf(server, other.token), title: 'Same mutationId, other user', mutationId });
     expect(theirs.task.title).to.equal('Same mutationId, other user');
-    await settle(phone, laptop, listId);
+    await flush(server, user, [laptop], 'marker');
     expect(laptopSaw.map((e) => e.event)).to.deep.equal(['task:created', 'task:created']);
   });
 
@@ -160,7 +156,7 @@ describe('idempotent mutations: retries are answered with the first answer and a
     }
     expect(updates[0].ok && updates[0].data.task).to.include({ version: 2, seq: 3 });
     expect(deletes[0].ok && deletes[0].data.seq).to.equal(4);
-    await settle(phone, tablet, listId);
+    await flush(server, user, [tablet], 'marker');
     expect(tabletSaw.map((e) => e.event)).to.deep.equal(['task:created', 'task:created', 'task:updated', 'task:deleted', 'task:created']);
     const { tasks, seq } = await tasksOf(server, user.token, listId);
     expect(tasks.map((t) => t.title)).to.have.members(['Raced', 'marker']);
@@ -180,7 +176,7 @@ describe('idempotent mutations: retries are answered with the first answer and a
         for (const ack of acks) expect(ack).to.deep.equal(acks[0]);
       }
     }
-    await settle(phone, tablet, listId);
+    await flush(server, user, [tablet], 'marker');
     expect(tabletSaw.filter((e) => e.event === 'task:created')).to.have.length(6); // 5 raced + marker
     expect(tabletSaw.filter((e) => e.event === 'list:created')).to.have.length(5);
     expect((await tasksOf(server, user.token, listId)).seq).to.equal(6);

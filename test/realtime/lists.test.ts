@@ -1,41 +1,21 @@
-import crypto from 'node:crypto';
 import { expect } from 'chai';
-import type { Ack, List, MemberRole } from '../../shared/types';
-import {
-  call, connect, inboxOf, next, ok, record, registerUser, request, startServer, type ClientSocket, type TestServer, type TestUser,
-} from '../support/server';
+import type { List, MemberRole } from '../../shared/types';
+import { call, devices, next, ok, registerUser, request, startServer, type ClientSocket, type TestServer, type TestUser } from '../support/server';
+import { codeOf, uuid } from '../support/util';
+import { flush, record, type SeenEvent } from '../support/wait';
 
-const codeOf = (ack: Ack<unknown>) => (ack.ok ? 'ok' : ack.error.code);
 const memberOf = (listId: string, u: TestUser, role: string) => ({ listId, userId: u.user.id, email: u.email, name: u.user.name, role });
 /** The events a recorder saw, without the marker tasks of flush(). */
-const names = (seen: Array<{ event: string; payload: any }>) => // eslint-disable-line @typescript-eslint/no-explicit-any
+const names = (seen: SeenEvent[]) =>
   seen.filter((e) => !(e.event === 'task:created' && e.payload.task.title.startsWith('marker '))).map((e) => e.event);
 
 describe('lists over sockets', () => {
   let server: TestServer;
-  let open: ClientSocket[] = [];
+  const open = devices(() => server);
+  const device = (u: TestUser) => open(u.token);
 
   before(async () => { server = await startServer(); });
   after(async () => { await server.close(); });
-  afterEach(() => { open.forEach((s) => s.close()); open = []; });
-
-  async function device(u: TestUser): Promise<ClientSocket> {
-    const socket = await connect(server, u.token);
-    open.push(socket);
-    return socket;
-  }
-
-  /**
-   * Makes a change only `u` sees (a task in their Inbox, over HTTP) and waits for it on `socket`:
-   * events to one socket are ordered, so whatever the server sent `socket` before has arrived.
-   */
-  async function flush(socket: ClientSocket, u: TestUser): Promise<void> {
-    const title = `marker ${crypto.randomUUID()}`;
-    const seen = next(socket, 'task:created', (p) => p.task.title === title);
-    const res = await request(server, 'POST', `/api/lists/${await inboxOf(server, u.token)}/tasks`, { token: u.token, body: { title } });
-    expect(res.status).to.equal(201);
-    await seen;
-  }
 
   async function listsOf(u: TestUser): Promise<List[]> {
     return (await request<{ lists: List[] }>(server, 'GET', '/api/lists', { token: u.token })).body.lists;
@@ -61,7 +41,7 @@ describe('lists over sockets', () => {
       expect(list).to.include({ name: 'Groceries', ownerId: alice.user.id, role: 'owner', seq: 0 });
       expect((await onLaptop).list).to.deep.equal(list);
 
-      await Promise.all([flush(phone, alice), flush(bobs, bob)]);
+      await Promise.all([flush(server, alice, [phone]), flush(server, bob, [bobs])]);
       expect(names(phoneSaw)).to.deep.equal([]); // no echo to the creating socket
       expect(names(bobSaw)).to.deep.equal([]);
       expect((await listsOf(alice)).map((l) => l.id)).to.include(list.id);
@@ -72,14 +52,14 @@ describe('lists over sockets', () => {
       const alice = await registerUser(server);
       const [phone, laptop] = await Promise.all([device(alice), device(alice)]);
       const laptopSaw = record(laptop);
-      const id = crypto.randomUUID();
+      const id = uuid();
 
       const first = await ok(phone, 'list:create', { id, name: 'Trip' });
       expect(first.list).to.include({ id, name: 'Trip', role: 'owner', ownerId: alice.user.id });
       expect(await ok(phone, 'list:create', { id, name: 'Trip' })).to.deep.equal(first);
       expect(await ok(laptop, 'list:create', { id, name: 'Trip' })).to.deep.equal(first);
 
-      await flush(laptop, alice);
+      await flush(server, alice, [laptop]);
       expect(names(laptopSaw)).to.deep.equal(['list:created']);
       expect((await listsOf(alice)).filter((l) => l.id === id)).to.have.length(1);
     });
@@ -87,7 +67,7 @@ describe('lists over sockets', () => {
     it('answers a retry sent while the first create is still running the same (no error, one list)', async () => {
       const alice = await registerUser(server);
       const [phone, laptop] = await Promise.all([device(alice), device(alice)]);
-      const id = crypto.randomUUID();
+      const id = uuid();
       const acks = await Promise.all([phone, laptop, phone].map((s) => call(s, 'list:create', { id, name: 'Race' })));
       expect(acks.map(codeOf)).to.deep.equal(['ok', 'ok', 'ok']);
       expect(acks[1]).to.deep.equal(acks[0]);
@@ -99,7 +79,7 @@ describe('lists over sockets', () => {
       const [alice, bob] = await Promise.all([registerUser(server), registerUser(server)]);
       const [alices, bobs] = await Promise.all([device(alice), device(bob)]);
       const bobSaw = record(bobs);
-      const id = crypto.randomUUID();
+      const id = uuid();
       await ok(bobs, 'list:create', { id, name: 'Bob\'s' });
 
       expect(codeOf(await call(alices, 'list:create', { id, name: 'Mine' }))).to.equal('conflict');
@@ -107,7 +87,7 @@ describe('lists over sockets', () => {
       await ok(bobs, 'list:share', { listId: id, email: alice.email, role: 'editor' });
       expect(codeOf(await call(alices, 'list:create', { id, name: 'Mine' }))).to.equal('conflict');
 
-      await flush(bobs, bob);
+      await flush(server, bob, [bobs]);
       expect(names(bobSaw)).to.deep.equal([]);
       expect((await listsOf(bob)).find((l) => l.id === id)).to.include({ name: 'Bob\'s', ownerId: bob.user.id });
     });
@@ -115,7 +95,7 @@ describe('lists over sockets', () => {
     it('answers a repeat with the same mutationId with the first answer and creates one list', async () => {
       const alice = await registerUser(server);
       const phone = await device(alice);
-      const mutationId = crypto.randomUUID();
+      const mutationId = uuid();
       const first = await ok(phone, 'list:create', { name: 'Once', mutationId });
       expect(await ok(phone, 'list:create', { name: 'Once', mutationId })).to.deep.equal(first);
       expect((await listsOf(alice)).filter((l) => l.name === 'Once')).to.have.length(1);
@@ -137,7 +117,7 @@ describe('lists over sockets', () => {
       expect(onLaptop).to.deep.equal({ ...renamed, role: 'owner' });
       expect(onCarol).to.deep.equal({ ...renamed, role: 'viewer' });
 
-      await flush(bobs, bob);
+      await flush(server, bob, [bobs]);
       expect(names(bobSaw)).to.deep.equal([]);
       expect((await listsOf(carol)).find((l) => l.id === list.id)).to.include({ name: 'Team', role: 'viewer', seq: 3 });
     });
@@ -160,7 +140,7 @@ describe('lists over sockets', () => {
         expect(tasks.status).to.equal(404);
         expect(tasks.body.error.code).to.equal('not_found');
       }
-      await flush(phone, alice);
+      await flush(server, alice, [phone]);
       expect(names(phoneSaw)).to.deep.equal([]);
     });
   });
@@ -199,7 +179,7 @@ describe('lists over sockets', () => {
       const { task } = await ok(bobs, 'task:create', { listId: list.id, title: 'Welcome' });
       expect((await onCarol).task).to.deep.equal(task);
       expect(task.seq).to.equal(3);
-      await flush(phone, alice);
+      await flush(server, alice, [phone]);
       expect(names(phoneSaw)).to.deep.equal(['task:created']);
     });
 
@@ -214,12 +194,12 @@ describe('lists over sockets', () => {
       const { member } = await ok(alices, 'list:share', { listId: list.id, email: `  ${bob.email.toUpperCase()} `, role: 'editor' });
       expect(member).to.deep.equal(memberOf(list.id, bob, 'editor'));
       expect(await onBob).to.deep.equal({ member, seq: 2 });
-      await flush(bobs, bob);
+      await flush(server, bob, [bobs]);
       expect(names(bobSaw)).to.deep.equal(['member:added']); // no second list:created
       await ok(bobs, 'task:create', { listId: list.id, title: 'Now I may' });
 
       expect(codeOf(await call(alices, 'list:share', { listId: list.id, email: bob.email, role: 'editor' }))).to.equal('conflict');
-      expect(codeOf(await call(alices, 'list:share', { listId: list.id, email: `nobody-${crypto.randomUUID()}@example.com`, role: 'viewer' })))
+      expect(codeOf(await call(alices, 'list:share', { listId: list.id, email: `nobody-${uuid()}@example.com`, role: 'viewer' })))
         .to.equal('not_found');
       expect(codeOf(await call(alices, 'list:share', { listId: list.id, email: alice.email, role: 'editor' }))).to.equal('validation_error');
       expect((await ok(alices, 'list:members', { listId: list.id })).members)
@@ -253,7 +233,7 @@ describe('lists over sockets', () => {
 
       expect(await ok(bob1, 'list:unshare', { listId: list.id, userId: bob.user.id })).to.deep.equal({ listId: list.id, userId: bob.user.id, seq: 2 });
       for (const payload of await Promise.all(waits)) expect(payload).to.deep.equal({ listId: list.id, userId: bob.user.id, seq: 2 });
-      await flush(bob1, bob);
+      await flush(server, bob, [bob1]);
       expect(names(bob1Saw)).to.deep.equal([]);
 
       expect(codeOf(await call(alices, 'list:unshare', { listId: list.id, userId: alice.user.id }))).to.equal('forbidden');

@@ -1,72 +1,45 @@
-import crypto from 'node:crypto';
 import { expect } from 'chai';
 import type { ClientEventName } from '../../shared/events';
-import type { Ack, List, Task } from '../../shared/types';
-import {
-  call, connect, inboxOf, next, ok, record, registerUser, request, startServer, type ClientSocket, type TestServer, type TestUser,
-} from '../support/server';
-
-const codeOf = (ack: Ack<unknown>) => (ack.ok ? 'ok' : ack.error.code);
-const randomId = () => crypto.randomUUID();
-
-interface Party { u: TestUser; socket: ClientSocket; inbox: string; id: string }
-/** A list of the owner's shared with an editor and a viewer, one task in it, and a stranger who is no member. */
-interface World { owner: Party; editor: Party; viewer: Party; stranger: Party; listId: string; task: Task }
+import type { List, Task } from '../../shared/types';
+import { scenario, type Person } from '../support/scenario';
+import { call, devices, next, ok, registerUser, request, startServer, type TestServer, type TestUser } from '../support/server';
+import { codeOf, uuid } from '../support/util';
+import { flush, record } from '../support/wait';
 
 describe('roles: who may do what in a shared list', () => {
   let server: TestServer;
-  let open: ClientSocket[] = [];
+  const open = devices(() => server);
 
   before(async () => { server = await startServer(); });
   after(async () => { await server.close(); });
-  afterEach(() => { open.forEach((s) => s.close()); open = []; });
 
-  async function party(): Promise<Party> {
-    const u = await registerUser(server);
-    const socket = await connect(server, u.token);
-    open.push(socket);
-    return { u, socket, inbox: await inboxOf(server, u.token), id: u.user.id };
-  }
-
-  async function world(): Promise<World> {
-    const [owner, editor, viewer, stranger] = await Promise.all([party(), party(), party(), party()]);
-    const { list } = await ok(owner.socket, 'list:create', { name: 'Shared' });
-    await ok(owner.socket, 'list:share', { listId: list.id, email: editor.u.email, role: 'editor' });
-    await ok(owner.socket, 'list:share', { listId: list.id, email: viewer.u.email, role: 'viewer' });
-    const { task } = await ok(owner.socket, 'task:create', { listId: list.id, title: 'First' });
-    return { owner, editor, viewer, stranger, listId: list.id, task };
-  }
+  /** A list of the owner's shared with an editor and a viewer, one task in it, and a stranger who is no member; one device each. */
+  const world = () => scenario(server, open, {
+    owner: 'owner', members: { editor: 'editor', viewer: 'viewer' }, strangers: ['stranger'], list: 'Shared', task: 'First',
+  });
 
   /**
    * The stranger is refused with not_found, and with the very same answer as for an id that exists
    * nowhere, so the list's (or task's) existence does not leak.
    */
-  async function refusedAsUnknown<E extends ClientEventName>(p: Party, event: E, real: unknown, unknown: unknown): Promise<void> {
+  async function refusedAsUnknown<E extends ClientEventName>(p: Person, event: E, real: unknown, unknown: unknown): Promise<void> {
     const [a, b] = [await call(p.socket, event, real), await call(p.socket, event, unknown)];
     expect(codeOf(a), `${event} by a non-member`).to.equal('not_found');
     expect(a).to.deep.equal(b);
   }
 
-  async function listOf(p: Party, listId: string): Promise<List | undefined> {
-    return (await request<{ lists: List[] }>(server, 'GET', '/api/lists', { token: p.u.token })).body.lists.find((l) => l.id === listId);
+  async function listOf(u: TestUser, listId: string): Promise<List | undefined> {
+    return (await request<{ lists: List[] }>(server, 'GET', '/api/lists', { token: u.token })).body.lists.find((l) => l.id === listId);
   }
 
-  async function tasksOf(p: Party, listId: string): Promise<Task[]> {
-    return (await request<{ tasks: Task[] }>(server, 'GET', `/api/lists/${listId}/tasks`, { token: p.u.token })).body.tasks;
-  }
-
-  /** A change only `p` sees, awaited on `sockets` (events to one socket are ordered: anything sent before has arrived). */
-  async function flush(p: Party, sockets = [p.socket]): Promise<string> {
-    const title = `marker ${randomId()}`;
-    const seen = sockets.map((s) => next(s, 'task:created', (e) => e.task.title === title));
-    expect((await request(server, 'POST', `/api/lists/${p.inbox}/tasks`, { token: p.u.token, body: { title } })).status).to.equal(201);
-    return (await Promise.all(seen))[0].task.id;
+  async function tasksOf(u: TestUser, listId: string): Promise<Task[]> {
+    return (await request<{ tasks: Task[] }>(server, 'GET', `/api/lists/${listId}/tasks`, { token: u.token })).body.tasks;
   }
 
   it('list:rename: owner and editor may, a viewer is forbidden, a non-member gets not_found', async () => {
     const w = await world();
     expect(codeOf(await call(w.viewer.socket, 'list:rename', { id: w.listId, name: 'By viewer' }))).to.equal('forbidden');
-    await refusedAsUnknown(w.stranger, 'list:rename', { id: w.listId, name: 'By stranger' }, { id: randomId(), name: 'By stranger' });
+    await refusedAsUnknown(w.stranger, 'list:rename', { id: w.listId, name: 'By stranger' }, { id: uuid(), name: 'By stranger' });
     await ok(w.owner.socket, 'list:rename', { id: w.listId, name: 'By owner' });
     await ok(w.editor.socket, 'list:rename', { id: w.listId, name: 'By editor' });
     // refusals changed nothing and took no seq: share, share, task, rename, rename
@@ -76,7 +49,7 @@ describe('roles: who may do what in a shared list', () => {
   it('list:delete: only the owner may; editor and viewer are forbidden, a non-member gets not_found', async () => {
     const w = await world();
     for (const p of [w.editor, w.viewer]) expect(codeOf(await call(p.socket, 'list:delete', { id: w.listId }))).to.equal('forbidden');
-    await refusedAsUnknown(w.stranger, 'list:delete', { id: w.listId }, { id: randomId() });
+    await refusedAsUnknown(w.stranger, 'list:delete', { id: w.listId }, { id: uuid() });
     expect(await listOf(w.editor, w.listId)).to.include({ name: 'Shared', seq: 3 });
     expect(await ok(w.owner.socket, 'list:delete', { id: w.listId })).to.deep.equal({ id: w.listId });
     expect(await listOf(w.owner, w.listId)).to.equal(undefined);
@@ -84,26 +57,26 @@ describe('roles: who may do what in a shared list', () => {
 
   it('list:share: only the owner may; editor and viewer are forbidden, a non-member gets not_found', async () => {
     const w = await world();
-    const newcomer = await party();
+    const newcomer = await registerUser(server);
     for (const p of [w.editor, w.viewer]) {
-      expect(codeOf(await call(p.socket, 'list:share', { listId: w.listId, email: newcomer.u.email, role: 'viewer' }))).to.equal('forbidden');
+      expect(codeOf(await call(p.socket, 'list:share', { listId: w.listId, email: newcomer.email, role: 'viewer' }))).to.equal('forbidden');
     }
     await refusedAsUnknown(w.stranger, 'list:share',
-      { listId: w.listId, email: newcomer.u.email, role: 'editor' }, { listId: randomId(), email: newcomer.u.email, role: 'editor' });
+      { listId: w.listId, email: newcomer.email, role: 'editor' }, { listId: uuid(), email: newcomer.email, role: 'editor' });
     expect(await listOf(newcomer, w.listId)).to.equal(undefined);
-    await ok(w.owner.socket, 'list:share', { listId: w.listId, email: newcomer.u.email, role: 'viewer' });
+    await ok(w.owner.socket, 'list:share', { listId: w.listId, email: newcomer.email, role: 'viewer' });
     expect(await listOf(newcomer, w.listId)).to.include({ role: 'viewer' });
   });
 
   it('list:unshare: the owner removes anyone, a member removes only themselves, a non-member gets not_found', async () => {
     const w = await world();
-    const unshare = (p: Party, userId: string) => call(p.socket, 'list:unshare', { listId: w.listId, userId });
+    const unshare = (p: Person, userId: string) => call(p.socket, 'list:unshare', { listId: w.listId, userId });
     expect(codeOf(await unshare(w.editor, w.viewer.id))).to.equal('forbidden');
     expect(codeOf(await unshare(w.viewer, w.editor.id))).to.equal('forbidden');
     expect(codeOf(await unshare(w.viewer, w.owner.id))).to.equal('forbidden');
     expect(codeOf(await unshare(w.owner, w.owner.id))).to.equal('forbidden'); // the owner deletes instead of leaving
-    await refusedAsUnknown(w.stranger, 'list:unshare', { listId: w.listId, userId: w.viewer.id }, { listId: randomId(), userId: w.viewer.id });
-    await refusedAsUnknown(w.stranger, 'list:unshare', { listId: w.listId, userId: w.stranger.id }, { listId: randomId(), userId: w.stranger.id });
+    await refusedAsUnknown(w.stranger, 'list:unshare', { listId: w.listId, userId: w.viewer.id }, { listId: uuid(), userId: w.viewer.id });
+    await refusedAsUnknown(w.stranger, 'list:unshare', { listId: w.listId, userId: w.stranger.id }, { listId: uuid(), userId: w.stranger.id });
     const roles = async () => (await ok(w.owner.socket, 'list:members', { listId: w.listId })).members.map((m) => m.role).sort();
     expect(await roles()).to.deep.equal(['editor', 'owner', 'viewer']);
 
@@ -120,7 +93,7 @@ describe('roles: who may do what in a shared list', () => {
     expect(answers[0].map((m) => m.userId)).to.have.members([w.owner.id, w.editor.id, w.viewer.id]);
     expect(answers[1]).to.deep.equal(answers[0]);
     expect(answers[2]).to.deep.equal(answers[0]);
-    await refusedAsUnknown(w.stranger, 'list:members', { listId: w.listId }, { listId: randomId() });
+    await refusedAsUnknown(w.stranger, 'list:members', { listId: w.listId }, { listId: uuid() });
   });
 
   it('task:create: owner and editor may, a viewer is forbidden, a non-member gets not_found', async () => {
@@ -128,7 +101,7 @@ describe('roles: who may do what in a shared list', () => {
     await ok(w.owner.socket, 'task:create', { listId: w.listId, title: 'By owner' });
     await ok(w.editor.socket, 'task:create', { listId: w.listId, title: 'By editor' });
     expect(codeOf(await call(w.viewer.socket, 'task:create', { listId: w.listId, title: 'By viewer' }))).to.equal('forbidden');
-    await refusedAsUnknown(w.stranger, 'task:create', { listId: w.listId, title: 'By stranger' }, { listId: randomId(), title: 'By stranger' });
+    await refusedAsUnknown(w.stranger, 'task:create', { listId: w.listId, title: 'By stranger' }, { listId: uuid(), title: 'By stranger' });
     expect((await tasksOf(w.viewer, w.listId)).map((t) => t.title)).to.have.members(['First', 'By owner', 'By editor']);
   });
 
@@ -138,7 +111,7 @@ describe('roles: who may do what in a shared list', () => {
     await ok(w.owner.socket, 'task:update', { id, patch: { title: 'By owner' } });
     await ok(w.editor.socket, 'task:update', { id, patch: { title: 'By editor', completed: true } });
     expect(codeOf(await call(w.viewer.socket, 'task:update', { id, patch: { title: 'By viewer' } }))).to.equal('forbidden');
-    await refusedAsUnknown(w.stranger, 'task:update', { id, patch: { title: 'By stranger' } }, { id: randomId(), patch: { title: 'By stranger' } });
+    await refusedAsUnknown(w.stranger, 'task:update', { id, patch: { title: 'By stranger' } }, { id: uuid(), patch: { title: 'By stranger' } });
     expect((await tasksOf(w.owner, w.listId))[0]).to.include({ id, title: 'By editor', completed: true, version: 3 });
   });
 
@@ -146,7 +119,7 @@ describe('roles: who may do what in a shared list', () => {
     const w = await world();
     const { task: second } = await ok(w.owner.socket, 'task:create', { listId: w.listId, title: 'Second' });
     expect(codeOf(await call(w.viewer.socket, 'task:delete', { id: w.task.id }))).to.equal('forbidden');
-    await refusedAsUnknown(w.stranger, 'task:delete', { id: w.task.id }, { id: randomId() });
+    await refusedAsUnknown(w.stranger, 'task:delete', { id: w.task.id }, { id: uuid() });
     expect(await tasksOf(w.owner, w.listId)).to.have.length(2);
     expect(await ok(w.editor.socket, 'task:delete', { id: w.task.id })).to.deep.equal({ id: w.task.id, listId: w.listId, seq: 5 });
     await ok(w.owner.socket, 'task:delete', { id: second.id });
@@ -156,13 +129,13 @@ describe('roles: who may do what in a shared list', () => {
   it('moving a task needs a writer role in both lists: viewer of either side is forbidden, non-member of either gets not_found', async () => {
     const w = await world();
     const { list: other } = await ok(w.owner.socket, 'list:create', { name: 'Other' }); // the editor is only a viewer here
-    await ok(w.owner.socket, 'list:share', { listId: other.id, email: w.editor.u.email, role: 'viewer' });
-    const move = (p: Party, id: string, listId: string) => call(p.socket, 'task:update', { id, patch: { listId } });
+    await ok(w.owner.socket, 'list:share', { listId: other.id, email: w.editor.email, role: 'viewer' });
+    const move = (p: Person, id: string, listId: string) => call(p.socket, 'task:update', { id, patch: { listId } });
 
     expect(codeOf(await move(w.editor, w.task.id, other.id))).to.equal('forbidden');
     expect(codeOf(await move(w.viewer, w.task.id, w.viewer.inbox))).to.equal('forbidden');
-    await refusedAsUnknown(w.editor, 'task:update', { id: w.task.id, patch: { listId: w.stranger.inbox } }, { id: w.task.id, patch: { listId: randomId() } });
-    await refusedAsUnknown(w.stranger, 'task:update', { id: w.task.id, patch: { listId: w.stranger.inbox } }, { id: randomId(), patch: { listId: w.stranger.inbox } });
+    await refusedAsUnknown(w.editor, 'task:update', { id: w.task.id, patch: { listId: w.stranger.inbox } }, { id: w.task.id, patch: { listId: uuid() } });
+    await refusedAsUnknown(w.stranger, 'task:update', { id: w.task.id, patch: { listId: w.stranger.inbox } }, { id: uuid(), patch: { listId: w.stranger.inbox } });
     const { task: otherTask } = await ok(w.owner.socket, 'task:create', { listId: other.id, title: 'Stays' });
     expect(codeOf(await move(w.editor, otherTask.id, w.editor.inbox))).to.equal('forbidden'); // viewer in the source
     expect((await tasksOf(w.owner, w.listId)).map((t) => t.id)).to.deep.equal([w.task.id]);
@@ -179,8 +152,7 @@ describe('roles: who may do what in a shared list', () => {
   describe('revocation', () => {
     it('after unshare the removed user gets member:removed, then nothing more of that list', async () => {
       const w = await world();
-      const second = await connect(server, w.viewer.u.token);
-      open.push(second);
+      const second = await open(w.viewer.token);
       const seen = [record(w.viewer.socket), record(second)];
       const waits = [w.viewer.socket, second].map((s) => next(s, 'member:removed'));
       await ok(w.owner.socket, 'list:unshare', { listId: w.listId, userId: w.viewer.id });
@@ -190,10 +162,11 @@ describe('roles: who may do what in a shared list', () => {
       await ok(w.owner.socket, 'task:update', { id: w.task.id, patch: { title: 'Secret' } });
       await ok(w.editor.socket, 'task:create', { listId: w.listId, title: 'Secret too' });
       await ok(w.owner.socket, 'list:rename', { id: w.listId, name: 'Secret list' });
-      await ok(w.owner.socket, 'list:share', { listId: w.listId, email: w.stranger.u.email, role: 'viewer' });
+      await ok(w.owner.socket, 'list:share', { listId: w.listId, email: w.stranger.email, role: 'viewer' });
       await ok(w.owner.socket, 'list:unshare', { listId: w.listId, userId: w.editor.id });
       await ok(w.owner.socket, 'task:delete', { id: w.task.id });
-      const markers = [await flush(w.viewer, [w.viewer.socket, second]), await flush(w.viewer, [w.viewer.socket, second])];
+      const both = [w.viewer.socket, second];
+      const markers = [(await flush(server, w.viewer, both)).id, (await flush(server, w.viewer, both)).id];
       for (const s of seen) {
         expect(s.map((e) => e.event)).to.deep.equal(['member:removed', 'task:created', 'task:created']);
         expect(s.slice(1).map((e) => e.payload.task.id)).to.have.members(markers);
@@ -203,7 +176,7 @@ describe('roles: who may do what in a shared list', () => {
 
     it('a removed member retrying a task:create by id gets not_found or the first answer, never the task\'s later state', async () => {
       const w = await world();
-      const id = randomId();
+      const id = uuid();
       const first = await ok(w.editor.socket, 'task:create', { listId: w.listId, id, title: 'Mine' });
       await ok(w.owner.socket, 'task:update', { id, patch: { title: 'Secret plan', notes: 'after you left' } });
       await ok(w.owner.socket, 'list:unshare', { listId: w.listId, userId: w.editor.id });
@@ -220,7 +193,7 @@ describe('roles: who may do what in a shared list', () => {
       expect(await onViewer).to.deep.equal({ listId: w.listId, userId: w.editor.id, seq: 4 });
       await ok(w.owner.socket, 'task:update', { id: w.task.id, patch: { completed: true } });
       await ok(w.owner.socket, 'list:rename', { id: w.listId, name: 'Without you' });
-      const marker = await flush(w.editor);
+      const marker = (await flush(server, w.editor, [w.editor.socket])).id;
       expect(seen.map((e) => e.event)).to.deep.equal(['task:created']);
       expect(seen[0].payload.task.id).to.equal(marker);
     });
@@ -238,7 +211,7 @@ describe('roles: who may do what in a shared list', () => {
       await ok(w.owner.socket, 'task:create', { listId: w.listId, title: 'Private' });
       await ok(w.owner.socket, 'list:rename', { id: w.listId, name: 'Still private' });
       for (const [i, p] of [w.editor, w.viewer].entries()) {
-        const marker = await flush(p);
+        const marker = (await flush(server, p, [p.socket])).id;
         expect(seen[i].map((e) => e.event)).to.deep.equal(['list:deleted', 'task:created']);
         expect(seen[i][1].payload.task.id).to.equal(marker);
       }

@@ -1,26 +1,10 @@
 import { expect } from 'chai';
 import { LIMITS } from '../../shared/limits';
 import type { SyncResult, Task } from '../../shared/types';
-import { testDb } from '../support/database';
-import { devices, inboxOf, ok, registerUser, request, startServer, type ClientSocket, type TestServer } from '../support/server';
-import { Replica, tasksOf, uuid } from '../support/sync-helpers';
-
-/** A task's text at its largest, all U+0001 (each becomes 6 bytes of JSON). */
-const HEAVY = { title: '\u0001'.repeat(LIMITS.titleMax), notes: '\u0001'.repeat(LIMITS.notesMax), position: '\u0001'.repeat(LIMITS.positionMax) };
-
-/**
- * Adds `n` live tasks to a list in one statement, keeping the data as the server would: each takes
- * the list's next seq, lists.seq is the latest, lists.task_count counts them.
- */
-async function bulkTasks(listId: string, userId: string, n: number, text: { title?: string; notes?: string; position?: string } = {}): Promise<void> {
-  await testDb().sequelize.query(
-    `WITH l AS (UPDATE lists SET seq = seq + $2, task_count = task_count + $2 WHERE id = $1 RETURNING seq - $2 AS base)
-     INSERT INTO tasks (id, list_id, title, notes, completed, priority, position, version, seq, created_by, updated_by, created_at, updated_at)
-     SELECT gen_random_uuid(), $1, coalesce($3, 'bulk ' || i), coalesce($4, ''), false, 0, coalesce($5, lpad(i::text, 6, '0')), 1, l.base + i, $6, $6, date_trunc('milliseconds', now()), date_trunc('milliseconds', now())
-       FROM l, generate_series(1, $2::int) i`,
-    { bind: [listId, n, text.title ?? null, text.notes ?? null, text.position ?? null, userId] },
-  );
-}
+import { bulkTasks, HEAVY_TEXT, testDb } from '../support/database';
+import { Replica } from '../support/replica';
+import { devices, inboxOf, ok, registerUser, request, startServer, tasksOf, type ClientSocket, type TestServer } from '../support/server';
+import { uuid } from '../support/util';
 
 /** Changes every live task of a list once (title and version), each change taking the list's next seq. */
 async function bulkTouch(listId: string, title: string): Promise<number> {
@@ -111,8 +95,8 @@ describe('sync: paged answers', function () {
     const device = await open(alice.token);
     const inbox = await inboxOf(server, alice.token);
     const heavy = (await ok(device, 'list:create', { name: 'Heavy' })).list.id;
-    await bulkTasks(heavy, alice.user.id, 60, HEAVY);
-    await bulkTasks(inbox, alice.user.id, 5, HEAVY);
+    await bulkTasks(heavy, alice.user.id, 60, HEAVY_TEXT);
+    await bulkTasks(inbox, alice.user.id, 5, HEAVY_TEXT);
     await ok(device, 'task:create', { listId: inbox, title: 'small' });
 
     const started = Date.now();
@@ -184,7 +168,7 @@ describe('sync: paged answers', function () {
     const after = (await ok(device, 'list:create', { name: 'After' })).list.id;
     await ok(device, 'task:create', { listId: heavy, title: 'to delete' });
     const start = (await ok(device, 'sync', {})).cursors;
-    await bulkTasks(heavy, alice.user.id, 30, HEAVY);
+    await bulkTasks(heavy, alice.user.id, 30, HEAVY_TEXT);
     await bulkTasks(after, alice.user.id, 3);
     const doomed = (await ok(device, 'sync', {})).tasks.find((t) => t.title === 'to delete')!;
     await ok(device, 'task:delete', { id: doomed.id }); // seq 32 of Heavy

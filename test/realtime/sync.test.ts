@@ -1,8 +1,11 @@
 import { expect } from 'chai';
 import type { ServerEventName } from '../../shared/events';
 import type { Task } from '../../shared/types';
-import { devices, inboxOf, next, ok, record, registerUser, request, startServer, type ClientSocket, type TestServer } from '../support/server';
-import { contractOrder, range, Replica, share, tasksOf, uuid } from '../support/sync-helpers';
+import { Replica } from '../support/replica';
+import { share } from '../support/scenario';
+import { devices, inboxOf, next, ok, registerUser, request, startServer, tasksOf, type ClientSocket, type TestServer } from '../support/server';
+import { contractOrder, range, uuid } from '../support/util';
+import { record } from '../support/wait';
 
 describe('sync: a device that was away catches up', () => {
   let server: TestServer;

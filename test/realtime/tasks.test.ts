@@ -1,7 +1,9 @@
 import { expect } from 'chai';
 import type { Task } from '../../shared/types';
-import { call, devices, inboxOf, next, ok, record, registerUser, startServer, type ClientSocket, type TestServer, type TestUser } from '../support/server';
-import { contractOrder, share, TASK_KEYS, tasksOf } from '../support/sync-helpers';
+import { scenario, share } from '../support/scenario';
+import { call, devices, inboxOf, next, ok, registerUser, startServer, tasksOf, type TestServer } from '../support/server';
+import { contractOrder, TASK_KEYS } from '../support/util';
+import { record } from '../support/wait';
 
 const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 
@@ -13,14 +15,7 @@ describe('tasks over sockets', () => {
   const open = devices(() => server);
 
   /** Alice (two devices) owns her Inbox; Bob (one device) is an editor of it. */
-  async function team(): Promise<{ alice: TestUser; bob: TestUser; listId: string; phone: ClientSocket; laptop: ClientSocket; bobby: ClientSocket }> {
-    const alice = await registerUser(server, 'Alice');
-    const bob = await registerUser(server, 'Bob');
-    const listId = await inboxOf(server, alice.token);
-    const [phone, laptop, bobby] = [await open(alice.token), await open(alice.token), await open(bob.token)];
-    await share(phone, listId, bob.email, 'editor', bobby);
-    return { alice, bob, listId, phone, laptop, bobby };
-  }
+  const team = () => scenario(server, open, { owner: 'alice', members: { bob: 'editor' }, devices: { alice: ['phone', 'laptop'], bob: ['bobby'] } });
 
   it('creates a task with every contract field, takes the next seq, and shows it to every other socket', async () => {
     const { alice, bob, listId, phone, laptop, bobby } = await team();

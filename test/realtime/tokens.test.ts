@@ -1,25 +1,13 @@
 import { expect } from 'chai';
 import type { AuthResult } from '../../shared/types';
-import { call, connect, next, ok, registerUser, request, startServer, type ClientSocket, type TestServer } from '../support/server';
-import { disconnected } from '../support/sync-helpers';
+import { call, devices, next, ok, registerUser, request, startServer, type ClientSocket, type TestServer } from '../support/server';
+import { disconnected, handshake } from '../support/util';
 
 /** Resolves true if `auth:expired` comes within `ms`, false if not. */
 const expiresWithin = (socket: ClientSocket, ms: number) => next(socket, 'auth:expired', () => true, Math.max(ms, 1)).then(() => true, () => false);
 
-/** The handshake's error message, or 'connected'. */
-async function handshake(server: TestServer, token: string): Promise<string> {
-  try {
-    (await connect(server, token)).close();
-    return 'connected';
-  } catch (err) {
-    return (err as Error).message;
-  }
-}
-
 describe('tokens on open sockets', () => {
-  let sockets: ClientSocket[] = [];
-  const open = async (server: TestServer, token: string) => { const s = await connect(server, token); sockets.push(s); return s; };
-  afterEach(() => { sockets.forEach((s) => s.close()); sockets = []; });
+  const open = devices(); // on the server each test names
 
   describe('with 2-second tokens', () => {
     let short: TestServer;
@@ -30,7 +18,7 @@ describe('tokens on open sockets', () => {
 
     it('sends auth:expired when the token expires, then disconnects; the token is refused from then on', async () => {
       const user = await registerUser(short);
-      const socket = await open(short, user.token);
+      const socket = await open(user.token, short);
       const gone = disconnected(socket, 5000);
       const expiresAt = Date.parse(user.expiresAt);
       expect(expiresAt - Date.now()).to.be.within(0, 2000);
@@ -44,7 +32,7 @@ describe('tokens on open sockets', () => {
 
     it('keeps a socket connected past the first expiry after auth:refresh with a newer token', async () => {
       const user = await registerUser(short);
-      const socket = await open(short, user.token);
+      const socket = await open(user.token, short);
       const refreshed = await request<{ token: string; expiresAt: string }>(long, 'POST', '/api/auth/refresh', { token: user.token });
       expect(refreshed.status).to.equal(200);
       expect(Date.parse(refreshed.body.expiresAt)).to.be.above(Date.parse(user.expiresAt));
@@ -63,7 +51,7 @@ describe('tokens on open sockets', () => {
     it('refuses auth:refresh with another user\'s token or a bad one, and the socket still expires on time', async () => {
       const alice = await registerUser(short);
       const bob = await registerUser(long); // a valid, longer token, of someone else
-      const socket = await open(short, alice.token);
+      const socket = await open(alice.token, short);
       for (const token of [bob.token, 'not-a-token', `${alice.token}x`]) {
         const ack = await call(socket, 'auth:refresh', { token });
         expect(ack.ok || ack.error.code, token).to.equal('unauthorized');
@@ -85,8 +73,8 @@ describe('tokens on open sockets', () => {
       const login = await request<AuthResult>(server, 'POST', '/api/auth/login', { body: { email: alice.email, password: alice.password } });
       expect(login.status).to.equal(200);
       const oldTokens = [alice.token, login.body.token];
-      const aliceSockets = [await open(server, alice.token), await open(server, alice.token), await open(server, login.body.token)];
-      const bobSocket = await open(server, bob.token);
+      const aliceSockets = [await open(alice.token, server), await open(alice.token, server), await open(login.body.token, server)];
+      const bobSocket = await open(bob.token, server);
       let bobDisconnected = false;
       bobSocket.on('disconnect', () => { bobDisconnected = true; });
       const gone = aliceSockets.map((s) => disconnected(s, 3000));

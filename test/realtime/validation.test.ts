@@ -1,16 +1,13 @@
-import crypto from 'node:crypto';
 import { expect } from 'chai';
 import jwt from 'jsonwebtoken';
-import { io, type ManagerOptions, type SocketOptions } from 'socket.io-client';
 import type { ClientEventName } from '../../shared/events';
 import type { Ack, ErrorCode, Task } from '../../shared/types';
 import {
-  call, connect, inboxOf, next, ok, record, registerUser, request, startServer, TEST_SECRET,
-  type ClientSocket, type TestServer, type TestUser,
+  call, devices, inboxOf, next, ok, registerUser, request, startServer, TEST_SECRET,
+  type ClientSocket, type ConnectOptions, type TestServer, type TestUser,
 } from '../support/server';
-
-const codeOf = (ack: Ack<unknown>) => (ack.ok ? 'ok' : ack.error.code);
-const uuid = () => crypto.randomUUID();
+import { codeOf, disconnected, handshake, uuid } from '../support/util';
+import { record } from '../support/wait';
 const b64 = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
 const inAnHour = () => Math.floor(Date.now() / 1000) + 3600;
 type Case = [ClientEventName, unknown];
@@ -23,7 +20,7 @@ describe('malformed events and handshakes', () => {
   let bobsList: string;
   let bobsTask: Task;
   let socket: ClientSocket;
-  let open: ClientSocket[] = [];
+  const open = devices(() => server);
 
   before(async () => {
     server = await startServer();
@@ -33,14 +30,7 @@ describe('malformed events and handshakes', () => {
     bobsTask = (await request(server, 'POST', `/api/lists/${bobsList}/tasks`, { token: bob.token, body: { title: 'Bob\'s' } })).body.task;
   });
   after(async () => { await server.close(); });
-  beforeEach(async () => { socket = await device(alice); }); // a fresh socket: a full rate-limit bucket
-  afterEach(() => { open.forEach((s) => s.close()); open = []; });
-
-  async function device(u: TestUser): Promise<ClientSocket> {
-    const s = await connect(server, u.token);
-    open.push(s);
-    return s;
-  }
+  beforeEach(async () => { socket = await open(alice.token); }); // a fresh socket: a full rate-limit bucket
 
   /** Sends every case and expects `code` for each; then the list's seq is unchanged and the socket still serves. */
   async function expectAll(cases: Case[], code: ErrorCode | 'ok', listId = inbox): Promise<void> {
@@ -161,7 +151,7 @@ describe('malformed events and handshakes', () => {
 
   it('drops an event sent without an ack function, and keeps serving', async () => {
     const { list } = await ok(socket, 'list:create', { name: 'No acks' });
-    const other = await device(alice);
+    const other = await open(alice.token);
     const seen = record(other);
     (socket as unknown as { emit(event: string, payload: unknown): void }).emit('task:create', { listId: list.id, title: 'Dropped' });
     (socket as unknown as { emit(event: string, payload: unknown): void }).emit('list:rename', { id: list.id, name: 'Dropped' });
@@ -203,7 +193,7 @@ describe('malformed events and handshakes', () => {
   });
 
   it('limits each socket to about 50 events a second with bursts to 100, acking every event exactly once', async () => {
-    const other = await device(alice);
+    const other = await open(alice.token);
     const { list } = await ok(other, 'list:create', { name: 'Burst' }); // the burst socket has sent nothing yet
     const ackIds: number[] = [];
     socket.io.on('packet', (packet) => { if (packet.type === 3 /* ACK */) ackIds.push(packet.id!); });
@@ -226,21 +216,14 @@ describe('malformed events and handshakes', () => {
   });
 
   describe('handshake', () => {
-    function handshake(opts: Partial<ManagerOptions & SocketOptions>): Promise<string> {
-      return new Promise((resolve) => {
-        const s = io(server.url, { transports: ['websocket'], forceNew: true, reconnection: false, ...opts });
-        s.once('connect', () => { s.close(); resolve('connected'); });
-        s.once('connect_error', (err) => { s.close(); resolve(err.message); });
-      });
-    }
     const claims = () => ({ sub: alice.user.id, ver: (jwt.decode(alice.token) as { ver: number }).ver, exp: inAnHour() });
 
     it('accepts a valid token in auth or in an Authorization: Bearer header (the forged tokens below are well made)', async () => {
-      expect(await handshake({ auth: { token: jwt.sign(claims(), TEST_SECRET) } })).to.equal('connected');
-      expect(await handshake({ extraHeaders: { authorization: `Bearer ${alice.token}` } })).to.equal('connected');
+      expect(await handshake(server, { auth: { token: jwt.sign(claims(), TEST_SECRET) } })).to.equal('connected');
+      expect(await handshake(server, { extraHeaders: { authorization: `Bearer ${alice.token}` } })).to.equal('connected');
     });
 
-    const refused: Array<[string, () => Partial<ManagerOptions & SocketOptions>]> = [
+    const refused: Array<[string, () => ConnectOptions]> = [
       ['no token', () => ({})],
       ['an empty token', () => ({ auth: { token: '' } })],
       ['a token that is not a string', () => ({ auth: { token: 42 } })],
@@ -256,19 +239,19 @@ describe('malformed events and handshakes', () => {
     ];
     for (const [what, opts] of refused) {
       it(`refuses ${what} with connect_error "unauthorized"`, async () => {
-        expect(await handshake(opts())).to.equal('unauthorized');
+        expect(await handshake(server, opts())).to.equal('unauthorized');
       });
     }
 
     it('refuses every token issued before logout-all, and disconnects the user\'s open sockets', async () => {
       const carol = await registerUser(server);
-      const open1 = await device(carol);
-      const gone = new Promise<string>((resolve) => open1.once('disconnect', resolve));
+      const open1 = await open(carol.token);
+      const gone = disconnected(open1);
       expect((await request(server, 'POST', '/api/auth/logout-all', { token: carol.token })).status).to.equal(204);
       await gone;
-      expect(await handshake({ auth: { token: carol.token } })).to.equal('unauthorized');
+      expect(await handshake(server, { auth: { token: carol.token } })).to.equal('unauthorized');
       const fresh = await request(server, 'POST', '/api/auth/login', { body: { email: carol.email, password: carol.password } });
-      expect(await handshake({ auth: { token: fresh.body.token } })).to.equal('connected');
+      expect(await handshake(server, { auth: { token: fresh.body.token } })).to.equal('connected');
     });
   });
 });

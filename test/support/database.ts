@@ -1,12 +1,14 @@
 /**
  * One database per test run: on TEST_DATABASE_URL's server when set, else on an embedded PostgreSQL
  * in a temporary folder. Migrated once; dropped (and the embedded cluster removed) at the end.
+ * bulkTasks() writes many rows straight into it.
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Sequelize } from 'sequelize';
 import { createDatabase, dropDatabase } from '../../dev/databases';
+import { LIMITS } from '../../shared/limits';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from '../../dev/embedded-postgres';
 import { migrateUp } from '../../server/core/db/migrate';
 import { createSequelize } from '../../server/models';
@@ -21,11 +23,13 @@ export interface TestDatabase {
 
 let current: (TestDatabase & { name: string; embedded?: EmbeddedPostgres; tmp?: string }) | undefined;
 
+/** The run's database (set up by hooks.ts before any test). */
 export function testDb(): TestDatabase {
   if (!current) throw new Error('the test database is not set up (test/support/hooks.ts)');
   return current;
 }
 
+/** Creates and migrates the run's database (and starts an embedded PostgreSQL without TEST_DATABASE_URL). */
 export async function setUpTestDatabase(): Promise<void> {
   let serverUrl = process.env.TEST_DATABASE_URL;
   let embedded: EmbeddedPostgres | undefined;
@@ -43,6 +47,7 @@ export async function setUpTestDatabase(): Promise<void> {
   current = { serverUrl, url, sequelize, name, embedded, tmp };
 }
 
+/** Drops the run's database and stops what setUpTestDatabase started. */
 export async function tearDownTestDatabase(): Promise<void> {
   if (!current) return;
   const { sequelize, serverUrl, name, embedded, tmp } = current;
@@ -51,4 +56,21 @@ export async function tearDownTestDatabase(): Promise<void> {
   await dropDatabase(serverUrl, name);
   await embedded?.stop();
   if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+}
+
+/** A task's text at its largest, all U+0001 (each becomes 6 bytes of JSON). */
+export const HEAVY_TEXT = { title: '\u0001'.repeat(LIMITS.titleMax), notes: '\u0001'.repeat(LIMITS.notesMax), position: '\u0001'.repeat(LIMITS.positionMax) };
+
+/**
+ * Adds `n` live tasks to a list in one statement, keeping the data as the server would: each takes
+ * the list's next seq, lists.seq is the latest, lists.task_count counts them.
+ */
+export async function bulkTasks(listId: string, userId: string, n: number, text: { title?: string; notes?: string; position?: string } = {}): Promise<void> {
+  await testDb().sequelize.query(
+    `WITH l AS (UPDATE lists SET seq = seq + $2, task_count = task_count + $2 WHERE id = $1 RETURNING seq - $2 AS base)
+     INSERT INTO tasks (id, list_id, title, notes, completed, priority, position, version, seq, created_by, updated_by, created_at, updated_at)
+     SELECT gen_random_uuid(), $1, coalesce($3, 'bulk ' || i), coalesce($4, ''), false, 0, coalesce($5, lpad(i::text, 6, '0')), 1, l.base + i, $6, $6, date_trunc('milliseconds', now()), date_trunc('milliseconds', now())
+       FROM l, generate_series(1, $2::int) i`,
+    { bind: [listId, n, text.title ?? null, text.notes ?? null, text.position ?? null, userId] },
+  );
 }

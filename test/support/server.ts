@@ -1,12 +1,14 @@
 /** A real server on a loopback port 0, and real clients (fetch, socket.io-client) to talk to it. */
 import crypto from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import { io, type Socket } from 'socket.io-client';
+import { expect } from 'chai';
+import type { Sequelize } from 'sequelize';
+import { io, type ManagerOptions, type Socket, type SocketOptions } from 'socket.io-client';
 import type { AckData, ClientEventName, ClientToServerEvents, ServerEventName, ServerToClientEvents, EventPayload } from '../../shared/events';
-import type { Ack, AuthResult } from '../../shared/types';
+import type { Ack, AuthResult, Task } from '../../shared/types';
 import { createServer, type ServerParts } from '../../server/app';
 import type { Config } from '../../server/core/config';
-import { createLogger } from '../../server/core/logger';
+import { createLogger, type Logger } from '../../server/core/logger';
 import { testDb } from './database';
 
 export type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
@@ -29,10 +31,15 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-/** Starts a server on 127.0.0.1:0 sharing the test database's pool. */
-export async function startServer(overrides: Partial<Config> = {}, sequelize = testDb().sequelize): Promise<TestServer> {
+/**
+ * Starts a server on 127.0.0.1:0 with testConfig(overrides), on the test database's pool unless
+ * `sequelize` is given, logging to `logger` (default: silent, or TEST_LOG_LEVEL to stdout).
+ */
+export async function startServer(
+  overrides: Partial<Config> = {}, { sequelize = testDb().sequelize, logger }: { sequelize?: Sequelize; logger?: Logger } = {},
+): Promise<TestServer> {
   const config = testConfig(overrides);
-  const parts = createServer(config, { sequelize, logger: createLogger(process.env.TEST_LOG_LEVEL ?? 'silent') });
+  const parts = createServer(config, { sequelize, logger: logger ?? createLogger(process.env.TEST_LOG_LEVEL ?? 'silent') });
   await new Promise<void>((resolve) => parts.httpServer.listen(0, '127.0.0.1', resolve));
   const { port } = parts.httpServer.address() as AddressInfo;
   return { url: `http://127.0.0.1:${port}`, parts, close: () => parts.close() };
@@ -69,23 +76,33 @@ export async function registerUser(server: TestServer, name = `User ${++userCoun
   return { ...res.body, email, password };
 }
 
-/** A connected socket (a "device") of the user holding `token`. */
-export function connect(server: TestServer, token: string): Promise<ClientSocket> {
+export type ConnectOptions = Partial<ManagerOptions & SocketOptions>;
+
+/**
+ * A connected socket (a "device") of the user holding `token`, or made with these socket.io-client
+ * options (a hand-made handshake); rejects with the connect_error.
+ */
+export function connect(server: TestServer, token: string | ConnectOptions): Promise<ClientSocket> {
+  const opts = typeof token === 'string' ? { auth: { token } } : token;
   return new Promise((resolve, reject) => {
-    const socket: ClientSocket = io(server.url, { auth: { token }, transports: ['websocket'], forceNew: true, reconnection: false });
+    const socket: ClientSocket = io(server.url, { transports: ['websocket'], forceNew: true, reconnection: false, ...opts });
     socket.once('connect', () => resolve(socket));
     socket.once('connect_error', (err) => { socket.close(); reject(err); });
   });
 }
 
+/** Opens a device of the user holding `token`, on the block's server or `on`; see devices(). */
+export type Open = (token: string, on?: TestServer) => Promise<ClientSocket>;
+
 /**
  * Devices for a describe block: `open(token)` connects to the block's server (or `on`), and every
- * socket opened in a test is closed after it.
+ * socket opened in a test (or its beforeEach) is closed after it.
  */
-export function devices(server: () => TestServer): (token: string, on?: TestServer) => Promise<ClientSocket> {
+export function devices(server?: () => TestServer): Open {
   let sockets: ClientSocket[] = [];
   afterEach(() => { sockets.forEach((s) => s.close()); sockets = []; });
-  return async (token, on = server()) => {
+  return async (token, on = server?.()) => {
+    if (!on) throw new Error('devices(): no server given');
     const socket = await connect(on, token);
     sockets.push(socket);
     return socket;
@@ -120,15 +137,29 @@ export function next<E extends ServerEventName>(
   });
 }
 
-/** Records every server event a socket receives, in order. */
-export function record(socket: ClientSocket): Array<{ event: string; payload: any }> { // eslint-disable-line @typescript-eslint/no-explicit-any
-  const seen: Array<{ event: string; payload: unknown }> = [];
-  socket.onAny((event, payload) => seen.push({ event, payload }));
-  return seen as Array<{ event: string; payload: any }>; // eslint-disable-line @typescript-eslint/no-explicit-any
-}
-
 /** The user's Inbox id (every user has one from registration). */
 export async function inboxOf(server: TestServer, token: string): Promise<string> {
   const res = await request(server, 'GET', '/api/lists', { token });
   return res.body.lists.find((l: { name: string }) => l.name === 'Inbox').id;
+}
+
+/**
+ * The list's seq and live tasks as GET /api/lists/:id/tasks answers them, every page followed
+ * (the list must not change meanwhile: every page must answer the same seq).
+ */
+export async function tasksOf(server: TestServer, token: string, listId: string): Promise<{ tasks: Task[]; seq: number }> {
+  const tasks: Task[] = [];
+  let seq: number | undefined;
+  let after: string | null = null;
+  do {
+    const query: string = after === null ? '' : `?after=${after}`;
+    const res = await request(server, 'GET', `/api/lists/${listId}/tasks${query}`, { token });
+    expect(res.status, JSON.stringify(res.body)).to.equal(200);
+    expect(res.body).to.have.all.keys('tasks', 'seq', 'next');
+    if (seq !== undefined) expect(res.body.seq, 'the list changed between pages').to.equal(seq);
+    seq = res.body.seq as number;
+    tasks.push(...res.body.tasks);
+    after = res.body.next;
+  } while (after !== null);
+  return { tasks, seq };
 }

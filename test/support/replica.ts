@@ -1,59 +1,9 @@
 /**
- * Helpers for the sync, tasks, idempotency, concurrency and token tests: a client-side replica of a
- * user's lists and tasks built the way the contract tells a client to (apply `sync`, then live
- * events whose seq is above the list's cursor), and a few small utilities.
+ * A client-side replica of a user's lists and tasks, built the way the contract tells a client to:
+ * apply `sync`, then live events whose seq is above the list's cursor.
  */
-import crypto from 'node:crypto';
-import { expect } from 'chai';
 import type { List, SyncResult, Task } from '../../shared/types';
-import { next, ok, request, type ClientSocket, type TestServer } from './server';
-
-export const uuid = (): string => crypto.randomUUID();
-
-/** Keys of a task object, as the contract lists them. */
-export const TASK_KEYS = [
-  'id', 'listId', 'title', 'notes', 'completed', 'completedAt', 'dueAt', 'priority', 'position',
-  'version', 'seq', 'createdBy', 'updatedBy', 'createdAt', 'updatedAt',
-];
-export const LIST_KEYS = ['id', 'name', 'ownerId', 'role', 'seq', 'createdAt', 'updatedAt'];
-
-/** Resolves with the socket's disconnect reason, or rejects after `timeoutMs`. */
-export function disconnected(socket: ClientSocket, timeoutMs = 5000): Promise<string> {
-  return new Promise((resolve, reject) => {
-    if (socket.disconnected) return resolve('already disconnected');
-    const timer = setTimeout(() => { socket.off('disconnect', on); reject(new Error(`no disconnect within ${timeoutMs} ms`)); }, timeoutMs);
-    const on = (reason: string) => { clearTimeout(timer); resolve(reason); };
-    socket.once('disconnect', on);
-  });
-}
-
-/**
- * The list's seq and live tasks as GET /api/lists/:id/tasks answers them, every page followed
- * (the list must not change meanwhile: every page must answer the same seq).
- */
-export async function tasksOf(server: TestServer, token: string, listId: string): Promise<{ tasks: Task[]; seq: number }> {
-  const tasks: Task[] = [];
-  let seq: number | undefined;
-  let after: string | null = null;
-  do {
-    const query: string = after === null ? '' : `?after=${after}`;
-    const res = await request(server, 'GET', `/api/lists/${listId}/tasks${query}`, { token });
-    expect(res.status, JSON.stringify(res.body)).to.equal(200);
-    expect(res.body).to.have.all.keys('tasks', 'seq', 'next');
-    if (seq !== undefined) expect(res.body.seq, 'the list changed between pages').to.equal(seq);
-    seq = res.body.seq as number;
-    tasks.push(...res.body.tasks);
-    after = res.body.next;
-  } while (after !== null);
-  return { tasks, seq };
-}
-
-/** Shares `listId` with the user of `email` from the owner's socket; resolves once the new member's socket knows. */
-export async function share(owner: ClientSocket, listId: string, email: string, role: 'editor' | 'viewer', memberSocket?: ClientSocket): Promise<void> {
-  const added = memberSocket && next(memberSocket, 'member:added', (p) => p.member.listId === listId);
-  await ok(owner, 'list:share', { listId, email, role });
-  await added;
-}
+import type { ClientSocket } from './server';
 
 /** A client's copy of what it may see: lists, tasks and the seq of each list it has applied. */
 export class Replica {
@@ -140,12 +90,3 @@ export class Replica {
     for (const [id, task] of this.tasks) if (task.listId === listId) this.tasks.delete(id);
   }
 }
-
-/** Tasks sorted as the contract says a list is: (position, createdAt, id), by code point. */
-export function contractOrder(tasks: Task[]): Task[] {
-  const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
-  return [...tasks].sort((a, b) => cmp(a.position, b.position) || cmp(a.createdAt, b.createdAt) || cmp(a.id, b.id));
-}
-
-/** 1..n (or from..to). */
-export const range = (from: number, to: number): number[] => Array.from({ length: to - from + 1 }, (_, i) => from + i);
