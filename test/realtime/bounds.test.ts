@@ -7,7 +7,7 @@ import { expect } from 'chai';
 import { QueryTypes } from 'sequelize';
 import { WebSocket } from 'ws';
 import {
-  call, devices, inboxOf, next, ok, registerUser, request, startServer, type ClientSocket, type TestServer, type TestUser,
+  call, cluster, devices, inboxOf, next, ok, registerUser, request, startServer, type ClientSocket, type TestServer, type TestUser,
 } from '../support/server';
 import { codeOf, disconnected, handshake } from '../support/util';
 
@@ -137,6 +137,7 @@ describe('bounds', () => {
     before(async () => {
       nodeA = await startServer({ maxSocketsPerUser: 3 });
       nodeB = await startServer({ maxSocketsPerUser: 3 });
+      await cluster(nodeA, nodeB); // a node counts the sockets of the nodes it knows of
     });
     after(async () => { await Promise.all([nodeA.close(), nodeB.close()]); });
 

@@ -45,6 +45,20 @@ export async function startServer(
   return { url: `http://127.0.0.1:${port}`, parts, close: () => parts.close() };
 }
 
+/**
+ * Resolves once every node's Socket.IO adapter has heard of all the others (their heartbeats), so
+ * that counts over all nodes (fetchSockets) include them; the adapter tells of a new node by no event,
+ * so this looks every 25 ms, for at most 5 s.
+ */
+export async function cluster(...nodes: TestServer[]): Promise<void> {
+  const deadline = Date.now() + 5000;
+  const counts = () => Promise.all(nodes.map((n) => n.parts.io.of('/').adapter.serverCount()));
+  while ((await counts()).some((c) => c < nodes.length)) {
+    if (Date.now() > deadline) throw new Error(`the nodes did not all see each other within 5 s: ${(await counts()).join(', ')}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
 export interface HttpResult<T = any> { status: number; body: T; headers: Headers } // eslint-disable-line @typescript-eslint/no-explicit-any
 
 /** A JSON request; `body` may be a string to send as is. */
