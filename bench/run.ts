@@ -13,6 +13,8 @@ import { createDatabase, dropDatabase } from '../dev/databases';
 import { startEmbeddedPostgres } from '../dev/embedded-postgres';
 import { spawnServer, type SpawnedServer } from '../dev/spawn-server';
 import { createLogger } from '../server/core/logger';
+import type { AckData, ClientEventName, ClientToServerEvents } from '../shared/events';
+import type { Ack } from '../shared/types';
 
 const N = Number(process.env.BENCH_MUTATIONS ?? 1000);
 const DEADLINE = Date.now() + 5 * 60_000;
@@ -30,8 +32,8 @@ function device(url: string, token: string): Promise<Socket> {
   });
 }
 
-async function call(s: Socket, event: string, payload: unknown): Promise<any> { // eslint-disable-line @typescript-eslint/no-explicit-any
-  const ack = await s.timeout(10_000).emitWithAck(event, payload);
+async function call<E extends ClientEventName>(s: Socket, event: E, payload: Parameters<ClientToServerEvents[E]>[0]): Promise<AckData<E>> {
+  const ack = (await s.timeout(10_000).emitWithAck(event, payload)) as Ack<AckData<E>>;
   if (!ack.ok) throw new Error(`${event}: ${ack.error.code}`);
   return ack.data;
 }
@@ -111,7 +113,7 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((err) => {
-  log(`bench failed: ${err?.message ?? err}`);
+main().catch((err: unknown) => {
+  log(`bench failed: ${err instanceof Error ? err.message : String(err)}`);
   process.exit(1);
 });

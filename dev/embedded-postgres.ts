@@ -12,8 +12,6 @@ import path from 'node:path';
 import pg from 'pg';
 import { freePort } from './free-port';
 
-export { freePort };
-
 /** What the embedded PostgreSQL logs through (a pino logger fits); dev/ depends on nothing in server/. */
 export interface EmbeddedPostgresLogger {
   info(obj: object, msg?: string): void;
@@ -24,7 +22,8 @@ export interface EmbeddedPostgres {
   url: string;
   /** The cluster's data folder. */
   dir: string;
-  stop(): Promise<void>;
+  /** A function, not a method: callers pass it around (`stopEmbedded = pg.stop`). */
+  stop: () => Promise<void>;
 }
 
 interface Options {
@@ -97,7 +96,7 @@ async function binaries(owner: Owner | undefined, logger: Options['logger']): Pr
   const mod = await import(platform) as Binaries;
   const native = path.resolve(path.dirname(mod.postgres), '..');
   if (!owner || !firstClosedFolder(native)) return mod;
-  const version = JSON.parse(fs.readFileSync(path.join(native, '..', 'package.json'), 'utf8')).version as string;
+  const { version } = JSON.parse(fs.readFileSync(path.join(native, '..', 'package.json'), 'utf8')) as { version: string };
   const copy = path.join(ROOT_FALLBACK, `postgres-${os.platform()}-${os.arch()}-${version}`);
   if (!fs.existsSync(path.join(copy, 'bin', 'postgres'))) {
     logger.info({ from: native, to: copy }, 'copying the PostgreSQL programs where the postgres user can reach them');
@@ -138,10 +137,10 @@ function run(file: string, args: string[], owner: Owner | undefined): Promise<vo
   return new Promise((resolve, reject) => {
     const child = spawn(file, args, { ...owner, env: { ...process.env, LC_ALL: 'C' }, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
-    child.stdout.on('data', (d) => (output += d));
-    child.stderr.on('data', (d) => (output += d));
+    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
     child.on('error', (err) => reject(new Error(`${path.basename(file)} could not run: ${err.message}`)));
-    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`${path.basename(file)} failed (${code}): ${output.trim().slice(-2000)}`))));
+    child.on('exit', (code, signal) => (code === 0 ? resolve() : reject(new Error(`${path.basename(file)} failed (${code ?? signal ?? 'no exit code'}): ${output.trim().slice(-2000)}`))));
   });
 }
 
@@ -173,16 +172,16 @@ function startPostgres(bin: Binaries, dir: string, port: number, owner: Owner | 
       reject(new Error(`The embedded PostgreSQL did not start (port ${port}, data ${dir}): ${err.message}\n${log.trim().slice(-2000)}`));
     };
     child.on('error', fail);
-    child.on('exit', (code) => fail(new Error(`it exited (${code})`)));
-    child.stderr!.on('data', (chunk) => {
-      log += chunk;
+    child.on('exit', (code, signal) => fail(new Error(`it exited (${code ?? signal ?? 'no exit code'})`)));
+    child.stderr.on('data', (chunk: Buffer) => {
+      log += chunk.toString();
       if (log.includes('database system is ready to accept connections')) {
         clearTimeout(timer);
         child.removeAllListeners('exit');
         child.removeListener('error', fail);
         child.on('error', () => undefined); // started: the exit of the process is what stop() watches
-        child.stderr!.removeAllListeners('data');
-        child.stderr!.resume(); // keep draining what it prints
+        child.stderr.removeAllListeners('data');
+        child.stderr.resume(); // keep draining what it prints
         resolve(child);
       }
     });

@@ -7,8 +7,6 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { freePort } from './free-port';
 
-export { freePort };
-
 const START_TIMEOUT_MS = 60_000;
 const STOP_TIMEOUT_MS = 15_000; // the server forces its own exit after 10 s
 const OUTPUT_KEPT = 16_000;
@@ -21,9 +19,9 @@ export interface SpawnedServer {
   /** Resolves with the exit code (null when a signal ended it) once the process has exited. */
   exited: Promise<number | null>;
   /** The end of what it printed (stdout and stderr), for failure messages. */
-  output(): string;
-  /** SIGTERM, then SIGKILL if it has not exited within 15 s; resolves with the exit code. */
-  stop(): Promise<number | null>;
+  output: () => string;
+  /** SIGTERM, then SIGKILL if it has not exited within 15 s; resolves with the exit code. A function, not a method: it may be passed around. */
+  stop: () => Promise<number | null>;
 }
 
 export interface SpawnOptions {
@@ -75,7 +73,7 @@ export async function spawnServer({ env, port, timeoutMs = START_TIMEOUT_MS }: S
   for (;;) {
     if (!running()) {
       const code = await exited;
-      throw new Error(`the server ${spawnError ? `could not run: ${spawnError.message}` : `exited with ${code ?? child.signalCode}`} before answering /health:\n${out.trim()}`);
+      throw new Error(`the server ${spawnError ? `could not run: ${spawnError.message}` : `exited with ${code ?? child.signalCode ?? 'no exit code'}`} before answering /health:\n${out.trim()}`);
     }
     try {
       const res = await fetch(`${url}/health`, { signal: AbortSignal.timeout(2000) });

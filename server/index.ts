@@ -75,9 +75,10 @@ async function main(): Promise<void> {
   });
 }
 
-main().catch((err: Error) => {
+main().catch((err: unknown) => {
   // a start-up failure: one clear line, no stack trace unless asked for
-  process.stderr.write(`Could not start: ${err?.message ?? err}\n`);
-  if (process.env.LOG_LEVEL === 'debug' || process.env.LOG_LEVEL === 'trace') process.stderr.write(`${err?.stack}\n`);
+  const error = err instanceof Error ? err : undefined;
+  process.stderr.write(`Could not start: ${error?.message ?? String(err)}\n`);
+  if (process.env.LOG_LEVEL === 'debug' || process.env.LOG_LEVEL === 'trace') process.stderr.write(`${error?.stack ?? String(err)}\n`);
   process.exit(1);
 });

@@ -74,9 +74,10 @@ export function refresh(ctx: Ctx, user: User): IssuedToken {
 
 /** Revokes every token issued so far to the user, and disconnects their sockets on every node. */
 export async function logoutAll(ctx: Ctx, userId: string): Promise<void> {
-  const [row] = await ctx.sequelize.query<{ version: number }>(
+  const rows = await ctx.sequelize.query<{ version: number }>(
     'UPDATE users SET token_version = token_version + 1, updated_at = now() WHERE id = $1 RETURNING token_version AS version',
     { bind: [userId], type: QueryTypes.SELECT },
   );
+  const row = rows.at(0); // none when the user is gone
   if (row) ctx.notifier.revokeUser(userId, row.version);
 }

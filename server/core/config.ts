@@ -51,7 +51,34 @@ export class ConfigError extends Error {
 const duration = Joi.string().pattern(/^\d+(ms|s|m|h|d)?$/).message('"{{#label}}" must be a number of seconds or like 15m, 1h, 7d');
 const production = { is: 'production', then: Joi.required() } as const;
 
-const schema = Joi.object({
+/** The environment once validated: defaults applied, numbers converted. */
+interface Env {
+  NODE_ENV: Config['env'];
+  PORT: number;
+  HOST: string;
+  DATABASE_URL: string;
+  JWT_SECRET?: string;
+  JWT_EXPIRES_IN: string;
+  BCRYPT_ROUNDS: number;
+  CORS_ORIGINS: string;
+  DB_POOL_MAX: number;
+  LOG_LEVEL: string;
+  DATA_DIR: string;
+  AUTH_RATE_LIMIT: number;
+  SOCKET_ADAPTER: Config['socketAdapter'];
+  SOCKET_EVENTS_PER_SECOND: number;
+  USER_EVENTS_PER_SECOND: number;
+  MAX_TASKS_PER_LIST: number;
+  MAX_LISTS_PER_USER: number;
+  MAX_MEMBERS_PER_LIST: number;
+  MAX_SOCKETS_PER_USER: number;
+  SHARE_RATE_LIMIT: number;
+  LOGIN_FAILURE_LIMIT: number;
+  TRUST_PROXY: string;
+  SESSION_RECHECK_MS: number;
+}
+
+const schema = Joi.object<Env>({
   NODE_ENV: Joi.string().valid('development', 'production', 'test').default('development'),
   PORT: Joi.number().port().default(3000),
   HOST: Joi.string().default('0.0.0.0'),
@@ -84,8 +111,9 @@ const schema = Joi.object({
  * In development without JWT_SECRET, a secret is generated once and kept in DATA_DIR.
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, warn: (msg: string) => void = () => {}): Config {
-  const { value, error } = schema.validate(env, { abortEarly: false, convert: true });
-  if (error) throw new ConfigError(error.details.map((d) => d.message));
+  const result = schema.validate(env, { abortEarly: false, convert: true });
+  if (result.error) throw new ConfigError(result.error.details.map((d) => d.message));
+  const { value } = result;
   const dataDir = path.resolve(projectRoot, value.DATA_DIR); // like .env: relative to the project, not the cwd
   let jwtSecret: string | undefined = value.JWT_SECRET;
   if (!jwtSecret) {
@@ -95,7 +123,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, warn: (msg: str
   if (value.TRUST_PROXY === 'true') {
     warn('TRUST_PROXY=true believes any X-Forwarded-For: safe only when clients cannot reach the server but through the proxy; prefer a hop count or the proxy\'s addresses');
   }
-  const origins = String(value.CORS_ORIGINS).split(',').map((o) => o.trim()).filter(Boolean);
+  const origins = value.CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean);
   return {
     env: value.NODE_ENV,
     port: value.PORT,

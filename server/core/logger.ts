@@ -11,7 +11,7 @@ const REDACT = [
 ];
 
 /** What a logged error keeps: never its SQL, bind values, wrapped driver errors, rows or request data. */
-export interface SerializedError {
+interface SerializedError {
   type: string;
   message: string;
   /** SQLSTATE (of the error or the driver error it wraps) or errno code such as ECONNRESET. */
@@ -41,7 +41,7 @@ function serialize(value: unknown, causes: number): SerializedError | string | n
   // pino-std-serializers' wrapped output keeps the original error as a non-enumerable `raw`
   const raw = value instanceof Error ? undefined : (value as { raw?: unknown } | null | undefined)?.raw;
   const err = (raw instanceof Error ? raw : value) as ErrorLike | null | undefined;
-  if (err === null || err === undefined || typeof err === 'number' || typeof err === 'boolean') return err as null | undefined | number | boolean;
+  if (err === null || err === undefined || typeof err === 'number' || typeof err === 'boolean') return err;
   if (typeof err !== 'object' && typeof err !== 'function') return clip(String(err), MAX_MESSAGE);
   const ctorName = (err as { constructor?: { name?: unknown } }).constructor?.name;
   const out: SerializedError = {
@@ -77,8 +77,12 @@ const clip = (text: string, max: number) => (text.length > max ? `${text.slice(0
  * A request in the logs: id, method, path and client address only. No headers (Authorization,
  * cookies), no query string, no body.
  */
-export function serializeRequest(req: IncomingMessage & { id?: unknown; ip?: string; originalUrl?: string }): Record<string, unknown> {
-  if (req === null || typeof req !== 'object') return { value: typeof req };
+function serializeRequest(value: unknown): Record<string, unknown> {
+  if (value === null || typeof value !== 'object') return { value: typeof value };
+  // an Express request, or whatever else was logged under `req`
+  const req = value as Partial<Pick<IncomingMessage, 'url' | 'method'>> & {
+    id?: unknown; ip?: string; originalUrl?: unknown; socket?: { remoteAddress?: string };
+  };
   const url = typeof req.originalUrl === 'string' ? req.originalUrl : req.url;
   return {
     id: req.id,
@@ -89,9 +93,9 @@ export function serializeRequest(req: IncomingMessage & { id?: unknown; ip?: str
 }
 
 /** A response in the logs: its status only (no headers). */
-export function serializeResponse(res: ServerResponse): Record<string, unknown> {
-  if (res === null || typeof res !== 'object') return { value: typeof res };
-  return { statusCode: res.statusCode };
+function serializeResponse(value: unknown): Record<string, unknown> {
+  if (value === null || typeof value !== 'object') return { value: typeof value };
+  return { statusCode: (value as Partial<Pick<ServerResponse, 'statusCode'>>).statusCode };
 }
 
 /** The serializers of every logger: errors, requests and responses, whichever key they are logged under. */

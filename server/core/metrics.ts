@@ -33,7 +33,8 @@ export function createMetrics(sequelize: Sequelize) {
   const middleware: RequestHandler = (req, res, next) => {
     const end = httpDuration.startTimer();
     res.on('finish', () => {
-      const route = req.route ? `${req.baseUrl}${req.route.path}` : 'unmatched';
+      const matched = req.route as { path: string } | undefined; // Express types it any
+      const route = matched ? `${req.baseUrl}${matched.path}` : 'unmatched';
       const labels = { method: req.method, route, status: String(res.statusCode) };
       httpRequests.inc(labels);
       end(labels);

@@ -16,7 +16,7 @@ import { withTimeout } from './timeout';
 /** A committed note relayed to the other nodes. */
 export interface Relay { event: string; payload: unknown; to: string[]; except?: string }
 
-export interface InterServerEvents {
+interface InterServerEvents {
   'todo:relay': (relay: Relay) => void;
   /** Logout-all: the user's new token version. */
   'todo:revoked': (revoked: { userId: string; version: number }) => void;

@@ -20,6 +20,6 @@ export class Outbox {
   readonly turns: Array<{ key: string; turn: Turn }> = [];
 
   add<E extends ServerEventName>(note: Note<E>): void {
-    this.notes.push(note as unknown as Note);
+    this.notes.push(note);
   }
 }

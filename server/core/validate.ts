@@ -6,18 +6,19 @@ import { AppError } from './errors';
 export function validate<T>(schema: Joi.Schema<T>, input: unknown): T {
   // before Joi or anything recursive walks it: a deeply nested value must not reach them
   if (nestedTooDeep(input)) throw tooDeep();
-  const { value, error } = schema.validate(input ?? {}, { abortEarly: false, stripUnknown: true, convert: true });
-  if (error) {
-    const details = error.details.map((d) => ({ path: d.path.join('.'), message: d.message }));
+  const result = schema.validate(input ?? {}, { abortEarly: false, stripUnknown: true, convert: true });
+  if (result.error) {
+    const details = result.error.details.map((d) => ({ path: d.path.join('.'), message: d.message }));
     throw new AppError('validation_error', details.map((d) => d.message).join('; '), details);
   }
   // PostgreSQL text cannot hold U+0000 (and the driver would store it altered): refuse it
+  const { value } = result;
   const nul = nulPath(value);
   if (nul) {
     const message = `"${nul.join('.') || 'value'}" must not contain the NUL character`;
     throw new AppError('validation_error', message, [{ path: nul.join('.'), message }]);
   }
-  return value as T;
+  return value;
 }
 
 /**
@@ -33,7 +34,7 @@ const tooDeep = () => new AppError('validation_error', `The payload is nested mo
  * level 1). Iterative, with its own stack and never descending past `max`, so any depth (100,000
  * nested arrays, a cycle) is answered without recursion or a stack overflow.
  */
-export function nestedTooDeep(value: unknown, max = MAX_PAYLOAD_DEPTH): boolean {
+function nestedTooDeep(value: unknown, max = MAX_PAYLOAD_DEPTH): boolean {
   const stack: Array<{ value: object; depth: number }> = [];
   const push = (inner: unknown, depth: number) => {
     if (inner !== null && typeof inner === 'object') stack.push({ value: inner, depth });
@@ -56,7 +57,8 @@ export function nestedTooDeep(value: unknown, max = MAX_PAYLOAD_DEPTH): boolean 
  */
 export function checkPayload(payload: unknown, maxBytes: number): void {
   if (nestedTooDeep(payload)) throw tooDeep();
-  if (Buffer.byteLength(JSON.stringify(payload ?? null) ?? '') > maxBytes) throw new AppError('payload_too_large');
+  const json = JSON.stringify(payload ?? null) as string | undefined; // undefined for a function or symbol
+  if (Buffer.byteLength(json ?? '') > maxBytes) throw new AppError('payload_too_large');
 }
 
 /** The path of the first string containing U+0000 in a validated value, if any. */

@@ -12,7 +12,7 @@ export const notFoundRoute: RequestHandler = (_req, _res, next) => next(new AppE
 export const errorHandler = (): ErrorRequestHandler => (err, req, res, _next) => {
   const appError = toAppError(err);
   if (appError.code === 'internal' || appError.code === 'unavailable') {
-    if (res.writableFinished || res.destroyed) req.log?.error({ err }, 'request failed after its connection closed');
+    if (res.writableFinished || res.destroyed) req.log.error({ err }, 'request failed after its connection closed');
     else res.err = err instanceof Error ? err : new Error(String(err));
   }
   if (res.headersSent) return;

@@ -129,11 +129,11 @@ async function lockList(nextSeq: MutationScope['nextSeq'], listId: string): Prom
  * until commit, so concurrent creates and shares for one user are counted one after the other.
  */
 async function checkListRoom(ctx: Ctx, t: Transaction, userId: string): Promise<void> {
-  const [row] = await ctx.sequelize.query<{ n: number }>(
+  const rows = await ctx.sequelize.query<{ n: number }>(
     'SELECT (SELECT count(*) FROM list_members m WHERE m.user_id = u.id) AS n FROM users u WHERE u.id = $1 FOR NO KEY UPDATE',
     { bind: [userId], type: QueryTypes.SELECT, transaction: t },
   );
-  if ((row?.n ?? 0) >= ctx.config.maxListsPerUser) {
+  if ((rows.at(0)?.n ?? 0) >= ctx.config.maxListsPerUser) {
     throw new AppError('limit_exceeded', `A user belongs to at most ${ctx.config.maxListsPerUser} lists`);
   }
 }

@@ -17,7 +17,8 @@ export function attachPostgresAdapter(io: IoServer, databaseUrl: string, logger:
     connectionString: databaseUrl, max: 2, connectionTimeoutMillis: 5_000, application_name: 'todo-server-adapter',
     // tells the pool once the adapter's listener has run its LISTEN (see ready())
     Client: class extends pg.Client {
-      query(...args: unknown[]): any { // eslint-disable-line @typescript-eslint/no-explicit-any
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any -- an override must fit every overload of pg.Client#query, and only `any` does
+      query(...args: unknown[]): any {
         const result = (super.query as (...a: unknown[]) => unknown)(...args);
         if (typeof args[0] === 'string' && args[0].startsWith('LISTEN') && result instanceof Promise) {
           // after the adapter's own continuation, which keeps the client
@@ -30,7 +31,7 @@ export function attachPostgresAdapter(io: IoServer, databaseUrl: string, logger:
   // a lost connection (database restart) must not crash the server: the adapter reconnects by itself
   pool.on('connect', (client) => client.on('error', (err) => logger.warn({ err }, 'socket adapter connection lost')));
   pool.on('error', (err) => logger.warn({ err }, 'socket adapter connection lost'));
-  const listening = new Promise<void>((resolve) => pool.once('listening' as 'error', resolve as () => void));
+  const listening = new Promise<void>((resolve) => pool.once('listening', resolve));
   io.adapter(createAdapter(pool, {
     tableName: 'socket_io_attachments',
     errorHandler: (err) => logger.warn({ err }, 'socket adapter error'),

@@ -17,7 +17,7 @@ import { TokenBucket } from '../core/rates';
 import { checkPayload, validate } from '../core/validate';
 
 /** Plain data only: other nodes may read it (fetchSockets). */
-export interface SocketData {
+interface SocketData {
   userId: string;
   /** The token's version (logout-all bumps the user's). */
   ver: number;
@@ -90,7 +90,7 @@ export function register(socket: AppSocket, handlers: HandlerMap, ctx: Ctx, metr
   for (const event of Object.keys(handlers) as ClientEventName[]) serve(event, handlers[event] as Handler<typeof event>);
 
   // an event the server does not know, sent with an ack, is answered rather than left to time out; it counts like any other
-  socket.onAny(async (event: unknown, ...args: unknown[]) => {
+  const answerUnknown = async (event: unknown, ...args: unknown[]): Promise<void> => {
     const ack = args[args.length - 1];
     if ((typeof event === 'string' && Object.hasOwn(handlers, event)) || typeof ack !== 'function') return;
     let reply: Ack<unknown>;
@@ -102,5 +102,6 @@ export function register(socket: AppSocket, handlers: HandlerMap, ctx: Ctx, metr
       reply = fail('unknown', (error = err));
     }
     answer('unknown', ack as AckFn, reply, error);
-  });
+  };
+  socket.onAny((event: unknown, ...args: unknown[]) => void answerUnknown(event, ...args)); // it answers its own failures
 }

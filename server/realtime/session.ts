@@ -24,10 +24,9 @@ export function attachSockets(io: IoServer, ctx: Ctx, metrics: Metrics, handlers
 
   // handshake: a missing, malformed, expired or revoked token gets connect_error "unauthorized"; a
   // user with MAX_SOCKETS_PER_USER open sockets over all nodes gets "too_many_connections"
-  io.use(async (raw, next) => {
-    const socket = raw as AppSocket;
+  const handshake = async (socket: AppSocket, next: (err?: Error) => void): Promise<void> => {
     try {
-      const token = socket.handshake.auth?.token ?? bearerToken(socket.handshake.headers.authorization);
+      const token: unknown = socket.handshake.auth.token ?? bearerToken(socket.handshake.headers.authorization);
       const { user, exp } = await authenticate(ctx, token);
       const elsewhere = await socketsElsewhere(io, user.id, ctx);
       // from here to the count going up nothing waits, so this node's handshakes are counted one by one
@@ -48,11 +47,12 @@ export function attachSockets(io: IoServer, ctx: Ctx, metrics: Metrics, handlers
       if (appError.code === 'internal' || appError.code === 'unavailable') ctx.logger.error({ err }, 'socket handshake failed');
       next(new Error(HANDSHAKE_MESSAGES[appError.code] ?? appError.code));
     }
-  });
+  };
+  io.use((raw, next) => void handshake(raw as AppSocket, next)); // handshake() answers every failure through next()
 
   io.on('connection', (raw) => {
     const socket = raw as AppSocket;
-    socket.join(userRoom(socket.data.userId)); // before anything else: from now on it gets its lists' changes
+    void socket.join(userRoom(socket.data.userId)); // before anything else: from now on it gets its lists' changes
     metrics.sockets.inc();
     socket.on('disconnect', () => {
       metrics.sockets.dec();

@@ -80,7 +80,7 @@ WINDOW w AS (ORDER BY k.ord, k.seq NULLS FIRST ROWS BETWEEN UNBOUNDED PRECEDING 
 interface EntryRow { ord: number; whole: boolean; kind: 't' | 'd' | null; id: string | null; seq: number | null; bytes: number | null }
 
 export async function sync(ctx: Ctx, actor: Actor, input: SyncInput): Promise<SyncResult> {
-  const sent = input.cursors ?? {};
+  const sent: Partial<Record<string, number>> = input.cursors ?? {}; // the device's cursors: some lists have none
   return ctx.sequelize.transaction({ isolationLevel: Transaction.ISOLATION_LEVELS.REPEATABLE_READ }, async (t) => {
     const lists = await visibleLists(ctx, actor.userId, t);
     const visible = new Set(lists.map((l) => l.id));
@@ -131,7 +131,8 @@ export async function sync(ctx: Ctx, actor: Actor, input: SyncInput): Promise<Sy
         if (cursors[l.id] !== l.seq) more = true;
       } else {
         more = true;
-        if (sent[l.id] !== undefined) cursors[l.id] = sent[l.id];
+        const c = sent[l.id];
+        if (c !== undefined) cursors[l.id] = c;
       }
     });
 

@@ -4,12 +4,18 @@
  */
 import path from 'node:path';
 import pg from 'pg';
-import { Sequelize } from 'sequelize';
+import { Sequelize, type QueryInterface } from 'sequelize';
 import { SequelizeStorage, Umzug } from 'umzug';
 import { projectRoot } from '../paths';
 
 const MIGRATIONS = path.join(projectRoot, 'migrations', '*.js');
 const LOCK_KEY = 7_401_226_001; // any constant shared by every process of this app
+
+/** What a file in migrations/ exports (sequelize-cli's format). */
+interface MigrationFile {
+  up(queryInterface: QueryInterface, sequelize: typeof Sequelize): Promise<unknown>;
+  down(queryInterface: QueryInterface, sequelize: typeof Sequelize): Promise<unknown>;
+}
 
 export function createMigrator(sequelize: Sequelize) {
   const queryInterface = sequelize.getQueryInterface();
@@ -17,8 +23,8 @@ export function createMigrator(sequelize: Sequelize) {
     migrations: {
       glob: MIGRATIONS,
       resolve: ({ name, path: file }) => {
-        // eslint-disable-next-line @typescript-eslint/no-require-imports
-        const migration = require(file!);
+        // eslint-disable-next-line @typescript-eslint/no-require-imports -- migrations/ are CommonJS files shared with sequelize-cli, loaded the way it loads them
+        const migration = require(file!) as MigrationFile;
         return {
           name,
           up: () => migration.up(queryInterface, Sequelize),

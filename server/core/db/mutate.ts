@@ -15,9 +15,9 @@ export interface MutationScope {
    * Takes the next change number of a list (locking its row until commit) and adds `taskDelta` to its
    * count of live tasks; null if there is no such list.
    */
-  nextSeq(listId: string, taskDelta?: number): Promise<Taken | null>;
+  nextSeq: (listId: string, taskDelta?: number) => Promise<Taken | null>;
   /** Serializes transactions about one client-chosen id: a create and its retry sent meanwhile. */
-  lockId(kind: keyof typeof ID_LOCK_SPACES, id: string): Promise<void>;
+  lockId: (kind: keyof typeof ID_LOCK_SPACES, id: string) => Promise<void>;
 }
 
 /** A list's change number just taken, and its live tasks counting the change. */
@@ -30,7 +30,7 @@ export async function mutate<T>(
   work: (scope: MutationScope) => Promise<T>,
 ): Promise<T> {
   const out = new Outbox();
-  let replayed = false;
+  let replayed = false as boolean; // set in the transaction's callback, where narrowing does not look
   let result: T;
   try {
     result = await ctx.sequelize.transaction(async (t) => {
@@ -44,11 +44,12 @@ export async function mutate<T>(
       const scope: MutationScope = {
         t, out,
         nextSeq: async (listId, taskDelta = 0) => {
-          const [taken] = await ctx.sequelize.query<Taken>(
+          const rows = await ctx.sequelize.query<Taken>(
             'UPDATE lists SET seq = seq + 1, task_count = task_count + $2 WHERE id = $1 RETURNING seq, task_count AS tasks',
             { bind: [listId, taskDelta], type: QueryTypes.SELECT, transaction: t },
           );
-          if (!taken) return null;
+          const taken = rows.at(0);
+          if (!taken) return null; // no such list
           ctx.notifier.reserve(out, listId, taken.seq);
           return taken;
         },

@@ -1,0 +1,135 @@
+// ESLint: typescript-eslint's type-aware rules, and the project's layering as import rules.
+// Formatting is Prettier's (.prettierrc); eslint-config-prettier, last, turns off the rules it owns.
+import comments from '@eslint-community/eslint-plugin-eslint-comments/configs';
+import js from '@eslint/js';
+import prettier from 'eslint-config-prettier';
+import { createTypeScriptImportResolver } from 'eslint-import-resolver-typescript';
+import importX from 'eslint-plugin-import-x';
+import { defineConfig } from 'eslint/config';
+import tseslint from 'typescript-eslint';
+
+const DOMAINS = ['auth', 'lists', 'tasks', 'sync'];
+const TRANSPORTS = ['http', 'realtime'];
+const WIRING = ['server/app.ts', 'server/models.ts', 'server/index.ts'];
+const dirs = (...names) => names.map((name) => `./server/${name}`);
+const wiring = WIRING.map((file) => `./${file}`);
+
+/**
+ * Who may import whom (a zone forbids `target` to import `from`; type-only imports count too):
+ * shared/ < dev/ < server/core < auth < lists < tasks < sync; http/ and realtime/ are handed the
+ * domains' routes and handlers by app.ts, so of the domains they know auth only.
+ */
+const LAYERS = [
+  {
+    target: './shared',
+    from: ['./server', './dev', './test', './bench'],
+    message: 'shared/ is the wire contract: it imports nothing outside shared/.',
+  },
+  {
+    target: './dev',
+    from: ['./server', './test', './bench'],
+    message: 'dev/ is operations code kept out of the server: no imports from server/, test/ or bench/.',
+  },
+  {
+    target: './server',
+    from: ['./test', './bench'],
+    message: 'server/ imports nothing from test/ or bench/.',
+  },
+  {
+    target: './bench',
+    from: './test',
+    message: 'bench/ takes its helpers from dev/, not test/.',
+  },
+  {
+    target: './server/core',
+    from: [...dirs(...DOMAINS, ...TRANSPORTS), ...wiring],
+    message: 'server/core knows no domain, transport or wiring.',
+  },
+  ...DOMAINS.map((domain, i) => ({
+    target: `./server/${domain}`,
+    from: [...dirs(...DOMAINS.slice(i + 1), ...TRANSPORTS), ...wiring],
+    message: `server/${domain} imports only core and the domains below it (${DOMAINS.slice(0, i).join(', ') || 'none'}), no transport or wiring.`,
+  })),
+  ...TRANSPORTS.map((transport) => ({
+    target: `./server/${transport}`,
+    from: [...dirs(...DOMAINS.filter((d) => d !== 'auth'), ...TRANSPORTS.filter((t) => t !== transport)), ...wiring],
+    message: `server/${transport} is handed the domains' routes and handlers by app.ts: of the domains it imports auth only.`,
+  })),
+];
+
+export default defineConfig(
+  {
+    ignores: ['dist/', 'node_modules/', '.data/', '.scratch/', 'bench/results/', 'coverage/'],
+  },
+  {
+    linterOptions: { reportUnusedDisableDirectives: 'error' },
+  },
+  js.configs.recommended,
+  comments.recommended,
+  {
+    rules: {
+      // a disable says why: `// eslint-disable-next-line rule -- reason`
+      '@eslint-community/eslint-comments/require-description': ['error', { ignore: ['eslint-enable'] }],
+      '@eslint-community/eslint-comments/no-unused-disable': 'off', // linterOptions reports those
+    },
+  },
+  {
+    files: ['**/*.ts'],
+    extends: [tseslint.configs.strictTypeChecked],
+    languageOptions: {
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+    },
+    plugins: { 'import-x': importX },
+    settings: {
+      // no-cycle follows imports only into files it can parse: .ts through typescript-eslint's parser
+      'import-x/extensions': ['.ts', '.js'],
+      'import-x/parsers': { '@typescript-eslint/parser': ['.ts'] },
+      'import-x/resolver-next': [createTypeScriptImportResolver({ project: 'tsconfig.json' })],
+    },
+    rules: {
+      // strictTypeChecked, less what fights this code's idioms:
+      // numbers in messages (`${ms} ms`) are meant; any, objects, nullish and booleans are still refused
+      '@typescript-eslint/restrict-template-expressions': [
+        'error',
+        {
+          allowNumber: true,
+          allowAny: false,
+          allowBoolean: false,
+          allowNullish: false,
+          allowRegExp: false,
+          allowNever: false,
+        },
+      ],
+      // `(err) => logger.warn(...)`, `() => resolve()`: a shorthand arrow's void result is no confusion
+      '@typescript-eslint/no-confusing-void-expression': ['error', { ignoreArrowShorthand: true }],
+      // `map.get(key)!` after the key was set, a row the caller just locked: invariants the types cannot
+      // express; the `!` marks them (no-unnecessary-type-assertion still flags the ones that are not needed)
+      '@typescript-eslint/no-non-null-assertion': 'off',
+      // like tsc's noUnusedParameters: a leading _ marks a parameter kept for its position (Express's 4-argument error handler)
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        {
+          argsIgnorePattern: '^_',
+          varsIgnorePattern: '^_',
+          caughtErrorsIgnorePattern: '^_',
+          destructuredArrayIgnorePattern: '^_',
+        },
+      ],
+      'import-x/no-cycle': 'error',
+      'import-x/no-restricted-paths': ['error', { basePath: import.meta.dirname, zones: LAYERS }],
+    },
+  },
+  {
+    // CommonJS: migrations, their sequelize-cli config, .sequelizerc
+    files: ['**/*.js', '**/*.cjs', '.sequelizerc'],
+    languageOptions: {
+      sourceType: 'commonjs',
+      globals: { process: 'readonly', __dirname: 'readonly', console: 'readonly' },
+    },
+  },
+  {
+    files: ['**/*.mjs'],
+    languageOptions: { sourceType: 'module' },
+  },
+  prettier,
+);
