@@ -21,7 +21,8 @@ const DEADLINE = Date.now() + 5 * 60_000;
 const SENDERS = 8;
 
 const log = (msg: string) => process.stderr.write(`${msg}\n`);
-const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+const pct = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 const ms = (n: number) => `${n.toFixed(2)} ms`;
 
 function device(url: string, token: string): Promise<Socket> {
@@ -32,7 +33,11 @@ function device(url: string, token: string): Promise<Socket> {
   });
 }
 
-async function call<E extends ClientEventName>(s: Socket, event: E, payload: Parameters<ClientToServerEvents[E]>[0]): Promise<AckData<E>> {
+async function call<E extends ClientEventName>(
+  s: Socket,
+  event: E,
+  payload: Parameters<ClientToServerEvents[E]>[0],
+): Promise<AckData<E>> {
   const ack = (await s.timeout(10_000).emitWithAck(event, payload)) as Ack<AckData<E>>;
   if (!ack.ok) throw new Error(`${event}: ${ack.error.code}`);
   return ack.data;
@@ -41,7 +46,8 @@ async function call<E extends ClientEventName>(s: Socket, event: E, payload: Par
 /** Mean time the server spent on `event`, from its socketio_event_duration_seconds histogram. */
 async function serverEventMs(url: string, event: string): Promise<number> {
   const text = await (await fetch(`${url}/metrics`)).text();
-  const read = (name: string) => Number(new RegExp(`^${name}\\{event="${event}"\\} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
+  const read = (name: string) =>
+    Number(new RegExp(`^${name}\\{event="${event}"\\} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
   return (read('socketio_event_duration_seconds_sum') / read('socketio_event_duration_seconds_count')) * 1000;
 }
 
@@ -59,15 +65,22 @@ async function main(): Promise<void> {
   const db = await createDatabase(serverUrl, 'todo_bench');
   let server: SpawnedServer | undefined;
   try {
-    server = await spawnServer({ env: {
-      ...process.env, DATABASE_URL: db.url, LOG_LEVEL: 'info',
-      JWT_SECRET: 'bench-secret-bench-secret-bench-secret-0123', BCRYPT_ROUNDS: '10', NODE_ENV: 'production',
-    } });
+    server = await spawnServer({
+      env: {
+        ...process.env,
+        DATABASE_URL: db.url,
+        LOG_LEVEL: 'info',
+        JWT_SECRET: 'bench-secret-bench-secret-bench-secret-0123',
+        BCRYPT_ROUNDS: '10',
+        NODE_ENV: 'production',
+      },
+    });
     const { url } = server;
-    const reg = await fetch(`${url}/api/auth/register`, {
-      method: 'POST', headers: { 'content-type': 'application/json' },
+    const reg = (await fetch(`${url}/api/auth/register`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ email: 'bench@example.com', password: 'bench-password', name: 'Bench' }),
-    }).then((r) => r.json()) as { token: string };
+    }).then((r) => r.json())) as { token: string };
     // each socket may send about 50 events a second: the writes rotate over several devices
     const phones = await Promise.all(Array.from({ length: SENDERS }, () => device(url, reg.token)));
     const phone = (i: number) => phones[i % SENDERS];
@@ -78,7 +91,9 @@ async function main(): Promise<void> {
     const latencies: number[] = [];
     let taskId = '';
     for (let i = 0; i < N && Date.now() < DEADLINE; i++) {
-      const arrived = new Promise<number>((resolve) => laptop.once(i === 0 ? 'task:created' : 'task:updated', () => resolve(performance.now())));
+      const arrived = new Promise<number>((resolve) =>
+        laptop.once(i === 0 ? 'task:created' : 'task:updated', () => resolve(performance.now())),
+      );
       const sent = performance.now();
       if (i === 0) taskId = (await call(phone(i), 'task:create', { listId: list.id, title: 'bench 0' })).task.id;
       else await call(phone(i), 'task:update', { id: taskId, patch: { title: `bench ${i}`, completed: i % 2 === 0 } });
@@ -91,7 +106,8 @@ async function main(): Promise<void> {
     const { cursors } = await call(laptop, 'sync', {});
     laptop.close();
     const changeStart = performance.now();
-    for (let i = 0; i < N && Date.now() < DEADLINE; i++) await call(phone(i), 'task:create', { listId: list.id, title: `offline ${i}` });
+    for (let i = 0; i < N && Date.now() < DEADLINE; i++)
+      await call(phone(i), 'task:create', { listId: list.id, title: `offline ${i}` });
     const changeMs = performance.now() - changeStart;
     const back = await device(url, reg.token);
     const syncStart = performance.now();
@@ -100,7 +116,9 @@ async function main(): Promise<void> {
     back.close();
     phones.forEach((p) => p.close());
 
-    console.log(`fan-out latency over ${latencies.length} mutations: median ${ms(pct(latencies, 50))}, p99 ${ms(pct(latencies, 99))}, max ${ms(latencies[latencies.length - 1])}`);
+    console.log(
+      `fan-out latency over ${latencies.length} mutations: median ${ms(pct(latencies, 50))}, p99 ${ms(pct(latencies, 99))}, max ${ms(latencies[latencies.length - 1])}`,
+    );
     console.log(`server time per task:update (event to ack, from /metrics): mean ${ms(serverMs)}`);
     console.log(`one mutation at a time, acked: ${(N / (changeMs / 1000)).toFixed(0)} per second`);
     console.log(`sync catching up ${result.tasks.length} changes: ${ms(syncMs)}`);

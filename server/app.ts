@@ -47,9 +47,17 @@ export function createServer(config: Config, opts: { logger?: Logger; sequelize?
   const logger = opts.logger ?? createLogger(config.logLevel);
   const sequelize = opts.sequelize ?? createSequelize({ url: config.databaseUrl, poolMax: config.dbPoolMax });
   const sessions = new Sessions(config.sessionRecheckMs);
-  const notifier = new Notifier(logger, config.socketAdapter !== 'none', (userId, version) => sessions.seen(userId, version));
+  const notifier = new Notifier(logger, config.socketAdapter !== 'none', (userId, version) =>
+    sessions.seen(userId, version),
+  );
   const ctx: AuthCtx = {
-    config, sequelize, logger, notifier, sessions, rates: new Rates(config), tokens: new Tokens(config.jwtSecret, config.jwtExpiresIn),
+    config,
+    sequelize,
+    logger,
+    notifier,
+    sessions,
+    rates: new Rates(config),
+    tokens: new Tokens(config.jwtSecret, config.jwtExpiresIn),
   };
   const metrics = createMetrics(sequelize);
 
@@ -63,27 +71,35 @@ export function createServer(config: Config, opts: { logger?: Logger; sequelize?
   // sockets: each domain's handlers, one per client event
   const httpServer = http.createServer(app);
   const io: ServerParts['io'] = new Server(httpServer, {
-    cors: { origin: corsOrigin(config.corsOrigins) }, serveClient: false,
+    cors: { origin: corsOrigin(config.corsOrigins) },
+    serveClient: false,
     // an event just over the contract's 64 KiB is still read and answered payload_too_large; far larger closes the socket
     maxHttpBufferSize: LIMITS.payloadBytes + 8 * 1024,
     connectTimeout: UNAUTHENTICATED_MS, // a connection that never completes its handshake is closed soon
   });
-  const adapter = config.socketAdapter === 'postgres' ? attachPostgresAdapter(io, config.databaseUrl, logger) : undefined;
+  const adapter =
+    config.socketAdapter === 'postgres' ? attachPostgresAdapter(io, config.databaseUrl, logger) : undefined;
   notifier.attach(io);
-  attachSockets(io, ctx, metrics, { ...authHandlers(ctx), ...listHandlers(ctx), ...taskHandlers(ctx), ...syncHandlers(ctx) });
+  attachSockets(io, ctx, metrics, {
+    ...authHandlers(ctx),
+    ...listHandlers(ctx),
+    ...taskHandlers(ctx),
+    ...syncHandlers(ctx),
+  });
 
   let closing: Promise<void> | undefined;
-  const close = () => closing ??= (async () => {
-    await adapter?.ready();
-    io.disconnectSockets(true);
-    await new Promise<void>((resolve) => {
-      httpServer.close(() => resolve()); // waits for requests in flight
-      httpServer.closeIdleConnections();
-    });
-    await io.close().catch(() => undefined);
-    await adapter?.close();
-    if (!opts.sequelize) await sequelize.close();
-  })();
+  const close = () =>
+    (closing ??= (async () => {
+      await adapter?.ready();
+      io.disconnectSockets(true);
+      await new Promise<void>((resolve) => {
+        httpServer.close(() => resolve()); // waits for requests in flight
+        httpServer.closeIdleConnections();
+      });
+      await io.close().catch(() => undefined);
+      await adapter?.close();
+      if (!opts.sequelize) await sequelize.close();
+    })());
 
   return { app, io, httpServer, sequelize, ctx, close };
 }

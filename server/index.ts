@@ -79,6 +79,7 @@ main().catch((err: unknown) => {
   // a start-up failure: one clear line, no stack trace unless asked for
   const error = err instanceof Error ? err : undefined;
   process.stderr.write(`Could not start: ${error?.message ?? String(err)}\n`);
-  if (process.env.LOG_LEVEL === 'debug' || process.env.LOG_LEVEL === 'trace') process.stderr.write(`${error?.stack ?? String(err)}\n`);
+  if (process.env.LOG_LEVEL === 'debug' || process.env.LOG_LEVEL === 'trace')
+    process.stderr.write(`${error?.stack ?? String(err)}\n`);
   process.exit(1);
 });

@@ -30,12 +30,32 @@ export const ServerEvent = {
   SyncNeeded: 'sync:needed',
 } as const;
 
-export interface ListCreateInput { id?: string; name: string; mutationId?: string }
-export interface ListRenameInput { id: string; name: string; mutationId?: string }
-export interface ListDeleteInput { id: string; mutationId?: string }
-export interface ListShareInput { listId: string; email: string; role: MemberRole }
-export interface ListUnshareInput { listId: string; userId: string }
-export interface ListMembersInput { listId: string }
+export interface ListCreateInput {
+  id?: string;
+  name: string;
+  mutationId?: string;
+}
+export interface ListRenameInput {
+  id: string;
+  name: string;
+  mutationId?: string;
+}
+export interface ListDeleteInput {
+  id: string;
+  mutationId?: string;
+}
+export interface ListShareInput {
+  listId: string;
+  email: string;
+  role: MemberRole;
+}
+export interface ListUnshareInput {
+  listId: string;
+  userId: string;
+}
+export interface ListMembersInput {
+  listId: string;
+}
 
 export interface TaskFields {
   title: string;
@@ -44,12 +64,32 @@ export interface TaskFields {
   priority?: number;
   position?: string;
 }
-export interface TaskCreateInput extends TaskFields { listId: string; id?: string; mutationId?: string }
-export interface TaskPatch extends Partial<TaskFields> { completed?: boolean; listId?: string }
-export interface TaskUpdateInput { id: string; patch: TaskPatch; expectedVersion?: number; mutationId?: string }
-export interface TaskDeleteInput { id: string; expectedVersion?: number; mutationId?: string }
-export interface SyncInput { cursors?: Record<string, number> }
-export interface AuthRefreshInput { token: string }
+export interface TaskCreateInput extends TaskFields {
+  listId: string;
+  id?: string;
+  mutationId?: string;
+}
+export interface TaskPatch extends Partial<TaskFields> {
+  completed?: boolean;
+  listId?: string;
+}
+export interface TaskUpdateInput {
+  id: string;
+  patch: TaskPatch;
+  expectedVersion?: number;
+  mutationId?: string;
+}
+export interface TaskDeleteInput {
+  id: string;
+  expectedVersion?: number;
+  mutationId?: string;
+}
+export interface SyncInput {
+  cursors?: Record<string, number>;
+}
+export interface AuthRefreshInput {
+  token: string;
+}
 
 type Request<I, O> = (payload: I, ack: (res: Ack<O>) => void) => void;
 
@@ -66,7 +106,7 @@ export interface ClientToServerEvents {
   /** `from` (beyond the contract), on a move only: the task:deleted the old list's members got. */
   'task:update': Request<TaskUpdateInput, { task: Task; from?: TaskDeleted }>;
   'task:delete': Request<TaskDeleteInput, TaskDeleted>;
-  'sync': Request<SyncInput, SyncResult>;
+  sync: Request<SyncInput, SyncResult>;
   'auth:refresh': Request<AuthRefreshInput, { expiresAt: string }>;
 }
 

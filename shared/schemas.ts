@@ -4,17 +4,40 @@
  */
 import Joi from 'joi';
 import type {
-  AuthRefreshInput, ClientEventName, ListCreateInput, ListDeleteInput, ListMembersInput, ListRenameInput, ListShareInput,
-  ListUnshareInput, SyncInput, TaskCreateInput, TaskDeleteInput, TaskPatch, TaskUpdateInput,
+  AuthRefreshInput,
+  ClientEventName,
+  ListCreateInput,
+  ListDeleteInput,
+  ListMembersInput,
+  ListRenameInput,
+  ListShareInput,
+  ListUnshareInput,
+  SyncInput,
+  TaskCreateInput,
+  TaskDeleteInput,
+  TaskPatch,
+  TaskUpdateInput,
 } from './events';
 import { LIMITS } from './limits';
 
 /** A payload as validation leaves it: `dueAt`, an ISO string on the wire, becomes a Date. */
-export type Valid<T> = { [K in keyof T]: K extends 'dueAt' ? Date | null : T[K] extends object | undefined ? Valid<T[K]> : T[K] };
+export type Valid<T> = {
+  [K in keyof T]: K extends 'dueAt' ? Date | null : T[K] extends object | undefined ? Valid<T[K]> : T[K];
+};
 
-export interface RegisterInput { email: string; password: string; name: string }
-export interface LoginInput { email: string; password: string }
-export interface TaskPageQuery { limit: number; after?: string }
+export interface RegisterInput {
+  email: string;
+  password: string;
+  name: string;
+}
+export interface LoginInput {
+  email: string;
+  password: string;
+}
+export interface TaskPageQuery {
+  limit: number;
+  after?: string;
+}
 export type RestTaskPatch = Valid<TaskPatch> & { expectedVersion?: number; mutationId?: string };
 
 const id = Joi.string().guid({ version: ['uuidv1', 'uuidv4', 'uuidv5', 'uuidv6', 'uuidv7', 'uuidv8'] });
@@ -36,34 +59,61 @@ const position = Joi.string().min(LIMITS.positionMin).max(LIMITS.positionMax);
 const version = Joi.number().integer().min(1);
 const seq = Joi.number().integer().min(0);
 
-export const registerSchema = Joi.object<RegisterInput, true>({ email: email.required(), password: password.required(), name: userName.required() });
+export const registerSchema = Joi.object<RegisterInput, true>({
+  email: email.required(),
+  password: password.required(),
+  name: userName.required(),
+});
 export const loginSchema = Joi.object<LoginInput, true>({ email: email.required(), password: Joi.string().required() });
 
 export const listCreateSchema = Joi.object<ListCreateInput, true>({ id, name: listName.required(), mutationId });
-export const listRenameSchema = Joi.object<ListRenameInput, true>({ id: id.required(), name: listName.required(), mutationId });
+export const listRenameSchema = Joi.object<ListRenameInput, true>({
+  id: id.required(),
+  name: listName.required(),
+  mutationId,
+});
 export const listDeleteSchema = Joi.object<ListDeleteInput, true>({ id: id.required(), mutationId });
 export const listShareSchema = Joi.object<ListShareInput, true>({
-  listId: id.required(), email: email.required(), role: Joi.string().valid('editor', 'viewer').required(),
+  listId: id.required(),
+  email: email.required(),
+  role: Joi.string().valid('editor', 'viewer').required(),
 });
 export const listUnshareSchema = Joi.object<ListUnshareInput, true>({ listId: id.required(), userId: id.required() });
 export const listMembersSchema = Joi.object<ListMembersInput, true>({ listId: id.required() });
 
 const taskFields = { title, notes, dueAt, priority, position };
 export const taskCreateSchema = Joi.object<Valid<TaskCreateInput>, true>({
-  ...taskFields, title: title.required(), listId: id.required(), id, mutationId,
+  ...taskFields,
+  title: title.required(),
+  listId: id.required(),
+  id,
+  mutationId,
 });
-export const taskPatchSchema = Joi.object<Valid<TaskPatch>, true>({ ...taskFields, completed: Joi.boolean(), listId: id }).min(1);
+export const taskPatchSchema = Joi.object<Valid<TaskPatch>, true>({
+  ...taskFields,
+  completed: Joi.boolean(),
+  listId: id,
+}).min(1);
 export const taskUpdateSchema = Joi.object<Valid<TaskUpdateInput>, true>({
-  id: id.required(), patch: taskPatchSchema.required(), expectedVersion: version, mutationId,
+  id: id.required(),
+  patch: taskPatchSchema.required(),
+  expectedVersion: version,
+  mutationId,
 });
-export const taskDeleteSchema = Joi.object<TaskDeleteInput, true>({ id: id.required(), expectedVersion: version, mutationId });
+export const taskDeleteSchema = Joi.object<TaskDeleteInput, true>({
+  id: id.required(),
+  expectedVersion: version,
+  mutationId,
+});
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** Cursors by list id; keys are checked (not silently dropped) and lower-cased like the server's ids. */
-const cursors = Joi.object<Record<string, number>>().pattern(Joi.string(), seq.required()).custom((value: Record<string, number>, helpers) => {
-  const bad = Object.keys(value).find((key) => !UUID.test(key));
-  if (bad !== undefined) return helpers.message({ custom: `cursors key "${bad.slice(0, 40)}" is not a list id` });
-  return Object.fromEntries(Object.entries(value).map(([key, n]) => [key.toLowerCase(), n]));
-});
+const cursors = Joi.object<Record<string, number>>()
+  .pattern(Joi.string(), seq.required())
+  .custom((value: Record<string, number>, helpers) => {
+    const bad = Object.keys(value).find((key) => !UUID.test(key));
+    if (bad !== undefined) return helpers.message({ custom: `cursors key "${bad.slice(0, 40)}" is not a list id` });
+    return Object.fromEntries(Object.entries(value).map(([key, n]) => [key.toLowerCase(), n]));
+  });
 export const syncSchema = Joi.object<SyncInput, true>({ cursors });
 export const authRefreshSchema = Joi.object<AuthRefreshInput, true>({ token: Joi.string().max(4096).required() });
 
@@ -78,21 +128,32 @@ export const clientSchemas = {
   'task:create': taskCreateSchema,
   'task:update': taskUpdateSchema,
   'task:delete': taskDeleteSchema,
-  'sync': syncSchema,
+  sync: syncSchema,
   'auth:refresh': authRefreshSchema,
 } satisfies { [E in ClientEventName]: Joi.ObjectSchema };
 
 /** The value a client event's payload becomes once validated (what its handler is given). */
-export type EventInput<E extends ClientEventName> = (typeof clientSchemas)[E] extends Joi.ObjectSchema<infer T> ? T : never;
+export type EventInput<E extends ClientEventName> =
+  (typeof clientSchemas)[E] extends Joi.ObjectSchema<infer T> ? T : never;
 
 /** REST bodies that differ from the socket payloads: ids come from the path. */
 export const restTaskCreateSchema = Joi.object<Valid<Omit<TaskCreateInput, 'listId'>>, true>({
-  ...taskFields, title: title.required(), id, mutationId,
+  ...taskFields,
+  title: title.required(),
+  id,
+  mutationId,
 });
 export const restTaskPatchSchema = Joi.object<RestTaskPatch, true>({
-  ...taskFields, completed: Joi.boolean(), listId: id, expectedVersion: version, mutationId,
+  ...taskFields,
+  completed: Joi.boolean(),
+  listId: id,
+  expectedVersion: version,
+  mutationId,
 }).min(1);
-export const restTaskDeleteSchema = Joi.object<Omit<TaskDeleteInput, 'id'>, true>({ expectedVersion: version, mutationId });
+export const restTaskDeleteSchema = Joi.object<Omit<TaskDeleteInput, 'id'>, true>({
+  expectedVersion: version,
+  mutationId,
+});
 
 /**
  * GET /api/lists/:listId/tasks?limit&after: `limit` 1 to LIMITS.taskPage (the default), `after` the
@@ -100,5 +161,7 @@ export const restTaskDeleteSchema = Joi.object<Omit<TaskDeleteInput, 'id'>, true
  */
 export const taskPageQuerySchema = Joi.object<TaskPageQuery, true>({
   limit: Joi.number().integer().min(1).max(LIMITS.taskPage).default(LIMITS.taskPage),
-  after: Joi.string().max(4096).pattern(/^[A-Za-z0-9_-]+$/),
+  after: Joi.string()
+    .max(4096)
+    .pattern(/^[A-Za-z0-9_-]+$/),
 });

@@ -12,11 +12,13 @@ declare module 'express-serve-static-core' {
 }
 
 /** Bearer authentication: sets res.locals.user and res.locals.actor, or answers 401. */
-export const requireAuth = (ctx: AuthCtx): RequestHandler => async (req, res, next) => {
-  const token = bearerToken(req.headers.authorization);
-  if (!token) throw new AppError('unauthorized');
-  const { user } = await authenticate(ctx, token);
-  res.locals.user = user;
-  res.locals.actor = { userId: user.id };
-  next();
-};
+export const requireAuth =
+  (ctx: AuthCtx): RequestHandler =>
+  async (req, res, next) => {
+    const token = bearerToken(req.headers.authorization);
+    if (!token) throw new AppError('unauthorized');
+    const { user } = await authenticate(ctx, token);
+    res.locals.user = user;
+    res.locals.actor = { userId: user.id };
+    next();
+  };

@@ -11,7 +11,10 @@ import { login, logoutAll, refresh, register, type SetUpAccount } from './auth.s
 export function authRoutes(ctx: AuthCtx, setUpAccount: SetUpAccount): Router {
   // register and login attempts share one budget per client address
   const attempts = rateLimit({
-    windowMs: 60_000, limit: ctx.config.authRateLimit, standardHeaders: 'draft-7', legacyHeaders: false,
+    windowMs: 60_000,
+    limit: ctx.config.authRateLimit,
+    standardHeaders: 'draft-7',
+    legacyHeaders: false,
     validate: { trustProxy: false, xForwardedForHeader: false }, // TRUST_PROXY is the operator's choice (config warns of `true`)
     handler: (_req, _res, next) => next(new AppError('rate_limited', 'Too many attempts, try again in a minute')),
   });
@@ -21,8 +24,17 @@ export function authRoutes(ctx: AuthCtx, setUpAccount: SetUpAccount): Router {
     .post('/register', attempts, async (req, res) => {
       res.status(201).json(await register(ctx, validate(registerSchema, req.body), setUpAccount));
     })
-    .post('/login', attempts, async (req, res) => { res.json(await login(ctx, validate(loginSchema, req.body), req.ip ?? '')); })
-    .get('/me', auth, (_req, res) => { res.json({ user: res.locals.user.toDto() }); })
-    .post('/refresh', auth, (_req, res) => { res.json(refresh(ctx, res.locals.user)); })
-    .post('/logout-all', auth, async (_req, res) => { await logoutAll(ctx, res.locals.user.id); res.status(204).end(); });
+    .post('/login', attempts, async (req, res) => {
+      res.json(await login(ctx, validate(loginSchema, req.body), req.ip ?? ''));
+    })
+    .get('/me', auth, (_req, res) => {
+      res.json({ user: res.locals.user.toDto() });
+    })
+    .post('/refresh', auth, (_req, res) => {
+      res.json(refresh(ctx, res.locals.user));
+    })
+    .post('/logout-all', auth, async (_req, res) => {
+      await logoutAll(ctx, res.locals.user.id);
+      res.status(204).end();
+    });
 }

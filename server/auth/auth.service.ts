@@ -47,7 +47,7 @@ export async function register(ctx: Ctx, input: RegisterInput, setUp: SetUpAccou
 export async function login(ctx: Ctx, input: LoginInput, address: string): Promise<AuthResult> {
   await ctx.rates.checkLogin(input.email, address);
   const user = await User.findOne({ where: { email: input.email } });
-  const hash = user?.passwordHash ?? await dummyHash(ctx.config.bcryptRounds);
+  const hash = user?.passwordHash ?? (await dummyHash(ctx.config.bcryptRounds));
   const ok = await bcrypt.compare(input.password, hash);
   // bcrypt reads 72 bytes only: a longer password was never registered, whatever its first 72 bytes
   const tooLong = Buffer.byteLength(input.password) > LIMITS.passwordMaxBytes;

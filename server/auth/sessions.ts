@@ -6,7 +6,10 @@
  */
 import { User } from './user.model';
 
-interface Entry { version: number; at: number }
+interface Entry {
+  version: number;
+  at: number;
+}
 
 const SWEEP_AT = 10_000;
 

@@ -15,7 +15,10 @@ export interface IssuedToken {
 }
 
 export class Tokens {
-  constructor(private readonly secret: string, private readonly lifetimeSeconds: number) {}
+  constructor(
+    private readonly secret: string,
+    private readonly lifetimeSeconds: number,
+  ) {}
 
   sign(userId: string, version: number): IssuedToken {
     const exp = Math.floor(Date.now() / 1000) + this.lifetimeSeconds;

@@ -1,4 +1,11 @@
-import { DataTypes, Model, type CreationOptional, type InferAttributes, type InferCreationAttributes, type Sequelize } from 'sequelize';
+import {
+  DataTypes,
+  Model,
+  type CreationOptional,
+  type InferAttributes,
+  type InferCreationAttributes,
+  type Sequelize,
+} from 'sequelize';
 import type { User as UserDto } from '../../shared/types';
 import { LIMITS } from '../../shared/limits';
 
@@ -17,14 +24,17 @@ export class User extends Model<InferAttributes<User>, InferCreationAttributes<U
   }
 
   static initModel(sequelize: Sequelize): typeof User {
-    return User.init({
-      id: { type: DataTypes.UUID, primaryKey: true, defaultValue: DataTypes.UUIDV4 },
-      email: { type: DataTypes.STRING(LIMITS.emailMax), allowNull: false },
-      name: { type: DataTypes.STRING(LIMITS.userNameMax), allowNull: false },
-      passwordHash: { type: DataTypes.STRING(100), allowNull: false },
-      tokenVersion: { type: DataTypes.INTEGER, allowNull: false, defaultValue: 0 },
-      createdAt: DataTypes.DATE,
-      updatedAt: DataTypes.DATE,
-    }, { sequelize, tableName: 'users', underscored: true });
+    return User.init(
+      {
+        id: { type: DataTypes.UUID, primaryKey: true, defaultValue: DataTypes.UUIDV4 },
+        email: { type: DataTypes.STRING(LIMITS.emailMax), allowNull: false },
+        name: { type: DataTypes.STRING(LIMITS.userNameMax), allowNull: false },
+        passwordHash: { type: DataTypes.STRING(100), allowNull: false },
+        tokenVersion: { type: DataTypes.INTEGER, allowNull: false, defaultValue: 0 },
+        createdAt: DataTypes.DATE,
+        updatedAt: DataTypes.DATE,
+      },
+      { sequelize, tableName: 'users', underscored: true },
+    );
   }
 }

@@ -48,7 +48,9 @@ export class ConfigError extends Error {
   }
 }
 
-const duration = Joi.string().pattern(/^\d+(ms|s|m|h|d)?$/).message('"{{#label}}" must be a number of seconds or like 15m, 1h, 7d');
+const duration = Joi.string()
+  .pattern(/^\d+(ms|s|m|h|d)?$/)
+  .message('"{{#label}}" must be a number of seconds or like 15m, 1h, 7d');
 const production = { is: 'production', then: Joi.required() } as const;
 
 /** The environment once validated: defaults applied, numbers converted. */
@@ -82,11 +84,18 @@ const schema = Joi.object<Env>({
   NODE_ENV: Joi.string().valid('development', 'production', 'test').default('development'),
   PORT: Joi.number().port().default(3000),
   HOST: Joi.string().default('0.0.0.0'),
-  DATABASE_URL: Joi.string().uri({ scheme: ['postgres', 'postgresql'] }).allow('').default(''),
+  DATABASE_URL: Joi.string()
+    .uri({ scheme: ['postgres', 'postgresql'] })
+    .allow('')
+    .default(''),
   JWT_SECRET: Joi.string().min(32).when('NODE_ENV', production),
   JWT_EXPIRES_IN: duration.default('1h'),
-  BCRYPT_ROUNDS: Joi.number().integer().min(4).max(15)
-    .when('NODE_ENV', { is: 'production', then: Joi.number().min(10) }).default(12),
+  BCRYPT_ROUNDS: Joi.number()
+    .integer()
+    .min(4)
+    .max(15)
+    .when('NODE_ENV', { is: 'production', then: Joi.number().min(10) })
+    .default(12),
   CORS_ORIGINS: Joi.string().allow('').default(''),
   DB_POOL_MAX: Joi.number().integer().min(1).max(1000).default(15),
   LOG_LEVEL: Joi.string().valid('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent').default('info'),
@@ -101,8 +110,11 @@ const schema = Joi.object<Env>({
   MAX_SOCKETS_PER_USER: Joi.number().integer().min(1).default(BOUNDS.socketsPerUser),
   SHARE_RATE_LIMIT: Joi.number().integer().min(1).default(BOUNDS.sharesPerMinute),
   LOGIN_FAILURE_LIMIT: Joi.number().integer().min(1).default(BOUNDS.loginFailures),
-  TRUST_PROXY: Joi.string().allow('').default('')
-    .pattern(/^(true|false|\d+|[\w.:/, -]+)$/).message('"TRUST_PROXY" must be true, false, a hop count, or addresses/subnets such as loopback, 10.0.0.0/8'),
+  TRUST_PROXY: Joi.string()
+    .allow('')
+    .default('')
+    .pattern(/^(true|false|\d+|[\w.:/, -]+)$/)
+    .message('"TRUST_PROXY" must be true, false, a hop count, or addresses/subnets such as loopback, 10.0.0.0/8'),
   SESSION_RECHECK_MS: Joi.number().integer().min(0).default(2000),
 }).unknown(true);
 
@@ -118,12 +130,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, warn: (msg: str
   let jwtSecret: string | undefined = value.JWT_SECRET;
   if (!jwtSecret) {
     jwtSecret = persistentSecret(dataDir);
-    warn(`JWT_SECRET is not set: using a generated secret kept in ${path.join(dataDir, 'jwt-secret')}; set JWT_SECRET in production`);
+    warn(
+      `JWT_SECRET is not set: using a generated secret kept in ${path.join(dataDir, 'jwt-secret')}; set JWT_SECRET in production`,
+    );
   }
   if (value.TRUST_PROXY === 'true') {
-    warn('TRUST_PROXY=true believes any X-Forwarded-For: safe only when clients cannot reach the server but through the proxy; prefer a hop count or the proxy\'s addresses');
+    warn(
+      "TRUST_PROXY=true believes any X-Forwarded-For: safe only when clients cannot reach the server but through the proxy; prefer a hop count or the proxy's addresses",
+    );
   }
-  const origins = value.CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean);
+  const origins = value.CORS_ORIGINS.split(',')
+    .map((o) => o.trim())
+    .filter(Boolean);
   return {
     env: value.NODE_ENV,
     port: value.PORT,
@@ -170,7 +188,9 @@ function persistentSecret(dataDir: string): string {
   try {
     const existing = fs.readFileSync(file, 'utf8').trim();
     if (existing.length >= 32) return existing;
-  } catch { /* not there yet */ }
+  } catch {
+    /* not there yet */
+  }
   fs.mkdirSync(dataDir, { recursive: true });
   const secret = crypto.randomBytes(48).toString('base64url');
   fs.writeFileSync(file, secret + '\n', { mode: 0o600 });

@@ -17,7 +17,11 @@ const DEFAULT_MESSAGES: Record<ErrorCode, string> = {
 };
 
 export class AppError extends Error {
-  constructor(readonly code: ErrorCode, message = DEFAULT_MESSAGES[code], readonly details?: unknown) {
+  constructor(
+    readonly code: ErrorCode,
+    message = DEFAULT_MESSAGES[code],
+    readonly details?: unknown,
+  ) {
     super(message);
     this.name = 'AppError';
   }
@@ -40,8 +44,10 @@ export function toAppError(err: unknown): AppError {
   // errors raised by express.json() before our code runs
   if (e?.type === 'entity.too.large') return new AppError('payload_too_large');
   if (e?.type === 'entity.parse.failed') return new AppError('validation_error', 'The body is not valid JSON');
-  if (e?.type === 'charset.unsupported' || e?.type === 'encoding.unsupported') return new AppError('validation_error', 'Unsupported body encoding');
-  if (err instanceof URIError && clientStatus(err) === 400) return new AppError('validation_error', 'The path is not valid percent-encoding');
+  if (e?.type === 'charset.unsupported' || e?.type === 'encoding.unsupported')
+    return new AppError('validation_error', 'Unsupported body encoding');
+  if (err instanceof URIError && clientStatus(err) === 400)
+    return new AppError('validation_error', 'The path is not valid percent-encoding');
   // any other malformed request refused by Express, its router or a body parser (they carry a 4xx status)
   const status = clientStatus(err);
   if (status === 413) return new AppError('payload_too_large');
@@ -68,16 +74,27 @@ function clientStatus(err: unknown): number | undefined {
 }
 
 /** Sequelize's errors for a connection it could not get (refused, timed out, host unknown, pool exhausted). */
-const CONNECTION_ERROR_NAMES = /^Sequelize(Connection\w*|HostNotFound|HostNotReachable|InvalidConnection|AccessDenied)Error$/;
+const CONNECTION_ERROR_NAMES =
+  /^Sequelize(Connection\w*|HostNotFound|HostNotReachable|InvalidConnection|AccessDenied)Error$/;
 
 /** SQLSTATEs of a lost or refused connection: class 08, a killed backend or shutdown (57P01-03), too many connections. */
 const UNAVAILABLE_SQLSTATE = /^(08[0-9A-Z]{3}|57P0[123]|53300)$/;
 
 /** Socket errnos of a lost or refused connection. */
-const UNAVAILABLE_ERRNO = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
+const UNAVAILABLE_ERRNO = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+]);
 
 /** Messages of node-postgres for a connection that went away, which carry no code. */
-const UNAVAILABLE_MESSAGE = /^(Connection terminated( unexpectedly| due to connection timeout)?|Client has encountered a connection error and is not queryable|Client was closed and is not queryable|timeout expired|timeout exceeded when trying to connect|ConnectionManager\.getConnection was called after the connection manager was closed!)$/;
+const UNAVAILABLE_MESSAGE =
+  /^(Connection terminated( unexpectedly| due to connection timeout)?|Client has encountered a connection error and is not queryable|Client was closed and is not queryable|timeout expired|timeout exceeded when trying to connect|ConnectionManager\.getConnection was called after the connection manager was closed!)$/;
 
 /**
  * Whether `err` (a Sequelize error, a node-postgres error, a socket error, or one wrapping them in
@@ -86,7 +103,10 @@ const UNAVAILABLE_MESSAGE = /^(Connection terminated( unexpectedly| due to conne
 export function isDatabaseUnavailable(err: unknown): boolean {
   const queue: unknown[] = [err];
   for (let i = 0; i < queue.length && i < 8; i += 1) {
-    const e = queue[i] as { name?: unknown; code?: unknown; message?: unknown; original?: unknown; parent?: unknown; cause?: unknown } | null | undefined;
+    const e = queue[i] as
+      | { name?: unknown; code?: unknown; message?: unknown; original?: unknown; parent?: unknown; cause?: unknown }
+      | null
+      | undefined;
     if (e === null || typeof e !== 'object') continue;
     if (typeof e.name === 'string' && CONNECTION_ERROR_NAMES.test(e.name)) return true;
     if (typeof e.code === 'string' && (UNAVAILABLE_SQLSTATE.test(e.code) || UNAVAILABLE_ERRNO.has(e.code))) return true;

@@ -6,19 +6,23 @@ import { AppError } from './errors';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Checks route parameters are UUIDs; anything else cannot exist, so it is `not_found`. */
-export const uuidParams = (...names: string[]): RequestHandler => (req, _res, next) => {
-  const bad = names.find((n) => !UUID.test(String(req.params[n])));
-  next(bad ? new AppError('not_found') : undefined);
-};
+export const uuidParams =
+  (...names: string[]): RequestHandler =>
+  (req, _res, next) => {
+    const bad = names.find((n) => !UUID.test(String(req.params[n])));
+    next(bad ? new AppError('not_found') : undefined);
+  };
 
 /** The authenticated caller (set by the auth middleware in res.locals.actor). */
 export const actorOf = (res: Response): Actor => res.locals.actor;
 
 /** A REST change spends one of the user's events, like a socket event (after authentication). */
-export const spendEvent = (ctx: Ctx): RequestHandler => (req, res, next) => {
-  if (req.method !== 'GET' && req.method !== 'HEAD') ctx.rates.spendEvent(actorOf(res).userId);
-  next();
-};
+export const spendEvent =
+  (ctx: Ctx): RequestHandler =>
+  (req, res, next) => {
+    if (req.method !== 'GET' && req.method !== 'HEAD') ctx.rates.spendEvent(actorOf(res).userId);
+    next();
+  };
 
 declare module 'express-serve-static-core' {
   interface Locals {

@@ -15,6 +15,10 @@ export interface SocketSession {
   extend(exp: number): void;
 }
 
-export type Handler<E extends ClientEventName> = (actor: Actor, input: EventInput<E>, session: SocketSession) => Promise<AckData<E>>;
+export type Handler<E extends ClientEventName> = (
+  actor: Actor,
+  input: EventInput<E>,
+  session: SocketSession,
+) => Promise<AckData<E>>;
 
 export type HandlerMap = { [E in ClientEventName]?: Handler<E> };

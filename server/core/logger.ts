@@ -5,9 +5,17 @@ import pino from 'pino';
 export type Logger = pino.Logger;
 
 const REDACT = [
-  'password', 'token', 'passwordHash', 'jwtSecret',
-  '*.password', '*.token', '*.passwordHash', '*.jwtSecret',
-  'req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]',
+  'password',
+  'token',
+  'passwordHash',
+  'jwtSecret',
+  '*.password',
+  '*.token',
+  '*.passwordHash',
+  '*.jwtSecret',
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'res.headers["set-cookie"]',
 ];
 
 /** What a logged error keeps: never its SQL, bind values, wrapped driver errors, rows or request data. */
@@ -24,7 +32,15 @@ const MAX_MESSAGE = 2000;
 const MAX_STACK = 8000;
 const MAX_CAUSES = 3;
 
-type ErrorLike = { name?: unknown; message?: unknown; code?: unknown; stack?: unknown; cause?: unknown; original?: unknown; parent?: unknown };
+type ErrorLike = {
+  name?: unknown;
+  message?: unknown;
+  code?: unknown;
+  stack?: unknown;
+  cause?: unknown;
+  original?: unknown;
+  parent?: unknown;
+};
 
 /**
  * The one serializer of errors in the logs (installed for `err` and `error`, so every
@@ -81,7 +97,10 @@ function serializeRequest(value: unknown): Record<string, unknown> {
   if (value === null || typeof value !== 'object') return { value: typeof value };
   // an Express request, or whatever else was logged under `req`
   const req = value as Partial<Pick<IncomingMessage, 'url' | 'method'>> & {
-    id?: unknown; ip?: string; originalUrl?: unknown; socket?: { remoteAddress?: string };
+    id?: unknown;
+    ip?: string;
+    originalUrl?: unknown;
+    socket?: { remoteAddress?: string };
   };
   const url = typeof req.originalUrl === 'string' ? req.originalUrl : req.url;
   return {
@@ -108,7 +127,13 @@ export const LOG_SERIALIZERS = {
 
 /** JSON lines to stdout (or to `destination`, which the tests read). */
 export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
-  return pino({
-    level, redact: { paths: REDACT, censor: '[redacted]' }, base: { app: 'todo-server' }, serializers: LOG_SERIALIZERS,
-  }, destination);
+  return pino(
+    {
+      level,
+      redact: { paths: REDACT, censor: '[redacted]' },
+      base: { app: 'todo-server' },
+      serializers: LOG_SERIALIZERS,
+    },
+    destination,
+  );
 }

@@ -14,7 +14,12 @@ import type { Outbox, Turn } from './outbox';
 import { withTimeout } from './timeout';
 
 /** A committed note relayed to the other nodes. */
-export interface Relay { event: string; payload: unknown; to: string[]; except?: string }
+export interface Relay {
+  event: string;
+  payload: unknown;
+  to: string[];
+  except?: string;
+}
 
 interface InterServerEvents {
   'todo:relay': (relay: Relay) => void;

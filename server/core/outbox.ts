@@ -12,7 +12,10 @@ export interface Note<E extends ServerEventName = ServerEventName> {
 }
 
 /** A list's change number in flight: released once its notes were sent (or it rolled back). */
-export interface Turn { done: Promise<void>; release: () => void }
+export interface Turn {
+  done: Promise<void>;
+  release: () => void;
+}
 
 export class Outbox {
   readonly notes: Note[] = [];

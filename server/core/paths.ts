@@ -14,4 +14,6 @@ function findRoot(from: string): string {
 
 export const projectRoot = findRoot(__dirname);
 
-export const packageVersion = (JSON.parse(fs.readFileSync(path.join(projectRoot, 'package.json'), 'utf8')) as { version: string }).version;
+export const packageVersion = (
+  JSON.parse(fs.readFileSync(path.join(projectRoot, 'package.json'), 'utf8')) as { version: string }
+).version;

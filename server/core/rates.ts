@@ -12,7 +12,10 @@ export class TokenBucket {
   private tokens: number;
   private last = Date.now();
 
-  constructor(private readonly rate: number, private readonly burst = 2 * rate) {
+  constructor(
+    private readonly rate: number,
+    private readonly burst = 2 * rate,
+  ) {
     this.tokens = burst;
   }
 
@@ -50,9 +53,15 @@ export class Rates {
 
   constructor(private readonly config: Pick<Config, 'userEventsPerSecond' | 'shareRateLimit' | 'loginFailureLimit'>) {
     this.shares = new RateLimiterMemory({ keyPrefix: 'share', points: config.shareRateLimit, duration: 60 });
-    this.loginsByAddress = new RateLimiterMemory({ keyPrefix: 'login-ip', points: config.loginFailureLimit, duration: LOGIN_WINDOW_S });
+    this.loginsByAddress = new RateLimiterMemory({
+      keyPrefix: 'login-ip',
+      points: config.loginFailureLimit,
+      duration: LOGIN_WINDOW_S,
+    });
     this.loginsByAccount = new RateLimiterMemory({
-      keyPrefix: 'login', points: ACCOUNT_FACTOR * config.loginFailureLimit, duration: LOGIN_WINDOW_S,
+      keyPrefix: 'login',
+      points: ACCOUNT_FACTOR * config.loginFailureLimit,
+      duration: LOGIN_WINDOW_S,
     });
   }
 
@@ -77,9 +86,14 @@ export class Rates {
 
   /** Before checking a password: refuses (even a correct one) while the account, from here or overall, failed too often. */
   async checkLogin(email: string, address: string): Promise<void> {
-    const [here, all] = await Promise.all([this.loginsByAddress.get(`${email}|${address}`), this.loginsByAccount.get(email)]);
-    if ((here?.consumedPoints ?? 0) >= this.config.loginFailureLimit
-      || (all?.consumedPoints ?? 0) >= ACCOUNT_FACTOR * this.config.loginFailureLimit) {
+    const [here, all] = await Promise.all([
+      this.loginsByAddress.get(`${email}|${address}`),
+      this.loginsByAccount.get(email),
+    ]);
+    if (
+      (here?.consumedPoints ?? 0) >= this.config.loginFailureLimit ||
+      (all?.consumedPoints ?? 0) >= ACCOUNT_FACTOR * this.config.loginFailureLimit
+    ) {
       const wait = Math.ceil(Math.max(here?.msBeforeNext ?? 0, all?.msBeforeNext ?? 0) / 60_000);
       throw new AppError('rate_limited', `Too many failed logins for this account, try again in ${wait} minutes`);
     }
@@ -87,10 +101,7 @@ export class Rates {
 
   async loginFailed(email: string, address: string): Promise<void> {
     // consume() rejects once a limiter is over; the count is what matters here
-    await Promise.all([
-      this.loginsByAddress.penalty(`${email}|${address}`),
-      this.loginsByAccount.penalty(email),
-    ]);
+    await Promise.all([this.loginsByAddress.penalty(`${email}|${address}`), this.loginsByAccount.penalty(email)]);
   }
 
   /** A correct password from this address forgets its failures there (not the account's overall count). */

@@ -27,7 +27,8 @@ export function validate<T>(schema: Joi.Schema<T>, input: unknown): T {
  */
 export const MAX_PAYLOAD_DEPTH = 16;
 
-const tooDeep = () => new AppError('validation_error', `The payload is nested more than ${MAX_PAYLOAD_DEPTH} levels deep`);
+const tooDeep = () =>
+  new AppError('validation_error', `The payload is nested more than ${MAX_PAYLOAD_DEPTH} levels deep`);
 
 /**
  * Whether `value` nests objects or arrays more than `max` levels deep (a top-level object or array is

@@ -20,21 +20,24 @@ export function createHttpApp(ctx: Ctx, metrics: Metrics, routers: Record<string
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', config.trustProxy); // whose X-Forwarded-For names the client (rate limits, logs)
-  app.use(pinoHttp({
-    logger, genReqId: (req, res) => {
-      const id = (req.headers['x-request-id'] as string | undefined)?.slice(0, 100) || crypto.randomUUID();
-      res.setHeader('x-request-id', id);
-      return id;
-    },
-    // our serializers only (no headers, cookies, query or body; errors without SQL or bind values):
-    // unwrapped, so pino-http does not put its own error serializer back in place of ours
-    wrapSerializers: false,
-    serializers: LOG_SERIALIZERS,
-    // one line per request; a 500/503 is that line at error level, carrying the request id and the
-    // error the errorHandler hands over in res.err (the errorHandler does not log it again)
-    customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : 'debug'),
-    customErrorMessage: (_req, res) => (res.statusCode >= 500 ? 'request failed' : 'request aborted'),
-  }));
+  app.use(
+    pinoHttp({
+      logger,
+      genReqId: (req, res) => {
+        const id = (req.headers['x-request-id'] as string | undefined)?.slice(0, 100) || crypto.randomUUID();
+        res.setHeader('x-request-id', id);
+        return id;
+      },
+      // our serializers only (no headers, cookies, query or body; errors without SQL or bind values):
+      // unwrapped, so pino-http does not put its own error serializer back in place of ours
+      wrapSerializers: false,
+      serializers: LOG_SERIALIZERS,
+      // one line per request; a 500/503 is that line at error level, carrying the request id and the
+      // error the errorHandler hands over in res.err (the errorHandler does not log it again)
+      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : 'debug'),
+      customErrorMessage: (_req, res) => (res.statusCode >= 500 ? 'request failed' : 'request aborted'),
+    }),
+  );
   app.use(metrics.middleware);
   app.use(helmet());
   app.use(cors({ origin: corsOrigin(config.corsOrigins), credentials: false }));

@@ -3,13 +3,17 @@ import { QueryTypes, type Sequelize, type Transaction } from 'sequelize';
 import type { Role } from '../../shared/types';
 import { AppError } from '../core/errors';
 
-export interface MemberRow { userId: string; role: Role }
+export interface MemberRow {
+  userId: string;
+  role: Role;
+}
 
 export async function membersOf(sequelize: Sequelize, listId: string, t?: Transaction): Promise<MemberRow[]> {
-  return sequelize.query<MemberRow>(
-    'SELECT user_id AS "userId", role FROM list_members WHERE list_id = $1',
-    { bind: [listId], type: QueryTypes.SELECT, transaction: t },
-  );
+  return sequelize.query<MemberRow>('SELECT user_id AS "userId", role FROM list_members WHERE list_id = $1', {
+    bind: [listId],
+    type: QueryTypes.SELECT,
+    transaction: t,
+  });
 }
 
 /**

@@ -1,6 +1,12 @@
 /** Lists and their members: every rule and every authorization check, for sockets and HTTP alike. */
 import { QueryTypes, type Transaction } from 'sequelize';
-import type { ListCreateInput, ListDeleteInput, ListRenameInput, ListShareInput, ListUnshareInput } from '../../shared/events';
+import type {
+  ListCreateInput,
+  ListDeleteInput,
+  ListRenameInput,
+  ListShareInput,
+  ListUnshareInput,
+} from '../../shared/events';
 import type { List as ListDto, Member, Role } from '../../shared/types';
 import type { Actor, Ctx } from '../core/context';
 import { User } from '../auth/user.model';
@@ -68,7 +74,11 @@ export async function deleteList(ctx: Ctx, actor: Actor, input: ListDeleteInput)
 }
 
 /** Adds a member by email (or changes a member's role). */
-export async function shareList(ctx: Ctx, actor: Actor, input: ListShareInput): Promise<{ member: Member; seq: number }> {
+export async function shareList(
+  ctx: Ctx,
+  actor: Actor,
+  input: ListShareInput,
+): Promise<{ member: Member; seq: number }> {
   await ctx.rates.spendShare(actor.userId); // each try counts, found or not: email guessing stays slow
   return mutate(ctx, actor, { event: 'list:share' }, async ({ t, out, nextSeq }) => {
     const seq = await lockList(nextSeq, input.listId);
@@ -84,10 +94,23 @@ export async function shareList(ctx: Ctx, actor: Actor, input: ListShareInput): 
     }
     if (!current) await checkListRoom(ctx, t, user.id);
     await ListMember.upsert({ listId: input.listId, userId: user.id, role: input.role }, { transaction: t });
-    const member: Member = { listId: input.listId, userId: user.id, email: user.email, name: user.name, role: input.role };
+    const member: Member = {
+      listId: input.listId,
+      userId: user.id,
+      email: user.email,
+      name: user.name,
+      role: input.role,
+    };
     const list = (await List.findByPk(input.listId, { transaction: t }))!;
     // the new member first learns of the list, then everyone (them included) of the member
-    if (!current) out.add({ event: 'list:created', payload: { list: list.toDto(input.role) }, to: [user.id], listId: list.id, seq });
+    if (!current)
+      out.add({
+        event: 'list:created',
+        payload: { list: list.toDto(input.role) },
+        to: [user.id],
+        listId: list.id,
+        seq,
+      });
     const to = current ? idsOf(members) : [...idsOf(members), user.id];
     out.add({ event: 'member:added', payload: { member, seq }, to, listId: list.id, seq });
     return { member, seq };
@@ -95,16 +118,27 @@ export async function shareList(ctx: Ctx, actor: Actor, input: ListShareInput): 
 }
 
 /** Removes a member: the owner removes anyone else; any member may remove themselves (leave). */
-export async function unshareList(ctx: Ctx, actor: Actor, input: ListUnshareInput): Promise<{ listId: string; userId: string; seq: number }> {
+export async function unshareList(
+  ctx: Ctx,
+  actor: Actor,
+  input: ListUnshareInput,
+): Promise<{ listId: string; userId: string; seq: number }> {
   return mutate(ctx, actor, { event: 'list:unshare' }, async ({ t, out, nextSeq }) => {
     const seq = await lockList(nextSeq, input.listId);
     const members = await membersOf(ctx.sequelize, input.listId, t);
     const self = input.userId === actor.userId;
     const role = authorize(members, actor.userId, self ? ANY_MEMBER : OWNER);
-    if (self && role === 'owner') throw new AppError('forbidden', 'The owner cannot leave their list; delete it instead');
+    if (self && role === 'owner')
+      throw new AppError('forbidden', 'The owner cannot leave their list; delete it instead');
     if (!members.some((m) => m.userId === input.userId)) throw new AppError('not_found', 'This user is not a member');
     await ListMember.destroy({ where: { listId: input.listId, userId: input.userId }, transaction: t });
-    out.add({ event: 'member:removed', payload: { listId: input.listId, userId: input.userId, seq }, to: idsOf(members), listId: input.listId, seq });
+    out.add({
+      event: 'member:removed',
+      payload: { listId: input.listId, userId: input.userId, seq },
+      to: idsOf(members),
+      listId: input.listId,
+      seq,
+    });
     return { listId: input.listId, userId: input.userId, seq };
   });
 }
@@ -112,7 +146,9 @@ export async function unshareList(ctx: Ctx, actor: Actor, input: ListUnshareInpu
 /** The members of a list, for its members. */
 export async function listMembers(actor: Actor, listId: string): Promise<{ members: Member[] }> {
   const members = await ListMember.findAll({
-    where: { listId }, include: [{ model: User, as: 'user', attributes: ['email', 'name'] }], order: [['createdAt', 'ASC']],
+    where: { listId },
+    include: [{ model: User, as: 'user', attributes: ['email', 'name'] }],
+    order: [['createdAt', 'ASC']],
   });
   authorize(members, actor.userId, ANY_MEMBER);
   return { members: members.map((m) => m.toDto()) };

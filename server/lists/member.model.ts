@@ -1,4 +1,12 @@
-import { DataTypes, Model, type CreationOptional, type InferAttributes, type InferCreationAttributes, type NonAttribute, type Sequelize } from 'sequelize';
+import {
+  DataTypes,
+  Model,
+  type CreationOptional,
+  type InferAttributes,
+  type InferCreationAttributes,
+  type NonAttribute,
+  type Sequelize,
+} from 'sequelize';
 import type { Member as MemberDto, Role } from '../../shared/types';
 import type { User } from '../auth/user.model';
 
@@ -15,12 +23,15 @@ export class ListMember extends Model<InferAttributes<ListMember>, InferCreation
   }
 
   static initModel(sequelize: Sequelize): typeof ListMember {
-    return ListMember.init({
-      listId: { type: DataTypes.UUID, primaryKey: true },
-      userId: { type: DataTypes.UUID, primaryKey: true },
-      role: { type: DataTypes.ENUM('owner', 'editor', 'viewer'), allowNull: false },
-      createdAt: DataTypes.DATE,
-      updatedAt: DataTypes.DATE,
-    }, { sequelize, tableName: 'list_members', underscored: true });
+    return ListMember.init(
+      {
+        listId: { type: DataTypes.UUID, primaryKey: true },
+        userId: { type: DataTypes.UUID, primaryKey: true },
+        role: { type: DataTypes.ENUM('owner', 'editor', 'viewer'), allowNull: false },
+        createdAt: DataTypes.DATE,
+        updatedAt: DataTypes.DATE,
+      },
+      { sequelize, tableName: 'list_members', underscored: true },
+    );
   }
 }

@@ -12,9 +12,16 @@ import { withTimeout } from '../core/timeout';
 
 const CLOSE_WAIT_MS = 2_000;
 
-export function attachPostgresAdapter(io: IoServer, databaseUrl: string, logger: Logger): { ready(): Promise<void>; close(): Promise<void> } {
+export function attachPostgresAdapter(
+  io: IoServer,
+  databaseUrl: string,
+  logger: Logger,
+): { ready(): Promise<void>; close(): Promise<void> } {
   const pool: pg.Pool = new pg.Pool({
-    connectionString: databaseUrl, max: 2, connectionTimeoutMillis: 5_000, application_name: 'todo-server-adapter',
+    connectionString: databaseUrl,
+    max: 2,
+    connectionTimeoutMillis: 5_000,
+    application_name: 'todo-server-adapter',
     // tells the pool once the adapter's listener has run its LISTEN (see ready())
     Client: class extends pg.Client {
       // eslint-disable-next-line @typescript-eslint/no-explicit-any -- an override must fit every overload of pg.Client#query, and only `any` does
@@ -22,7 +29,10 @@ export function attachPostgresAdapter(io: IoServer, databaseUrl: string, logger:
         const result = (super.query as (...a: unknown[]) => unknown)(...args);
         if (typeof args[0] === 'string' && args[0].startsWith('LISTEN') && result instanceof Promise) {
           // after the adapter's own continuation, which keeps the client
-          result.then(() => setImmediate(() => pool.emit('listening')), () => undefined);
+          result.then(
+            () => setImmediate(() => pool.emit('listening')),
+            () => undefined,
+          );
         }
         return result;
       }
@@ -32,10 +42,12 @@ export function attachPostgresAdapter(io: IoServer, databaseUrl: string, logger:
   pool.on('connect', (client) => client.on('error', (err) => logger.warn({ err }, 'socket adapter connection lost')));
   pool.on('error', (err) => logger.warn({ err }, 'socket adapter connection lost'));
   const listening = new Promise<void>((resolve) => pool.once('listening', resolve));
-  io.adapter(createAdapter(pool, {
-    tableName: 'socket_io_attachments',
-    errorHandler: (err) => logger.warn({ err }, 'socket adapter error'),
-  }));
+  io.adapter(
+    createAdapter(pool, {
+      tableName: 'socket_io_attachments',
+      errorHandler: (err) => logger.warn({ err }, 'socket adapter error'),
+    }),
+  );
   return {
     /**
      * Before io.close(): a listener still being set up when the adapter closes would be kept forever

@@ -32,7 +32,13 @@ type AckFn = (answer: Ack<unknown>) => void;
 /** The token's version is behind the user's: the socket is answered `unauthorized` and disconnected. */
 const REVOKED = new AppError('unauthorized', 'The token was revoked');
 
-export function register(socket: AppSocket, handlers: HandlerMap, ctx: Ctx, metrics: Metrics, session: SocketSession): void {
+export function register(
+  socket: AppSocket,
+  handlers: HandlerMap,
+  ctx: Ctx,
+  metrics: Metrics,
+  session: SocketSession,
+): void {
   const bucket = new TokenBucket(ctx.config.socketEventsPerSecond);
   const { userId } = socket.data;
 
@@ -58,7 +64,8 @@ export function register(socket: AppSocket, handlers: HandlerMap, ctx: Ctx, metr
 
   const fail = (event: string, err: unknown): Ack<unknown> => {
     const appError = toAppError(err);
-    if (appError.code === 'internal' || appError.code === 'unavailable') ctx.logger.error({ err, event }, 'socket event failed');
+    if (appError.code === 'internal' || appError.code === 'unavailable')
+      ctx.logger.error({ err, event }, 'socket event failed');
     return { ok: false, error: appError.toJSON() };
   };
 
@@ -87,7 +94,8 @@ export function register(socket: AppSocket, handlers: HandlerMap, ctx: Ctx, metr
     };
     socket.on(event, listener as never);
   };
-  for (const event of Object.keys(handlers) as ClientEventName[]) serve(event, handlers[event] as Handler<typeof event>);
+  for (const event of Object.keys(handlers) as ClientEventName[])
+    serve(event, handlers[event] as Handler<typeof event>);
 
   // an event the server does not know, sent with an ack, is answered rather than left to time out; it counts like any other
   const answerUnknown = async (event: unknown, ...args: unknown[]): Promise<void> => {

@@ -16,7 +16,10 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 
 const COUNT_WAIT_MS = 2_000;
 /** connect_error messages: the contract's names for why a handshake failed. */
-const HANDSHAKE_MESSAGES: Partial<Record<string, string>> = { unauthorized: 'unauthorized', limit_exceeded: 'too_many_connections' };
+const HANDSHAKE_MESSAGES: Partial<Record<string, string>> = {
+  unauthorized: 'unauthorized',
+  limit_exceeded: 'too_many_connections',
+};
 const expiryTimers = new WeakMap<AppSocket, NodeJS.Timeout>();
 
 export function attachSockets(io: IoServer, ctx: Ctx, metrics: Metrics, handlers: HandlerMap): void {
@@ -44,7 +47,8 @@ export function attachSockets(io: IoServer, ctx: Ctx, metrics: Metrics, handlers
     } catch (err) {
       // a token problem is "unauthorized"; a database outage must not make a client drop a good token
       const appError = toAppError(err);
-      if (appError.code === 'internal' || appError.code === 'unavailable') ctx.logger.error({ err }, 'socket handshake failed');
+      if (appError.code === 'internal' || appError.code === 'unavailable')
+        ctx.logger.error({ err }, 'socket handshake failed');
       next(new Error(HANDSHAKE_MESSAGES[appError.code] ?? appError.code));
     }
   };
@@ -60,8 +64,13 @@ export function attachSockets(io: IoServer, ctx: Ctx, metrics: Metrics, handlers
     });
     armExpiry(socket);
     const session: SocketSession = {
-      get exp() { return socket.data.exp; },
-      extend(exp) { socket.data.exp = exp; armExpiry(socket); },
+      get exp() {
+        return socket.data.exp;
+      },
+      extend(exp) {
+        socket.data.exp = exp;
+        armExpiry(socket);
+      },
     };
     register(socket, handlers, ctx, metrics, session);
   });

@@ -18,9 +18,14 @@ import { visibleLists } from '../lists/list.service';
 import { TASK_JSON_OVERHEAD, TASK_TEXT_BYTES, TASK_TEXT_MIN_BYTES, tasksByIds } from '../tasks/task.pages';
 
 /** Bytes of one `deleted` entry at its largest, and a comma. */
-const DELETED_JSON_BYTES = Buffer.byteLength(JSON.stringify({
-  id: '00000000-0000-0000-0000-000000000000', listId: '00000000-0000-0000-0000-000000000000', seq: Number.MAX_SAFE_INTEGER,
-})) + 1;
+const DELETED_JSON_BYTES =
+  Buffer.byteLength(
+    JSON.stringify({
+      id: '00000000-0000-0000-0000-000000000000',
+      listId: '00000000-0000-0000-0000-000000000000',
+      seq: Number.MAX_SAFE_INTEGER,
+    }),
+  ) + 1;
 
 /**
  * The entries of list `c.list_id` after `c.since`: its live tasks changed since, and (only when the
@@ -77,7 +82,14 @@ SELECT k.ord, k.whole, k.kind, k.id, k.seq,
 WINDOW w AS (ORDER BY k.ord, k.seq NULLS FIRST ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
  ORDER BY k.ord, k.seq NULLS FIRST`;
 
-interface EntryRow { ord: number; whole: boolean; kind: 't' | 'd' | null; id: string | null; seq: number | null; bytes: number | null }
+interface EntryRow {
+  ord: number;
+  whole: boolean;
+  kind: 't' | 'd' | null;
+  id: string | null;
+  seq: number | null;
+  bytes: number | null;
+}
 
 export async function sync(ctx: Ctx, actor: Actor, input: SyncInput): Promise<SyncResult> {
   const sent: Partial<Record<string, number>> = input.cursors ?? {}; // the device's cursors: some lists have none
@@ -92,19 +104,30 @@ export async function sync(ctx: Ctx, actor: Actor, input: SyncInput): Promise<Sy
     });
     // lists at their cursor have no entries: they are not queried
     const pending = lists.flatMap((l, i) => (since[i] < l.seq ? [{ list: l, since: since[i] }] : []));
-    const rows = pending.length === 0 ? [] : await ctx.sequelize.query<EntryRow>(ENTRY_KEYS_SQL, {
-      bind: [pending.map((p) => p.list.id), pending.map((p) => p.since), LIMITS.syncEntries, LIMITS.answerBytes], type: QueryTypes.SELECT, transaction: t,
-    });
+    const rows =
+      pending.length === 0
+        ? []
+        : await ctx.sequelize.query<EntryRow>(ENTRY_KEYS_SQL, {
+            bind: [pending.map((p) => p.list.id), pending.map((p) => p.since), LIMITS.syncEntries, LIMITS.answerBytes],
+            type: QueryTypes.SELECT,
+            transaction: t,
+          });
 
     // cut by bytes: `lists` (always whole), removedListIds and cursors (at their largest) count too
     const allCursors = Object.fromEntries(lists.map((l) => [l.id, l.seq]));
-    let bytes = Buffer.byteLength(JSON.stringify({ lists, tasks: [], deleted: [], removedListIds, cursors: allCursors, more: false }));
+    let bytes = Buffer.byteLength(
+      JSON.stringify({ lists, tasks: [], deleted: [], removedListIds, cursors: allCursors, more: false }),
+    );
     const taken: EntryRow[] = [];
     let cut = false;
     for (const row of rows) {
       if (row.kind === null) continue;
-      const size = row.kind === 'd' ? DELETED_JSON_BYTES : row.bytes === null ? Infinity : TASK_JSON_OVERHEAD + row.bytes + 1;
-      if (taken.length > 0 && bytes + size > LIMITS.answerBytes) { cut = true; break; }
+      const size =
+        row.kind === 'd' ? DELETED_JSON_BYTES : row.bytes === null ? Infinity : TASK_JSON_OVERHEAD + row.bytes + 1;
+      if (taken.length > 0 && bytes + size > LIMITS.answerBytes) {
+        cut = true;
+        break;
+      }
       bytes += size;
       taken.push(row);
     }
@@ -136,8 +159,12 @@ export async function sync(ctx: Ctx, actor: Actor, input: SyncInput): Promise<Sy
       }
     });
 
-    const tasks = await tasksByIds(taken.filter((r) => r.kind === 't').map((r) => r.id!), t);
-    const deleted: TaskDeleted[] = taken.filter((r) => r.kind === 'd')
+    const tasks = await tasksByIds(
+      taken.filter((r) => r.kind === 't').map((r) => r.id!),
+      t,
+    );
+    const deleted: TaskDeleted[] = taken
+      .filter((r) => r.kind === 'd')
       .map((r) => ({ id: r.id!, listId: pending[r.ord - 1].list.id, seq: r.seq! }));
     return { lists, tasks, deleted, removedListIds, cursors, more };
   });

@@ -1,4 +1,11 @@
-import { DataTypes, Model, type CreationOptional, type InferAttributes, type InferCreationAttributes, type Sequelize } from 'sequelize';
+import {
+  DataTypes,
+  Model,
+  type CreationOptional,
+  type InferAttributes,
+  type InferCreationAttributes,
+  type Sequelize,
+} from 'sequelize';
 import type { Task as TaskDto } from '../../shared/types';
 import { LIMITS } from '../../shared/limits';
 
@@ -22,32 +29,45 @@ export class Task extends Model<InferAttributes<Task>, InferCreationAttributes<T
 
   toDto(): TaskDto {
     return {
-      id: this.id, listId: this.listId, title: this.title, notes: this.notes, completed: this.completed,
-      completedAt: this.completedAt?.toISOString() ?? null, dueAt: this.dueAt?.toISOString() ?? null,
-      priority: this.priority, position: this.position, version: this.version, seq: this.seq,
-      createdBy: this.createdBy, updatedBy: this.updatedBy,
-      createdAt: this.createdAt.toISOString(), updatedAt: this.updatedAt.toISOString(),
+      id: this.id,
+      listId: this.listId,
+      title: this.title,
+      notes: this.notes,
+      completed: this.completed,
+      completedAt: this.completedAt?.toISOString() ?? null,
+      dueAt: this.dueAt?.toISOString() ?? null,
+      priority: this.priority,
+      position: this.position,
+      version: this.version,
+      seq: this.seq,
+      createdBy: this.createdBy,
+      updatedBy: this.updatedBy,
+      createdAt: this.createdAt.toISOString(),
+      updatedAt: this.updatedAt.toISOString(),
     };
   }
 
   static initModel(sequelize: Sequelize): typeof Task {
-    return Task.init({
-      id: { type: DataTypes.UUID, primaryKey: true, defaultValue: DataTypes.UUIDV4 },
-      listId: { type: DataTypes.UUID, allowNull: false },
-      title: { type: DataTypes.STRING(LIMITS.titleMax), allowNull: false },
-      notes: { type: DataTypes.TEXT, allowNull: false, defaultValue: '' },
-      completed: { type: DataTypes.BOOLEAN, allowNull: false, defaultValue: false },
-      completedAt: { type: DataTypes.DATE, allowNull: true },
-      dueAt: { type: DataTypes.DATE, allowNull: true },
-      priority: { type: DataTypes.SMALLINT, allowNull: false, defaultValue: 0 },
-      position: { type: DataTypes.STRING(LIMITS.positionMax), allowNull: false, defaultValue: '' },
-      version: { type: DataTypes.INTEGER, allowNull: false, defaultValue: 1 },
-      seq: { type: DataTypes.BIGINT, allowNull: false },
-      createdBy: { type: DataTypes.UUID, allowNull: false },
-      updatedBy: { type: DataTypes.UUID, allowNull: false },
-      deletedAt: { type: DataTypes.DATE, allowNull: true },
-      createdAt: DataTypes.DATE,
-      updatedAt: DataTypes.DATE,
-    }, { sequelize, tableName: 'tasks', underscored: true });
+    return Task.init(
+      {
+        id: { type: DataTypes.UUID, primaryKey: true, defaultValue: DataTypes.UUIDV4 },
+        listId: { type: DataTypes.UUID, allowNull: false },
+        title: { type: DataTypes.STRING(LIMITS.titleMax), allowNull: false },
+        notes: { type: DataTypes.TEXT, allowNull: false, defaultValue: '' },
+        completed: { type: DataTypes.BOOLEAN, allowNull: false, defaultValue: false },
+        completedAt: { type: DataTypes.DATE, allowNull: true },
+        dueAt: { type: DataTypes.DATE, allowNull: true },
+        priority: { type: DataTypes.SMALLINT, allowNull: false, defaultValue: 0 },
+        position: { type: DataTypes.STRING(LIMITS.positionMax), allowNull: false, defaultValue: '' },
+        version: { type: DataTypes.INTEGER, allowNull: false, defaultValue: 1 },
+        seq: { type: DataTypes.BIGINT, allowNull: false },
+        createdBy: { type: DataTypes.UUID, allowNull: false },
+        updatedBy: { type: DataTypes.UUID, allowNull: false },
+        deletedAt: { type: DataTypes.DATE, allowNull: true },
+        createdAt: DataTypes.DATE,
+        updatedAt: DataTypes.DATE,
+      },
+      { sequelize, tableName: 'tasks', underscored: true },
+    );
   }
 }

@@ -18,11 +18,27 @@ import { Task } from './task.model';
  */
 const WIDEST_DATE = '+275760-09-13T00:00:00.000Z';
 const WIDEST_UUID = '00000000-0000-0000-0000-000000000000';
-export const TASK_JSON_OVERHEAD = Buffer.byteLength(JSON.stringify({
-  id: WIDEST_UUID, listId: WIDEST_UUID, title: '', notes: '', completed: false, completedAt: WIDEST_DATE,
-  dueAt: WIDEST_DATE, priority: 3, position: '', version: 2 ** 31 - 1, seq: Number.MAX_SAFE_INTEGER,
-  createdBy: WIDEST_UUID, updatedBy: WIDEST_UUID, createdAt: WIDEST_DATE, updatedAt: WIDEST_DATE,
-})) - 3 * '""'.length;
+export const TASK_JSON_OVERHEAD =
+  Buffer.byteLength(
+    JSON.stringify({
+      id: WIDEST_UUID,
+      listId: WIDEST_UUID,
+      title: '',
+      notes: '',
+      completed: false,
+      completedAt: WIDEST_DATE,
+      dueAt: WIDEST_DATE,
+      priority: 3,
+      position: '',
+      version: 2 ** 31 - 1,
+      seq: Number.MAX_SAFE_INTEGER,
+      createdBy: WIDEST_UUID,
+      updatedBy: WIDEST_UUID,
+      createdAt: WIDEST_DATE,
+      updatedAt: WIDEST_DATE,
+    }),
+  ) -
+  3 * '""'.length;
 
 /**
  * SQL: the UTF-8 bytes of the JSON of a task row's title, notes and position (PostgreSQL's to_json
@@ -48,7 +64,11 @@ export async function tasksByIds(ids: string[], t: Transaction): Promise<TaskDto
 }
 
 /** A page's position in a list's sort order: the last task of the previous page. */
-interface TaskKey { position: string; createdAt: string; id: string }
+interface TaskKey {
+  position: string;
+  createdAt: string;
+  id: string;
+}
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const MICROS_RE = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})\.\d{6}Z$/;
@@ -59,11 +79,16 @@ function encodeTaskKey(key: TaskKey): string {
 }
 
 /** The longest `next`: a position of escaped control characters (6 bytes each), in quotes. */
-const MAX_NEXT_BYTES = 2 + Math.ceil(Buffer.byteLength(JSON.stringify(['\u0001'.repeat(LIMITS.positionMax), WIDEST_DATE, WIDEST_UUID])) / 3) * 4;
+const MAX_NEXT_BYTES =
+  2 +
+  Math.ceil(Buffer.byteLength(JSON.stringify(['\u0001'.repeat(LIMITS.positionMax), WIDEST_DATE, WIDEST_UUID])) / 3) * 4;
 
 /** The key of an `after` cursor; a malformed or tampered one is a validation_error, never a 500. */
 function decodeTaskKey(after: string): TaskKey {
-  const bad = () => new AppError('validation_error', '"after" is not a cursor of this list', [{ path: 'after', message: '"after" is not a valid cursor' }]);
+  const bad = () =>
+    new AppError('validation_error', '"after" is not a cursor of this list', [
+      { path: 'after', message: '"after" is not a valid cursor' },
+    ]);
   let value: unknown;
   try {
     value = JSON.parse(Buffer.from(after, 'base64url').toString('utf8'));
@@ -78,11 +103,17 @@ function decodeTaskKey(after: string): TaskKey {
   // a real instant: the same calendar fields come back (no 31 February, no hour 25)
   const [, y, mo, d, h, mi, s] = m;
   const date = new Date(Date.UTC(+y, +mo - 1, +d, +h, +mi, +s));
-  if (date.getUTCFullYear() !== +y || date.getUTCMonth() !== +mo - 1 || date.getUTCDate() !== +d
-    || date.getUTCHours() !== +h || date.getUTCMinutes() !== +mi || date.getUTCSeconds() !== +s) throw bad();
+  if (
+    date.getUTCFullYear() !== +y ||
+    date.getUTCMonth() !== +mo - 1 ||
+    date.getUTCDate() !== +d ||
+    date.getUTCHours() !== +h ||
+    date.getUTCMinutes() !== +mi ||
+    date.getUTCSeconds() !== +s
+  )
+    throw bad();
   return { position, createdAt, id };
 }
-
 
 /**
  * One page of a list's live tasks in sort order (position, createdAt, id), after the task of `after`:
@@ -96,7 +127,11 @@ export async function listTasks(ctx: Ctx, actor: Actor, listId: string, query: T
   // one snapshot: the seq answered is the one of the tasks answered
   return ctx.sequelize.transaction({ isolationLevel: Transaction.ISOLATION_LEVELS.REPEATABLE_READ }, async (t) => {
     authorize(await membersOf(ctx.sequelize, listId, t), actor.userId, ANY_MEMBER);
-    const [list] = await ctx.sequelize.query<{ seq: number }>('SELECT seq FROM lists WHERE id = $1', { bind: [listId], type: QueryTypes.SELECT, transaction: t });
+    const [list] = await ctx.sequelize.query<{ seq: number }>('SELECT seq FROM lists WHERE id = $1', {
+      bind: [listId],
+      type: QueryTypes.SELECT,
+      transaction: t,
+    });
     // keys in order, with each task's JSON size (null once the sizes before it are surely past the bound)
     const keys = await ctx.sequelize.query<TaskKey & { bytes: number | null }>(
       `SELECT k.id, k.position, k."createdAt",
@@ -112,7 +147,8 @@ export async function listTasks(ctx: Ctx, actor: Actor, listId: string, query: T
         ORDER BY k.position, k.created_at, k.id`,
       {
         bind: [listId, limit + 1, LIMITS.answerBytes, ...(after ? [after.position, after.createdAt, after.id] : [])],
-        type: QueryTypes.SELECT, transaction: t,
+        type: QueryTypes.SELECT,
+        transaction: t,
       },
     );
     const { seq } = list;
@@ -124,7 +160,10 @@ export async function listTasks(ctx: Ctx, actor: Actor, listId: string, query: T
       bytes += size;
       n += 1;
     }
-    const tasks = await tasksByIds(keys.slice(0, n).map((k) => k.id), t);
+    const tasks = await tasksByIds(
+      keys.slice(0, n).map((k) => k.id),
+      t,
+    );
     return { tasks, seq, next: n < keys.length ? encodeTaskKey(keys[n - 1]) : null };
   });
 }

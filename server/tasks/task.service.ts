@@ -10,33 +10,50 @@ import { Task } from './task.model';
 import { TaskTombstone } from './tombstone.model';
 
 export async function createTask(ctx: Ctx, actor: Actor, input: EventInput<'task:create'>): Promise<{ task: TaskDto }> {
-  return mutate(ctx, actor, { event: 'task:create', mutationId: input.mutationId }, async ({ t, out, nextSeq, lockId }) => {
-    if (input.id) {
-      await lockId('task', input.id); // a retry sent meanwhile waits, then finds the task
-      const replay = await existingCreation(ctx, t, actor, input.id);
-      if (replay) return { task: replay };
-    }
-    const taken = await nextSeq(input.listId, 1);
-    if (taken === null) throw new AppError('not_found', 'List not found');
-    const { seq } = taken;
-    const members = await membersOf(ctx.sequelize, input.listId, t);
-    authorize(members, actor.userId, WRITERS);
-    checkRoom(ctx, taken.tasks);
-    const { id, listId, title, notes, dueAt, priority, position } = input;
-    let task: Task;
-    try {
-      task = await Task.create({
-        id, listId, title, notes, priority, position, seq, dueAt: dueAt ?? null, completedAt: null,
-        createdBy: actor.userId, updatedBy: actor.userId,
-      }, { transaction: t });
-    } catch (err) {
-      if (err instanceof UniqueConstraintError) throw new AppError('conflict', 'A task with this id exists already');
-      throw err;
-    }
-    const dto = task.toDto();
-    out.add({ event: 'task:created', payload: { task: dto }, to: idsOf(members), listId, seq });
-    return { task: dto };
-  });
+  return mutate(
+    ctx,
+    actor,
+    { event: 'task:create', mutationId: input.mutationId },
+    async ({ t, out, nextSeq, lockId }) => {
+      if (input.id) {
+        await lockId('task', input.id); // a retry sent meanwhile waits, then finds the task
+        const replay = await existingCreation(ctx, t, actor, input.id);
+        if (replay) return { task: replay };
+      }
+      const taken = await nextSeq(input.listId, 1);
+      if (taken === null) throw new AppError('not_found', 'List not found');
+      const { seq } = taken;
+      const members = await membersOf(ctx.sequelize, input.listId, t);
+      authorize(members, actor.userId, WRITERS);
+      checkRoom(ctx, taken.tasks);
+      const { id, listId, title, notes, dueAt, priority, position } = input;
+      let task: Task;
+      try {
+        task = await Task.create(
+          {
+            id,
+            listId,
+            title,
+            notes,
+            priority,
+            position,
+            seq,
+            dueAt: dueAt ?? null,
+            completedAt: null,
+            createdBy: actor.userId,
+            updatedBy: actor.userId,
+          },
+          { transaction: t },
+        );
+      } catch (err) {
+        if (err instanceof UniqueConstraintError) throw new AppError('conflict', 'A task with this id exists already');
+        throw err;
+      }
+      const dto = task.toDto();
+      out.add({ event: 'task:created', payload: { task: dto }, to: idsOf(members), listId, seq });
+      return { task: dto };
+    },
+  );
 }
 
 /**
@@ -54,7 +71,11 @@ async function existingCreation(ctx: Ctx, t: Transaction, actor: Actor, id: stri
   return existing.toDto();
 }
 
-export async function updateTask(ctx: Ctx, actor: Actor, input: EventInput<'task:update'>): Promise<{ task: TaskDto; from?: TaskDeleted }> {
+export async function updateTask(
+  ctx: Ctx,
+  actor: Actor,
+  input: EventInput<'task:update'>,
+): Promise<{ task: TaskDto; from?: TaskDeleted }> {
   if (Object.keys(input.patch).length === 0) throw new AppError('validation_error', 'The patch changes nothing');
   return mutate(ctx, actor, { event: 'task:update', mutationId: input.mutationId }, async (scope) => {
     const { t, out } = scope;
@@ -79,7 +100,13 @@ export async function updateTask(ctx: Ctx, actor: Actor, input: EventInput<'task
       // a move is a delete in the old list and a create in the new one, each with its own seq
       const oldSeq = seqs.get(fromList)!.seq;
       await TaskTombstone.create({ listId: fromList, seq: oldSeq, taskId: task.id }, { transaction: t });
-      out.add({ event: 'task:deleted', payload: { id: task.id, listId: fromList, seq: oldSeq }, to: idsOf(from), listId: fromList, seq: oldSeq });
+      out.add({
+        event: 'task:deleted',
+        payload: { id: task.id, listId: fromList, seq: oldSeq },
+        to: idsOf(from),
+        listId: fromList,
+        seq: oldSeq,
+      });
       out.add({ event: 'task:created', payload: { task: dto }, to: idsOf(to), listId: task.listId, seq: task.seq });
       // the mover's ack also carries the old list's seq, so its client sees no gap there
       return { task: dto, from: { id: task.id, listId: fromList, seq: oldSeq } };
@@ -98,7 +125,10 @@ export async function deleteTask(ctx: Ctx, actor: Actor, input: EventInput<'task
     authorize(members, actor.userId, WRITERS, 'Task');
     checkVersion(task, input.expectedVersion);
     const { seq } = seqs.get(task.listId)!;
-    await task.update({ deletedAt: new Date(), seq, version: task.version + 1, updatedBy: actor.userId }, { transaction: t });
+    await task.update(
+      { deletedAt: new Date(), seq, version: task.version + 1, updatedBy: actor.userId },
+      { transaction: t },
+    );
     await TaskTombstone.create({ listId: task.listId, seq, taskId: task.id }, { transaction: t });
     const deleted: TaskDeleted = { id: task.id, listId: task.listId, seq };
     out.add({ event: 'task:deleted', payload: deleted, to: idsOf(members), listId: task.listId, seq });
@@ -119,7 +149,9 @@ function checkRoom(ctx: Ctx, tasksWithNew: number): void {
  * a delete (-1) or a move (-1 and +1).
  */
 async function lockTask(
-  { t, nextSeq }: MutationScope, id: string, change: { target?: string; deleting?: boolean },
+  { t, nextSeq }: MutationScope,
+  id: string,
+  change: { target?: string; deleting?: boolean },
 ): Promise<{ task: Task; seqs: Map<string, Taken> }> {
   const peek = await Task.findByPk(id, { transaction: t });
   if (!peek || peek.deletedAt) throw new AppError('not_found', 'Task not found');

@@ -11,10 +11,13 @@ export async function purgeMutations(now = Date.now()): Promise<number> {
 }
 
 export function startMaintenance(ctx: Ctx): { stop(): void } {
-  const run = () => purgeMutations().then(
-    (n) => { if (n) ctx.logger.info({ purged: n }, 'old mutation records removed'); },
-    (err: unknown) => ctx.logger.warn({ err }, 'mutation clean-up failed'),
-  );
+  const run = () =>
+    purgeMutations().then(
+      (n) => {
+        if (n) ctx.logger.info({ purged: n }, 'old mutation records removed');
+      },
+      (err: unknown) => ctx.logger.warn({ err }, 'mutation clean-up failed'),
+    );
   const timer = setInterval(() => void run(), EVERY_MS); // run() never rejects
   timer.unref();
   void run();

@@ -21,12 +21,17 @@ export interface MutationScope {
 }
 
 /** A list's change number just taken, and its live tasks counting the change. */
-export interface Taken { seq: number; tasks: number }
+export interface Taken {
+  seq: number;
+  tasks: number;
+}
 
 const ID_LOCK_SPACES = { list: 1, task: 2 } as const;
 
 export async function mutate<T>(
-  ctx: Ctx, actor: Actor, opts: { event: string; mutationId?: string },
+  ctx: Ctx,
+  actor: Actor,
+  opts: { event: string; mutationId?: string },
   work: (scope: MutationScope) => Promise<T>,
 ): Promise<T> {
   const out = new Outbox();
@@ -42,7 +47,8 @@ export async function mutate<T>(
         }
       }
       const scope: MutationScope = {
-        t, out,
+        t,
+        out,
         nextSeq: async (listId, taskDelta = 0) => {
           const rows = await ctx.sequelize.query<Taken>(
             'UPDATE lists SET seq = seq + 1, task_count = task_count + $2 WHERE id = $1 RETURNING seq, task_count AS tasks',
@@ -54,12 +60,18 @@ export async function mutate<T>(
           return taken;
         },
         lockId: async (kind, id) => {
-          await ctx.sequelize.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', { bind: [ID_LOCK_SPACES[kind], id], transaction: t });
+          await ctx.sequelize.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', {
+            bind: [ID_LOCK_SPACES[kind], id],
+            transaction: t,
+          });
         },
       };
       const data = await work(scope);
       if (opts.mutationId) {
-        await Mutation.update({ response: data as object }, { where: { userId: actor.userId, mutationId: opts.mutationId }, transaction: t });
+        await Mutation.update(
+          { response: data as object },
+          { where: { userId: actor.userId, mutationId: opts.mutationId }, transaction: t },
+        );
       }
       return data;
     });
@@ -75,7 +87,13 @@ export async function mutate<T>(
  * Records the mutation id in this transaction. If it was recorded before, returns the first answer
  * (a concurrent twin waits on the unique key until the first one commits or rolls back).
  */
-async function claim(sequelize: Sequelize, t: Transaction, userId: string, mutationId: string, event: string): Promise<unknown> {
+async function claim(
+  sequelize: Sequelize,
+  t: Transaction,
+  userId: string,
+  mutationId: string,
+  event: string,
+): Promise<unknown> {
   const rows = await sequelize.query(
     `INSERT INTO mutations (user_id, mutation_id, event, created_at) VALUES ($1, $2, $3, now())
      ON CONFLICT DO NOTHING RETURNING 1`,
