@@ -19,27 +19,52 @@ const problems = (env: NodeJS.ProcessEnv): string[] => {
 
 describe('configuration', () => {
   const dirs: string[] = [];
-  const dataDir = () => { const d = tmp(); dirs.push(d); return d; };
+  const dataDir = () => {
+    const d = tmp();
+    dirs.push(d);
+    return d;
+  };
   after(() => dirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
 
   it('has the documented defaults', () => {
     const config = loadConfig({ DATA_DIR: dataDir() });
     expect(config).to.include({
-      env: 'development', port: 3000, host: '0.0.0.0', databaseUrl: '', jwtExpiresIn: 3600, bcryptRounds: 12,
-      dbPoolMax: 15, logLevel: 'info', authRateLimit: 20, socketAdapter: 'postgres', socketEventsPerSecond: 50,
+      env: 'development',
+      port: 3000,
+      host: '0.0.0.0',
+      databaseUrl: '',
+      jwtExpiresIn: 3600,
+      bcryptRounds: 12,
+      dbPoolMax: 15,
+      logLevel: 'info',
+      authRateLimit: 20,
+      socketAdapter: 'postgres',
+      socketEventsPerSecond: 50,
     });
     expect(config.corsOrigins).to.deep.equal([]);
     // the contract's bounds
     expect(config).to.include({
-      maxTasksPerList: 10_000, maxListsPerUser: 1000, maxMembersPerList: 100, maxSocketsPerUser: 50,
-      userEventsPerSecond: 100, shareRateLimit: 30, loginFailureLimit: 10, trustProxy: false,
+      maxTasksPerList: 10_000,
+      maxListsPerUser: 1000,
+      maxMembersPerList: 100,
+      maxSocketsPerUser: 50,
+      userEventsPerSecond: 100,
+      shareRateLimit: 30,
+      loginFailureLimit: 10,
+      trustProxy: false,
     });
   });
 
   it('reads TRUST_PROXY as Express does: true, a hop count, or addresses; warns of true', () => {
     const warnings: string[] = [];
-    const trust = (value: string) => loadConfig({ DATA_DIR: dataDir(), JWT_SECRET: 'x'.repeat(32), TRUST_PROXY: value }, (w) => warnings.push(w)).trustProxy;
-    expect([trust('false'), trust('2'), trust('loopback, 10.0.0.0/8')]).to.deep.equal([false, 2, 'loopback, 10.0.0.0/8']);
+    const trust = (value: string) =>
+      loadConfig({ DATA_DIR: dataDir(), JWT_SECRET: 'x'.repeat(32), TRUST_PROXY: value }, (w) => warnings.push(w))
+        .trustProxy;
+    expect([trust('false'), trust('2'), trust('loopback, 10.0.0.0/8')]).to.deep.equal([
+      false,
+      2,
+      'loopback, 10.0.0.0/8',
+    ]);
     expect(warnings).to.deep.equal([]);
     expect(trust('true')).to.equal(true);
     expect(warnings.join()).to.include('TRUST_PROXY=true');
@@ -48,13 +73,47 @@ describe('configuration', () => {
 
   it('names every bad variable in one error', () => {
     const found = problems({
-      PORT: 'abc', JWT_SECRET: 'short', BCRYPT_ROUNDS: 'many', DB_POOL_MAX: '0', LOG_LEVEL: 'loud',
-      AUTH_RATE_LIMIT: '-1', DATABASE_URL: 'mysql://x/y', JWT_EXPIRES_IN: 'soon', NODE_ENV: 'staging', SOCKET_ADAPTER: 'carrier-pigeon', SOCKET_EVENTS_PER_SECOND: '0',
-      MAX_TASKS_PER_LIST: '0', MAX_LISTS_PER_USER: 'lots', MAX_MEMBERS_PER_LIST: '1.5', MAX_SOCKETS_PER_USER: '-3', USER_EVENTS_PER_SECOND: 'fast',
-      SHARE_RATE_LIMIT: '0', LOGIN_FAILURE_LIMIT: 'x', SESSION_RECHECK_MS: '-1',
+      PORT: 'abc',
+      JWT_SECRET: 'short',
+      BCRYPT_ROUNDS: 'many',
+      DB_POOL_MAX: '0',
+      LOG_LEVEL: 'loud',
+      AUTH_RATE_LIMIT: '-1',
+      DATABASE_URL: 'mysql://x/y',
+      JWT_EXPIRES_IN: 'soon',
+      NODE_ENV: 'staging',
+      SOCKET_ADAPTER: 'carrier-pigeon',
+      SOCKET_EVENTS_PER_SECOND: '0',
+      MAX_TASKS_PER_LIST: '0',
+      MAX_LISTS_PER_USER: 'lots',
+      MAX_MEMBERS_PER_LIST: '1.5',
+      MAX_SOCKETS_PER_USER: '-3',
+      USER_EVENTS_PER_SECOND: 'fast',
+      SHARE_RATE_LIMIT: '0',
+      LOGIN_FAILURE_LIMIT: 'x',
+      SESSION_RECHECK_MS: '-1',
     }).join('\n');
-    for (const name of ['PORT', 'JWT_SECRET', 'BCRYPT_ROUNDS', 'DB_POOL_MAX', 'LOG_LEVEL', 'AUTH_RATE_LIMIT', 'DATABASE_URL', 'JWT_EXPIRES_IN', 'NODE_ENV', 'SOCKET_ADAPTER', 'SOCKET_EVENTS_PER_SECOND',
-      'MAX_TASKS_PER_LIST', 'MAX_LISTS_PER_USER', 'MAX_MEMBERS_PER_LIST', 'MAX_SOCKETS_PER_USER', 'USER_EVENTS_PER_SECOND', 'SHARE_RATE_LIMIT', 'LOGIN_FAILURE_LIMIT', 'SESSION_RECHECK_MS']) {
+    for (const name of [
+      'PORT',
+      'JWT_SECRET',
+      'BCRYPT_ROUNDS',
+      'DB_POOL_MAX',
+      'LOG_LEVEL',
+      'AUTH_RATE_LIMIT',
+      'DATABASE_URL',
+      'JWT_EXPIRES_IN',
+      'NODE_ENV',
+      'SOCKET_ADAPTER',
+      'SOCKET_EVENTS_PER_SECOND',
+      'MAX_TASKS_PER_LIST',
+      'MAX_LISTS_PER_USER',
+      'MAX_MEMBERS_PER_LIST',
+      'MAX_SOCKETS_PER_USER',
+      'USER_EVENTS_PER_SECOND',
+      'SHARE_RATE_LIMIT',
+      'LOGIN_FAILURE_LIMIT',
+      'SESSION_RECHECK_MS',
+    ]) {
       expect(found).to.include(name);
     }
   });
@@ -80,7 +139,11 @@ describe('configuration', () => {
   });
 
   it('reads durations and CORS origins', () => {
-    const config = loadConfig({ DATA_DIR: dataDir(), JWT_EXPIRES_IN: '15m', CORS_ORIGINS: 'https://a.example, https://b.example' });
+    const config = loadConfig({
+      DATA_DIR: dataDir(),
+      JWT_EXPIRES_IN: '15m',
+      CORS_ORIGINS: 'https://a.example, https://b.example',
+    });
     expect(config.jwtExpiresIn).to.equal(900);
     expect(config.corsOrigins).to.deep.equal(['https://a.example', 'https://b.example']);
     expect(loadConfig({ DATA_DIR: dataDir(), JWT_EXPIRES_IN: '90' }).jwtExpiresIn).to.equal(90);
@@ -90,7 +153,10 @@ describe('configuration', () => {
     this.timeout(20_000);
     const { DATABASE_URL: _unused, ...env } = process.env;
     const run = spawnSync(process.execPath, ['--import', 'tsx', 'server/index.ts'], {
-      cwd: projectRoot, env: { ...env, PORT: 'abc', JWT_SECRET: 'short', DATA_DIR: dataDir() }, encoding: 'utf8', timeout: 15_000,
+      cwd: projectRoot,
+      env: { ...env, PORT: 'abc', JWT_SECRET: 'short', DATA_DIR: dataDir() },
+      encoding: 'utf8',
+      timeout: 15_000,
     });
     expect(run.status).to.equal(1);
     expect(run.stderr).to.include('Invalid configuration').and.include('PORT').and.include('JWT_SECRET');

@@ -7,9 +7,12 @@ import { ROOT_FALLBACK, startEmbeddedPostgres } from '../dev/embedded-postgres';
 import { spawnServer, type SpawnedServer } from '../dev/spawn-server';
 import { createLogger } from '../server/core/logger';
 
-const post = (server: SpawnedServer, route: string, body: unknown) => fetch(`${server.url}${route}`, {
-  method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body),
-});
+const post = (server: SpawnedServer, route: string, body: unknown) =>
+  fetch(`${server.url}${route}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
 
 describe('the embedded PostgreSQL default (no DATABASE_URL)', function () {
   this.timeout(120_000);
@@ -33,7 +36,7 @@ describe('the embedded PostgreSQL default (no DATABASE_URL)', function () {
     server = await spawnServer({ env });
     const registered = await post(server, '/api/auth/register', account);
     expect(registered.status).to.equal(201);
-    const { token } = await registered.json() as { token: string };
+    const { token } = (await registered.json()) as { token: string };
     process.kill(server.pid, 'SIGKILL'); // leaves its PostgreSQL running, holding the data folder
     await server.exited;
 

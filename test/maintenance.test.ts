@@ -20,9 +20,10 @@ describe('mutation records clean-up', () => {
         );
       }
       expect(await purgeMutations()).to.be.at.least(2);
-      const left = await sequelize.query<{ id: string }>(
-        'SELECT mutation_id AS id FROM mutations WHERE user_id = $1', { bind: [user.user.id], type: QueryTypes.SELECT },
-      );
+      const left = await sequelize.query<{ id: string }>('SELECT mutation_id AS id FROM mutations WHERE user_id = $1', {
+        bind: [user.user.id],
+        type: QueryTypes.SELECT,
+      });
       expect(left.map((r) => r.id).sort()).to.deep.equal(ids.slice(0, 3).sort());
     } finally {
       await server.close();

@@ -43,7 +43,8 @@ describe('migrations on an empty database', () => {
   it('run with sequelize-cli db:migrate and db:migrate:undo:all through .sequelizerc', async function () {
     this.timeout(30_000);
     const env = { ...process.env, DATABASE_URL: db.url };
-    const cli = (cmd: string) => run(process.execPath, [require.resolve('sequelize-cli/lib/sequelize'), cmd], { cwd: projectRoot, env });
+    const cli = (cmd: string) =>
+      run(process.execPath, [require.resolve('sequelize-cli/lib/sequelize'), cmd], { cwd: projectRoot, env });
     await cli('db:migrate');
     expect(await tables(sequelize)).to.deep.equal(TABLES);
     // the server's migrator sees them as done

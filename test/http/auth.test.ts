@@ -6,13 +6,19 @@ const unique = () => `a${Date.now().toString(36)}${Math.random().toString(36).sl
 
 describe('REST auth', () => {
   let server: TestServer;
-  before(async () => { server = await startServer(); });
-  after(async () => { await server.close(); });
+  before(async () => {
+    server = await startServer();
+  });
+  after(async () => {
+    await server.close();
+  });
 
   describe('POST /api/auth/register', () => {
     it('creates the user with an Inbox list and answers 201 {user, token, expiresAt}, never a hash', async () => {
       const email = unique();
-      const res = await request(server, 'POST', '/api/auth/register', { body: { email: `  ${email} `, password: 'long enough', name: 'Ann' } });
+      const res = await request(server, 'POST', '/api/auth/register', {
+        body: { email: `  ${email} `, password: 'long enough', name: 'Ann' },
+      });
       expect(res.status).to.equal(201);
       expect(res.body).to.have.keys('user', 'token', 'expiresAt');
       expect(res.body.user).to.have.keys('id', 'email', 'name', 'createdAt');
@@ -20,13 +26,17 @@ describe('REST auth', () => {
       expect(JSON.stringify(res.body)).not.to.match(/\$2[aby]\$|hash|password/i);
       expect(Date.parse(res.body.expiresAt)).to.be.greaterThan(Date.now());
       const lists = await request(server, 'GET', '/api/lists', { token: res.body.token });
-      expect(lists.body.lists.map((l: { name: string; role: string }) => [l.name, l.role])).to.deep.equal([['Inbox', 'owner']]);
+      expect(lists.body.lists.map((l: { name: string; role: string }) => [l.name, l.role])).to.deep.equal([
+        ['Inbox', 'owner'],
+      ]);
     });
 
     it('refuses an email taken in any case with 409 email_taken', async () => {
       const email = unique();
       await request(server, 'POST', '/api/auth/register', { body: { email, password: 'long enough', name: 'A' } });
-      const res = await request(server, 'POST', '/api/auth/register', { body: { email: email.toUpperCase(), password: 'long enough', name: 'B' } });
+      const res = await request(server, 'POST', '/api/auth/register', {
+        body: { email: email.toUpperCase(), password: 'long enough', name: 'B' },
+      });
       expect(res.status).to.equal(409);
       expect(res.body.error.code).to.equal('email_taken');
     });
@@ -50,7 +60,9 @@ describe('REST auth', () => {
     }
 
     it('accepts a 72-byte password', async () => {
-      const res = await request(server, 'POST', '/api/auth/register', { body: { email: unique(), password: 'é'.repeat(36), name: 'A' } });
+      const res = await request(server, 'POST', '/api/auth/register', {
+        body: { email: unique(), password: 'é'.repeat(36), name: 'A' },
+      });
       expect(res.status).to.equal(201);
     });
   });
@@ -58,7 +70,9 @@ describe('REST auth', () => {
   describe('POST /api/auth/login', () => {
     it('logs in with the email in any case and spaces', async () => {
       const user = await registerUser(server);
-      const res = await request(server, 'POST', '/api/auth/login', { body: { email: ` ${user.email.toUpperCase()} `, password: user.password } });
+      const res = await request(server, 'POST', '/api/auth/login', {
+        body: { email: ` ${user.email.toUpperCase()} `, password: user.password },
+      });
       expect(res.status).to.equal(200);
       expect(res.body.user).to.deep.equal(user.user);
       expect(res.body.token).to.be.a('string');
@@ -66,8 +80,12 @@ describe('REST auth', () => {
 
     it('answers a wrong password and an unknown email with the same 401 body', async () => {
       const user = await registerUser(server);
-      const wrong = await request(server, 'POST', '/api/auth/login', { body: { email: user.email, password: 'wrong password' } });
-      const unknown = await request(server, 'POST', '/api/auth/login', { body: { email: unique(), password: 'wrong password' } });
+      const wrong = await request(server, 'POST', '/api/auth/login', {
+        body: { email: user.email, password: 'wrong password' },
+      });
+      const unknown = await request(server, 'POST', '/api/auth/login', {
+        body: { email: unique(), password: 'wrong password' },
+      });
       expect(wrong.status).to.equal(401);
       expect(unknown.status).to.equal(401);
       expect(wrong.body).to.deep.equal(unknown.body);
@@ -106,7 +124,9 @@ describe('REST auth', () => {
         expect(res.status).to.equal(401);
         expect(res.body.error.code).to.equal('unauthorized');
       }
-      const again = await request(server, 'POST', '/api/auth/login', { body: { email: user.email, password: user.password } });
+      const again = await request(server, 'POST', '/api/auth/login', {
+        body: { email: user.email, password: user.password },
+      });
       expect((await request(server, 'GET', '/api/auth/me', { token: again.body.token })).status).to.equal(200);
     });
 
@@ -121,7 +141,10 @@ describe('REST auth', () => {
         missing: undefined,
         garbage: 'not.a.token',
         tampered,
-        wrongSecret: jwt.sign({ ver }, 'another-secret-that-is-long-enough-0123456789', { subject: sub, expiresIn: 60 }),
+        wrongSecret: jwt.sign({ ver }, 'another-secret-that-is-long-enough-0123456789', {
+          subject: sub,
+          expiresIn: 60,
+        }),
         none,
         hs512: jwt.sign({ ver }, TEST_SECRET, { subject: sub, expiresIn: 60, algorithm: 'HS512' }),
         expired: jwt.sign({ ver, exp: Math.floor(Date.now() / 1000) - 10 }, TEST_SECRET, { subject: sub }),
@@ -136,18 +159,26 @@ describe('REST auth', () => {
 
   describe('rate limit', () => {
     let limited: TestServer;
-    before(async () => { limited = await startServer({ authRateLimit: 3 }); });
-    after(async () => { await limited.close(); });
+    before(async () => {
+      limited = await startServer({ authRateLimit: 3 });
+    });
+    after(async () => {
+      await limited.close();
+    });
 
     it('answers 429 rate_limited after AUTH_RATE_LIMIT register and login attempts a minute', async () => {
       const statuses: number[] = [];
       for (let i = 0; i < 4; i++) {
-        const res = await request(limited, 'POST', '/api/auth/login', { body: { email: unique(), password: 'whatever1' } });
+        const res = await request(limited, 'POST', '/api/auth/login', {
+          body: { email: unique(), password: 'whatever1' },
+        });
         statuses.push(res.status);
         if (res.status === 429) expect(res.body.error.code).to.equal('rate_limited');
       }
       expect(statuses).to.deep.equal([401, 401, 401, 429]);
-      const register = await request(limited, 'POST', '/api/auth/register', { body: { email: unique(), password: 'long enough', name: 'A' } });
+      const register = await request(limited, 'POST', '/api/auth/register', {
+        body: { email: unique(), password: 'long enough', name: 'A' },
+      });
       expect(register.status).to.equal(429);
     });
   });

@@ -3,8 +3,12 @@ import { registerUser, request, startServer, type TestServer } from '../support/
 
 describe('HTTP error bodies', () => {
   let server: TestServer;
-  before(async () => { server = await startServer(); });
-  after(async () => { await server.close(); });
+  before(async () => {
+    server = await startServer();
+  });
+  after(async () => {
+    await server.close();
+  });
 
   it('answers malformed JSON with 400 validation_error and no stack trace', async () => {
     const res = await request(server, 'POST', '/api/auth/login', { body: '{"email": "a@b.c", ' });
@@ -13,15 +17,25 @@ describe('HTTP error bodies', () => {
   });
 
   it('answers a body over 64 KiB with 413 payload_too_large', async () => {
-    const res = await request(server, 'POST', '/api/auth/register', { body: { email: 'a@b.co', password: 'x'.repeat(70_000), name: 'A' } });
+    const res = await request(server, 'POST', '/api/auth/register', {
+      body: { email: 'a@b.co', password: 'x'.repeat(70_000), name: 'A' },
+    });
     expect(res.status).to.equal(413);
     expect(res.body.error.code).to.equal('payload_too_large');
   });
 
   it('answers a path with bad percent-encoding with 400 validation_error, not 500', async () => {
     const user = await registerUser(server);
-    for (const [method, path] of [['GET', '/api/lists/%E0%A4%A/tasks'], ['POST', '/api/lists/%ZZ/tasks'], ['PATCH', '/api/tasks/%E0%A4%A'], ['DELETE', '/api/tasks/%']]) {
-      const res = await request(server, method, path, { token: user.token, body: method === 'GET' ? undefined : { title: 'x' } });
+    for (const [method, path] of [
+      ['GET', '/api/lists/%E0%A4%A/tasks'],
+      ['POST', '/api/lists/%ZZ/tasks'],
+      ['PATCH', '/api/tasks/%E0%A4%A'],
+      ['DELETE', '/api/tasks/%'],
+    ]) {
+      const res = await request(server, method, path, {
+        token: user.token,
+        body: method === 'GET' ? undefined : { title: 'x' },
+      });
       expect(res.status, `${method} ${path}`).to.equal(400);
       expect(res.body.error.code).to.equal('validation_error');
       expect(JSON.stringify(res.body)).not.to.match(/URIError|at .*\.js|decode/);
@@ -41,13 +55,18 @@ describe('HTTP error bodies', () => {
     expect(login.body.error.code).to.equal('validation_error');
     // 17 levels is refused, the contract's own payloads (about 3) are not
     const nested = (n: number): unknown => (n === 0 ? 'x' : { a: nested(n - 1) });
-    const seventeen = await request(server, 'PATCH', `/api/tasks/${user.user.id}`, { token: user.token, body: { title: 'x', extra: nested(16) } });
+    const seventeen = await request(server, 'PATCH', `/api/tasks/${user.user.id}`, {
+      token: user.token,
+      body: { title: 'x', extra: nested(16) },
+    });
     expect(seventeen.status).to.equal(400);
     expect(seventeen.body.error.message).to.match(/nested/);
   });
 
   it('answers a body nested 100,000 deep (over 64 KiB) with 413, never a crash', async () => {
-    const res = await request(server, 'POST', '/api/auth/login', { body: `${'['.repeat(100_000)}${']'.repeat(100_000)}` });
+    const res = await request(server, 'POST', '/api/auth/login', {
+      body: `${'['.repeat(100_000)}${']'.repeat(100_000)}`,
+    });
     expect(res.status).to.equal(413);
     expect(res.body.error.code).to.equal('payload_too_large');
     expect((await request(server, 'GET', '/health')).status).to.equal(200);

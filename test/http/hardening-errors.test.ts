@@ -37,15 +37,19 @@ function pgError(message: string, fields: Record<string, unknown>): Error {
 }
 
 describe('hardening: payload depth and size', () => {
-  it('checkPayload accepts the contract\'s payloads and the most levels, refuses one more', () => {
-    expect(thrownCode(() => checkPayload({ id: crypto.randomUUID(), patch: { title: 'x', priority: 2 } }, 64 * 1024))).to.equal(undefined);
+  it("checkPayload accepts the contract's payloads and the most levels, refuses one more", () => {
+    expect(
+      thrownCode(() => checkPayload({ id: crypto.randomUUID(), patch: { title: 'x', priority: 2 } }, 64 * 1024)),
+    ).to.equal(undefined);
     expect(thrownCode(() => checkPayload({ cursors: { [crypto.randomUUID()]: 3 } }, 64 * 1024))).to.equal(undefined);
     expect(thrownCode(() => checkPayload(undefined, 10))).to.equal(undefined);
     expect(thrownCode(() => checkPayload(null, 10))).to.equal(undefined);
     expect(thrownCode(() => checkPayload('plain string', 64))).to.equal(undefined);
     expect(thrownCode(() => checkPayload(nestedArrays(MAX_PAYLOAD_DEPTH), 64 * 1024))).to.equal(undefined);
     expect(thrownCode(() => checkPayload(nestedArrays(MAX_PAYLOAD_DEPTH + 1), 64 * 1024))).to.equal('validation_error');
-    expect(thrownCode(() => checkPayload({ a: [{ b: nestedArrays(MAX_PAYLOAD_DEPTH - 2) }] }, 64 * 1024))).to.equal('validation_error');
+    expect(thrownCode(() => checkPayload({ a: [{ b: nestedArrays(MAX_PAYLOAD_DEPTH - 2) }] }, 64 * 1024))).to.equal(
+      'validation_error',
+    );
   });
 
   it('checkPayload refuses 100,000 nested arrays with validation_error, not a stack overflow', () => {
@@ -77,12 +81,19 @@ describe('hardening: payload depth and size', () => {
 
 describe('hardening: toAppError', () => {
   it('turns client errors of Express, its router and body-parser into 400 (413 stays payload_too_large)', () => {
-    const uri = Object.assign(new URIError('Failed to decode param \'%E0%A4%A\''), { status: 400, statusCode: 400 });
+    const uri = Object.assign(new URIError("Failed to decode param '%E0%A4%A'"), { status: 400, statusCode: 400 });
     expect(toAppError(uri).code).to.equal('validation_error');
     expect(toAppError(uri).message).not.to.include('%E0');
-    expect(toAppError(Object.assign(new Error('request aborted'), { status: 400, expose: true, type: 'request.aborted' })).code).to.equal('validation_error');
-    expect(toAppError(Object.assign(new Error('x'), { statusCode: 415, expose: true })).code).to.equal('validation_error');
-    expect(toAppError(Object.assign(new Error('x'), { status: 413, expose: true, type: 'entity.too.large' })).code).to.equal('payload_too_large');
+    expect(
+      toAppError(Object.assign(new Error('request aborted'), { status: 400, expose: true, type: 'request.aborted' }))
+        .code,
+    ).to.equal('validation_error');
+    expect(toAppError(Object.assign(new Error('x'), { statusCode: 415, expose: true })).code).to.equal(
+      'validation_error',
+    );
+    expect(
+      toAppError(Object.assign(new Error('x'), { status: 413, expose: true, type: 'entity.too.large' })).code,
+    ).to.equal('payload_too_large');
     expect(toAppError(Object.assign(new Error('x'), { status: 413 })).code).to.equal('payload_too_large');
     // not the client's fault
     expect(toAppError(Object.assign(new Error('x'), { status: 500, expose: false })).code).to.equal('internal');
@@ -96,13 +107,19 @@ describe('hardening: toAppError', () => {
   it('turns a lost or refused database connection into 503 unavailable, whatever wraps it', () => {
     const unavailable = [
       new DatabaseError(pgError('terminating connection due to administrator command', { code: '57P01' }) as never),
-      new DatabaseError(pgError('terminating connection due to crash of another server process', { code: '57P02' }) as never),
+      new DatabaseError(
+        pgError('terminating connection due to crash of another server process', { code: '57P02' }) as never,
+      ),
       new DatabaseError(pgError('the database system is starting up', { code: '57P03' }) as never),
       new DatabaseError(pgError('sorry, too many clients already', { code: '53300' }) as never),
       new DatabaseError(pgError('connection failure', { code: '08006' }) as never),
       new DatabaseError(new Error('Connection terminated unexpectedly') as never),
-      new DatabaseError(Object.assign(new Error('write EPIPE'), { code: 'EPIPE', errno: -32, syscall: 'write' }) as never),
-      new ConnectionRefusedError(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' })),
+      new DatabaseError(
+        Object.assign(new Error('write EPIPE'), { code: 'EPIPE', errno: -32, syscall: 'write' }) as never,
+      ),
+      new ConnectionRefusedError(
+        Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' }),
+      ),
       pgError('terminating connection due to administrator command', { code: '57P01' }),
       pgError('server closed the connection', { code: '08003' }),
       new Error('Connection terminated unexpectedly'),
@@ -119,10 +136,21 @@ describe('hardening: toAppError', () => {
       expect(toAppError(err).status).to.equal(503);
     }
     const notUnavailable: Array<[unknown, string]> = [
-      [new DatabaseError(pgError('new row for relation "users" violates check constraint "c"', { code: '23514' }) as never), 'internal'],
+      [
+        new DatabaseError(
+          pgError('new row for relation "users" violates check constraint "c"', { code: '23514' }) as never,
+        ),
+        'internal',
+      ],
       [new DatabaseError(pgError('syntax error', { code: '42601' }) as never), 'internal'],
-      [new DatabaseError(pgError('canceling statement due to statement timeout', { code: '57014' }) as never), 'internal'],
-      [new DatabaseError(pgError('date/time field value out of range', { code: '22008' }) as never), 'validation_error'],
+      [
+        new DatabaseError(pgError('canceling statement due to statement timeout', { code: '57014' }) as never),
+        'internal',
+      ],
+      [
+        new DatabaseError(pgError('date/time field value out of range', { code: '22008' }) as never),
+        'validation_error',
+      ],
       [new Error('Connection terminated unexpectedly, says the user'), 'internal'],
       [Object.assign(new Error('x'), { code: 'ENOENT' }), 'internal'],
     ];
@@ -136,8 +164,13 @@ describe('hardening: serializeError', () => {
 
   function databaseError(): DatabaseError {
     const original = pgError('new row for relation "users" violates check constraint "c"', {
-      code: '23514', detail: `Failing row contains (1, ${email}, ${hash}).`, table: 'users', constraint: 'c', where: `email = ${email}`,
-      sql: 'INSERT INTO "users" ("email","password_hash") VALUES ($1,$2)', parameters: [email, hash],
+      code: '23514',
+      detail: `Failing row contains (1, ${email}, ${hash}).`,
+      table: 'users',
+      constraint: 'c',
+      where: `email = ${email}`,
+      sql: 'INSERT INTO "users" ("email","password_hash") VALUES ($1,$2)',
+      parameters: [email, hash],
     });
     return new DatabaseError(original as never);
   }
@@ -147,7 +180,11 @@ describe('hardening: serializeError', () => {
     expect(err.sql).to.include('INSERT'); // the raw error does carry them
     const out = serializeError(err) as Record<string, unknown>;
     expect(Object.keys(out).sort()).to.deep.equal(['code', 'message', 'stack', 'type']);
-    expect(out).to.include({ type: 'SequelizeDatabaseError', code: '23514', message: 'new row for relation "users" violates check constraint "c"' });
+    expect(out).to.include({
+      type: 'SequelizeDatabaseError',
+      code: '23514',
+      message: 'new row for relation "users" violates check constraint "c"',
+    });
     const text = JSON.stringify(out);
     for (const secret of [email, hash, 'INSERT', 'Failing row']) expect(text).not.to.include(secret);
   });
@@ -155,14 +192,34 @@ describe('hardening: serializeError', () => {
   it('drops the values of a unique violation (errors, fields) and of any plain object', () => {
     const err = new UniqueConstraintError({
       message: 'Validation error',
-      errors: [new ValidationErrorItem('email must be unique', 'unique violation', 'email', email, null as never, 'not_unique', 'unique', [])],
+      errors: [
+        new ValidationErrorItem(
+          'email must be unique',
+          'unique violation',
+          'email',
+          email,
+          null as never,
+          'not_unique',
+          'unique',
+          [],
+        ),
+      ],
       fields: { email },
-      parent: pgError('duplicate key value violates unique constraint "users_email_key"', { code: '23505', detail: `Key (email)=(${email}) already exists.` }) as never,
+      parent: pgError('duplicate key value violates unique constraint "users_email_key"', {
+        code: '23505',
+        detail: `Key (email)=(${email}) already exists.`,
+      }) as never,
     });
     const text = JSON.stringify(serializeError(err));
     expect(text).not.to.include(email);
     expect(JSON.parse(text)).to.include({ code: '23505' });
-    const plain = { message: 'oops', sql: 'SELECT 1', parameters: [hash], body: { password: 'hunter2hunter2' }, headers: { authorization: 'Bearer abc' } };
+    const plain = {
+      message: 'oops',
+      sql: 'SELECT 1',
+      parameters: [hash],
+      body: { password: 'hunter2hunter2' },
+      headers: { authorization: 'Bearer abc' },
+    };
     const plainText = JSON.stringify(serializeError(plain));
     for (const secret of [hash, 'SELECT', 'hunter2', 'Bearer']) expect(plainText).not.to.include(secret);
     expect(serializeError(null)).to.equal(null);
@@ -171,7 +228,15 @@ describe('hardening: serializeError', () => {
 
   it('is the serializer of every logger, under err and error, and for an error logged bare', () => {
     const lines: string[] = [];
-    const logger = createLogger('info', new Writable({ write(chunk, _enc, done) { lines.push(String(chunk)); done(); } }));
+    const logger = createLogger(
+      'info',
+      new Writable({
+        write(chunk, _enc, done) {
+          lines.push(String(chunk));
+          done();
+        },
+      }),
+    );
     logger.error({ err: databaseError() }, 'one');
     logger.warn({ error: databaseError() }, 'two');
     logger.error(databaseError(), 'three');
@@ -215,7 +280,10 @@ describe('hardening: a database connection killed during a request', () => {
     const user = await registerUser(server);
     const listId = await inboxOf(server, user.token);
     const notes = `private notes ${crypto.randomBytes(6).toString('hex')}`;
-    const res = await request(server, 'POST', `/api/lists/${listId}/tasks`, { token: user.token, body: { title: marker, notes } });
+    const res = await request(server, 'POST', `/api/lists/${listId}/tasks`, {
+      token: user.token,
+      body: { title: marker, notes },
+    });
     expect(res.status, JSON.stringify(res.body)).to.equal(503);
     expect(res.body).to.deep.equal({ error: { code: 'unavailable', message: 'The database is unavailable' } });
 
@@ -223,14 +291,20 @@ describe('hardening: a database connection killed during a request', () => {
     const line = await logged((l) => l.req?.id === requestId && l.res !== undefined);
     expect(line.level).to.equal(50);
     expect(line.res.statusCode).to.equal(503);
-    expect(line.err.code === '57P01' || /Connection terminated/.test(line.err.message), JSON.stringify(line.err)).to.equal(true);
+    expect(
+      line.err.code === '57P01' || /Connection terminated/.test(line.err.message),
+      JSON.stringify(line.err),
+    ).to.equal(true);
     expect(lines.filter((l) => l.level >= 50 && l.req?.id === requestId)).to.have.length(1);
     const all = JSON.stringify(lines);
     for (const secret of [marker, notes, user.token, user.email]) expect(all).not.to.include(secret);
     expect(all).not.to.match(/"(sql|parameters|original|parent)"/);
 
     // the pool drops the dead connection: the next write works
-    const next = await request(server, 'POST', `/api/lists/${listId}/tasks`, { token: user.token, body: { title: 'after the kill' } });
+    const next = await request(server, 'POST', `/api/lists/${listId}/tasks`, {
+      token: user.token,
+      body: { title: 'after the kill' },
+    });
     expect(next.status, JSON.stringify(next.body)).to.equal(201);
   });
 

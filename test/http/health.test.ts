@@ -6,8 +6,12 @@ import { request, startServer, type TestServer } from '../support/server';
 
 describe('health, readiness and metrics', () => {
   let server: TestServer;
-  before(async () => { server = await startServer(); });
-  after(async () => { await server.close(); });
+  before(async () => {
+    server = await startServer();
+  });
+  after(async () => {
+    await server.close();
+  });
 
   it('GET /health answers ok with the package version', async () => {
     const res = await request(server, 'GET', '/health');
@@ -23,7 +27,10 @@ describe('health, readiness and metrics', () => {
 
   it('GET /ready answers 503 within 2 s when the database is unreachable, and /health stays ok', async () => {
     // a port nothing listens on
-    const down = new Sequelize(`postgres://postgres@127.0.0.1:${await freePort()}/nothing`, { logging: false, pool: { acquire: 1000 } });
+    const down = new Sequelize(`postgres://postgres@127.0.0.1:${await freePort()}/nothing`, {
+      logging: false,
+      pool: { acquire: 1000 },
+    });
     const broken = await startServer({}, { sequelize: down });
     try {
       const started = Date.now();

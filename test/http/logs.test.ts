@@ -22,7 +22,8 @@ describe('logs', () => {
       const parsed = lines.map((l) => JSON.parse(l));
       expect(parsed.filter((l) => l.req?.id).length, 'request lines carry an id').to.be.greaterThan(5);
       const all = lines.join('\n');
-      for (const secret of [password, reg.body.token, login.body.token, 'not.a.token']) expect(all).not.to.include(secret);
+      for (const secret of [password, reg.body.token, login.body.token, 'not.a.token'])
+        expect(all).not.to.include(secret);
       expect(all).not.to.match(/\$2[aby]\$\d\d\$/);
     } finally {
       await server.close();
@@ -41,8 +42,10 @@ describe('logs of failed requests', () => {
   let server: TestServer;
 
   /** The one line pino-http writes when the request of `res` ended. */
-  const requestLine = (res: { headers: Headers }) => logged((l) => l.req?.id === res.headers.get('x-request-id') && l.res !== undefined);
-  const errorLinesOf = (res: { headers: Headers }) => lines.filter((l) => l.level >= 50 && l.req?.id === res.headers.get('x-request-id'));
+  const requestLine = (res: { headers: Headers }) =>
+    logged((l) => l.req?.id === res.headers.get('x-request-id') && l.res !== undefined);
+  const errorLinesOf = (res: { headers: Headers }) =>
+    lines.filter((l) => l.level >= 50 && l.req?.id === res.headers.get('x-request-id'));
 
   /** Nothing the client sent or was given that is a secret or private reaches the log. */
   function expectNoSecrets(...secrets: string[]): void {
@@ -77,7 +80,9 @@ describe('logs of failed requests', () => {
 
   it('a database error during register: 500 internal, one error line with the request id and the error code, no email or hash', async () => {
     const password = `register secret ${tag}`;
-    const res = await request(server, 'POST', '/api/auth/register', { body: { email: refusedEmail, password, name: 'Refused' } });
+    const res = await request(server, 'POST', '/api/auth/register', {
+      body: { email: refusedEmail, password, name: 'Refused' },
+    });
     expect(res.status).to.equal(500);
     expect(res.body).to.deep.equal({ error: { code: 'internal', message: 'Something went wrong on our side' } });
 
@@ -88,7 +93,10 @@ describe('logs of failed requests', () => {
     expect(line.err).to.include({ type: 'SequelizeDatabaseError', code: '23514' });
     expect(line.err.message).to.equal(`new row for relation "users" violates check constraint "${constraint}"`);
     expect(errorLinesOf(res)).to.have.length(1);
-    expect(lines.filter((l) => l.level >= 50 && !l.req && !l.event), 'no error line without a request id').to.deep.equal([]);
+    expect(
+      lines.filter((l) => l.level >= 50 && !l.req && !l.event),
+      'no error line without a request id',
+    ).to.deep.equal([]);
     expectNoSecrets(refusedEmail, password, 'Refused');
   });
 
@@ -96,7 +104,10 @@ describe('logs of failed requests', () => {
     const user = await registerUser(server);
     const listId = await inboxOf(server, user.token);
     const notes = `private notes ${tag}`;
-    const res = await request(server, 'POST', `/api/lists/${listId}/tasks`, { token: user.token, body: { title: refusedTitle, notes } });
+    const res = await request(server, 'POST', `/api/lists/${listId}/tasks`, {
+      token: user.token,
+      body: { title: refusedTitle, notes },
+    });
     expect(res.status).to.equal(500);
     expect(res.body.error.code).to.equal('internal');
     const line = await requestLine(res);
@@ -118,7 +129,9 @@ describe('logs of failed requests', () => {
     const bad = await request(server, 'GET', '/api/lists/%E0%A4%A/tasks', { token: user.token });
     expect(bad.status).to.equal(400);
     expect(bad.body.error.code).to.equal('validation_error');
-    const json = await request(server, 'POST', '/api/auth/login', { body: `{"email":"${user.email}","password":"${user.password}"` });
+    const json = await request(server, 'POST', '/api/auth/login', {
+      body: `{"email":"${user.email}","password":"${user.password}"`,
+    });
     expect(json.status).to.equal(400);
     for (const res of [bad, json]) {
       const line = await requestLine(res);

@@ -7,20 +7,33 @@ import { record } from '../support/wait';
 
 describe('REST: lists and tasks', () => {
   let server: TestServer;
-  const http = (method: string, path: string, token?: string, body?: unknown) => request(server, method, path, { token, body });
-  const expectError = (res: { status: number; body: any }, status: number, code: string) => { // eslint-disable-line @typescript-eslint/no-explicit-any
+  const http = (method: string, path: string, token?: string, body?: unknown) =>
+    request(server, method, path, { token, body });
+  const expectError = (res: { status: number; body: any }, status: number, code: string) => {
+    // eslint-disable-line @typescript-eslint/no-explicit-any
     expect([res.status, res.body?.error?.code], JSON.stringify(res.body)).to.deep.equal([status, code]);
     expect(res.body.error.message).to.be.a('string');
   };
 
-  before(async () => { server = await startServer(); });
-  after(async () => { await server.close(); });
+  before(async () => {
+    server = await startServer();
+  });
+  after(async () => {
+    await server.close();
+  });
   const open = devices(() => server);
 
   /** Alice owns her Inbox, `listId` (with one task); Bob is a viewer of it; Carol is not a member. */
-  const world = () => scenario(server, open, { owner: 'alice', members: { bob: 'viewer' }, strangers: ['carol'], devices: { carol: [] }, task: 'First' });
+  const world = () =>
+    scenario(server, open, {
+      owner: 'alice',
+      members: { bob: 'viewer' },
+      strangers: ['carol'],
+      devices: { carol: [] },
+      task: 'First',
+    });
 
-  it('GET /api/lists: 200 {lists} with the caller\'s role; POST /api/lists: 201 {list}', async () => {
+  it("GET /api/lists: 200 {lists} with the caller's role; POST /api/lists: 201 {list}", async () => {
     const { alice, bob, listId } = await world();
     const mine = await http('GET', '/api/lists', alice.token);
     expect(mine.status).to.equal(200);
@@ -29,7 +42,11 @@ describe('REST: lists and tasks', () => {
     expect(mine.body.lists[0]).to.have.all.keys(...LIST_KEYS);
     expect(mine.body.lists[0]).to.include({ id: listId, name: 'Inbox', ownerId: alice.user.id, role: 'owner', seq: 2 });
     const theirs = await http('GET', '/api/lists', bob.token);
-    expect(theirs.body.lists.find((l: List) => l.id === listId)).to.include({ role: 'viewer', ownerId: alice.user.id, name: 'Inbox' });
+    expect(theirs.body.lists.find((l: List) => l.id === listId)).to.include({
+      role: 'viewer',
+      ownerId: alice.user.id,
+      name: 'Inbox',
+    });
 
     const id = uuid();
     const created = await http('POST', '/api/lists', alice.token, { id, name: '  Trip  ' });
@@ -63,20 +80,48 @@ describe('REST: lists and tasks', () => {
     const { alice, bob, carol, listId, task } = await world();
     expect(task).to.have.all.keys(...TASK_KEYS);
     const id = uuid();
-    const res = await http('POST', `/api/lists/${listId}/tasks`, alice.token, { id, title: ' Second ', notes: 'n', priority: 3, position: 'b', dueAt: '2027-02-01T12:00:00.000Z' });
+    const res = await http('POST', `/api/lists/${listId}/tasks`, alice.token, {
+      id,
+      title: ' Second ',
+      notes: 'n',
+      priority: 3,
+      position: 'b',
+      dueAt: '2027-02-01T12:00:00.000Z',
+    });
     expect(res.status).to.equal(201);
     expect(res.body).to.have.all.keys('task');
     expect(res.body.task).to.include({
-      id, listId, title: 'Second', notes: 'n', priority: 3, position: 'b', dueAt: '2027-02-01T12:00:00.000Z',
-      completed: false, completedAt: null, version: 1, seq: 3, createdBy: alice.user.id, updatedBy: alice.user.id,
+      id,
+      listId,
+      title: 'Second',
+      notes: 'n',
+      priority: 3,
+      position: 'b',
+      dueAt: '2027-02-01T12:00:00.000Z',
+      completed: false,
+      completedAt: null,
+      version: 1,
+      seq: 3,
+      createdBy: alice.user.id,
+      updatedBy: alice.user.id,
     });
-    for (const body of [{}, { title: '' }, { title: 'x', priority: 9 }, { title: 'x', notes: 'n'.repeat(10_001) }, { title: 'x', dueAt: 'soon' }]) {
+    for (const body of [
+      {},
+      { title: '' },
+      { title: 'x', priority: 9 },
+      { title: 'x', notes: 'n'.repeat(10_001) },
+      { title: 'x', dueAt: 'soon' },
+    ]) {
       expectError(await http('POST', `/api/lists/${listId}/tasks`, alice.token, body), 400, 'validation_error');
     }
     expectError(await http('POST', `/api/lists/${listId}/tasks`, bob.token, { title: 'viewer' }), 403, 'forbidden');
     expectError(await http('POST', `/api/lists/${listId}/tasks`, carol.token, { title: 'stranger' }), 404, 'not_found');
     expectError(await http('POST', `/api/lists/${uuid()}/tasks`, alice.token, { title: 'nowhere' }), 404, 'not_found');
-    expectError(await http('POST', `/api/lists/${listId}/tasks`, undefined, { title: 'anonymous' }), 401, 'unauthorized');
+    expectError(
+      await http('POST', `/api/lists/${listId}/tasks`, undefined, { title: 'anonymous' }),
+      401,
+      'unauthorized',
+    );
     const { body } = await http('GET', `/api/lists/${listId}/tasks`, alice.token);
     expect(body.seq).to.equal(3);
     expect(body.tasks.map((t: Task) => t.title)).to.deep.equal(['First', 'Second']);
@@ -84,7 +129,11 @@ describe('REST: lists and tasks', () => {
 
   it('PATCH /api/tasks/:id: 200 {task}; 400; 403 viewer; 404 non-member or unknown; 409 conflict with details.task', async () => {
     const { alice, bob, carol, task } = await world();
-    const res = await http('PATCH', `/api/tasks/${task.id}`, alice.token, { title: 'Renamed', completed: true, expectedVersion: 1 });
+    const res = await http('PATCH', `/api/tasks/${task.id}`, alice.token, {
+      title: 'Renamed',
+      completed: true,
+      expectedVersion: 1,
+    });
     expect(res.status).to.equal(200);
     expect(res.body).to.have.all.keys('task');
     expect(res.body.task).to.include({ id: task.id, title: 'Renamed', completed: true, version: 2, seq: task.seq + 1 });
@@ -118,12 +167,18 @@ describe('REST: lists and tasks', () => {
     expect([res.status, res.body]).to.deep.equal([204, undefined]);
     expectError(await http('DELETE', `/api/tasks/${task.id}`, alice.token), 404, 'not_found');
     expectError(await http('DELETE', `/api/tasks/${uuid()}`, alice.token), 404, 'not_found');
-    expect((await http('GET', `/api/lists/${listId}/tasks`, alice.token)).body).to.deep.equal({ tasks: [], seq: task.seq + 1, next: null });
+    expect((await http('GET', `/api/lists/${listId}/tasks`, alice.token)).body).to.deep.equal({
+      tasks: [],
+      seq: task.seq + 1,
+      next: null,
+    });
   });
 
   it('broadcasts a change made over HTTP to every socket of every member, as if from a socket', async () => {
     const { alice, bob, listId, phone, laptop, bobby } = await scenario(server, open, {
-      owner: 'alice', members: { bob: 'editor' }, devices: { alice: ['phone', 'laptop'], bob: ['bobby'] },
+      owner: 'alice',
+      members: { bob: 'editor' },
+      devices: { alice: ['phone', 'laptop'], bob: ['bobby'] },
     });
     const all = [phone, laptop, bobby];
     const seen = all.map(record);
@@ -138,7 +193,8 @@ describe('REST: lists and tasks', () => {
 
     const deletedOn = all.map((s) => next(s, 'task:deleted'));
     await http('DELETE', `/api/tasks/${created.body.task.id}`, bob.token);
-    for (const p of deletedOn) expect(await p).to.deep.equal({ id: created.body.task.id, listId, seq: updated.body.task.seq + 1 });
+    for (const p of deletedOn)
+      expect(await p).to.deep.equal({ id: created.body.task.id, listId, seq: updated.body.task.seq + 1 });
 
     const listOn = [phone, laptop].map((s) => next(s, 'list:created'));
     const list = await http('POST', '/api/lists', alice.token, { name: 'Made over HTTP' });

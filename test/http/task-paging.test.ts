@@ -6,16 +6,22 @@ import { share } from '../support/scenario';
 import { devices, inboxOf, ok, registerUser, request, startServer, type TestServer } from '../support/server';
 import { contractOrder, uuid } from '../support/util';
 
-const b64 = (value: unknown) => Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');
+const b64 = (value: unknown) =>
+  Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');
 
 describe('REST: GET /api/lists/:listId/tasks pages', function () {
   this.timeout(20_000);
   let server: TestServer;
-  before(async () => { server = await startServer({ socketEventsPerSecond: 100_000 }); });
-  after(async () => { await server.close(); });
+  before(async () => {
+    server = await startServer({ socketEventsPerSecond: 100_000 });
+  });
+  after(async () => {
+    await server.close();
+  });
   const open = devices(() => server);
 
-  const get = (token: string, listId: string, query = '') => request<TaskPage>(server, 'GET', `/api/lists/${listId}/tasks${query}`, { token });
+  const get = (token: string, listId: string, query = '') =>
+    request<TaskPage>(server, 'GET', `/api/lists/${listId}/tasks${query}`, { token });
 
   /** Every page from the first, with `limit` when given; each page is checked against the bounds. */
   async function allPages(token: string, listId: string, limit?: number): Promise<TaskPage[]> {
@@ -28,7 +34,9 @@ describe('REST: GET /api/lists/:listId/tasks pages', function () {
       const res = await get(token, listId, params.size ? `?${params}` : '');
       expect(res.status, JSON.stringify(res.body).slice(0, 300)).to.equal(200);
       expect(res.body).to.have.all.keys('tasks', 'seq', 'next');
-      expect(res.body.tasks.length).to.be.at.least(1).and.at.most(limit ?? LIMITS.taskPage);
+      expect(res.body.tasks.length)
+        .to.be.at.least(1)
+        .and.at.most(limit ?? LIMITS.taskPage);
       expect(Buffer.byteLength(JSON.stringify(res.body)), 'bytes of a page').to.be.at.most(LIMITS.answerBytes);
       pages.push(res.body);
       after = res.body.next;
@@ -69,7 +77,10 @@ describe('REST: GET /api/lists/:listId/tasks pages', function () {
     // a list that ends exactly on a page boundary: the last full page already says null
     await bulkTasks(bobs, bob.user.id, 1000);
     const exact = await allPages(bob.token, bobs);
-    expect(exact.map((p) => [p.tasks.length, p.next === null])).to.deep.equal([[500, false], [500, true]]);
+    expect(exact.map((p) => [p.tasks.length, p.next === null])).to.deep.equal([
+      [500, false],
+      [500, true],
+    ]);
   });
 
   it('refuses a bad limit or a malformed or tampered after with 400 validation_error', async () => {
@@ -78,14 +89,32 @@ describe('REST: GET /api/lists/:listId/tasks pages', function () {
     const good = (await get(alice.token, listId, '?limit=1')).body.next!;
     const decoded = JSON.parse(Buffer.from(good, 'base64url').toString()) as [string, string, string];
     const bad = [
-      '?limit=0', '?limit=-1', '?limit=501', '?limit=1.5', '?limit=abc', '?limit=', '?limit=1&limit=2', '?limit=1e400',
-      '?after=', '?after=***', `?after=${good}%3D%3D%3D`, `?after=${good.slice(0, -3)}`, `?after=${b64('not json')}`,
-      `?after=${b64([1, 2, 3])}`, `?after=${b64({ position: 'a' })}`, `?after=${b64(['a', 'b'])}`, `?after=${b64(null)}`,
+      '?limit=0',
+      '?limit=-1',
+      '?limit=501',
+      '?limit=1.5',
+      '?limit=abc',
+      '?limit=',
+      '?limit=1&limit=2',
+      '?limit=1e400',
+      '?after=',
+      '?after=***',
+      `?after=${good}%3D%3D%3D`,
+      `?after=${good.slice(0, -3)}`,
+      `?after=${b64('not json')}`,
+      `?after=${b64([1, 2, 3])}`,
+      `?after=${b64({ position: 'a' })}`,
+      `?after=${b64(['a', 'b'])}`,
+      `?after=${b64(null)}`,
       `?after=${b64(['a', '2026-11-30T10:00:00.000Z', id])}`, // milliseconds only
-      `?after=${b64(['a', '2026-13-30T10:00:00.000000Z', id])}`, `?after=${b64(['a', '2026-02-30T10:00:00.000000Z', id])}`,
-      `?after=${b64(['a', '2026-11-30T25:00:00.000000Z', id])}`, `?after=${b64(['a', decoded[1], 'not-a-uuid'])}`,
-      `?after=${b64(['x'.repeat(LIMITS.positionMax + 1), decoded[1], id])}`, `?after=${b64(['a\u0000', decoded[1], id])}`,
-      `?after=${'A'.repeat(5000)}`, `?after=${good}&after=${good}`,
+      `?after=${b64(['a', '2026-13-30T10:00:00.000000Z', id])}`,
+      `?after=${b64(['a', '2026-02-30T10:00:00.000000Z', id])}`,
+      `?after=${b64(['a', '2026-11-30T25:00:00.000000Z', id])}`,
+      `?after=${b64(['a', decoded[1], 'not-a-uuid'])}`,
+      `?after=${b64(['x'.repeat(LIMITS.positionMax + 1), decoded[1], id])}`,
+      `?after=${b64(['a\u0000', decoded[1], id])}`,
+      `?after=${'A'.repeat(5000)}`,
+      `?after=${good}&after=${good}`,
     ];
     for (const query of bad) {
       const res = await get(alice.token, listId, query);
@@ -121,7 +150,8 @@ describe('REST: GET /api/lists/:listId/tasks pages', function () {
     const alice = await registerUser(server);
     const listId = await inboxOf(server, alice.token);
     const device = await open(alice.token);
-    for (const position of ['b', 'a', 'B', 'ä', 'a', 'b', 'a']) await ok(device, 'task:create', { listId, title: position, position });
+    for (const position of ['b', 'a', 'B', 'ä', 'a', 'b', 'a'])
+      await ok(device, 'task:create', { listId, title: position, position });
     await bulkTasks(listId, alice.user.id, 5, { position: 'a' }); // the same position and createdAt: by id
     await bulkTasks(listId, alice.user.id, 5, { position: 'a' });
     const whole = (await get(alice.token, listId)).body.tasks;
@@ -129,13 +159,17 @@ describe('REST: GET /api/lists/:listId/tasks pages', function () {
     expect(whole).to.deep.equal(contractOrder(whole));
     expect(whole.map((t) => t.position)).to.deep.equal(['B', ...Array(13).fill('a'), 'b', 'b', 'ä']);
     for (const limit of [1, 2, 3, 16]) {
-      expect((await allPages(alice.token, listId, limit)).flatMap((p) => p.tasks), `limit ${limit}`).to.deep.equal(whole);
+      expect(
+        (await allPages(alice.token, listId, limit)).flatMap((p) => p.tasks),
+        `limit ${limit}`,
+      ).to.deep.equal(whole);
     }
 
     // times finer than the milliseconds shown (none written by the server, but the database holds microseconds)
     await testDb().sequelize.query(
       `UPDATE tasks SET created_at = '2026-01-01T00:00:00.000100Z'::timestamptz + (seq % 3) * interval '1 microsecond'
-        WHERE list_id = $1 AND title LIKE 'bulk%'`, { bind: [listId] },
+        WHERE list_id = $1 AND title LIKE 'bulk%'`,
+      { bind: [listId] },
     );
     const fine = (await get(alice.token, listId)).body.tasks;
     expect((await allPages(alice.token, listId, 1)).flatMap((p) => p.tasks)).to.deep.equal(fine);
@@ -149,8 +183,12 @@ describe('REST: GET /api/lists/:listId/tasks pages', function () {
     await ok(device, 'task:create', { listId, title: 'early', position: 'A' });
     const late = (await ok(device, 'task:create', { listId, title: 'late', position: 'aa' })).task;
     const second = (await get(alice.token, listId, `?after=${first.next}`)).body;
-    expect(second.tasks.map((t) => t.title)).to.deep.equal([...fine.slice(5, 14), late, ...fine.slice(14)].map((t) => t.title));
-    expect(second.tasks.map((t) => t.id)).to.deep.equal([...fine.slice(5, 14), late, ...fine.slice(14)].map((t) => t.id));
+    expect(second.tasks.map((t) => t.title)).to.deep.equal(
+      [...fine.slice(5, 14), late, ...fine.slice(14)].map((t) => t.title),
+    );
+    expect(second.tasks.map((t) => t.id)).to.deep.equal(
+      [...fine.slice(5, 14), late, ...fine.slice(14)].map((t) => t.id),
+    );
     expect([second.seq, second.next]).to.deep.equal([first.seq + 3, null]);
   });
 

@@ -7,7 +7,18 @@ import { expect } from 'chai';
 import { QueryTypes } from 'sequelize';
 import { WebSocket } from 'ws';
 import {
-  call, cluster, devices, inboxOf, next, ok, registerUser, request, startServer, type ClientSocket, type TestServer, type TestUser,
+  call,
+  cluster,
+  devices,
+  inboxOf,
+  next,
+  ok,
+  registerUser,
+  request,
+  startServer,
+  type ClientSocket,
+  type TestServer,
+  type TestUser,
 } from '../support/server';
 import { codeOf, disconnected, handshake } from '../support/util';
 
@@ -21,25 +32,39 @@ function serverSawClose(server: TestServer, socket: ClientSocket): Promise<void>
 }
 
 /** A WebSocket speaking Engine.IO/Socket.IO by hand, connected with `token`; `ask` sends a packet and resolves with the next one. */
-async function rawSocket(server: TestServer, token: string): Promise<{ ws: WebSocket; ask(packet: string): Promise<string> }> {
+async function rawSocket(
+  server: TestServer,
+  token: string,
+): Promise<{ ws: WebSocket; ask(packet: string): Promise<string> }> {
   const ws = new WebSocket(`${server.url.replace('http', 'ws')}/socket.io/?EIO=4&transport=websocket`);
-  const nextMessage = () => new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('no packet within 5 s')), 5_000);
-    const on = (data: Buffer) => {
-      const text = data.toString();
-      if (text === '2') { ws.send('3'); return; } // Engine.IO ping
-      clearTimeout(timer);
-      ws.off('message', on);
-      resolve(text);
-    };
-    ws.on('message', on);
-  });
+  const nextMessage = () =>
+    new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('no packet within 5 s')), 5_000);
+      const on = (data: Buffer) => {
+        const text = data.toString();
+        if (text === '2') {
+          ws.send('3');
+          return;
+        } // Engine.IO ping
+        clearTimeout(timer);
+        ws.off('message', on);
+        resolve(text);
+      };
+      ws.on('message', on);
+    });
   const opened = nextMessage(); // "0{sid,...}": the Engine.IO handshake
   await opened;
   ws.send(`40${JSON.stringify({ token })}`);
   const connected = await nextMessage();
   if (!connected.startsWith('40')) throw new Error(`not connected: ${connected}`);
-  return { ws, ask: (packet) => { const reply = nextMessage(); ws.send(packet); return reply; } };
+  return {
+    ws,
+    ask: (packet) => {
+      const reply = nextMessage();
+      ws.send(packet);
+      return reply;
+    },
+  };
 }
 
 describe('bounds', () => {
@@ -49,7 +74,9 @@ describe('bounds', () => {
     before(async () => {
       server = await startServer({ maxTasksPerList: 3, maxListsPerUser: 3, maxMembersPerList: 3 });
     });
-    after(async () => { await server.close(); });
+    after(async () => {
+      await server.close();
+    });
 
     it('a list holds MAX_TASKS_PER_LIST live tasks: the next create or move into it is limit_exceeded, until one leaves', async () => {
       const alice = await registerUser(server);
@@ -57,20 +84,27 @@ describe('bounds', () => {
       const inbox = await inboxOf(server, alice.token);
       const { list: other } = await ok(socket, 'list:create', { name: 'Other' });
       const tasks = [];
-      for (const title of ['one', 'two', 'three']) tasks.push((await ok(socket, 'task:create', { listId: inbox, title })).task);
+      for (const title of ['one', 'two', 'three'])
+        tasks.push((await ok(socket, 'task:create', { listId: inbox, title })).task);
       const outsider = (await ok(socket, 'task:create', { listId: other.id, title: 'outsider' })).task;
 
       const refused = await call(socket, 'task:create', { listId: inbox, title: 'four' });
       expect(refused.ok || refused.error).to.deep.include({ code: 'limit_exceeded' });
-      expect(codeOf(await call(socket, 'task:update', { id: outsider.id, patch: { listId: inbox } }))).to.equal('limit_exceeded');
-      const rest = await request(server, 'POST', `/api/lists/${inbox}/tasks`, { token: alice.token, body: { title: 'four' } });
+      expect(codeOf(await call(socket, 'task:update', { id: outsider.id, patch: { listId: inbox } }))).to.equal(
+        'limit_exceeded',
+      );
+      const rest = await request(server, 'POST', `/api/lists/${inbox}/tasks`, {
+        token: alice.token,
+        body: { title: 'four' },
+      });
       expect([rest.status, rest.body.error.code]).to.deep.equal([409, 'limit_exceeded']);
       // nothing of the refused changes was kept: the seq moved on by the three creates only
       const page = await request(server, 'GET', `/api/lists/${inbox}/tasks`, { token: alice.token });
       expect(page.body.tasks.map((t: { title: string }) => t.title).sort()).to.deep.equal(['one', 'three', 'two']);
       expect(page.body.seq).to.equal(3);
       const count = await server.parts.sequelize.query<{ task_count: number }>(
-        'SELECT task_count FROM lists WHERE id = $1', { bind: [inbox], type: QueryTypes.SELECT, plain: true },
+        'SELECT task_count FROM lists WHERE id = $1',
+        { bind: [inbox], type: QueryTypes.SELECT, plain: true },
       );
       expect(count?.task_count).to.equal(3);
 
@@ -87,7 +121,9 @@ describe('bounds', () => {
       const inbox = await inboxOf(server, alice.token);
       const socket = await device(alice.token);
       for (const title of ['a', 'b', 'c']) await ok(socket, 'task:create', { listId: inbox, title });
-      expect(codeOf(await call(await device(mallory.token), 'task:create', { listId: inbox, title: 'x' }))).to.equal('not_found');
+      expect(codeOf(await call(await device(mallory.token), 'task:create', { listId: inbox, title: 'x' }))).to.equal(
+        'not_found',
+      );
     });
 
     it('a user belongs to MAX_LISTS_PER_USER lists, own and shared: list:create and a share to them are limit_exceeded', async () => {
@@ -95,7 +131,10 @@ describe('bounds', () => {
       const alices = await device(alice.token);
       const bobs = await device(bob.token);
       // Inbox + 2 = 3 lists each
-      const mine = [(await ok(alices, 'list:create', { name: 'A1' })).list, (await ok(alices, 'list:create', { name: 'A2' })).list];
+      const mine = [
+        (await ok(alices, 'list:create', { name: 'A1' })).list,
+        (await ok(alices, 'list:create', { name: 'A2' })).list,
+      ];
       await ok(bobs, 'list:create', { name: 'B1' });
       const bobsB2 = (await ok(bobs, 'list:create', { name: 'B2' })).list;
       const refused = await call(alices, 'list:create', { name: 'A3' });
@@ -103,12 +142,16 @@ describe('bounds', () => {
       const rest = await request(server, 'POST', '/api/lists', { token: alice.token, body: { name: 'A3' } });
       expect([rest.status, rest.body.error.code]).to.deep.equal([409, 'limit_exceeded']);
       // a share to a user at the bound is refused, and Bob's sidebar stays as it was
-      expect(codeOf(await call(alices, 'list:share', { listId: mine[0].id, email: bob.email, role: 'viewer' }))).to.equal('limit_exceeded');
+      expect(
+        codeOf(await call(alices, 'list:share', { listId: mine[0].id, email: bob.email, role: 'viewer' })),
+      ).to.equal('limit_exceeded');
       expect((await request(server, 'GET', '/api/lists', { token: bob.token })).body.lists).to.have.length(3);
       expect((await ok(alices, 'list:members', { listId: mine[0].id })).members).to.have.length(1);
       // freed: Bob deletes a list, then the share goes through; Alice deletes one, then she may create again
       await ok(bobs, 'list:delete', { id: bobsB2.id });
-      expect(codeOf(await call(alices, 'list:share', { listId: mine[0].id, email: bob.email, role: 'viewer' }))).to.equal('ok');
+      expect(
+        codeOf(await call(alices, 'list:share', { listId: mine[0].id, email: bob.email, role: 'viewer' })),
+      ).to.equal('ok');
       await ok(alices, 'list:delete', { id: mine[1].id });
       expect(codeOf(await call(alices, 'list:create', { name: 'A3' }))).to.equal('ok');
     });
@@ -123,10 +166,14 @@ describe('bounds', () => {
       const refused = await call(socket, 'list:share', { listId: list.id, email: others[2].email, role: 'viewer' });
       expect(refused.ok || refused.error).to.deep.include({ code: 'limit_exceeded' });
       // changing a member's role is not a new member
-      expect(codeOf(await call(socket, 'list:share', { listId: list.id, email: others[1].email, role: 'editor' }))).to.equal('ok');
+      expect(
+        codeOf(await call(socket, 'list:share', { listId: list.id, email: others[1].email, role: 'editor' })),
+      ).to.equal('ok');
       const leaver = await device(others[0].token);
       await ok(leaver, 'list:unshare', { listId: list.id, userId: others[0].user.id });
-      expect(codeOf(await call(socket, 'list:share', { listId: list.id, email: others[2].email, role: 'viewer' }))).to.equal('ok');
+      expect(
+        codeOf(await call(socket, 'list:share', { listId: list.id, email: others[2].email, role: 'viewer' })),
+      ).to.equal('ok');
     });
   });
 
@@ -139,7 +186,9 @@ describe('bounds', () => {
       nodeB = await startServer({ maxSocketsPerUser: 3 });
       await cluster(nodeA, nodeB); // a node counts the sockets of the nodes it knows of
     });
-    after(async () => { await Promise.all([nodeA.close(), nodeB.close()]); });
+    after(async () => {
+      await Promise.all([nodeA.close(), nodeB.close()]);
+    });
 
     it('a user has MAX_SOCKETS_PER_USER sockets over all nodes: the next handshake fails with too_many_connections, until one closes', async () => {
       const [alice, bob] = await Promise.all([registerUser(nodeA), registerUser(nodeA)]);
@@ -158,7 +207,8 @@ describe('bounds', () => {
       const alice = await registerUser(nodeA);
       const results = await Promise.allSettled(Array.from({ length: 6 }, () => device(alice.token)));
       expect(results.filter((r) => r.status === 'fulfilled')).to.have.length(3);
-      for (const r of results) if (r.status === 'rejected') expect((r.reason as Error).message).to.equal('too_many_connections');
+      for (const r of results)
+        if (r.status === 'rejected') expect((r.reason as Error).message).to.equal('too_many_connections');
     });
   });
 
@@ -169,17 +219,24 @@ describe('bounds', () => {
       // one user's budget: 5 a second, bursts to 10, over every socket and HTTP; each socket alone could do more
       server = await startServer({ userEventsPerSecond: 5, socketEventsPerSecond: 1000, shareRateLimit: 3 });
     });
-    after(async () => { await server.close(); });
+    after(async () => {
+      await server.close();
+    });
 
-    it('USER_EVENTS_PER_SECOND is one budget for all of a user\'s sockets, unknown events and REST changes together', async () => {
+    it("USER_EVENTS_PER_SECOND is one budget for all of a user's sockets, unknown events and REST changes together", async () => {
       const [alice, bob] = await Promise.all([registerUser(server), registerUser(server)]);
       const inbox = await inboxOf(server, alice.token);
       const sockets = await Promise.all([1, 2, 3].map(() => device(alice.token)));
       const outcomes = await Promise.all([
-        ...Array.from({ length: 12 }, (_, i) => call(sockets[i % 3], 'task:create', { listId: inbox, title: `t${i}` }).then(codeOf)),
+        ...Array.from({ length: 12 }, (_, i) =>
+          call(sockets[i % 3], 'task:create', { listId: inbox, title: `t${i}` }).then(codeOf),
+        ),
         ...Array.from({ length: 6 }, (_, i) => call(sockets[i % 3], 'no:such-event' as never, {}).then(codeOf)),
-        ...Array.from({ length: 6 }, (_, i) => request(server, 'POST', `/api/lists/${inbox}/tasks`, { token: alice.token, body: { title: `r${i}` } })
-          .then((r) => (r.status === 201 ? 'ok' : r.body.error.code))),
+        ...Array.from({ length: 6 }, (_, i) =>
+          request(server, 'POST', `/api/lists/${inbox}/tasks`, { token: alice.token, body: { title: `r${i}` } }).then(
+            (r) => (r.status === 201 ? 'ok' : r.body.error.code),
+          ),
+        ),
       ]);
       const served = outcomes.filter((c) => c !== 'rate_limited').length;
       expect(served, outcomes.join(' ')).to.be.within(10, 13); // the burst, and what refilled meanwhile
@@ -195,7 +252,8 @@ describe('bounds', () => {
       const { list } = await ok(socket, 'list:create', { name: 'Shared' });
       const guesses = ['nobody-1@example.com', 'nobody-2@example.com', dave.email, 'nobody-3@example.com'];
       const codes = [];
-      for (const email of guesses) codes.push(codeOf(await call(socket, 'list:share', { listId: list.id, email, role: 'viewer' })));
+      for (const email of guesses)
+        codes.push(codeOf(await call(socket, 'list:share', { listId: list.id, email, role: 'viewer' })));
       expect(codes).to.deep.equal(['not_found', 'not_found', 'ok', 'rate_limited']);
     });
   });
@@ -209,7 +267,9 @@ describe('bounds', () => {
       // a node that does not hear of logout-all (no relay between the two) and checks the token on every event
       nodeB = await startServer({ socketAdapter: 'none', sessionRecheckMs: 0 });
     });
-    after(async () => { await Promise.all([nodeA.close(), nodeB.close()]); });
+    after(async () => {
+      await Promise.all([nodeA.close(), nodeB.close()]);
+    });
 
     it('a socket whose user logged out everywhere is answered unauthorized and dropped at its next event, even on a node that missed the news', async () => {
       const alice = await registerUser(nodeA);
@@ -221,7 +281,9 @@ describe('bounds', () => {
       const ack = await call(socket, 'list:create', { name: 'After' });
       expect(ack.ok || ack.error.code).to.equal('unauthorized');
       expect(await dropped).to.equal('io server disconnect');
-      const lists = await nodeA.parts.sequelize.query('SELECT 1 FROM lists WHERE owner_id = $1 AND name = $2', { bind: [alice.user.id, 'After'] });
+      const lists = await nodeA.parts.sequelize.query('SELECT 1 FROM lists WHERE owner_id = $1 AND name = $2', {
+        bind: [alice.user.id, 'After'],
+      });
       expect(lists[0]).to.have.length(0);
     });
 
@@ -294,7 +356,10 @@ describe('bounds', () => {
       const started = Date.now();
       const closedAfter = await new Promise<number>((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error('still open after 8 s')), 8_000);
-        ws.once('close', () => { clearTimeout(timer); resolve(Date.now() - started); });
+        ws.once('close', () => {
+          clearTimeout(timer);
+          resolve(Date.now() - started);
+        });
       });
       expect(closedAfter).to.be.within(4_000, 7_000);
     });

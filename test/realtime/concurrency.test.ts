@@ -1,16 +1,29 @@
 import { expect } from 'chai';
 import type { Task } from '../../shared/types';
 import { scenario } from '../support/scenario';
-import { call, devices, next, ok, registerUser, request, startServer, tasksOf, type ClientSocket, type TestServer } from '../support/server';
+import {
+  call,
+  devices,
+  next,
+  ok,
+  registerUser,
+  request,
+  startServer,
+  tasksOf,
+  type ClientSocket,
+  type TestServer,
+} from '../support/server';
 import { disconnected, range } from '../support/util';
 import { record, seen, type SeenEvent } from '../support/wait';
 
 type Seen = SeenEvent[];
 
 /** Whether an event is a task event of the list. */
-const ofList = (e: SeenEvent, listId: string): boolean => e.event.startsWith('task:') && (e.payload.task?.listId ?? e.payload.listId) === listId;
+const ofList = (e: SeenEvent, listId: string): boolean =>
+  e.event.startsWith('task:') && (e.payload.task?.listId ?? e.payload.listId) === listId;
 /** The seqs of the list's task events a socket received, in the order received. */
-const seqsSeen = (events: Seen, listId: string): number[] => events.filter((e) => ofList(e, listId)).map((e) => e.payload.task?.seq ?? e.payload.seq);
+const seqsSeen = (events: Seen, listId: string): number[] =>
+  events.filter((e) => ofList(e, listId)).map((e) => e.payload.task?.seq ?? e.payload.seq);
 
 const ascending = (xs: number[]) => [...xs].sort((a, b) => a - b);
 
@@ -18,13 +31,19 @@ describe('concurrent writers on one list', () => {
   let server: TestServer;
   const open = devices(() => server);
 
-  before(async () => { server = await startServer(); });
-  after(async () => { await server.close(); });
+  before(async () => {
+    server = await startServer();
+  });
+  after(async () => {
+    await server.close();
+  });
 
   /** The owner's fresh list shared with three editors (the shares took seqs 1..3); nobody has a device yet. */
   async function team() {
     const { owner, editor1, editor2, editor3, listId } = await scenario(server, open, {
-      owner: 'owner', members: { editor1: 'editor', editor2: 'editor', editor3: 'editor' }, list: 'Busy',
+      owner: 'owner',
+      members: { editor1: 'editor', editor2: 'editor', editor3: 'editor' },
+      list: 'Busy',
       devices: { owner: [], editor1: [], editor2: [], editor3: [] },
     });
     return { owner, users: [owner, editor1, editor2, editor3], listId };
@@ -48,7 +67,10 @@ describe('concurrent writers on one list', () => {
 
   /** Waits until the observer has seen seq `last` of the list (it may have come already, into `events`). */
   const seenUpTo = (observer: ClientSocket, events: Seen, listId: string, last: number) =>
-    seen(observer, (e) => ofList(e, listId) && (e.payload.task?.seq ?? e.payload.seq) === last, { among: events, timeoutMs: 10_000 });
+    seen(observer, (e) => ofList(e, listId) && (e.payload.task?.seq ?? e.payload.seq) === last, {
+      among: events,
+      timeoutMs: 10_000,
+    });
 
   it('4 sockets x 25 creates: seqs 1..100 without gaps or repeats, observed in order', async () => {
     const { owner, users, listId } = await team();
@@ -56,12 +78,15 @@ describe('concurrent writers on one list', () => {
     const observer = await open(owner.token);
     const [observed, writersSaw] = [record(observer), writers.map(record)];
 
-    const acks = await Promise.all(writers.map(async (w, i) => {
-      const done = await Promise.all(range(1, 25).map((k) => ok(w, 'task:create', { listId, title: `w${i} #${k}` })));
-      return done.map((d) => d.task.seq);
-    }));
+    const acks = await Promise.all(
+      writers.map(async (w, i) => {
+        const done = await Promise.all(range(1, 25).map((k) => ok(w, 'task:create', { listId, title: `w${i} #${k}` })));
+        return done.map((d) => d.task.seq);
+      }),
+    );
     await seenUpTo(observer, observed, listId, 100);
-    for (const [i, w] of writers.entries()) await seenUpTo(w, writersSaw[i], listId, Math.max(...acks.filter((_, j) => j !== i).flat()));
+    for (const [i, w] of writers.entries())
+      await seenUpTo(w, writersSaw[i], listId, Math.max(...acks.filter((_, j) => j !== i).flat()));
 
     expectGapless(acks, [observed], writersSaw, listId, 3);
     const { tasks, seq } = await tasksOf(server, owner.token, listId);
@@ -75,27 +100,43 @@ describe('concurrent writers on one list', () => {
     const writers = await Promise.all(users.map((u) => open(u.token)));
     const observer = await open(owner.token);
     const shared: Task[] = [];
-    for (let k = 0; k < 3; k++) shared.push((await ok(writers[0], 'task:create', { listId, title: `shared ${k}` })).task);
+    for (let k = 0; k < 3; k++)
+      shared.push((await ok(writers[0], 'task:create', { listId, title: `shared ${k}` })).task);
     const base = shared[2].seq;
     const [observed, writersSaw] = [record(observer), writers.map(record)];
 
-    const acks = await Promise.all(writers.map(async (w, i) => {
-      const done = await Promise.all(range(1, 25).map((k) => (k % 2 === 0
-        ? ok(w, 'task:create', { listId, title: `w${i} #${k}` })
-        : ok(w, 'task:update', { id: shared[(i + k) % 3].id, patch: { notes: `w${i} #${k}`, completed: k % 4 === 1 } }))));
-      return done.map((d) => d.task.seq);
-    }));
+    const acks = await Promise.all(
+      writers.map(async (w, i) => {
+        const done = await Promise.all(
+          range(1, 25).map((k) =>
+            k % 2 === 0
+              ? ok(w, 'task:create', { listId, title: `w${i} #${k}` })
+              : ok(w, 'task:update', {
+                  id: shared[(i + k) % 3].id,
+                  patch: { notes: `w${i} #${k}`, completed: k % 4 === 1 },
+                }),
+          ),
+        );
+        return done.map((d) => d.task.seq);
+      }),
+    );
     await seenUpTo(observer, observed, listId, base + 100);
-    for (const [i, w] of writers.entries()) await seenUpTo(w, writersSaw[i], listId, Math.max(...acks.filter((_, j) => j !== i).flat()));
+    for (const [i, w] of writers.entries())
+      await seenUpTo(w, writersSaw[i], listId, Math.max(...acks.filter((_, j) => j !== i).flat()));
 
     expectGapless(acks, [observed], writersSaw, listId, base);
     const { tasks, seq } = await tasksOf(server, owner.token, listId);
     expect(seq).to.equal(base + 100);
-    const updates = observed.filter((e) => e.event === 'task:updated' && e.payload.task.seq > base).map((e) => e.payload.task as Task);
+    const updates = observed
+      .filter((e) => e.event === 'task:updated' && e.payload.task.seq > base)
+      .map((e) => e.payload.task as Task);
     expect(updates).to.have.length(52);
     for (const task of shared) {
       const mine = updates.filter((u) => u.id === task.id);
-      expect(mine.map((u) => u.version), task.title).to.deep.equal(range(2, mine.length + 1)); // +1 per change, in seq order
+      expect(
+        mine.map((u) => u.version),
+        task.title,
+      ).to.deep.equal(range(2, mine.length + 1)); // +1 per change, in seq order
       expect(tasks.find((t) => t.id === task.id)).to.deep.equal(mine[mine.length - 1]);
     }
   });
@@ -107,17 +148,24 @@ describe('concurrent writers on one list', () => {
     const { task } = await ok(writers[0], 'task:create', { listId, title: 'contended' });
     const [observed, writersSaw] = [record(observer), writers.map(record)];
 
-    const acks = await Promise.all(writers.map(async (w, i) => {
-      const answers = await Promise.all(range(1, 25).map((k) => (k % 2 === 0
-        ? call(w, 'task:create', { listId, title: `w${i} #${k}` })
-        : call(w, 'task:update', { id: task.id, patch: { notes: `w${i} #${k}` }, expectedVersion: 1 }))));
-      for (const a of answers) expect(a.ok || a.error.code).to.be.oneOf([true, 'conflict']);
-      return answers.flatMap((a) => (a.ok ? [a.data.task.seq] : []));
-    }));
+    const acks = await Promise.all(
+      writers.map(async (w, i) => {
+        const answers = await Promise.all(
+          range(1, 25).map((k) =>
+            k % 2 === 0
+              ? call(w, 'task:create', { listId, title: `w${i} #${k}` })
+              : call(w, 'task:update', { id: task.id, patch: { notes: `w${i} #${k}` }, expectedVersion: 1 }),
+          ),
+        );
+        for (const a of answers) expect(a.ok || a.error.code).to.be.oneOf([true, 'conflict']);
+        return answers.flatMap((a) => (a.ok ? [a.data.task.seq] : []));
+      }),
+    );
     const n = acks.flat().length;
     expect(n).to.be.within(48, 49); // every create, and at most the first of the updates
     await seenUpTo(observer, observed, listId, task.seq + n);
-    for (const [i, w] of writers.entries()) await seenUpTo(w, writersSaw[i], listId, Math.max(...acks.filter((_, j) => j !== i).flat()));
+    for (const [i, w] of writers.entries())
+      await seenUpTo(w, writersSaw[i], listId, Math.max(...acks.filter((_, j) => j !== i).flat()));
     expectGapless(acks, [observed], writersSaw, listId, task.seq);
     expect((await tasksOf(server, owner.token, listId)).seq).to.equal(task.seq + n);
   });
@@ -127,13 +175,21 @@ describe('concurrent writers on one list', () => {
     // same database (the Sequelize models are process-wide, so both nodes use the test database's pool)
     let nodeB: TestServer;
 
-    before(async () => { nodeB = await startServer(); });
-    after(async () => { await nodeB.close(); });
+    before(async () => {
+      nodeB = await startServer();
+    });
+    after(async () => {
+      await nodeB.close();
+    });
 
     /** Waits until the socket has seen every seq in `seqs` of the list. */
     const seenAll = (socket: ClientSocket, events: Seen, listId: string, seqs: number[]) =>
       Promise.all(seqs.map((q) => seenUpTo(socket, events, listId, q)));
-    const isSubsequence = (sub: number[], of: number[]) => { let i = 0; for (const x of of) if (x === sub[i]) i++; return i === sub.length; };
+    const isSubsequence = (sub: number[], of: number[]) => {
+      let i = 0;
+      for (const x of of) if (x === sub[i]) i++;
+      return i === sub.length;
+    };
 
     it('2 + 2 sockets x 25 creates: one gapless seq series, every change reaches every socket on both nodes', async () => {
       const { owner, users, listId } = await team();
@@ -142,10 +198,14 @@ describe('concurrent writers on one list', () => {
       const [observerA, observerB] = [await open(owner.token), await open(owner.token, nodeB)];
       const [seenA, seenB, writersSaw] = [record(observerA), record(observerB), writers.map(record)];
 
-      const acks = await Promise.all(writers.map(async (w, i) => {
-        const done = await Promise.all(range(1, 25).map((k) => ok(w, 'task:create', { listId, title: `node ${i < 2 ? 'A' : 'B'} w${i} #${k}` })));
-        return done.map((d) => d.task.seq);
-      }));
+      const acks = await Promise.all(
+        writers.map(async (w, i) => {
+          const done = await Promise.all(
+            range(1, 25).map((k) => ok(w, 'task:create', { listId, title: `node ${i < 2 ? 'A' : 'B'} w${i} #${k}` })),
+          );
+          return done.map((d) => d.task.seq);
+        }),
+      );
       // the database: one series 4..103 (the three shares took 1..3), whichever node took each number
       expect(ascending(acks.flat())).to.deep.equal(range(4, 103));
       for (const node of [server, nodeB]) {

@@ -6,8 +6,12 @@ describe('one user, three devices', () => {
   let server: TestServer;
   const open = devices(() => server);
 
-  before(async () => { server = await startServer(); });
-  after(async () => { await server.close(); });
+  before(async () => {
+    server = await startServer();
+  });
+  after(async () => {
+    await server.close();
+  });
 
   it('shows a change made on one device on the other two, and sends no echo to the first', async () => {
     const user = await registerUser(server);

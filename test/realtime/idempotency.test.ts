@@ -1,14 +1,29 @@
 import { expect } from 'chai';
 import { scenario } from '../support/scenario';
-import { call, devices, inboxOf, next, ok, registerUser, request, startServer, tasksOf, type TestServer } from '../support/server';
+import {
+  call,
+  devices,
+  inboxOf,
+  next,
+  ok,
+  registerUser,
+  request,
+  startServer,
+  tasksOf,
+  type TestServer,
+} from '../support/server';
 import { uuid } from '../support/util';
 import { flush, record } from '../support/wait';
 
 describe('idempotent mutations: retries are answered with the first answer and applied once', () => {
   let server: TestServer;
 
-  before(async () => { server = await startServer(); });
-  after(async () => { await server.close(); });
+  before(async () => {
+    server = await startServer();
+  });
+  after(async () => {
+    await server.close();
+  });
   const open = devices(() => server);
 
   /**
@@ -16,7 +31,12 @@ describe('idempotent mutations: retries are answered with the first answer and a
    * gets). flush(..., 'marker') is one more change, seen by the observer after every event of the retries.
    */
   async function setup() {
-    const { alice: user, listId, phone, laptop } = await scenario(server, open, { owner: 'alice', devices: { alice: ['phone', 'laptop'] } });
+    const {
+      alice: user,
+      listId,
+      phone,
+      laptop,
+    } = await scenario(server, open, { owner: 'alice', devices: { alice: ['phone', 'laptop'] } });
     return { user, listId, phone, laptop, laptopSaw: record(laptop) };
   }
 
@@ -30,7 +50,10 @@ describe('idempotent mutations: retries are answered with the first answer and a
     const fromLaptop = await call(laptop, 'task:create', { listId, title: 'Once', mutationId }); // the same user on another device
     expect(fromLaptop).to.deep.equal(first);
     await flush(server, user, [laptop], 'marker');
-    expect(laptopSaw.map((e) => `${e.event} ${e.payload.task.title}`)).to.deep.equal(['task:created Once', 'task:created marker']);
+    expect(laptopSaw.map((e) => `${e.event} ${e.payload.task.title}`)).to.deep.equal([
+      'task:created Once',
+      'task:created marker',
+    ]);
     const { tasks, seq } = await tasksOf(server, user.token, listId);
     expect(tasks.map((t) => t.title)).to.have.members(['Once', 'marker']);
     expect(seq).to.equal(2);
@@ -78,7 +101,12 @@ describe('idempotent mutations: retries are answered with the first answer and a
     await seen;
     expect(laptopSaw.map((e) => e.payload.list.name)).to.deep.equal(['Groceries', 'Hardware', 'marker']);
     const { body } = await request(server, 'GET', '/api/lists', { token: user.token });
-    expect(body.lists.map((l: { name: string }) => l.name)).to.have.members(['Inbox', 'Groceries', 'Hardware', 'marker']);
+    expect(body.lists.map((l: { name: string }) => l.name)).to.have.members([
+      'Inbox',
+      'Groceries',
+      'Hardware',
+      'marker',
+    ]);
   });
 
   it('task:create retried with the id of a task deleted since answers conflict, and does not bring it back', async () => {
@@ -97,7 +125,9 @@ describe('idempotent mutations: retries are answered with the first answer and a
     const first = await ok(phone, 'task:create', { listId, id, title: 'Client-made' });
     expect(first.task.id).to.equal(id);
     expect(await ok(laptop, 'task:create', { listId, id, title: 'Client-made' })).to.deep.equal(first);
-    expect(await ok(phone, 'task:create', { listId, id, title: 'Client-made', mutationId: uuid() })).to.deep.equal(first);
+    expect(await ok(phone, 'task:create', { listId, id, title: 'Client-made', mutationId: uuid() })).to.deep.equal(
+      first,
+    );
 
     const other = await registerUser(server);
     const otherList = await inboxOf(server, other.token);
@@ -133,7 +163,11 @@ describe('idempotent mutations: retries are answered with the first answer and a
 
     const other = await registerUser(server);
     const otherSocket = await open(other.token);
-    const theirs = await ok(otherSocket, 'task:create', { listId: await inboxOf(server, other.token), title: 'Same mutationId, other user', mutationId });
+    const theirs = await ok(otherSocket, 'task:create', {
+      listId: await inboxOf(server, other.token),
+      title: 'Same mutationId, other user',
+      mutationId,
+    });
     expect(theirs.task.title).to.equal('Same mutationId, other user');
     await flush(server, user, [laptop], 'marker');
     expect(laptopSaw.map((e) => e.event)).to.deep.equal(['task:created', 'task:created']);
@@ -145,11 +179,19 @@ describe('idempotent mutations: retries are answered with the first answer and a
     const tabletSaw = record(tablet);
     const { task } = await ok(phone, 'task:create', { listId, title: 'Shared' });
     const createId = uuid();
-    const creates = await Promise.all([phone, phone, laptop].map((s) => call(s, 'task:create', { listId, title: 'Raced', mutationId: createId })));
+    const creates = await Promise.all(
+      [phone, phone, laptop].map((s) => call(s, 'task:create', { listId, title: 'Raced', mutationId: createId })),
+    );
     const updateId = uuid();
-    const updates = await Promise.all([phone, laptop, phone].map((s) => call(s, 'task:update', { id: task.id, patch: { notes: 'raced' }, mutationId: updateId })));
+    const updates = await Promise.all(
+      [phone, laptop, phone].map((s) =>
+        call(s, 'task:update', { id: task.id, patch: { notes: 'raced' }, mutationId: updateId }),
+      ),
+    );
     const deleteId = uuid();
-    const deletes = await Promise.all([phone, laptop].map((s) => call(s, 'task:delete', { id: task.id, mutationId: deleteId })));
+    const deletes = await Promise.all(
+      [phone, laptop].map((s) => call(s, 'task:delete', { id: task.id, mutationId: deleteId })),
+    );
     for (const acks of [creates, updates, deletes]) {
       expect(acks[0].ok, JSON.stringify(acks[0])).to.equal(true);
       for (const ack of acks) expect(ack).to.deep.equal(acks[0]);
@@ -157,7 +199,13 @@ describe('idempotent mutations: retries are answered with the first answer and a
     expect(updates[0].ok && updates[0].data.task).to.include({ version: 2, seq: 3 });
     expect(deletes[0].ok && deletes[0].data.seq).to.equal(4);
     await flush(server, user, [tablet], 'marker');
-    expect(tabletSaw.map((e) => e.event)).to.deep.equal(['task:created', 'task:created', 'task:updated', 'task:deleted', 'task:created']);
+    expect(tabletSaw.map((e) => e.event)).to.deep.equal([
+      'task:created',
+      'task:created',
+      'task:updated',
+      'task:deleted',
+      'task:created',
+    ]);
     const { tasks, seq } = await tasksOf(server, user.token, listId);
     expect(tasks.map((t) => t.title)).to.have.members(['Raced', 'marker']);
     expect(seq).to.equal(5);
@@ -169,8 +217,14 @@ describe('idempotent mutations: retries are answered with the first answer and a
     const tabletSaw = record(tablet);
     for (let round = 0; round < 5; round++) {
       const [taskId, newListId] = [uuid(), uuid()];
-      const tasks = await Promise.all([phone, laptop, phone, laptop].map((s) => call(s, 'task:create', { listId, id: taskId, title: `Raced ${round}` })));
-      const lists = await Promise.all([phone, laptop, phone, laptop].map((s) => call(s, 'list:create', { id: newListId, name: `Raced ${round}` })));
+      const tasks = await Promise.all(
+        [phone, laptop, phone, laptop].map((s) =>
+          call(s, 'task:create', { listId, id: taskId, title: `Raced ${round}` }),
+        ),
+      );
+      const lists = await Promise.all(
+        [phone, laptop, phone, laptop].map((s) => call(s, 'list:create', { id: newListId, name: `Raced ${round}` })),
+      );
       for (const acks of [tasks, lists]) {
         expect(acks[0].ok, JSON.stringify(acks[0])).to.equal(true);
         for (const ack of acks) expect(ack).to.deep.equal(acks[0]);

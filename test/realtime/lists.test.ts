@@ -1,10 +1,27 @@
 import { expect } from 'chai';
 import type { List, MemberRole } from '../../shared/types';
-import { call, devices, next, ok, registerUser, request, startServer, type ClientSocket, type TestServer, type TestUser } from '../support/server';
+import {
+  call,
+  devices,
+  next,
+  ok,
+  registerUser,
+  request,
+  startServer,
+  type ClientSocket,
+  type TestServer,
+  type TestUser,
+} from '../support/server';
 import { codeOf, uuid } from '../support/util';
 import { flush, record, type SeenEvent } from '../support/wait';
 
-const memberOf = (listId: string, u: TestUser, role: string) => ({ listId, userId: u.user.id, email: u.email, name: u.user.name, role });
+const memberOf = (listId: string, u: TestUser, role: string) => ({
+  listId,
+  userId: u.user.id,
+  email: u.email,
+  name: u.user.name,
+  role,
+});
 /** The events a recorder saw, without the marker tasks of flush(). */
 const names = (seen: SeenEvent[]) =>
   seen.filter((e) => !(e.event === 'task:created' && e.payload.task.title.startsWith('marker '))).map((e) => e.event);
@@ -14,22 +31,30 @@ describe('lists over sockets', () => {
   const open = devices(() => server);
   const device = (u: TestUser) => open(u.token);
 
-  before(async () => { server = await startServer(); });
-  after(async () => { await server.close(); });
+  before(async () => {
+    server = await startServer();
+  });
+  after(async () => {
+    await server.close();
+  });
 
   async function listsOf(u: TestUser): Promise<List[]> {
     return (await request<{ lists: List[] }>(server, 'GET', '/api/lists', { token: u.token })).body.lists;
   }
 
   /** A list of `owner`'s, created from `socket`, shared with `members` in order. */
-  async function sharedList(socket: ClientSocket, members: Array<[TestUser, MemberRole]>, name = 'Shared'): Promise<List> {
+  async function sharedList(
+    socket: ClientSocket,
+    members: Array<[TestUser, MemberRole]>,
+    name = 'Shared',
+  ): Promise<List> {
     const { list } = await ok(socket, 'list:create', { name });
     for (const [u, role] of members) await ok(socket, 'list:share', { listId: list.id, email: u.email, role });
     return list;
   }
 
   describe('list:create', () => {
-    it('creates a list owned by the caller and announces it only to the creator\'s other devices', async () => {
+    it("creates a list owned by the caller and announces it only to the creator's other devices", async () => {
       const [alice, bob] = await Promise.all([registerUser(server), registerUser(server)]);
       const [phone, laptop, bobs] = await Promise.all([device(alice), device(alice), device(bob)]);
       const phoneSaw = record(phone);
@@ -75,12 +100,12 @@ describe('lists over sockets', () => {
       expect((await listsOf(alice)).filter((l) => l.id === id)).to.have.length(1);
     });
 
-    it('refuses the id of another user\'s list with conflict and leaves that list alone', async () => {
+    it("refuses the id of another user's list with conflict and leaves that list alone", async () => {
       const [alice, bob] = await Promise.all([registerUser(server), registerUser(server)]);
       const [alices, bobs] = await Promise.all([device(alice), device(bob)]);
       const bobSaw = record(bobs);
       const id = uuid();
-      await ok(bobs, 'list:create', { id, name: 'Bob\'s' });
+      await ok(bobs, 'list:create', { id, name: "Bob's" });
 
       expect(codeOf(await call(alices, 'list:create', { id, name: 'Mine' }))).to.equal('conflict');
       // still a conflict when alice can see the list, as a member who did not create it
@@ -89,7 +114,7 @@ describe('lists over sockets', () => {
 
       await flush(server, bob, [bobs]);
       expect(names(bobSaw)).to.deep.equal([]);
-      expect((await listsOf(bob)).find((l) => l.id === id)).to.include({ name: 'Bob\'s', ownerId: bob.user.id });
+      expect((await listsOf(bob)).find((l) => l.id === id)).to.include({ name: "Bob's", ownerId: bob.user.id });
     });
 
     it('answers a repeat with the same mutationId with the first answer and creates one list', async () => {
@@ -103,10 +128,18 @@ describe('lists over sockets', () => {
   });
 
   describe('list:rename', () => {
-    it('renames for every member, each list:updated carrying the receiver\'s own role, with no echo', async () => {
+    it("renames for every member, each list:updated carrying the receiver's own role, with no echo", async () => {
       const [alice, bob, carol] = await Promise.all([registerUser(server), registerUser(server), registerUser(server)]);
-      const [phone, laptop, bobs, carols] = await Promise.all([device(alice), device(alice), device(bob), device(carol)]);
-      const list = await sharedList(phone, [[bob, 'editor'], [carol, 'viewer']]);
+      const [phone, laptop, bobs, carols] = await Promise.all([
+        device(alice),
+        device(alice),
+        device(bob),
+        device(carol),
+      ]);
+      const list = await sharedList(phone, [
+        [bob, 'editor'],
+        [carol, 'viewer'],
+      ]);
       const bobSaw = record(bobs);
       const waits = [phone, laptop, carols].map((s) => next(s, 'list:updated'));
 
@@ -149,8 +182,15 @@ describe('lists over sockets', () => {
     it('lists every member with email, name and role, for any member', async () => {
       const [alice, bob, carol] = await Promise.all([registerUser(server), registerUser(server), registerUser(server)]);
       const [alices, carols] = await Promise.all([device(alice), device(carol)]);
-      const list = await sharedList(alices, [[bob, 'editor'], [carol, 'viewer']]);
-      const expected = [memberOf(list.id, alice, 'owner'), memberOf(list.id, bob, 'editor'), memberOf(list.id, carol, 'viewer')];
+      const list = await sharedList(alices, [
+        [bob, 'editor'],
+        [carol, 'viewer'],
+      ]);
+      const expected = [
+        memberOf(list.id, alice, 'owner'),
+        memberOf(list.id, bob, 'editor'),
+        memberOf(list.id, carol, 'viewer'),
+      ];
       expect((await ok(alices, 'list:members', { listId: list.id })).members).to.have.deep.members(expected);
       expect((await ok(carols, 'list:members', { listId: list.id })).members).to.have.deep.members(expected);
     });
@@ -171,7 +211,13 @@ describe('lists over sockets', () => {
       for (const payload of await Promise.all(waits)) expect(payload).to.deep.equal({ member, seq: 2 });
       for (const seen of carolSaw) {
         expect(seen.map((e) => e.event)).to.deep.equal(['list:created', 'member:added']);
-        expect(seen[0].payload.list).to.include({ id: list.id, name: 'Shared', ownerId: alice.user.id, role: 'viewer', seq: 2 });
+        expect(seen[0].payload.list).to.include({
+          id: list.id,
+          name: 'Shared',
+          ownerId: alice.user.id,
+          role: 'viewer',
+          seq: 2,
+        });
       }
 
       // from now on carol's devices get the list's changes
@@ -191,19 +237,32 @@ describe('lists over sockets', () => {
       const bobSaw = record(bobs);
 
       const onBob = next(bobs, 'member:added');
-      const { member } = await ok(alices, 'list:share', { listId: list.id, email: `  ${bob.email.toUpperCase()} `, role: 'editor' });
+      const { member } = await ok(alices, 'list:share', {
+        listId: list.id,
+        email: `  ${bob.email.toUpperCase()} `,
+        role: 'editor',
+      });
       expect(member).to.deep.equal(memberOf(list.id, bob, 'editor'));
       expect(await onBob).to.deep.equal({ member, seq: 2 });
       await flush(server, bob, [bobs]);
       expect(names(bobSaw)).to.deep.equal(['member:added']); // no second list:created
       await ok(bobs, 'task:create', { listId: list.id, title: 'Now I may' });
 
-      expect(codeOf(await call(alices, 'list:share', { listId: list.id, email: bob.email, role: 'editor' }))).to.equal('conflict');
-      expect(codeOf(await call(alices, 'list:share', { listId: list.id, email: `nobody-${uuid()}@example.com`, role: 'viewer' })))
-        .to.equal('not_found');
-      expect(codeOf(await call(alices, 'list:share', { listId: list.id, email: alice.email, role: 'editor' }))).to.equal('validation_error');
-      expect((await ok(alices, 'list:members', { listId: list.id })).members)
-        .to.have.deep.members([memberOf(list.id, alice, 'owner'), memberOf(list.id, bob, 'editor')]);
+      expect(codeOf(await call(alices, 'list:share', { listId: list.id, email: bob.email, role: 'editor' }))).to.equal(
+        'conflict',
+      );
+      expect(
+        codeOf(
+          await call(alices, 'list:share', { listId: list.id, email: `nobody-${uuid()}@example.com`, role: 'viewer' }),
+        ),
+      ).to.equal('not_found');
+      expect(
+        codeOf(await call(alices, 'list:share', { listId: list.id, email: alice.email, role: 'editor' })),
+      ).to.equal('validation_error');
+      expect((await ok(alices, 'list:members', { listId: list.id })).members).to.have.deep.members([
+        memberOf(list.id, alice, 'owner'),
+        memberOf(list.id, bob, 'editor'),
+      ]);
     });
   });
 
@@ -211,17 +270,23 @@ describe('lists over sockets', () => {
     it('lets the owner remove a member: member:removed {listId, userId, seq} to everyone, the removed user included', async () => {
       const [alice, bob, carol] = await Promise.all([registerUser(server), registerUser(server), registerUser(server)]);
       const [phone, laptop, bob1, bob2, carols] = await Promise.all([alice, alice, bob, bob, carol].map(device));
-      const list = await sharedList(phone, [[bob, 'editor'], [carol, 'viewer']]);
+      const list = await sharedList(phone, [
+        [bob, 'editor'],
+        [carol, 'viewer'],
+      ]);
       const waits = [laptop, bob1, bob2, carols].map((s) => next(s, 'member:removed'));
 
       const removed = await ok(phone, 'list:unshare', { listId: list.id, userId: bob.user.id });
       expect(removed).to.deep.equal({ listId: list.id, userId: bob.user.id, seq: 3 });
-      for (const payload of await Promise.all(waits)) expect(payload).to.deep.equal({ listId: list.id, userId: bob.user.id, seq: 3 });
+      for (const payload of await Promise.all(waits))
+        expect(payload).to.deep.equal({ listId: list.id, userId: bob.user.id, seq: 3 });
 
       expect((await listsOf(bob)).map((l) => l.id)).not.to.include(list.id);
       expect(codeOf(await call(bob1, 'list:members', { listId: list.id }))).to.equal('not_found');
-      expect((await ok(carols, 'list:members', { listId: list.id })).members)
-        .to.have.deep.members([memberOf(list.id, alice, 'owner'), memberOf(list.id, carol, 'viewer')]);
+      expect((await ok(carols, 'list:members', { listId: list.id })).members).to.have.deep.members([
+        memberOf(list.id, alice, 'owner'),
+        memberOf(list.id, carol, 'viewer'),
+      ]);
     });
 
     it('lets a member leave by unsharing themselves; their other devices and the others are told, the owner cannot leave', async () => {
@@ -231,14 +296,25 @@ describe('lists over sockets', () => {
       const bob1Saw = record(bob1);
       const waits = [alices, bob2].map((s) => next(s, 'member:removed'));
 
-      expect(await ok(bob1, 'list:unshare', { listId: list.id, userId: bob.user.id })).to.deep.equal({ listId: list.id, userId: bob.user.id, seq: 2 });
-      for (const payload of await Promise.all(waits)) expect(payload).to.deep.equal({ listId: list.id, userId: bob.user.id, seq: 2 });
+      expect(await ok(bob1, 'list:unshare', { listId: list.id, userId: bob.user.id })).to.deep.equal({
+        listId: list.id,
+        userId: bob.user.id,
+        seq: 2,
+      });
+      for (const payload of await Promise.all(waits))
+        expect(payload).to.deep.equal({ listId: list.id, userId: bob.user.id, seq: 2 });
       await flush(server, bob, [bob1]);
       expect(names(bob1Saw)).to.deep.equal([]);
 
-      expect(codeOf(await call(alices, 'list:unshare', { listId: list.id, userId: alice.user.id }))).to.equal('forbidden');
-      expect(codeOf(await call(alices, 'list:unshare', { listId: list.id, userId: bob.user.id }))).to.equal('not_found');
-      expect((await ok(alices, 'list:members', { listId: list.id })).members).to.deep.equal([memberOf(list.id, alice, 'owner')]);
+      expect(codeOf(await call(alices, 'list:unshare', { listId: list.id, userId: alice.user.id }))).to.equal(
+        'forbidden',
+      );
+      expect(codeOf(await call(alices, 'list:unshare', { listId: list.id, userId: bob.user.id }))).to.equal(
+        'not_found',
+      );
+      expect((await ok(alices, 'list:members', { listId: list.id })).members).to.deep.equal([
+        memberOf(list.id, alice, 'owner'),
+      ]);
     });
   });
 
@@ -249,8 +325,10 @@ describe('lists over sockets', () => {
       const socket = await device(owner);
       const { list } = await ok(socket, 'list:create', { name: 'Crowded' });
       const users: TestUser[] = [];
-      for (let i = 0; i < 100; i += 20) users.push(...await Promise.all(Array.from({ length: 20 }, () => registerUser(server))));
-      for (const u of users.slice(0, 99)) await ok(socket, 'list:share', { listId: list.id, email: u.email, role: 'viewer' });
+      for (let i = 0; i < 100; i += 20)
+        users.push(...(await Promise.all(Array.from({ length: 20 }, () => registerUser(server)))));
+      for (const u of users.slice(0, 99))
+        await ok(socket, 'list:share', { listId: list.id, email: u.email, role: 'viewer' });
       const refused = await call(socket, 'list:share', { listId: list.id, email: users[99].email, role: 'viewer' });
       expect(refused.ok || refused.error.code).to.equal('limit_exceeded');
       const { members } = await ok(socket, 'list:members', { listId: list.id });

@@ -3,17 +3,27 @@ import { LIMITS } from '../../shared/limits';
 import type { SyncResult, Task } from '../../shared/types';
 import { bulkTasks, HEAVY_TEXT, testDb } from '../support/database';
 import { Replica } from '../support/replica';
-import { devices, inboxOf, ok, registerUser, request, startServer, tasksOf, type ClientSocket, type TestServer } from '../support/server';
+import {
+  devices,
+  inboxOf,
+  ok,
+  registerUser,
+  request,
+  startServer,
+  tasksOf,
+  type ClientSocket,
+  type TestServer,
+} from '../support/server';
 import { uuid } from '../support/util';
 
 /** Changes every live task of a list once (title and version), each change taking the list's next seq. */
 async function bulkTouch(listId: string, title: string): Promise<number> {
-  const [rows] = await testDb().sequelize.query(
+  const [rows] = (await testDb().sequelize.query(
     `WITH t AS (SELECT id, row_number() OVER (ORDER BY seq) AS i FROM tasks WHERE list_id = $1 AND deleted_at IS NULL),
           l AS (UPDATE lists SET seq = seq + (SELECT count(*) FROM t) WHERE id = $1 RETURNING seq - (SELECT count(*) FROM t) AS base)
      UPDATE tasks x SET title = $2, version = x.version + 1, seq = l.base + t.i, updated_at = now() FROM t, l WHERE x.id = t.id RETURNING x.id`,
     { bind: [listId, title] },
-  ) as [unknown[], unknown];
+  )) as [unknown[], unknown];
   return rows.length;
 }
 
@@ -23,17 +33,27 @@ const entriesOf = (result: SyncResult) => result.tasks.length + result.deleted.l
 describe('sync: paged answers', function () {
   this.timeout(20_000);
   let server: TestServer;
-  before(async () => { server = await startServer({ socketEventsPerSecond: 100_000 }); });
-  after(async () => { await server.close(); });
+  before(async () => {
+    server = await startServer({ socketEventsPerSecond: 100_000 });
+  });
+  after(async () => {
+    await server.close();
+  });
   const open = devices(() => server);
 
   /** Calls sync from `cursors` until more is false; every page is checked against the bounds. */
-  async function syncAll(socket: ClientSocket, cursors?: Record<string, number>, between?: (page: SyncResult, i: number) => Promise<void>): Promise<SyncResult[]> {
+  async function syncAll(
+    socket: ClientSocket,
+    cursors?: Record<string, number>,
+    between?: (page: SyncResult, i: number) => Promise<void>,
+  ): Promise<SyncResult[]> {
     const pages: SyncResult[] = [];
     for (let payload: { cursors?: Record<string, number> } = cursors ? { cursors } : {}; ;) {
       const page = await ok(socket, 'sync', payload);
       pages.push(page);
-      expect(entriesOf(page), `entries of page ${pages.length}`).to.be.at.most(LIMITS.syncEntries).and.above(page.more ? 0 : -1);
+      expect(entriesOf(page), `entries of page ${pages.length}`)
+        .to.be.at.most(LIMITS.syncEntries)
+        .and.above(page.more ? 0 : -1);
       expect(bytesOf(page), `bytes of page ${pages.length}`).to.be.at.most(LIMITS.answerBytes);
       if (!page.more) return pages;
       expect(pages.length, 'pages').to.be.below(200);
@@ -43,7 +63,10 @@ describe('sync: paged answers', function () {
   }
 
   /** Live tasks and seqs of every list of the user, read whole (REST, the lists do not change meanwhile). */
-  async function serverView(token: string, listIds: string[]): Promise<{ tasks: Task[]; cursors: Record<string, number> }> {
+  async function serverView(
+    token: string,
+    listIds: string[],
+  ): Promise<{ tasks: Task[]; cursors: Record<string, number> }> {
     const tasks: Task[] = [];
     const cursors: Record<string, number> = {};
     for (const id of listIds) {
@@ -106,8 +129,11 @@ describe('sync: paged answers', function () {
     const total = sizes.reduce((a, b) => a + b, 0);
     expect(total, 'well over 1 MiB in all').to.be.above(4 * LIMITS.answerBytes);
     expect(pages.length).to.be.at.least(4);
-    for (const size of sizes.slice(0, -1)) expect(size, 'a page is not cut much below the bound').to.be.above(LIMITS.answerBytes - 70_000);
-    process.stdout.write(`      (${pages.length} pages, largest ${Math.max(...sizes)} bytes, ${total} in all, ${elapsed} ms)\n`);
+    for (const size of sizes.slice(0, -1))
+      expect(size, 'a page is not cut much below the bound').to.be.above(LIMITS.answerBytes - 70_000);
+    process.stdout.write(
+      `      (${pages.length} pages, largest ${Math.max(...sizes)} bytes, ${total} in all, ${elapsed} ms)\n`,
+    );
 
     const received = pages.flatMap((p) => p.tasks);
     expect(received).to.have.length(66);
@@ -151,7 +177,11 @@ describe('sync: paged answers', function () {
     const page2 = await ok(device, 'sync', { cursors: page1.cursors });
     expect(page2.more).to.equal(false);
     expect(page2.removedListIds).to.deep.equal([]);
-    const byList = (listId: string) => page2.tasks.filter((t) => t.listId === listId).map((t) => t.seq).sort((a, b) => a - b);
+    const byList = (listId: string) =>
+      page2.tasks
+        .filter((t) => t.listId === listId)
+        .map((t) => t.seq)
+        .sort((a, b) => a - b);
     expect(byList(first)).to.deep.equal(Array.from({ length: 200 }, (_, i) => 1001 + i));
     expect(byList(second)).to.deep.equal([5, 6, 7, 8, 9, 10]);
     expect(byList(third)).to.have.length(10);
@@ -182,7 +212,7 @@ describe('sync: paged answers', function () {
     const deleted = pages.flatMap((p) => p.deleted);
     expect(deleted).to.deep.equal([{ id: doomed.id, listId: heavy, seq: 32 }]);
     const withDeparture = pages.find((p) => p.deleted.length > 0)!;
-    expect(withDeparture.cursors[heavy], 'the departure is Heavy\'s last entry').to.equal(32);
+    expect(withDeparture.cursors[heavy], "the departure is Heavy's last entry").to.equal(32);
     const keys = pages.flatMap((p) => p.tasks.map((t) => `${t.listId}:${t.seq}`));
     expect(new Set(keys).size, 'no entry twice').to.equal(keys.length).and.equal(33);
   });
@@ -203,7 +233,8 @@ describe('sync: paged answers', function () {
 
     // while the device is away: every task of A changes, and some are deleted, moved and created
     await bulkTouch(a, 'changed while away');
-    const pick = (listId: string, n: number, skip = 0) => [...replica.tasks.values()].filter((t) => t.listId === listId).slice(skip, skip + n);
+    const pick = (listId: string, n: number, skip = 0) =>
+      [...replica.tasks.values()].filter((t) => t.listId === listId).slice(skip, skip + n);
     for (const t of pick(a, 20)) await ok(writer, 'task:delete', { id: t.id });
     for (const t of pick(a, 20, 20)) await ok(writer, 'task:update', { id: t.id, patch: { listId: b } });
     for (const t of pick(b, 10)) await ok(writer, 'task:update', { id: t.id, patch: { listId: a } });
@@ -229,7 +260,10 @@ describe('sync: paged answers', function () {
       await ok(writer, 'task:update', { id: sent[2].id, patch: { listId: other(sent[2]) } });
       await ok(writer, 'task:update', { id: unsent[2].id, patch: { listId: other(unsent[2]) } });
       await ok(writer, 'task:update', { id: unsent[3].id, patch: { listId: c } });
-      await ok(writer, 'task:update', { id: sent[3].id, patch: { listId: other(sent[3]), title: 'moved back and forth' } });
+      await ok(writer, 'task:update', {
+        id: sent[3].id,
+        patch: { listId: other(sent[3]), title: 'moved back and forth' },
+      });
       await ok(writer, 'task:update', { id: sent[3].id, patch: { listId: sent[3].listId } });
       await ok(writer, 'task:create', { listId: a, title: `created between pages ${round}` });
       await ok(writer, 'task:create', { listId: c, title: `created between pages ${round}` });

@@ -3,16 +3,32 @@ import type { ServerEventName } from '../../shared/events';
 import type { Task } from '../../shared/types';
 import { Replica } from '../support/replica';
 import { share } from '../support/scenario';
-import { devices, inboxOf, next, ok, registerUser, request, startServer, tasksOf, type ClientSocket, type TestServer } from '../support/server';
+import {
+  devices,
+  inboxOf,
+  next,
+  ok,
+  registerUser,
+  request,
+  startServer,
+  tasksOf,
+  type ClientSocket,
+  type TestServer,
+} from '../support/server';
 import { contractOrder, range, uuid } from '../support/util';
 import { record } from '../support/wait';
 
 describe('sync: a device that was away catches up', () => {
   let server: TestServer;
-  const create = async (s: ClientSocket, listId: string, title: string): Promise<Task> => (await ok(s, 'task:create', { listId, title })).task;
+  const create = async (s: ClientSocket, listId: string, title: string): Promise<Task> =>
+    (await ok(s, 'task:create', { listId, title })).task;
 
-  before(async () => { server = await startServer(); });
-  after(async () => { await server.close(); });
+  before(async () => {
+    server = await startServer();
+  });
+  after(async () => {
+    await server.close();
+  });
   const open = devices(() => server);
 
   /** The replica's lists, each compared with what GET /api/lists/:id/tasks answers. */
@@ -29,7 +45,12 @@ describe('sync: a device that was away catches up', () => {
     const alice = await registerUser(server, 'Alice');
     const bob = await registerUser(server, 'Bob');
     const inbox = await inboxOf(server, alice.token);
-    const [phone, laptop, tablet, bobby] = [await open(alice.token), await open(alice.token), await open(alice.token), await open(bob.token)];
+    const [phone, laptop, tablet, bobby] = [
+      await open(alice.token),
+      await open(alice.token),
+      await open(alice.token),
+      await open(bob.token),
+    ];
     const work = (await ok(tablet, 'list:create', { name: 'Work' })).list.id;
     const leaving = (await ok(bobby, 'list:create', { name: 'Bob: alice will be removed' })).list.id;
     const joining = (await ok(bobby, 'list:create', { name: 'Bob: alice will be added' })).list.id;
@@ -55,14 +76,20 @@ describe('sync: a device that was away catches up', () => {
     laptop.close();
 
     /** Runs a change and waits until the phone saw its (last) event. */
-    const seen = async (event: ServerEventName, change: () => Promise<unknown>) => { const e = next(phone, event); await change(); await e; };
+    const seen = async (event: ServerEventName, change: () => Promise<unknown>) => {
+      const e = next(phone, event);
+      await change();
+      await e;
+    };
     await seen('task:updated', () => ok(tablet, 'task:update', { id: renamed.id, patch: { title: 'renamed' } }));
     await seen('task:updated', () => ok(tablet, 'task:update', { id: done.id, patch: { completed: true } }));
     await seen('task:deleted', () => ok(tablet, 'task:delete', { id: gone.id }));
     await seen('task:created', () => ok(tablet, 'task:update', { id: movedOut.id, patch: { listId: work } }));
     await seen('task:created', () => ok(tablet, 'task:update', { id: movedIn.id, patch: { listId: inbox } }));
     await seen('task:created', () => create(tablet, inbox, 'new in inbox'));
-    await seen('task:created', () => request(server, 'POST', `/api/lists/${work}/tasks`, { token: alice.token, body: { title: 'over HTTP' } }));
+    await seen('task:created', () =>
+      request(server, 'POST', `/api/lists/${work}/tasks`, { token: alice.token, body: { title: 'over HTTP' } }),
+    );
     const shortLived = await create(tablet, work, 'short-lived'); // the phone gets it, then its deletion
     await seen('task:deleted', () => ok(tablet, 'task:delete', { id: shortLived.id }));
     await seen('task:created', () => create(bobby, leaving, 'bob, while alice is a member'));
@@ -84,12 +111,18 @@ describe('sync: a device that was away catches up', () => {
     expect(byId.get(done.id)).to.include({ completed: true });
     expect(byId.get(movedOut.id)).to.include({ listId: work });
     expect(byId.get(movedIn.id)).to.include({ listId: inbox });
-    expect(result.tasks.filter((t) => t.listId === joining).map((t) => t.title)).to.have.members(['joining 1', 'joining 2', 'joining 3']);
+    expect(result.tasks.filter((t) => t.listId === joining).map((t) => t.title)).to.have.members([
+      'joining 1',
+      'joining 2',
+      'joining 3',
+    ]);
     expect(joiningTasks.every((t) => byId.has(t.id))).to.equal(true);
     expect(result.tasks.some((t) => t.listId === leaving)).to.equal(false);
     expect(result.deleted.map(({ id, listId }) => ({ id, listId }))).to.have.deep.members([
-      { id: gone.id, listId: inbox }, { id: movedOut.id, listId: inbox },
-      { id: movedIn.id, listId: work }, { id: shortLived.id, listId: work },
+      { id: gone.id, listId: inbox },
+      { id: movedOut.id, listId: inbox },
+      { id: movedIn.id, listId: work },
+      { id: shortLived.id, listId: work },
     ]);
     for (const d of result.deleted) expect(d.seq).to.be.above(stored[d.listId]).and.at.most(result.cursors[d.listId]);
 
@@ -98,7 +131,7 @@ describe('sync: a device that was away catches up', () => {
     await expectMatchesServer(offline, alice.token);
   });
 
-  it('returns every visible list and all live tasks without cursors; cursors are the lists\' seqs', async () => {
+  it("returns every visible list and all live tasks without cursors; cursors are the lists' seqs", async () => {
     const alice = await registerUser(server);
     const bob = await registerUser(server);
     const [device, bobby] = [await open(alice.token), await open(bob.token)];
@@ -136,7 +169,12 @@ describe('sync: a device that was away catches up', () => {
     const device = await open(alice.token);
     const a = await inboxOf(server, alice.token);
     const b = (await ok(device, 'list:create', { name: 'B' })).list.id;
-    const [a1, a2, b1, b2] = [await create(device, a, 'a1'), await create(device, a, 'a2'), await create(device, b, 'b1'), await create(device, b, 'b2')];
+    const [a1, a2, b1, b2] = [
+      await create(device, a, 'a1'),
+      await create(device, a, 'a2'),
+      await create(device, b, 'b1'),
+      await create(device, b, 'b2'),
+    ];
     const before = (await ok(device, 'sync', {})).cursors;
     const delA = await ok(device, 'task:delete', { id: a1.id });
     const delB = await ok(device, 'task:delete', { id: b1.id });
@@ -166,7 +204,11 @@ describe('sync: a device that was away catches up', () => {
 
     const writes: Array<Promise<unknown>> = [];
     for (let i = 0; i < 40; i++) {
-      writes.push(i % 4 === 3 ? ok(writer, 'task:update', { id: edited.id, patch: { notes: `edit ${i}` } }) : create(writer, inbox, `t${i}`));
+      writes.push(
+        i % 4 === 3
+          ? ok(writer, 'task:update', { id: edited.id, patch: { notes: `edit ${i}` } })
+          : create(writer, inbox, `t${i}`),
+      );
     }
     await writes[4];
     const result = await ok(device, 'sync', {});

@@ -1,10 +1,24 @@
 import { expect } from 'chai';
 import type { AuthResult } from '../../shared/types';
-import { call, devices, next, ok, registerUser, request, startServer, type ClientSocket, type TestServer } from '../support/server';
+import {
+  call,
+  devices,
+  next,
+  ok,
+  registerUser,
+  request,
+  startServer,
+  type ClientSocket,
+  type TestServer,
+} from '../support/server';
 import { disconnected, handshake } from '../support/util';
 
 /** Resolves true if `auth:expired` comes within `ms`, false if not. */
-const expiresWithin = (socket: ClientSocket, ms: number) => next(socket, 'auth:expired', () => true, Math.max(ms, 1)).then(() => true, () => false);
+const expiresWithin = (socket: ClientSocket, ms: number) =>
+  next(socket, 'auth:expired', () => true, Math.max(ms, 1)).then(
+    () => true,
+    () => false,
+  );
 
 describe('tokens on open sockets', () => {
   const open = devices(); // on the server each test names
@@ -13,8 +27,13 @@ describe('tokens on open sockets', () => {
     let short: TestServer;
     let long: TestServer; // a second node with the same secret, issuing 4-second tokens
 
-    before(async () => { [short, long] = [await startServer({ jwtExpiresIn: 2 }), await startServer({ jwtExpiresIn: 4 })]; });
-    after(async () => { await short.close(); await long.close(); });
+    before(async () => {
+      [short, long] = [await startServer({ jwtExpiresIn: 2 }), await startServer({ jwtExpiresIn: 4 })];
+    });
+    after(async () => {
+      await short.close();
+      await long.close();
+    });
 
     it('sends auth:expired when the token expires, then disconnects; the token is refused from then on', async () => {
       const user = await registerUser(short);
@@ -33,12 +52,19 @@ describe('tokens on open sockets', () => {
     it('keeps a socket connected past the first expiry after auth:refresh with a newer token', async () => {
       const user = await registerUser(short);
       const socket = await open(user.token, short);
-      const refreshed = await request<{ token: string; expiresAt: string }>(long, 'POST', '/api/auth/refresh', { token: user.token });
+      const refreshed = await request<{ token: string; expiresAt: string }>(long, 'POST', '/api/auth/refresh', {
+        token: user.token,
+      });
       expect(refreshed.status).to.equal(200);
       expect(Date.parse(refreshed.body.expiresAt)).to.be.above(Date.parse(user.expiresAt));
-      expect(await ok(socket, 'auth:refresh', { token: refreshed.body.token })).to.deep.equal({ expiresAt: refreshed.body.expiresAt });
+      expect(await ok(socket, 'auth:refresh', { token: refreshed.body.token })).to.deep.equal({
+        expiresAt: refreshed.body.expiresAt,
+      });
 
-      expect(await expiresWithin(socket, Date.parse(user.expiresAt) + 1000 - Date.now()), 'expired at the first expiry').to.equal(false);
+      expect(
+        await expiresWithin(socket, Date.parse(user.expiresAt) + 1000 - Date.now()),
+        'expired at the first expiry',
+      ).to.equal(false);
       expect(socket.connected).to.equal(true);
       expect((await call(socket, 'sync', {})).ok).to.equal(true);
 
@@ -48,7 +74,7 @@ describe('tokens on open sockets', () => {
       expect(await gone).to.equal('io server disconnect');
     });
 
-    it('refuses auth:refresh with another user\'s token or a bad one, and the socket still expires on time', async () => {
+    it("refuses auth:refresh with another user's token or a bad one, and the socket still expires on time", async () => {
       const alice = await registerUser(short);
       const bob = await registerUser(long); // a valid, longer token, of someone else
       const socket = await open(alice.token, short);
@@ -64,19 +90,31 @@ describe('tokens on open sockets', () => {
   describe('logout-all', () => {
     let server: TestServer;
 
-    before(async () => { server = await startServer(); });
-    after(async () => { await server.close(); });
+    before(async () => {
+      server = await startServer();
+    });
+    after(async () => {
+      await server.close();
+    });
 
-    it('disconnects every open socket of the user, not other users\' sockets, and refuses the old tokens', async () => {
+    it("disconnects every open socket of the user, not other users' sockets, and refuses the old tokens", async () => {
       const alice = await registerUser(server);
       const bob = await registerUser(server);
-      const login = await request<AuthResult>(server, 'POST', '/api/auth/login', { body: { email: alice.email, password: alice.password } });
+      const login = await request<AuthResult>(server, 'POST', '/api/auth/login', {
+        body: { email: alice.email, password: alice.password },
+      });
       expect(login.status).to.equal(200);
       const oldTokens = [alice.token, login.body.token];
-      const aliceSockets = [await open(alice.token, server), await open(alice.token, server), await open(login.body.token, server)];
+      const aliceSockets = [
+        await open(alice.token, server),
+        await open(alice.token, server),
+        await open(login.body.token, server),
+      ];
       const bobSocket = await open(bob.token, server);
       let bobDisconnected = false;
-      bobSocket.on('disconnect', () => { bobDisconnected = true; });
+      bobSocket.on('disconnect', () => {
+        bobDisconnected = true;
+      });
       const gone = aliceSockets.map((s) => disconnected(s, 3000));
 
       const res = await request(server, 'POST', '/api/auth/logout-all', { token: alice.token });
@@ -97,7 +135,9 @@ describe('tokens on open sockets', () => {
       }
 
       // signing in again works
-      const again = await request<AuthResult>(server, 'POST', '/api/auth/login', { body: { email: alice.email, password: alice.password } });
+      const again = await request<AuthResult>(server, 'POST', '/api/auth/login', {
+        body: { email: alice.email, password: alice.password },
+      });
       expect((await request(server, 'GET', '/api/auth/me', { token: again.body.token })).status).to.equal(200);
       expect(await handshake(server, again.body.token)).to.equal('connected');
     });

@@ -59,13 +59,22 @@ export async function tearDownTestDatabase(): Promise<void> {
 }
 
 /** A task's text at its largest, all U+0001 (each becomes 6 bytes of JSON). */
-export const HEAVY_TEXT = { title: '\u0001'.repeat(LIMITS.titleMax), notes: '\u0001'.repeat(LIMITS.notesMax), position: '\u0001'.repeat(LIMITS.positionMax) };
+export const HEAVY_TEXT = {
+  title: '\u0001'.repeat(LIMITS.titleMax),
+  notes: '\u0001'.repeat(LIMITS.notesMax),
+  position: '\u0001'.repeat(LIMITS.positionMax),
+};
 
 /**
  * Adds `n` live tasks to a list in one statement, keeping the data as the server would: each takes
  * the list's next seq, lists.seq is the latest, lists.task_count counts them.
  */
-export async function bulkTasks(listId: string, userId: string, n: number, text: { title?: string; notes?: string; position?: string } = {}): Promise<void> {
+export async function bulkTasks(
+  listId: string,
+  userId: string,
+  n: number,
+  text: { title?: string; notes?: string; position?: string } = {},
+): Promise<void> {
   await testDb().sequelize.query(
     `WITH l AS (UPDATE lists SET seq = seq + $2, task_count = task_count + $2 WHERE id = $1 RETURNING seq - $2 AS base)
      INSERT INTO tasks (id, list_id, title, notes, completed, priority, position, version, seq, created_by, updated_by, created_at, updated_at)

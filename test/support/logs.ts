@@ -35,14 +35,19 @@ export function captureLogs(level: string): CapturedLogs {
     return new Promise((resolve, reject) => {
       const found = lines.find(test);
       if (found) return resolve(found);
-      const timer = setTimeout(() => { remove(); reject(new Error(`no such log line within ${timeoutMs} ms`)); }, timeoutMs);
+      const timer = setTimeout(() => {
+        remove();
+        reject(new Error(`no such log line within ${timeoutMs} ms`));
+      }, timeoutMs);
       const waiter = (line: LogLine) => {
         if (!test(line)) return;
         remove();
         clearTimeout(timer);
         resolve(line);
       };
-      const remove = () => { waiters.splice(waiters.indexOf(waiter), 1); };
+      const remove = () => {
+        waiters.splice(waiters.indexOf(waiter), 1);
+      };
       waiters.push(waiter);
     });
   }

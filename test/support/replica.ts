@@ -35,10 +35,14 @@ export class Replica {
   }
 
   /** Applies one live event the way the contract asks; returns false when it was ignored. */
-  applyEvent(event: string, payload: any): boolean { // eslint-disable-line @typescript-eslint/no-explicit-any
+  applyEvent(event: string, payload: any): boolean {
+    // eslint-disable-line @typescript-eslint/no-explicit-any
     switch (event) {
-      case 'task:created': case 'task:updated':
-        return this.step(event, payload.task.listId, payload.task.seq, () => this.tasks.set(payload.task.id, payload.task));
+      case 'task:created':
+      case 'task:updated':
+        return this.step(event, payload.task.listId, payload.task.seq, () =>
+          this.tasks.set(payload.task.id, payload.task),
+        );
       case 'task:deleted':
         return this.step(event, payload.listId, payload.seq, () => {
           if (this.tasks.get(payload.id)?.listId === payload.listId) this.tasks.delete(payload.id);
@@ -55,7 +59,10 @@ export class Replica {
       case 'member:added':
         return this.step(event, payload.member.listId, payload.seq, () => undefined);
       case 'member:removed':
-        if (payload.userId === this.userId) { this.dropList(payload.listId); return true; }
+        if (payload.userId === this.userId) {
+          this.dropList(payload.listId);
+          return true;
+        }
         return this.step(event, payload.listId, payload.seq, () => undefined);
       default:
         return false;
@@ -64,7 +71,9 @@ export class Replica {
 
   /** Applies every live event of `socket` from now on. */
   follow(socket: ClientSocket): void {
-    socket.onAny((event, payload) => { this.applyEvent(event, payload); });
+    socket.onAny((event, payload) => {
+      this.applyEvent(event, payload);
+    });
   }
 
   /** Lists (id -> name) and live tasks, in a form to compare with deep.equal. */
@@ -76,7 +85,10 @@ export class Replica {
 
   private step(event: string, listId: string, seq: number, apply: () => void): boolean {
     const cursor = this.cursors[listId];
-    if (cursor !== undefined && seq <= cursor) { this.ignored += 1; return false; }
+    if (cursor !== undefined && seq <= cursor) {
+      this.ignored += 1;
+      return false;
+    }
     if (cursor !== undefined && seq !== cursor + 1) this.gaps.push(`${event} in ${listId}: seq ${seq} after ${cursor}`);
     apply();
     this.cursors[listId] = seq;

@@ -4,7 +4,17 @@
  * devices it reaches, so a test starts from a settled state.
  */
 import type { MemberRole, Task } from '../../shared/types';
-import { connect, inboxOf, next, ok, registerUser, type ClientSocket, type Open, type TestServer, type TestUser } from './server';
+import {
+  connect,
+  inboxOf,
+  next,
+  ok,
+  registerUser,
+  type ClientSocket,
+  type Open,
+  type TestServer,
+  type TestUser,
+} from './server';
 
 /** Someone in a scenario: a registered user, their Inbox, and the devices opened for them. */
 export interface Person extends TestUser {
@@ -35,17 +45,21 @@ export interface ScenarioSpec<O extends string, M extends string, S extends stri
 export type Devices<P extends string> = { [K in P]?: readonly string[] };
 
 /** Everyone by name, the named devices, the list and its first task (an error to read when the spec made none). */
-export type Scenario<P extends string, D extends Devices<P>> =
-  { [K in P]: Person } & { [K in NonNullable<D[keyof D]>[number]]: ClientSocket } & { listId: string; task: Task };
+export type Scenario<P extends string, D extends Devices<P>> = { [K in P]: Person } & {
+  [K in NonNullable<D[keyof D]>[number]]: ClientSocket;
+} & { listId: string; task: Task };
 
 /**
  * Builds `spec` on `server`, opening devices with `open` (see devices(): closed after the test).
  * People are registered under their key, capitalised ('alice' is "Alice").
  *   scenario(server, open, { owner: 'alice', members: { bob: 'editor' }, devices: { alice: ['phone', 'laptop'] } })
  */
-export async function scenario<O extends string, M extends string = never, S extends string = never, const D extends Devices<NoInfer<O | M | S>> = {}>(
-  server: TestServer, open: Open, spec: ScenarioSpec<O, M, S, D>,
-): Promise<Scenario<O | M | S, D>> {
+export async function scenario<
+  O extends string,
+  M extends string = never,
+  S extends string = never,
+  const D extends Devices<NoInfer<O | M | S>> = {},
+>(server: TestServer, open: Open, spec: ScenarioSpec<O, M, S, D>): Promise<Scenario<O | M | S, D>> {
   type P = O | M | S;
   const members = Object.entries(spec.members ?? {}) as Array<[P, Exclude<MemberRole, 'owner'>]>;
   const names: P[] = [spec.owner, ...members.map(([name]) => name), ...(spec.strangers ?? [])];
@@ -62,13 +76,18 @@ export async function scenario<O extends string, M extends string = never, S ext
       sockets.push(socket);
       if (device !== undefined) result[device] = socket;
     }
-    const person = { ...users[i], id: users[i].user.id, inbox: await inboxOf(server, users[i].token), sockets } as Person;
+    const person = {
+      ...users[i],
+      id: users[i].user.id,
+      inbox: await inboxOf(server, users[i].token),
+      sockets,
+    } as Person;
     Object.defineProperty(person, 'socket', { get: () => sockets[0] ?? fail(`${name} has no device`) });
     result[name] = person;
   }
 
   const owner = result[spec.owner] as Person;
-  const acting = owner.sockets[0] ?? await connect(server, owner.token); // a device of the owner's for the set-up only
+  const acting = owner.sockets[0] ?? (await connect(server, owner.token)); // a device of the owner's for the set-up only
   const watchers = owner.sockets.slice(1); // the devices the list's changes reach (the acting one gets no echo)
   try {
     let listId = owner.inbox;
@@ -86,7 +105,9 @@ export async function scenario<O extends string, M extends string = never, S ext
     let task: Task | undefined;
     if (spec.task !== undefined) {
       const title = spec.task;
-      const arrived = watchers.map((s) => next(s, 'task:created', (p) => p.task.listId === listId && p.task.title === title));
+      const arrived = watchers.map((s) =>
+        next(s, 'task:created', (p) => p.task.listId === listId && p.task.title === title),
+      );
       task = (await ok(acting, 'task:create', { listId, title })).task;
       await Promise.all(arrived);
     }
@@ -102,7 +123,11 @@ export async function scenario<O extends string, M extends string = never, S ext
  * (say the new member's devices) has received the member:added.
  */
 export async function share(
-  owner: ClientSocket, listId: string, email: string, role: 'editor' | 'viewer', watchers: ClientSocket | ClientSocket[] = [],
+  owner: ClientSocket,
+  listId: string,
+  email: string,
+  role: 'editor' | 'viewer',
+  watchers: ClientSocket | ClientSocket[] = [],
 ): Promise<void> {
   const added = [watchers].flat().map((s) => next(s, 'member:added', (p) => p.member.listId === listId));
   await ok(owner, 'list:share', { listId, email, role });

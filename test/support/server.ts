@@ -4,7 +4,14 @@ import type { AddressInfo } from 'node:net';
 import { expect } from 'chai';
 import type { Sequelize } from 'sequelize';
 import { io, type ManagerOptions, type Socket, type SocketOptions } from 'socket.io-client';
-import type { AckData, ClientEventName, ClientToServerEvents, ServerEventName, ServerToClientEvents, EventPayload } from '../../shared/events';
+import type {
+  AckData,
+  ClientEventName,
+  ClientToServerEvents,
+  ServerEventName,
+  ServerToClientEvents,
+  EventPayload,
+} from '../../shared/events';
 import type { Ack, AuthResult, Task } from '../../shared/types';
 import { createServer, type ServerParts } from '../../server/app';
 import type { Config } from '../../server/core/config';
@@ -17,10 +24,29 @@ export const TEST_SECRET = 'test-secret-that-is-long-enough-for-hs256-0123456789
 
 export function testConfig(overrides: Partial<Config> = {}): Config {
   return {
-    env: 'test', port: 0, host: '127.0.0.1', databaseUrl: testDb().url, jwtSecret: TEST_SECRET, jwtExpiresIn: 3600,
-    bcryptRounds: 4, corsOrigins: [], dbPoolMax: 10, logLevel: 'silent', dataDir: '.data', authRateLimit: 1000, socketAdapter: 'postgres', socketEventsPerSecond: 50,
-    userEventsPerSecond: 100_000, maxTasksPerList: 10_000, maxListsPerUser: 1000, maxMembersPerList: 100, maxSocketsPerUser: 50,
-    shareRateLimit: 100_000, loginFailureLimit: 10, trustProxy: false, sessionRecheckMs: 2000,
+    env: 'test',
+    port: 0,
+    host: '127.0.0.1',
+    databaseUrl: testDb().url,
+    jwtSecret: TEST_SECRET,
+    jwtExpiresIn: 3600,
+    bcryptRounds: 4,
+    corsOrigins: [],
+    dbPoolMax: 10,
+    logLevel: 'silent',
+    dataDir: '.data',
+    authRateLimit: 1000,
+    socketAdapter: 'postgres',
+    socketEventsPerSecond: 50,
+    userEventsPerSecond: 100_000,
+    maxTasksPerList: 10_000,
+    maxListsPerUser: 1000,
+    maxMembersPerList: 100,
+    maxSocketsPerUser: 50,
+    shareRateLimit: 100_000,
+    loginFailureLimit: 10,
+    trustProxy: false,
+    sessionRecheckMs: 2000,
     ...overrides,
   };
 }
@@ -36,10 +62,14 @@ export interface TestServer {
  * `sequelize` is given, logging to `logger` (default: silent, or TEST_LOG_LEVEL to stdout).
  */
 export async function startServer(
-  overrides: Partial<Config> = {}, { sequelize = testDb().sequelize, logger }: { sequelize?: Sequelize; logger?: Logger } = {},
+  overrides: Partial<Config> = {},
+  { sequelize = testDb().sequelize, logger }: { sequelize?: Sequelize; logger?: Logger } = {},
 ): Promise<TestServer> {
   const config = testConfig(overrides);
-  const parts = createServer(config, { sequelize, logger: logger ?? createLogger(process.env.TEST_LOG_LEVEL ?? 'silent') });
+  const parts = createServer(config, {
+    sequelize,
+    logger: logger ?? createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'),
+  });
   await new Promise<void>((resolve) => parts.httpServer.listen(0, '127.0.0.1', resolve));
   const { port } = parts.httpServer.address() as AddressInfo;
   return { url: `http://127.0.0.1:${port}`, parts, close: () => parts.close() };
@@ -54,30 +84,47 @@ export async function cluster(...nodes: TestServer[]): Promise<void> {
   const deadline = Date.now() + 5000;
   const counts = () => Promise.all(nodes.map((n) => n.parts.io.of('/').adapter.serverCount()));
   while ((await counts()).some((c) => c < nodes.length)) {
-    if (Date.now() > deadline) throw new Error(`the nodes did not all see each other within 5 s: ${(await counts()).join(', ')}`);
+    if (Date.now() > deadline)
+      throw new Error(`the nodes did not all see each other within 5 s: ${(await counts()).join(', ')}`);
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
 }
 
-export interface HttpResult<T = any> { status: number; body: T; headers: Headers } // eslint-disable-line @typescript-eslint/no-explicit-any
+export interface HttpResult<T = any> {
+  status: number;
+  body: T;
+  headers: Headers;
+} // eslint-disable-line @typescript-eslint/no-explicit-any
 
 /** A JSON request; `body` may be a string to send as is. */
 export async function request<T = any>( // eslint-disable-line @typescript-eslint/no-explicit-any
-  server: TestServer, method: string, path: string, opts: { token?: string; body?: unknown; headers?: Record<string, string> } = {},
+  server: TestServer,
+  method: string,
+  path: string,
+  opts: { token?: string; body?: unknown; headers?: Record<string, string> } = {},
 ): Promise<HttpResult<T>> {
   const headers: Record<string, string> = { ...opts.headers };
   if (opts.token) headers.authorization = `Bearer ${opts.token}`;
   if (opts.body !== undefined) headers['content-type'] ??= 'application/json';
   const res = await fetch(server.url + path, {
-    method, headers, body: typeof opts.body === 'string' ? opts.body : opts.body === undefined ? undefined : JSON.stringify(opts.body),
+    method,
+    headers,
+    body: typeof opts.body === 'string' ? opts.body : opts.body === undefined ? undefined : JSON.stringify(opts.body),
   });
   const text = await res.text();
   let body: unknown = text;
-  try { body = text ? JSON.parse(text) : undefined; } catch { /* not JSON */ }
+  try {
+    body = text ? JSON.parse(text) : undefined;
+  } catch {
+    /* not JSON */
+  }
   return { status: res.status, body: body as T, headers: res.headers };
 }
 
-export interface TestUser extends AuthResult { email: string; password: string }
+export interface TestUser extends AuthResult {
+  email: string;
+  password: string;
+}
 
 let userCounter = 0;
 
@@ -99,9 +146,17 @@ export type ConnectOptions = Partial<ManagerOptions & SocketOptions>;
 export function connect(server: TestServer, token: string | ConnectOptions): Promise<ClientSocket> {
   const opts = typeof token === 'string' ? { auth: { token } } : token;
   return new Promise((resolve, reject) => {
-    const socket: ClientSocket = io(server.url, { transports: ['websocket'], forceNew: true, reconnection: false, ...opts });
+    const socket: ClientSocket = io(server.url, {
+      transports: ['websocket'],
+      forceNew: true,
+      reconnection: false,
+      ...opts,
+    });
     socket.once('connect', () => resolve(socket));
-    socket.once('connect_error', (err) => { socket.close(); reject(err); });
+    socket.once('connect_error', (err) => {
+      socket.close();
+      reject(err);
+    });
   });
 }
 
@@ -114,7 +169,10 @@ export type Open = (token: string, on?: TestServer) => Promise<ClientSocket>;
  */
 export function devices(server?: () => TestServer): Open {
   let sockets: ClientSocket[] = [];
-  afterEach(() => { sockets.forEach((s) => s.close()); sockets = []; });
+  afterEach(() => {
+    sockets.forEach((s) => s.close());
+    sockets = [];
+  });
   return async (token, on = server?.()) => {
     if (!on) throw new Error('devices(): no server given');
     const socket = await connect(on, token);
@@ -124,12 +182,21 @@ export function devices(server?: () => TestServer): Open {
 }
 
 /** Emits with an ack and resolves with the ack (rejects if none comes within the timeout). */
-export function call<E extends ClientEventName>(socket: ClientSocket, event: E, payload: unknown, timeoutMs = 5000): Promise<Ack<AckData<E>>> {
+export function call<E extends ClientEventName>(
+  socket: ClientSocket,
+  event: E,
+  payload: unknown,
+  timeoutMs = 5000,
+): Promise<Ack<AckData<E>>> {
   return (socket.timeout(timeoutMs) as any).emitWithAck(event, payload); // eslint-disable-line @typescript-eslint/no-explicit-any
 }
 
 /** Like call, but fails unless the ack is ok; returns its data. */
-export async function ok<E extends ClientEventName>(socket: ClientSocket, event: E, payload: unknown): Promise<AckData<E>> {
+export async function ok<E extends ClientEventName>(
+  socket: ClientSocket,
+  event: E,
+  payload: unknown,
+): Promise<AckData<E>> {
   const ack = await call(socket, event, payload);
   if (!ack.ok) throw new Error(`${event} failed: ${JSON.stringify(ack.error)}`);
   return ack.data;
@@ -137,10 +204,16 @@ export async function ok<E extends ClientEventName>(socket: ClientSocket, event:
 
 /** The next `event` on `socket` (optionally the next one matching `filter`), or a timeout error. */
 export function next<E extends ServerEventName>(
-  socket: ClientSocket, event: E, filter: (p: EventPayload<E>) => boolean = () => true, timeoutMs = 5000,
+  socket: ClientSocket,
+  event: E,
+  filter: (p: EventPayload<E>) => boolean = () => true,
+  timeoutMs = 5000,
 ): Promise<EventPayload<E>> {
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => { socket.off(event, on as never); reject(new Error(`no ${event} within ${timeoutMs} ms`)); }, timeoutMs);
+    const timer = setTimeout(() => {
+      socket.off(event, on as never);
+      reject(new Error(`no ${event} within ${timeoutMs} ms`));
+    }, timeoutMs);
     const on = (payload: EventPayload<E>) => {
       if (!filter(payload)) return;
       clearTimeout(timer);
@@ -161,7 +234,11 @@ export async function inboxOf(server: TestServer, token: string): Promise<string
  * The list's seq and live tasks as GET /api/lists/:id/tasks answers them, every page followed
  * (the list must not change meanwhile: every page must answer the same seq).
  */
-export async function tasksOf(server: TestServer, token: string, listId: string): Promise<{ tasks: Task[]; seq: number }> {
+export async function tasksOf(
+  server: TestServer,
+  token: string,
+  listId: string,
+): Promise<{ tasks: Task[]; seq: number }> {
   const tasks: Task[] = [];
   let seq: number | undefined;
   let after: string | null = null;

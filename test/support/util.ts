@@ -14,8 +14,21 @@ export const range = (from: number, to: number): number[] => Array.from({ length
 
 /** Keys of a task object, as the contract lists them. */
 export const TASK_KEYS = [
-  'id', 'listId', 'title', 'notes', 'completed', 'completedAt', 'dueAt', 'priority', 'position',
-  'version', 'seq', 'createdBy', 'updatedBy', 'createdAt', 'updatedAt',
+  'id',
+  'listId',
+  'title',
+  'notes',
+  'completed',
+  'completedAt',
+  'dueAt',
+  'priority',
+  'position',
+  'version',
+  'seq',
+  'createdBy',
+  'updatedBy',
+  'createdAt',
+  'updatedAt',
 ];
 /** Keys of a list object, as the contract lists them. */
 export const LIST_KEYS = ['id', 'name', 'ownerId', 'role', 'seq', 'createdAt', 'updatedAt'];
@@ -40,8 +53,14 @@ export async function handshake(server: TestServer, token: string | ConnectOptio
 export function disconnected(socket: ClientSocket, timeoutMs = 5000): Promise<string> {
   return new Promise((resolve, reject) => {
     if (socket.disconnected) return resolve('already disconnected');
-    const timer = setTimeout(() => { socket.off('disconnect', on); reject(new Error(`no disconnect within ${timeoutMs} ms`)); }, timeoutMs);
-    const on = (reason: string) => { clearTimeout(timer); resolve(reason); };
+    const timer = setTimeout(() => {
+      socket.off('disconnect', on);
+      reject(new Error(`no disconnect within ${timeoutMs} ms`));
+    }, timeoutMs);
+    const on = (reason: string) => {
+      clearTimeout(timer);
+      resolve(reason);
+    };
     socket.once('disconnect', on);
   });
 }

@@ -7,7 +7,10 @@ import { inboxOf, request, type ClientSocket, type TestServer, type TestUser } f
 import { uuid } from './util';
 
 /** A server event as a socket received it. */
-export interface SeenEvent { event: string; payload: any } // eslint-disable-line @typescript-eslint/no-explicit-any
+export interface SeenEvent {
+  event: string;
+  payload: any;
+} // eslint-disable-line @typescript-eslint/no-explicit-any
 
 /** Records every server event a socket receives, in order. */
 export function record(socket: ClientSocket): SeenEvent[] {
@@ -21,12 +24,17 @@ export function record(socket: ClientSocket): SeenEvent[] {
  * `among` (events recorded earlier with record()); rejects after `timeoutMs`.
  */
 export function seen(
-  socket: ClientSocket, match: (e: SeenEvent) => boolean, { among = [], timeoutMs = 5000 }: { among?: SeenEvent[]; timeoutMs?: number } = {},
+  socket: ClientSocket,
+  match: (e: SeenEvent) => boolean,
+  { among = [], timeoutMs = 5000 }: { among?: SeenEvent[]; timeoutMs?: number } = {},
 ): Promise<SeenEvent> {
   return new Promise((resolve, reject) => {
     const found = among.find(match);
     if (found) return resolve(found);
-    const timer = setTimeout(() => { socket.offAny(on); reject(new Error(`not seen within ${timeoutMs} ms`)); }, timeoutMs);
+    const timer = setTimeout(() => {
+      socket.offAny(on);
+      reject(new Error(`not seen within ${timeoutMs} ms`));
+    }, timeoutMs);
     const on = (event: string, payload: unknown) => {
       const e = { event, payload };
       if (!match(e)) return;
@@ -43,9 +51,17 @@ export function seen(
  * waits until each of `sockets` has received it. Events to one socket are ordered, so whatever the
  * server sent those sockets before has arrived. Resolves with the marker task.
  */
-export async function flush(server: TestServer, user: TestUser & { inbox?: string }, sockets: ClientSocket[], title = `marker ${uuid()}`): Promise<Task> {
+export async function flush(
+  server: TestServer,
+  user: TestUser & { inbox?: string },
+  sockets: ClientSocket[],
+  title = `marker ${uuid()}`,
+): Promise<Task> {
   const arrived = sockets.map((s) => seen(s, (e) => e.event === 'task:created' && e.payload.task.title === title));
-  const res = await request(server, 'POST', `/api/lists/${user.inbox ?? await inboxOf(server, user.token)}/tasks`, { token: user.token, body: { title } });
+  const res = await request(server, 'POST', `/api/lists/${user.inbox ?? (await inboxOf(server, user.token))}/tasks`, {
+    token: user.token,
+    body: { title },
+  });
   if (res.status !== 201) throw new Error(`marker task: ${res.status} ${JSON.stringify(res.body)}`);
   await Promise.all(arrived);
   return res.body.task;
