@@ -72,8 +72,18 @@ export class Notifier {
     }
   }
 
-  /** After the commit: send every note, in seq order per list. */
-  async publish(outbox: Outbox, exceptSocketId?: string): Promise<void> {
+  /** After the commit: sends every note, in seq order per list, in the background; never throws. */
+  publish(outbox: Outbox, exceptSocketId?: string): void {
+    if (outbox.notes.length === 0) {
+      this.cancel(outbox);
+      return;
+    }
+    this.send(outbox, exceptSocketId).catch((err: unknown) => {
+      this.logger.error({ err }, 'could not send changes');
+    });
+  }
+
+  private async send(outbox: Outbox, exceptSocketId?: string): Promise<void> {
     try {
       for (const note of outbox.notes) {
         if (note.listId && note.seq) await this.previous(note.listId, note.seq);

@@ -1,6 +1,7 @@
 /**
  * The one way a change is made: one transaction, at most once per (user, mutationId), and the
- * notifications sent only after the commit.
+ * notifications sent only after the commit, without holding up the caller's answer. (The task
+ * functions record their mutation id in SQL themselves, so tasks call this without one.)
  */
 import { QueryTypes, type Sequelize, type Transaction } from 'sequelize';
 import type { Actor, Ctx } from '../context';
@@ -16,6 +17,8 @@ export interface MutationScope {
    * count of live tasks; null if there is no such list.
    */
   nextSeq: (listId: string, taskDelta?: number) => Promise<Taken | null>;
+  /** A change number the work took in SQL of its own (as nextSeq would): its notes go out in seq order too. */
+  took: (listId: string, seq: number) => void;
   /** Serializes transactions about one client-chosen id: a create and its retry sent meanwhile. */
   lockId: (kind: keyof typeof ID_LOCK_SPACES, id: string) => Promise<void>;
 }
@@ -59,6 +62,9 @@ export async function mutate<T>(
           ctx.notifier.reserve(out, listId, taken.seq);
           return taken;
         },
+        took: (listId, seq) => {
+          ctx.notifier.reserve(out, listId, seq);
+        },
         lockId: async (kind, id) => {
           await ctx.sequelize.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', {
             bind: [ID_LOCK_SPACES[kind], id],
@@ -79,7 +85,8 @@ export async function mutate<T>(
     ctx.notifier.cancel(out);
     throw err;
   }
-  if (!replayed) await ctx.notifier.publish(out, actor.socketId);
+  // the answer goes back as soon as the change is committed; the other devices are told after it
+  if (!replayed) ctx.notifier.publish(out, actor.socketId);
   return result;
 }
 

@@ -1,0 +1,230 @@
+'use strict';
+/**
+ * The task mutations as SQL functions: each is one round trip instead of about nine, with the same
+ * rules as before (the list's next seq under its row lock, the role check, expectedVersion, the
+ * bound of live tasks, tombstones, the mutation record). The server calls them inside its
+ * transaction (server/core/db/mutate.ts), so the notes still go out after the commit, in seq order.
+ *
+ * Refusals are raised with SQLSTATEs of class TD, which server/core/errors.ts maps to the contract's
+ * codes: TDNF1 not_found, TDFB1 forbidden, TDCF1 conflict (DETAIL: the current task, as JSON),
+ * TDLE1 limit_exceeded. Answers are the contract's JSON, built by todo_task_json.
+ */
+const UP = String.raw`
+-- a timestamp as JavaScript's Date.prototype.toISOString() writes it (milliseconds, truncated)
+CREATE FUNCTION todo_iso(ts timestamptz) RETURNS text LANGUAGE sql STABLE AS $$
+  SELECT CASE
+    WHEN ts IS NULL THEN NULL
+    WHEN extract(year FROM ts AT TIME ZONE 'UTC') <= 9999 THEN to_char(ts AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')
+    ELSE '+' || lpad(extract(year FROM ts AT TIME ZONE 'UTC')::int::text, 6, '0') || to_char(ts AT TIME ZONE 'UTC', '-MM-DD"T"HH24:MI:SS.MS"Z"')
+  END
+$$;
+
+-- the time of a change, to the millisecond: what clients see of createdAt is all the sort order uses
+CREATE FUNCTION todo_now() RETURNS timestamptz LANGUAGE sql VOLATILE AS $$
+  SELECT date_trunc('milliseconds', clock_timestamp())
+$$;
+
+-- a task as the contract's JSON (the same fields and order as Task.toDto)
+CREATE FUNCTION todo_task_json(t tasks) RETURNS json LANGUAGE sql STABLE AS $$
+  SELECT json_build_object(
+    'id', t.id, 'listId', t.list_id, 'title', t.title, 'notes', t.notes, 'completed', t.completed,
+    'completedAt', todo_iso(t.completed_at), 'dueAt', todo_iso(t.due_at), 'priority', t.priority,
+    'position', t.position, 'version', t.version, 'seq', t.seq, 'createdBy', t.created_by,
+    'updatedBy', t.updated_by, 'createdAt', todo_iso(t.created_at), 'updatedAt', todo_iso(t.updated_at))
+$$;
+
+-- records (user, mutation id) for this transaction; a repeat returns the first answer instead
+CREATE FUNCTION todo_claim(p_user uuid, p_mutation uuid, p_event text) RETURNS jsonb LANGUAGE plpgsql AS $$
+DECLARE
+  first record;
+BEGIN
+  IF p_mutation IS NULL THEN RETURN NULL; END IF;
+  -- a concurrent twin waits here until the first one commits or rolls back
+  INSERT INTO mutations (user_id, mutation_id, event, created_at) VALUES (p_user, p_mutation, p_event, now())
+    ON CONFLICT DO NOTHING;
+  IF FOUND THEN RETURN NULL; END IF;
+  SELECT event, response INTO first FROM mutations WHERE user_id = p_user AND mutation_id = p_mutation;
+  IF NOT FOUND THEN RETURN NULL; END IF;
+  IF first.event <> p_event THEN
+    RAISE EXCEPTION USING ERRCODE = 'TDCF1', MESSAGE = 'This mutationId was already used for ' || first.event;
+  END IF;
+  RETURN jsonb_build_object('replay', first.response);
+END
+$$;
+
+CREATE FUNCTION todo_remember(p_user uuid, p_mutation uuid, p_answer json) RETURNS void LANGUAGE sql AS $$
+  UPDATE mutations SET response = p_answer::jsonb WHERE p_mutation IS NOT NULL AND user_id = p_user AND mutation_id = p_mutation
+$$;
+
+-- the caller's role in a list, refused unless owner or editor (what: 'Task' or 'List', for the message)
+CREATE FUNCTION todo_writer(p_list uuid, p_user uuid, what text) RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+  r list_members.role%TYPE;
+BEGIN
+  SELECT role INTO r FROM list_members WHERE list_id = p_list AND user_id = p_user;
+  IF r IS NULL THEN RAISE EXCEPTION USING ERRCODE = 'TDNF1', MESSAGE = what || ' not found'; END IF;
+  IF r = 'viewer' THEN RAISE EXCEPTION USING ERRCODE = 'TDFB1', MESSAGE = 'Your role (viewer) may not do this'; END IF;
+END
+$$;
+
+CREATE FUNCTION todo_members(p_list uuid) RETURNS uuid[] LANGUAGE sql STABLE AS $$
+  SELECT coalesce(array_agg(user_id), '{}') FROM list_members WHERE list_id = p_list
+$$;
+
+-- task:create. Answers {answer, seq, to} (to: the list's members), {answer} alone for a create
+-- retried by id (nothing changed), or {replay} for a repeated mutation id.
+CREATE FUNCTION todo_task_create(
+  p_user uuid, p_list uuid, p_id uuid, p_title text, p_notes text, p_due timestamptz, p_priority int,
+  p_position text, p_max_tasks int, p_mutation uuid
+) RETURNS json LANGUAGE plpgsql AS $$
+DECLARE
+  claimed jsonb;
+  existing tasks;
+  seq_taken bigint;
+  live int;
+  created tasks;
+  answer json;
+  ts timestamptz := todo_now();
+BEGIN
+  claimed := todo_claim(p_user, p_mutation, 'task:create');
+  IF claimed IS NOT NULL THEN RETURN claimed::json; END IF;
+  IF p_id IS NOT NULL THEN
+    PERFORM pg_advisory_xact_lock(2, hashtext(p_id::text)); -- a retry sent meanwhile waits, then finds the task
+    SELECT * INTO existing FROM tasks WHERE id = p_id;
+    IF FOUND THEN
+      -- the creator who still sees the task's list gets it again; anyone else's id is taken
+      IF existing.created_by = p_user AND EXISTS (SELECT 1 FROM list_members WHERE list_id = existing.list_id AND user_id = p_user) THEN
+        IF existing.deleted_at IS NOT NULL THEN
+          RAISE EXCEPTION USING ERRCODE = 'TDCF1', MESSAGE = 'This task was created and deleted since';
+        END IF;
+        answer := json_build_object('task', todo_task_json(existing));
+        PERFORM todo_remember(p_user, p_mutation, answer);
+        RETURN json_build_object('answer', answer); -- nothing changed: nothing to send
+      END IF;
+    END IF;
+  END IF;
+  UPDATE lists SET seq = seq + 1, task_count = task_count + 1 WHERE id = p_list RETURNING seq, task_count INTO seq_taken, live;
+  IF NOT FOUND THEN RAISE EXCEPTION USING ERRCODE = 'TDNF1', MESSAGE = 'List not found'; END IF;
+  PERFORM todo_writer(p_list, p_user, 'List');
+  IF live > p_max_tasks THEN
+    RAISE EXCEPTION USING ERRCODE = 'TDLE1', MESSAGE = 'A list holds at most ' || p_max_tasks || ' tasks';
+  END IF;
+  IF existing.id IS NOT NULL THEN
+    RAISE EXCEPTION USING ERRCODE = 'TDCF1', MESSAGE = 'A task with this id exists already';
+  END IF;
+  INSERT INTO tasks (id, list_id, title, notes, completed, completed_at, due_at, priority, position, version, seq,
+                     created_by, updated_by, created_at, updated_at)
+  VALUES (coalesce(p_id, gen_random_uuid()), p_list, p_title, coalesce(p_notes, ''), false, NULL, p_due,
+          coalesce(p_priority, 0), coalesce(p_position, ''), 1, seq_taken, p_user, p_user, ts, ts)
+  RETURNING * INTO created;
+  answer := json_build_object('task', todo_task_json(created));
+  PERFORM todo_remember(p_user, p_mutation, answer);
+  RETURN json_build_object('answer', answer, 'seq', seq_taken, 'to', todo_members(p_list));
+END
+$$;
+
+-- task:update (p_patch: the validated patch, a move when it names another listId) and task:delete
+-- (p_delete). Answers {answer, seq, to[, from: {seq, to}]} or {replay}.
+CREATE FUNCTION todo_task_change(
+  p_user uuid, p_task uuid, p_patch jsonb, p_delete boolean, p_expected int, p_max_tasks int, p_mutation uuid
+) RETURNS json LANGUAGE plpgsql AS $$
+DECLARE
+  claimed jsonb;
+  from_list uuid;
+  target uuid;
+  l uuid;
+  taken bigint;
+  live int;
+  from_seq bigint;
+  to_seq bigint;
+  target_live int;
+  t tasks;
+  answer json;
+  gone json;
+  ts timestamptz := todo_now();
+BEGIN
+  claimed := todo_claim(p_user, p_mutation, CASE WHEN p_delete THEN 'task:delete' ELSE 'task:update' END);
+  IF claimed IS NOT NULL THEN RETURN claimed::json; END IF;
+  SELECT list_id INTO from_list FROM tasks WHERE id = p_task AND deleted_at IS NULL;
+  IF NOT FOUND THEN RAISE EXCEPTION USING ERRCODE = 'TDNF1', MESSAGE = 'Task not found'; END IF;
+  target := CASE WHEN p_delete THEN from_list ELSE coalesce((p_patch->>'listId')::uuid, from_list) END;
+  -- lock the lists by taking their seqs, in id order so that two opposite moves cannot deadlock
+  FOR l IN SELECT DISTINCT x FROM unnest(ARRAY[from_list, target]) x ORDER BY x LOOP
+    UPDATE lists SET seq = seq + 1,
+                     task_count = task_count + CASE WHEN p_delete THEN -1 WHEN target = from_list THEN 0 WHEN l = target THEN 1 ELSE -1 END
+     WHERE id = l RETURNING seq, task_count INTO taken, live;
+    IF NOT FOUND THEN RAISE EXCEPTION USING ERRCODE = 'TDNF1', MESSAGE = 'List not found'; END IF;
+    IF l = from_list THEN from_seq := taken; END IF;
+    IF l = target THEN to_seq := taken; target_live := live; END IF;
+  END LOOP;
+  SELECT * INTO t FROM tasks WHERE id = p_task FOR UPDATE;
+  IF t.deleted_at IS NOT NULL THEN RAISE EXCEPTION USING ERRCODE = 'TDNF1', MESSAGE = 'Task not found'; END IF;
+  -- moved by someone else between the first read and the lock: the caller retries with the current task
+  IF t.list_id <> from_list THEN
+    RAISE EXCEPTION USING ERRCODE = 'TDCF1', MESSAGE = 'The task was moved meanwhile: sync and try again';
+  END IF;
+  PERFORM todo_writer(from_list, p_user, 'Task');
+  IF p_expected IS NOT NULL AND p_expected <> t.version THEN
+    RAISE EXCEPTION USING ERRCODE = 'TDCF1', MESSAGE = 'The task has changed since that version', DETAIL = todo_task_json(t)::text;
+  END IF;
+  IF target <> from_list THEN
+    PERFORM todo_writer(target, p_user, 'List');
+    IF target_live > p_max_tasks THEN
+      RAISE EXCEPTION USING ERRCODE = 'TDLE1', MESSAGE = 'A list holds at most ' || p_max_tasks || ' tasks';
+    END IF;
+  END IF;
+
+  IF p_delete THEN
+    UPDATE tasks SET deleted_at = ts, seq = from_seq, version = version + 1, updated_by = p_user, updated_at = ts
+     WHERE id = p_task RETURNING * INTO t;
+    INSERT INTO task_tombstones (list_id, seq, task_id, created_at) VALUES (from_list, from_seq, p_task, ts);
+    answer := json_build_object('id', p_task, 'listId', from_list, 'seq', from_seq);
+    PERFORM todo_remember(p_user, p_mutation, answer);
+    RETURN json_build_object('answer', answer, 'seq', from_seq, 'to', todo_members(from_list));
+  END IF;
+
+  UPDATE tasks SET
+    title = CASE WHEN p_patch ? 'title' THEN p_patch->>'title' ELSE title END,
+    notes = CASE WHEN p_patch ? 'notes' THEN p_patch->>'notes' ELSE notes END,
+    priority = CASE WHEN p_patch ? 'priority' THEN (p_patch->>'priority')::smallint ELSE priority END,
+    position = CASE WHEN p_patch ? 'position' THEN p_patch->>'position' ELSE position END,
+    due_at = CASE WHEN p_patch ? 'dueAt' THEN (p_patch->>'dueAt')::timestamptz ELSE due_at END,
+    completed_at = CASE WHEN p_patch ? 'completed' AND (p_patch->>'completed')::boolean IS DISTINCT FROM completed
+                        THEN CASE WHEN (p_patch->>'completed')::boolean THEN ts END ELSE completed_at END,
+    completed = CASE WHEN p_patch ? 'completed' THEN (p_patch->>'completed')::boolean ELSE completed END,
+    list_id = target, seq = to_seq, version = version + 1, updated_by = p_user, updated_at = ts
+   WHERE id = p_task RETURNING * INTO t;
+  IF target <> from_list THEN
+    -- a move is a delete in the old list and a create in the new one, each with its own seq
+    INSERT INTO task_tombstones (list_id, seq, task_id, created_at) VALUES (from_list, from_seq, p_task, ts);
+    gone := json_build_object('id', p_task, 'listId', from_list, 'seq', from_seq);
+    answer := json_build_object('task', todo_task_json(t), 'from', gone);
+    PERFORM todo_remember(p_user, p_mutation, answer);
+    RETURN json_build_object('answer', answer, 'seq', to_seq, 'to', todo_members(target),
+                             'from', json_build_object('seq', from_seq, 'to', todo_members(from_list)));
+  END IF;
+  answer := json_build_object('task', todo_task_json(t));
+  PERFORM todo_remember(p_user, p_mutation, answer);
+  RETURN json_build_object('answer', answer, 'seq', to_seq, 'to', todo_members(target));
+END
+$$;
+`;
+
+module.exports = {
+  async up(queryInterface) {
+    await queryInterface.sequelize.query(UP);
+  },
+  async down(queryInterface) {
+    await queryInterface.sequelize.query(`
+      DROP FUNCTION todo_task_change(uuid, uuid, jsonb, boolean, int, int, uuid);
+      DROP FUNCTION todo_task_create(uuid, uuid, uuid, text, text, timestamptz, int, text, int, uuid);
+      DROP FUNCTION todo_members(uuid);
+      DROP FUNCTION todo_writer(uuid, uuid, text);
+      DROP FUNCTION todo_remember(uuid, uuid, json);
+      DROP FUNCTION todo_claim(uuid, uuid, text);
+      DROP FUNCTION todo_task_json(tasks);
+      DROP FUNCTION todo_now();
+      DROP FUNCTION todo_iso(timestamptz);
+    `);
+  },
+};
