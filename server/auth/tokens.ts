@@ -1,4 +1,5 @@
 /** HS256 access tokens: `sub` is the user id, `ver` the user's token version (logout-all bumps it). */
+import crypto, { type KeyObject } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import { AppError } from '../core/errors';
 
@@ -15,14 +16,19 @@ export interface IssuedToken {
 }
 
 export class Tokens {
+  /** A secret key object: jsonwebtoken checks it once, where a string is first tried as a public key on every call. */
+  private readonly key: KeyObject;
+
   constructor(
-    private readonly secret: string,
+    secret: string,
     private readonly lifetimeSeconds: number,
-  ) {}
+  ) {
+    this.key = crypto.createSecretKey(Buffer.from(secret, 'utf8'));
+  }
 
   sign(userId: string, version: number): IssuedToken {
     const exp = Math.floor(Date.now() / 1000) + this.lifetimeSeconds;
-    const token = jwt.sign({ ver: version, exp }, this.secret, { algorithm: 'HS256', subject: userId });
+    const token = jwt.sign({ ver: version, exp }, this.key, { algorithm: 'HS256', subject: userId });
     return { token, expiresAt: new Date(exp * 1000).toISOString() };
   }
 
@@ -30,7 +36,7 @@ export class Tokens {
   verify(token: unknown): Claims {
     if (typeof token !== 'string' || token.length === 0 || token.length > 4096) throw new AppError('unauthorized');
     try {
-      const claims = jwt.verify(token, this.secret, { algorithms: ['HS256'] }) as Partial<Claims>;
+      const claims = jwt.verify(token, this.key, { algorithms: ['HS256'] }) as Partial<Claims>;
       if (typeof claims.sub !== 'string' || typeof claims.ver !== 'number' || typeof claims.exp !== 'number') {
         throw new AppError('unauthorized');
       }
