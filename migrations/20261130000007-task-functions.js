@@ -56,19 +56,19 @@ CREATE FUNCTION todo_remember(p_user uuid, p_mutation uuid, p_answer json) RETUR
   UPDATE mutations SET response = p_answer::jsonb WHERE p_mutation IS NOT NULL AND user_id = p_user AND mutation_id = p_mutation
 $$;
 
--- the caller's role in a list, refused unless owner or editor (what: 'Task' or 'List', for the message)
-CREATE FUNCTION todo_writer(p_list uuid, p_user uuid, what text) RETURNS void LANGUAGE plpgsql AS $$
+-- who hears of a change in a list: its members, once the caller is found to be owner or editor there
+-- (what: 'Task' or 'List', for the message); one read of the list's members for both
+CREATE FUNCTION todo_audience(p_list uuid, p_user uuid, what text) RETURNS uuid[] LANGUAGE plpgsql AS $$
 DECLARE
-  r list_members.role%TYPE;
+  everyone uuid[];
+  r text;
 BEGIN
-  SELECT role INTO r FROM list_members WHERE list_id = p_list AND user_id = p_user;
+  SELECT array_agg(user_id), max(role::text) FILTER (WHERE user_id = p_user) INTO everyone, r
+    FROM list_members WHERE list_id = p_list;
   IF r IS NULL THEN RAISE EXCEPTION USING ERRCODE = 'TDNF1', MESSAGE = what || ' not found'; END IF;
   IF r = 'viewer' THEN RAISE EXCEPTION USING ERRCODE = 'TDFB1', MESSAGE = 'Your role (viewer) may not do this'; END IF;
+  RETURN everyone;
 END
-$$;
-
-CREATE FUNCTION todo_members(p_list uuid) RETURNS uuid[] LANGUAGE sql STABLE AS $$
-  SELECT coalesce(array_agg(user_id), '{}') FROM list_members WHERE list_id = p_list
 $$;
 
 -- task:create. Answers {answer, seq, to} (to: the list's members), {answer} alone for a create
@@ -84,6 +84,7 @@ DECLARE
   live int;
   created tasks;
   answer json;
+  audience uuid[];
   ts timestamptz := todo_now();
 BEGIN
   claimed := todo_claim(p_user, p_mutation, 'task:create');
@@ -105,7 +106,7 @@ BEGIN
   END IF;
   UPDATE lists SET seq = seq + 1, task_count = task_count + 1 WHERE id = p_list RETURNING seq, task_count INTO seq_taken, live;
   IF NOT FOUND THEN RAISE EXCEPTION USING ERRCODE = 'TDNF1', MESSAGE = 'List not found'; END IF;
-  PERFORM todo_writer(p_list, p_user, 'List');
+  audience := todo_audience(p_list, p_user, 'List');
   IF live > p_max_tasks THEN
     RAISE EXCEPTION USING ERRCODE = 'TDLE1', MESSAGE = 'A list holds at most ' || p_max_tasks || ' tasks';
   END IF;
@@ -119,7 +120,7 @@ BEGIN
   RETURNING * INTO created;
   answer := json_build_object('task', todo_task_json(created));
   PERFORM todo_remember(p_user, p_mutation, answer);
-  RETURN json_build_object('answer', answer, 'seq', seq_taken, 'to', todo_members(p_list));
+  RETURN json_build_object('answer', answer, 'seq', seq_taken, 'to', audience);
 END
 $$;
 
@@ -131,13 +132,15 @@ CREATE FUNCTION todo_task_change(
 DECLARE
   claimed jsonb;
   from_list uuid;
-  target uuid;
+  target uuid := CASE WHEN p_delete THEN NULL ELSE (p_patch->>'listId')::uuid END;
   l uuid;
   taken bigint;
   live int;
   from_seq bigint;
   to_seq bigint;
   target_live int;
+  audience uuid[];
+  from_audience uuid[];
   t tasks;
   answer json;
   gone json;
@@ -145,44 +148,53 @@ DECLARE
 BEGIN
   claimed := todo_claim(p_user, p_mutation, CASE WHEN p_delete THEN 'task:delete' ELSE 'task:update' END);
   IF claimed IS NOT NULL THEN RETURN claimed::json; END IF;
-  SELECT list_id INTO from_list FROM tasks WHERE id = p_task AND deleted_at IS NULL;
-  IF NOT FOUND THEN RAISE EXCEPTION USING ERRCODE = 'TDNF1', MESSAGE = 'Task not found'; END IF;
-  target := CASE WHEN p_delete THEN from_list ELSE coalesce((p_patch->>'listId')::uuid, from_list) END;
-  -- lock the lists by taking their seqs, in id order so that two opposite moves cannot deadlock
-  FOR l IN SELECT DISTINCT x FROM unnest(ARRAY[from_list, target]) x ORDER BY x LOOP
-    UPDATE lists SET seq = seq + 1,
-                     task_count = task_count + CASE WHEN p_delete THEN -1 WHEN target = from_list THEN 0 WHEN l = target THEN 1 ELSE -1 END
-     WHERE id = l RETURNING seq, task_count INTO taken, live;
-    IF NOT FOUND THEN RAISE EXCEPTION USING ERRCODE = 'TDNF1', MESSAGE = 'List not found'; END IF;
-    IF l = from_list THEN from_seq := taken; END IF;
-    IF l = target THEN to_seq := taken; target_live := live; END IF;
-  END LOOP;
-  SELECT * INTO t FROM tasks WHERE id = p_task FOR UPDATE;
-  IF t.deleted_at IS NOT NULL THEN RAISE EXCEPTION USING ERRCODE = 'TDNF1', MESSAGE = 'Task not found'; END IF;
-  -- moved by someone else between the first read and the lock: the caller retries with the current task
-  IF t.list_id <> from_list THEN
-    RAISE EXCEPTION USING ERRCODE = 'TDCF1', MESSAGE = 'The task was moved meanwhile: sync and try again';
+  IF target IS NULL THEN
+    -- the common case: one list, locked by taking its seq (found through the task)
+    UPDATE lists SET seq = seq + 1, task_count = task_count - CASE WHEN p_delete THEN 1 ELSE 0 END
+     WHERE id = (SELECT list_id FROM tasks WHERE id = p_task AND deleted_at IS NULL)
+    RETURNING id, seq INTO from_list, from_seq;
+    IF NOT FOUND THEN RAISE EXCEPTION USING ERRCODE = 'TDNF1', MESSAGE = 'Task not found'; END IF;
+    target := from_list;
+    to_seq := from_seq;
+  ELSE
+    SELECT list_id INTO from_list FROM tasks WHERE id = p_task AND deleted_at IS NULL;
+    IF NOT FOUND THEN RAISE EXCEPTION USING ERRCODE = 'TDNF1', MESSAGE = 'Task not found'; END IF;
+    -- lock both lists by taking their seqs, in id order so that two opposite moves cannot deadlock
+    FOR l IN SELECT DISTINCT x FROM unnest(ARRAY[from_list, target]) x ORDER BY x LOOP
+      UPDATE lists SET seq = seq + 1,
+                       task_count = task_count + CASE WHEN target = from_list THEN 0 WHEN l = target THEN 1 ELSE -1 END
+       WHERE id = l RETURNING seq, task_count INTO taken, live;
+      IF NOT FOUND THEN RAISE EXCEPTION USING ERRCODE = 'TDNF1', MESSAGE = 'List not found'; END IF;
+      IF l = from_list THEN from_seq := taken; END IF;
+      IF l = target THEN to_seq := taken; target_live := live; END IF;
+    END LOOP;
   END IF;
-  PERFORM todo_writer(from_list, p_user, 'Task');
-  IF p_expected IS NOT NULL AND p_expected <> t.version THEN
-    RAISE EXCEPTION USING ERRCODE = 'TDCF1', MESSAGE = 'The task has changed since that version', DETAIL = todo_task_json(t)::text;
-  END IF;
-  IF target <> from_list THEN
-    PERFORM todo_writer(target, p_user, 'List');
-    IF target_live > p_max_tasks THEN
-      RAISE EXCEPTION USING ERRCODE = 'TDLE1', MESSAGE = 'A list holds at most ' || p_max_tasks || ' tasks';
-    END IF;
-  END IF;
+  from_audience := todo_audience(from_list, p_user, 'Task');
 
   IF p_delete THEN
     UPDATE tasks SET deleted_at = ts, seq = from_seq, version = version + 1, updated_by = p_user, updated_at = ts
-     WHERE id = p_task RETURNING * INTO t;
+     WHERE id = p_task AND list_id = from_list AND deleted_at IS NULL AND (p_expected IS NULL OR version = p_expected)
+    RETURNING * INTO t;
+    IF NOT FOUND THEN PERFORM todo_refuse(p_task, from_list); END IF;
     INSERT INTO task_tombstones (list_id, seq, task_id, created_at) VALUES (from_list, from_seq, p_task, ts);
     answer := json_build_object('id', p_task, 'listId', from_list, 'seq', from_seq);
     PERFORM todo_remember(p_user, p_mutation, answer);
-    RETURN json_build_object('answer', answer, 'seq', from_seq, 'to', todo_members(from_list));
+    RETURN json_build_object('answer', answer, 'seq', from_seq, 'to', from_audience);
   END IF;
 
+  IF target <> from_list THEN
+    -- the version is checked before the target list, as a stale task answers conflict first
+    SELECT * INTO t FROM tasks WHERE id = p_task;
+    IF t.list_id <> from_list OR t.deleted_at IS NOT NULL OR (p_expected IS NOT NULL AND p_expected <> t.version) THEN
+      PERFORM todo_refuse(p_task, from_list);
+    END IF;
+    audience := todo_audience(target, p_user, 'List');
+    IF target_live > p_max_tasks THEN
+      RAISE EXCEPTION USING ERRCODE = 'TDLE1', MESSAGE = 'A list holds at most ' || p_max_tasks || ' tasks';
+    END IF;
+  ELSE
+    audience := from_audience;
+  END IF;
   UPDATE tasks SET
     title = CASE WHEN p_patch ? 'title' THEN p_patch->>'title' ELSE title END,
     notes = CASE WHEN p_patch ? 'notes' THEN p_patch->>'notes' ELSE notes END,
@@ -193,19 +205,36 @@ BEGIN
                         THEN CASE WHEN (p_patch->>'completed')::boolean THEN ts END ELSE completed_at END,
     completed = CASE WHEN p_patch ? 'completed' THEN (p_patch->>'completed')::boolean ELSE completed END,
     list_id = target, seq = to_seq, version = version + 1, updated_by = p_user, updated_at = ts
-   WHERE id = p_task RETURNING * INTO t;
+   WHERE id = p_task AND list_id = from_list AND deleted_at IS NULL AND (p_expected IS NULL OR version = p_expected)
+  RETURNING * INTO t;
+  IF NOT FOUND THEN PERFORM todo_refuse(p_task, from_list); END IF;
   IF target <> from_list THEN
     -- a move is a delete in the old list and a create in the new one, each with its own seq
     INSERT INTO task_tombstones (list_id, seq, task_id, created_at) VALUES (from_list, from_seq, p_task, ts);
     gone := json_build_object('id', p_task, 'listId', from_list, 'seq', from_seq);
     answer := json_build_object('task', todo_task_json(t), 'from', gone);
     PERFORM todo_remember(p_user, p_mutation, answer);
-    RETURN json_build_object('answer', answer, 'seq', to_seq, 'to', todo_members(target),
-                             'from', json_build_object('seq', from_seq, 'to', todo_members(from_list)));
+    RETURN json_build_object('answer', answer, 'seq', to_seq, 'to', audience,
+                             'from', json_build_object('seq', from_seq, 'to', from_audience));
   END IF;
   answer := json_build_object('task', todo_task_json(t));
   PERFORM todo_remember(p_user, p_mutation, answer);
-  RETURN json_build_object('answer', answer, 'seq', to_seq, 'to', todo_members(target));
+  RETURN json_build_object('answer', answer, 'seq', to_seq, 'to', audience);
+END
+$$;
+
+-- why a task could not be changed under its list's lock (the caller is a writer there): it was
+-- deleted, moved to another list meanwhile, or is not at the expected version
+CREATE FUNCTION todo_refuse(p_task uuid, p_list uuid) RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+  t tasks;
+BEGIN
+  SELECT * INTO t FROM tasks WHERE id = p_task;
+  IF t.deleted_at IS NOT NULL THEN RAISE EXCEPTION USING ERRCODE = 'TDNF1', MESSAGE = 'Task not found'; END IF;
+  IF t.list_id <> p_list THEN
+    RAISE EXCEPTION USING ERRCODE = 'TDCF1', MESSAGE = 'The task was moved meanwhile: sync and try again';
+  END IF;
+  RAISE EXCEPTION USING ERRCODE = 'TDCF1', MESSAGE = 'The task has changed since that version', DETAIL = todo_task_json(t)::text;
 END
 $$;
 `;
@@ -218,8 +247,8 @@ module.exports = {
     await queryInterface.sequelize.query(`
       DROP FUNCTION todo_task_change(uuid, uuid, jsonb, boolean, int, int, uuid);
       DROP FUNCTION todo_task_create(uuid, uuid, uuid, text, text, timestamptz, int, text, int, uuid);
-      DROP FUNCTION todo_members(uuid);
-      DROP FUNCTION todo_writer(uuid, uuid, text);
+      DROP FUNCTION todo_refuse(uuid, uuid);
+      DROP FUNCTION todo_audience(uuid, uuid, text);
       DROP FUNCTION todo_remember(uuid, uuid, json);
       DROP FUNCTION todo_claim(uuid, uuid, text);
       DROP FUNCTION todo_task_json(tasks);
