@@ -13,7 +13,7 @@ import jwt from 'jsonwebtoken';
 import { QueryTypes } from 'sequelize';
 import { ClientEvent, type ClientEventName } from '../shared/events';
 import { LIMITS } from '../shared/limits';
-import { ERROR_STATUS, type ErrorCode, type List, type Task } from '../shared/types';
+import { ERROR_STATUS, type ErrorCode, type List, type Task, type TaskPage } from '../shared/types';
 import { testDb } from './support/database';
 import {
   connect,
@@ -34,6 +34,8 @@ const SEED = Number(process.env.FUZZ_SEED ?? 20261130);
 const RUNS = Number(process.env.FUZZ_RUNS ?? 120);
 const HTTP_RUNS = Math.ceil(RUNS * 0.75);
 const ACK_MS = 2000;
+/** socket.io-parser's PacketType.ACK and BINARY_ACK, as numbers: socket.io-client does not re-export the enum. */
+const [ACK, BINARY_ACK] = [3, 6];
 /** Socket payloads stay under the server's read buffer (64 KiB + 8 KiB): larger may close the socket, as the contract allows. */
 const MAX_SOCKET_JSON = 71_000;
 const CODES = Object.keys(ERROR_STATUS) as ErrorCode[];
@@ -41,6 +43,9 @@ const CODES = Object.keys(ERROR_STATUS) as ErrorCode[];
 const LEAK =
   /\n\s+at |node_modules|sequelize|\bselect\b[\s\S]{0,200}\bfrom\b|\binsert into\b|\bsyntax error\b|violates|\brelation "|pg_catalog/i;
 const RESERVED_EVENTS = ['connect', 'connect_error', 'disconnect', 'disconnecting', 'newListener', 'removeListener'];
+
+/** JSON.stringify, typed as it behaves: undefined for undefined, a function or a symbol. */
+const stringify = (v: unknown): string | undefined => JSON.stringify(v);
 
 const short = (v: unknown, n = 300): string => {
   let text: string | undefined;
@@ -54,7 +59,7 @@ const short = (v: unknown, n = 300): string => {
 };
 const jsonBytes = (v: unknown): number => {
   try {
-    return Buffer.byteLength(JSON.stringify(v) ?? '');
+    return Buffer.byteLength(stringify(v) ?? '');
   } catch {
     return Infinity;
   }
@@ -79,7 +84,7 @@ function taskProblems(t: { title: unknown; notes: unknown; priority: unknown; po
     bad.push(`title ${short(title, 80)}`);
   if (String(t.notes).length > LIMITS.notesMax) bad.push(`notes of ${String(t.notes).length}`);
   if (!Number.isInteger(Number(t.priority)) || Number(t.priority) < 0 || Number(t.priority) > LIMITS.priorityMax)
-    bad.push(`priority ${t.priority}`);
+    bad.push(`priority ${String(t.priority)}`);
   if (String(t.position).length > LIMITS.positionMax) bad.push(`position of ${String(t.position).length}`);
   if ([t.title, t.notes, t.position].some((s) => String(s).includes('\u0000'))) bad.push('a NUL character');
   return bad;
@@ -137,7 +142,7 @@ function expectContractAck(ack: unknown, what: string): void {
 
 /** A contract status and body: success statuses as given, else `{error:{code,message}}` whose code matches the status. */
 function expectContractHttp(res: HttpResult, what: string, successes: number[] = [200, 201, 204]): void {
-  const text = typeof res.body === 'string' ? res.body : (JSON.stringify(res.body) ?? '');
+  const text = typeof res.body === 'string' ? res.body : (stringify(res.body) ?? '');
   const answer = `${what} => ${res.status} ${short(res.body, 500)}`;
   expect(LEAK.test(text), `${answer}: leaks a stack or SQL`).to.equal(false);
   expect(res.status, answer).to.not.equal(500);
@@ -147,9 +152,11 @@ function expectContractHttp(res: HttpResult, what: string, successes: number[] =
     return;
   }
   expect(res.body, answer).to.be.an('object');
-  expect(Object.keys(res.body), answer).to.deep.equal(['error']);
-  const e = res.body.error as Record<string, unknown>;
-  expect(CODES, answer).to.include(e?.code);
+  const body = res.body as Record<string, unknown>;
+  expect(Object.keys(body), answer).to.deep.equal(['error']);
+  const e = body.error as Record<string, unknown>;
+  expect(e, answer).to.be.an('object');
+  expect(CODES, answer).to.include(e.code);
   expect(ERROR_STATUS[e.code as ErrorCode], `${answer}: code and status disagree`).to.equal(res.status);
   expect(e.code, answer).to.not.equal('internal');
   expect(e.message, answer).to.be.a('string');
@@ -305,7 +312,9 @@ const polluted: fc.Arbitrary<Record<string, unknown>> = fc
   )
   .map(own);
 
-const deepValue: fc.Arbitrary<unknown> = fc.integer({ min: 50, max: 2000 }).map((d) => JSON.parse(deepText(d)));
+const deepValue: fc.Arbitrary<unknown> = fc
+  .integer({ min: 50, max: 2000 })
+  .map((d) => JSON.parse(deepText(d)) as unknown);
 
 /** Anything a hostile client could put in a field. */
 const hostile: fc.Arbitrary<unknown> = fc.oneof(
@@ -595,7 +604,7 @@ function httpBody(payload: fc.Arbitrary<unknown>): fc.Arbitrary<HttpBody> {
         },
         {
           weight: 2,
-          arbitrary: fc.tuple(hostile, type).map(([v, t]): HttpBody => ({ text: JSON.stringify(v) ?? '', type: t })),
+          arbitrary: fc.tuple(hostile, type).map(([v, t]): HttpBody => ({ text: stringify(v) ?? '', type: t })),
         },
         {
           weight: 2,
@@ -611,12 +620,10 @@ function httpBody(payload: fc.Arbitrary<unknown>): fc.Arbitrary<HttpBody> {
         },
         {
           weight: 1,
-          arbitrary: fc
-            .constantFrom(64 * 1024, 100_000)
-            .map((n) => ({
-              text: JSON.stringify({ name: 'n', title: 't', notes: 'x'.repeat(n) }),
-              type: 'application/json',
-            })),
+          arbitrary: fc.constantFrom(64 * 1024, 100_000).map((n) => ({
+            text: JSON.stringify({ name: 'n', title: 't', notes: 'x'.repeat(n) }),
+            type: 'application/json',
+          })),
         },
         { weight: 1, arbitrary: fc.constant({}) },
       ),
@@ -670,27 +677,33 @@ describe('fuzz: hostile payloads to every event and route', function () {
     server = await startServer({ socketEventsPerSecond: 100_000, authRateLimit: 100_000 });
     const [a, bob, carol, dave, t, w] = await Promise.all(Array.from({ length: 6 }, () => registerUser(server)));
     [alice, victims, throwaway, wanderer] = [a, [bob, carol, dave], t, w];
-    const post = (u: TestUser, path: string, body: object) =>
-      request(server, 'POST', path, { token: u.token, body }).then((r) => r.body);
+    const post = <T>(u: TestUser, path: string, body: object): Promise<T> =>
+      request<T>(server, 'POST', path, { token: u.token, body }).then((r) => r.body);
 
     const aliceLists = [await inboxOf(server, alice.token)];
-    for (const name of ['Fuzz A', 'Fuzz B']) aliceLists.push((await post(alice, '/api/lists', { name })).list.id);
+    for (const name of ['Fuzz A', 'Fuzz B'])
+      aliceLists.push((await post<{ list: List }>(alice, '/api/lists', { name })).list.id);
     const doomedLists: string[] = [];
     for (const name of ['Doomed 1', 'Doomed 2', 'Doomed 3'])
-      doomedLists.push((await post(alice, '/api/lists', { name })).list.id);
-    readbackList = (await post(alice, '/api/lists', { name: 'Readback' })).list.id;
+      doomedLists.push((await post<{ list: List }>(alice, '/api/lists', { name })).list.id);
+    readbackList = (await post<{ list: List }>(alice, '/api/lists', { name: 'Readback' })).list.id;
     const tasks: string[] = [];
     const doomedTasks: string[] = [];
     for (const [i, listId] of [...aliceLists, ...aliceLists].entries())
-      tasks.push((await post(alice, `/api/lists/${listId}/tasks`, { title: `Task ${i}` })).task.id);
+      tasks.push((await post<{ task: Task }>(alice, `/api/lists/${listId}/tasks`, { title: `Task ${i}` })).task.id);
     for (const [i, listId] of [...aliceLists, doomedLists[0]].entries())
-      doomedTasks.push((await post(alice, `/api/lists/${listId}/tasks`, { title: `Doomed ${i}` })).task.id);
+      doomedTasks.push(
+        (await post<{ task: Task }>(alice, `/api/lists/${listId}/tasks`, { title: `Doomed ${i}` })).task.id,
+      );
 
     const victimLists: string[] = [];
     for (const [i, v] of victims.entries()) {
       const inbox = await inboxOf(server, v.token);
       victimLists.push(inbox);
-      tasks.push((await post(v, `/api/lists/${inbox}/tasks`, { title: `${v.user.name}'s`, notes: 'private' })).task.id);
+      tasks.push(
+        (await post<{ task: Task }>(v, `/api/lists/${inbox}/tasks`, { title: `${v.user.name}'s`, notes: 'private' }))
+          .task.id,
+      );
       if (i === 0) continue; // bob shares nothing
       const socket = await connect(server, v.token);
       try {
@@ -736,7 +749,7 @@ describe('fuzz: hostile payloads to every event and route', function () {
     heapBefore = process.memoryUsage().heapUsed;
   });
   after(async () => {
-    await server?.close();
+    await (server as TestServer | undefined)?.close(); // unset if before() failed
     if (process.env.FUZZ_STATS)
       for (const [prop, outcomes] of stats)
         process.stdout.write(`    ${prop}: ${JSON.stringify(Object.fromEntries(outcomes))}\n`);
@@ -764,7 +777,7 @@ describe('fuzz: hostile payloads to every event and route', function () {
       const socket = await device(alice.token);
       const entry = { socket, emitted: 0, acks: new Map<number, number>() };
       socket.io.on('packet', (packet) => {
-        if ((packet.type === 3 || packet.type === 6) && packet.nsp === '/')
+        if (((packet.type as number) === ACK || (packet.type as number) === BINARY_ACK) && packet.nsp === '/')
           entry.acks.set(packet.id!, (entry.acks.get(packet.id!) ?? 0) + 1);
       });
       socket.on('disconnect', (reason) => {
@@ -784,7 +797,7 @@ describe('fuzz: hostile payloads to every event and route', function () {
             entry.socket.timeout(ACK_MS) as unknown as { emitWithAck(e: string, ...a: unknown[]): Promise<unknown> }
           ).emitWithAck(event, ...args);
         } catch (err) {
-          throw new Error(`no ack within ${ACK_MS} ms for ${last} (${(err as Error).message})`);
+          throw new Error(`no ack within ${ACK_MS} ms for ${last} (${(err as Error).message})`, { cause: err });
         }
       },
       /** Sends `["event", <text>]` as written, with an ack id of its own (socket.io-client would re-encode the payload). */
@@ -799,6 +812,7 @@ describe('fuzz: hostile payloads to every event and route', function () {
         };
         return new Promise((resolve, reject) => {
           const timer = setTimeout(() => {
+            // eslint-disable-next-line @typescript-eslint/no-dynamic-delete -- socket.io-client's own ack table, a plain object
             delete sock.acks[id];
             reject(new Error(`no ack within ${ACK_MS} ms for ${last}`));
           }, ACK_MS);
@@ -957,13 +971,14 @@ describe('fuzz: hostile payloads to every event and route', function () {
         expectContractAck(ack, `${event} ${short(payload)}`);
         if (!ack.ok) return;
         if (ack.data.task) {
-          const page = await request(server, 'GET', `/api/lists/${readbackList}/tasks?limit=500`, {
+          const page = await request<TaskPage>(server, 'GET', `/api/lists/${readbackList}/tasks?limit=500`, {
             token: alice.token,
           });
-          const stored = (page.body.tasks as Task[]).find((t) => t.id === ack.data.task!.id);
+          const stored = page.body.tasks.find((t) => t.id === ack.data.task!.id);
           expect(stored, `sent ${short(payload)}, acknowledged ${short(ack.data.task)}`).to.deep.equal(ack.data.task);
         } else {
-          const lists = (await request(server, 'GET', '/api/lists', { token: alice.token })).body.lists as List[];
+          const lists = (await request<{ lists: List[] }>(server, 'GET', '/api/lists', { token: alice.token })).body
+            .lists;
           expect(
             lists.find((l) => l.id === ack.data.list!.id),
             `sent ${short(payload)}`,
@@ -1234,11 +1249,11 @@ describe('fuzz: hostile payloads to every event and route', function () {
       const req = fc.record({
         path: route.path,
         auth: route.auth,
-        body: route.body ? httpBody(route.body) : fc.constant({} as HttpBody),
+        body: route.body ? httpBody(route.body) : fc.constant<HttpBody>({}),
       });
       await fc.assert(
         fc.asyncProperty(req, async ({ path, auth, body }) => {
-          const what = `${route.method} ${short(path, 200)} auth=${short(auth, 60)} type=${body.type} encoding=${body.encoding} body=${short(body.text)}`;
+          const what = `${route.method} ${short(path, 200)} auth=${short(auth, 60)} type=${String(body.type)} encoding=${String(body.encoding)} body=${short(body.text)}`;
           const res = await send(route.method, path, auth, body);
           tally(name, res.status);
           expectContractHttp(res, what, route.ok);
@@ -1246,13 +1261,14 @@ describe('fuzz: hostile payloads to every event and route', function () {
             expect(JSON.stringify(res.body), what).to.not.match(/password|hash/i);
           if (res.status === 200 && name === 'GET /api/lists/:listId/tasks') {
             const limit = /[?&]limit=(\d+)(&|$)/.exec(path)?.[1];
-            expect(res.body.tasks, what).to.be.an('array');
-            expect(res.body.tasks.length, what).to.be.at.most(
+            const page = res.body as Record<keyof TaskPage, unknown>; // checked here, field by field
+            expect(page.tasks, what).to.be.an('array');
+            expect((page.tasks as unknown[]).length, what).to.be.at.most(
               Math.min(LIMITS.taskPage, limit && !/[?&]limit=.*[?&]limit=/.test(path) ? Number(limit) : Infinity),
             );
-            expect(res.body.seq, what).to.be.a('number');
+            expect(page.seq, what).to.be.a('number');
             expect(
-              res.body.next === null || typeof res.body.next === 'string',
+              page.next === null || typeof page.next === 'string',
               `${what}: next must be a cursor or null`,
             ).to.equal(true);
           }
@@ -1307,7 +1323,7 @@ describe('fuzz: hostile payloads to every event and route', function () {
           tally('random paths', res.status);
           expectContractHttp(
             res,
-            `${m} ${short(p, 200)} type=${body.type} encoding=${body.encoding} body=${short(body.text)}`,
+            `${m} ${short(p, 200)} type=${String(body.type)} encoding=${String(body.encoding)} body=${short(body.text)}`,
           );
         },
       ),
@@ -1376,9 +1392,9 @@ describe('fuzz: hostile payloads to every event and route', function () {
     );
     expect(ownerless).to.deep.equal([]);
     // and what bob sees over HTTP: his own list, and lists alice chose to share with him
-    const bobs = await request(server, 'GET', '/api/lists', { token: victims[0].token });
+    const bobs = await request<{ lists: List[] }>(server, 'GET', '/api/lists', { token: victims[0].token });
     expect(bobs.status).to.equal(200);
-    expect(bobs.body.lists.filter((l: List) => l.ownerId !== alice.user.id).map((l: List) => l.id)).to.deep.equal([
+    expect(bobs.body.lists.filter((l) => l.ownerId !== alice.user.id).map((l) => l.id)).to.deep.equal([
       victimInboxes[0],
     ]);
   });

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import jwt from 'jsonwebtoken';
-import { registerUser, request, startServer, TEST_SECRET, type TestServer } from '../support/server';
+import type { AuthResult, List, User } from '../../shared/types';
+import { registerUser, request, startServer, TEST_SECRET, type ApiErrorBody, type TestServer } from '../support/server';
 
 const unique = () => `a${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}@Example.com`;
 
@@ -16,7 +17,7 @@ describe('REST auth', () => {
   describe('POST /api/auth/register', () => {
     it('creates the user with an Inbox list and answers 201 {user, token, expiresAt}, never a hash', async () => {
       const email = unique();
-      const res = await request(server, 'POST', '/api/auth/register', {
+      const res = await request<AuthResult>(server, 'POST', '/api/auth/register', {
         body: { email: `  ${email} `, password: 'long enough', name: 'Ann' },
       });
       expect(res.status).to.equal(201);
@@ -25,16 +26,14 @@ describe('REST auth', () => {
       expect(res.body.user).to.include({ email: email.toLowerCase(), name: 'Ann' });
       expect(JSON.stringify(res.body)).not.to.match(/\$2[aby]\$|hash|password/i);
       expect(Date.parse(res.body.expiresAt)).to.be.greaterThan(Date.now());
-      const lists = await request(server, 'GET', '/api/lists', { token: res.body.token });
-      expect(lists.body.lists.map((l: { name: string; role: string }) => [l.name, l.role])).to.deep.equal([
-        ['Inbox', 'owner'],
-      ]);
+      const lists = await request<{ lists: List[] }>(server, 'GET', '/api/lists', { token: res.body.token });
+      expect(lists.body.lists.map((l) => [l.name, l.role])).to.deep.equal([['Inbox', 'owner']]);
     });
 
     it('refuses an email taken in any case with 409 email_taken', async () => {
       const email = unique();
       await request(server, 'POST', '/api/auth/register', { body: { email, password: 'long enough', name: 'A' } });
-      const res = await request(server, 'POST', '/api/auth/register', {
+      const res = await request<ApiErrorBody>(server, 'POST', '/api/auth/register', {
         body: { email: email.toUpperCase(), password: 'long enough', name: 'B' },
       });
       expect(res.status).to.equal(409);
@@ -52,10 +51,10 @@ describe('REST auth', () => {
     ];
     for (const [what, body] of bad) {
       it(`refuses ${what} with 400 validation_error naming the field`, async () => {
-        const res = await request(server, 'POST', '/api/auth/register', { body });
+        const res = await request<ApiErrorBody>(server, 'POST', '/api/auth/register', { body });
         expect(res.status).to.equal(400);
         expect(res.body.error.code).to.equal('validation_error');
-        expect(res.body.error.details).to.be.an('array').that.is.not.empty;
+        expect(res.body.error.details).to.be.an('array').with.lengthOf.above(0);
       });
     }
 
@@ -70,7 +69,7 @@ describe('REST auth', () => {
   describe('POST /api/auth/login', () => {
     it('logs in with the email in any case and spaces', async () => {
       const user = await registerUser(server);
-      const res = await request(server, 'POST', '/api/auth/login', {
+      const res = await request<AuthResult>(server, 'POST', '/api/auth/login', {
         body: { email: ` ${user.email.toUpperCase()} `, password: user.password },
       });
       expect(res.status).to.equal(200);
@@ -80,10 +79,10 @@ describe('REST auth', () => {
 
     it('answers a wrong password and an unknown email with the same 401 body', async () => {
       const user = await registerUser(server);
-      const wrong = await request(server, 'POST', '/api/auth/login', {
+      const wrong = await request<ApiErrorBody>(server, 'POST', '/api/auth/login', {
         body: { email: user.email, password: 'wrong password' },
       });
-      const unknown = await request(server, 'POST', '/api/auth/login', {
+      const unknown = await request<ApiErrorBody>(server, 'POST', '/api/auth/login', {
         body: { email: unique(), password: 'wrong password' },
       });
       expect(wrong.status).to.equal(401);
@@ -96,7 +95,9 @@ describe('REST auth', () => {
       const email = unique();
       const password = 'p'.repeat(72);
       await request(server, 'POST', '/api/auth/register', { body: { email, password, name: 'Long' } });
-      const res = await request(server, 'POST', '/api/auth/login', { body: { email, password: `${password}extra` } });
+      const res = await request<ApiErrorBody>(server, 'POST', '/api/auth/login', {
+        body: { email, password: `${password}extra` },
+      });
       expect(res.status).to.equal(401);
       expect(res.body.error.code).to.equal('invalid_credentials');
       expect((await request(server, 'POST', '/api/auth/login', { body: { email, password } })).status).to.equal(200);
@@ -106,10 +107,12 @@ describe('REST auth', () => {
   describe('bearer routes', () => {
     it('GET /me answers the user; refresh gives a working token', async () => {
       const user = await registerUser(server);
-      const me = await request(server, 'GET', '/api/auth/me', { token: user.token });
+      const me = await request<{ user: User }>(server, 'GET', '/api/auth/me', { token: user.token });
       expect(me.status).to.equal(200);
       expect(me.body).to.deep.equal({ user: user.user });
-      const refreshed = await request(server, 'POST', '/api/auth/refresh', { token: user.token });
+      const refreshed = await request<Omit<AuthResult, 'user'>>(server, 'POST', '/api/auth/refresh', {
+        token: user.token,
+      });
       expect(refreshed.status).to.equal(200);
       expect(refreshed.body).to.have.keys('token', 'expiresAt');
       expect((await request(server, 'GET', '/api/auth/me', { token: refreshed.body.token })).status).to.equal(200);
@@ -117,14 +120,16 @@ describe('REST auth', () => {
 
     it('logout-all answers 204 and refuses every token issued before, but not later logins', async () => {
       const user = await registerUser(server);
-      const second = await request(server, 'POST', '/api/auth/refresh', { token: user.token });
+      const second = await request<Omit<AuthResult, 'user'>>(server, 'POST', '/api/auth/refresh', {
+        token: user.token,
+      });
       expect((await request(server, 'POST', '/api/auth/logout-all', { token: user.token })).status).to.equal(204);
       for (const token of [user.token, second.body.token]) {
-        const res = await request(server, 'GET', '/api/auth/me', { token });
+        const res = await request<ApiErrorBody>(server, 'GET', '/api/auth/me', { token });
         expect(res.status).to.equal(401);
         expect(res.body.error.code).to.equal('unauthorized');
       }
-      const again = await request(server, 'POST', '/api/auth/login', {
+      const again = await request<AuthResult>(server, 'POST', '/api/auth/login', {
         body: { email: user.email, password: user.password },
       });
       expect((await request(server, 'GET', '/api/auth/me', { token: again.body.token })).status).to.equal(200);
@@ -134,7 +139,7 @@ describe('REST auth', () => {
       const user = await registerUser(server);
       const { sub, ver } = jwt.decode(user.token) as { sub: string; ver: number };
       const [head, payload, sig] = user.token.split('.');
-      const other = JSON.parse(Buffer.from(payload, 'base64url').toString());
+      const other = JSON.parse(Buffer.from(payload, 'base64url').toString()) as object;
       const tampered = `${head}.${Buffer.from(JSON.stringify({ ...other, sub: crypto.randomUUID() })).toString('base64url')}.${sig}`;
       const none = `${Buffer.from('{"alg":"none","typ":"JWT"}').toString('base64url')}.${payload}.`;
       const tokens = {
@@ -150,7 +155,7 @@ describe('REST auth', () => {
         expired: jwt.sign({ ver, exp: Math.floor(Date.now() / 1000) - 10 }, TEST_SECRET, { subject: sub }),
       };
       for (const [what, token] of Object.entries(tokens)) {
-        const res = await request(server, 'GET', '/api/auth/me', { token });
+        const res = await request<ApiErrorBody>(server, 'GET', '/api/auth/me', { token });
         expect(res.status, what).to.equal(401);
         expect(res.body.error.code, what).to.equal('unauthorized');
       }
@@ -169,7 +174,7 @@ describe('REST auth', () => {
     it('answers 429 rate_limited after AUTH_RATE_LIMIT register and login attempts a minute', async () => {
       const statuses: number[] = [];
       for (let i = 0; i < 4; i++) {
-        const res = await request(limited, 'POST', '/api/auth/login', {
+        const res = await request<ApiErrorBody>(limited, 'POST', '/api/auth/login', {
           body: { email: unique(), password: 'whatever1' },
         });
         statuses.push(res.status);

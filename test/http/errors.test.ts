@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { registerUser, request, startServer, type TestServer } from '../support/server';
+import { registerUser, request, startServer, type ApiErrorBody, type TestServer } from '../support/server';
 
 describe('HTTP error bodies', () => {
   let server: TestServer;
@@ -17,7 +17,7 @@ describe('HTTP error bodies', () => {
   });
 
   it('answers a body over 64 KiB with 413 payload_too_large', async () => {
-    const res = await request(server, 'POST', '/api/auth/register', {
+    const res = await request<ApiErrorBody>(server, 'POST', '/api/auth/register', {
       body: { email: 'a@b.co', password: 'x'.repeat(70_000), name: 'A' },
     });
     expect(res.status).to.equal(413);
@@ -32,7 +32,7 @@ describe('HTTP error bodies', () => {
       ['PATCH', '/api/tasks/%E0%A4%A'],
       ['DELETE', '/api/tasks/%'],
     ]) {
-      const res = await request(server, method, path, {
+      const res = await request<ApiErrorBody>(server, method, path, {
         token: user.token,
         body: method === 'GET' ? undefined : { title: 'x' },
       });
@@ -46,16 +46,21 @@ describe('HTTP error bodies', () => {
     const user = await registerUser(server);
     const deep = `${'['.repeat(30_000)}${']'.repeat(30_000)}`;
     for (const body of [deep, `{"title":${deep}}`, `{"title":"x","notes":"n","extra":${deep}}`]) {
-      const res = await request(server, 'POST', `/api/lists/${user.user.id}/tasks`, { token: user.token, body });
+      const res = await request<ApiErrorBody>(server, 'POST', `/api/lists/${user.user.id}/tasks`, {
+        token: user.token,
+        body,
+      });
       expect(res.status).to.equal(400);
       expect(res.body.error.code).to.equal('validation_error');
     }
-    const login = await request(server, 'POST', '/api/auth/login', { body: `{"email":"a@b.co","password":${deep}}` });
+    const login = await request<ApiErrorBody>(server, 'POST', '/api/auth/login', {
+      body: `{"email":"a@b.co","password":${deep}}`,
+    });
     expect(login.status).to.equal(400);
     expect(login.body.error.code).to.equal('validation_error');
     // 17 levels is refused, the contract's own payloads (about 3) are not
     const nested = (n: number): unknown => (n === 0 ? 'x' : { a: nested(n - 1) });
-    const seventeen = await request(server, 'PATCH', `/api/tasks/${user.user.id}`, {
+    const seventeen = await request<ApiErrorBody>(server, 'PATCH', `/api/tasks/${user.user.id}`, {
       token: user.token,
       body: { title: 'x', extra: nested(16) },
     });
@@ -64,7 +69,7 @@ describe('HTTP error bodies', () => {
   });
 
   it('answers a body nested 100,000 deep (over 64 KiB) with 413, never a crash', async () => {
-    const res = await request(server, 'POST', '/api/auth/login', {
+    const res = await request<ApiErrorBody>(server, 'POST', '/api/auth/login', {
       body: `${'['.repeat(100_000)}${']'.repeat(100_000)}`,
     });
     expect(res.status).to.equal(413);
@@ -73,7 +78,7 @@ describe('HTTP error bodies', () => {
   });
 
   it('answers an unknown route with 404 not_found', async () => {
-    const res = await request(server, 'GET', '/api/nothing-here');
+    const res = await request<ApiErrorBody>(server, 'GET', '/api/nothing-here');
     expect(res.status).to.equal(404);
     expect(res.body.error.code).to.equal('not_found');
   });

@@ -7,12 +7,22 @@ import { Writable } from 'node:stream';
 import { expect } from 'chai';
 import Joi from 'joi';
 import { ConnectionRefusedError, DatabaseError, UniqueConstraintError, ValidationErrorItem } from 'sequelize';
+import type { Task } from '../../shared/types';
 import { AppError, isDatabaseUnavailable, toAppError } from '../../server/core/errors';
 import { checkPayload, MAX_PAYLOAD_DEPTH, validate } from '../../server/core/validate';
 import { createLogger, serializeError } from '../../server/core/logger';
 import { testDb } from '../support/database';
-import { captureLogs } from '../support/logs';
-import { call, devices, inboxOf, registerUser, request, startServer, type TestServer } from '../support/server';
+import { captureLogs, type LogLine } from '../support/logs';
+import {
+  call,
+  devices,
+  inboxOf,
+  registerUser,
+  request,
+  startServer,
+  type ApiErrorBody,
+  type TestServer,
+} from '../support/server';
 
 /** `[[[...]]]` `depth` levels deep, built without recursion. */
 function nestedArrays(depth: number): unknown {
@@ -131,8 +141,8 @@ describe('hardening: toAppError', () => {
       { name: 'SequelizeConnectionAcquireTimeoutError', message: 'Operation timeout' },
     ];
     for (const err of unavailable) {
-      expect(isDatabaseUnavailable(err), (err as Error).message).to.equal(true);
-      expect(toAppError(err).code, (err as Error).message).to.equal('unavailable');
+      expect(isDatabaseUnavailable(err), err.message).to.equal(true);
+      expect(toAppError(err).code, err.message).to.equal('unavailable');
       expect(toAppError(err).status).to.equal(503);
     }
     const notUnavailable: Array<[unknown, string]> = [
@@ -245,7 +255,7 @@ describe('hardening: serializeError', () => {
     for (const line of lines) {
       expect(line).not.to.include(email);
       expect(line).not.to.include(hash);
-      const parsed = JSON.parse(line);
+      const parsed = JSON.parse(line) as LogLine;
       expect(parsed.err ?? parsed.error).to.include({ code: '23514', type: 'SequelizeDatabaseError' });
     }
   });
@@ -272,7 +282,7 @@ describe('hardening: a database connection killed during a request', () => {
   });
 
   after(async () => {
-    await server?.close();
+    await (server as TestServer | undefined)?.close(); // unset if before() failed
     await testDb().sequelize.query(`DROP TRIGGER IF EXISTS ${fn} ON tasks; DROP FUNCTION IF EXISTS ${fn}();`);
   });
 
@@ -280,7 +290,7 @@ describe('hardening: a database connection killed during a request', () => {
     const user = await registerUser(server);
     const listId = await inboxOf(server, user.token);
     const notes = `private notes ${crypto.randomBytes(6).toString('hex')}`;
-    const res = await request(server, 'POST', `/api/lists/${listId}/tasks`, {
+    const res = await request<ApiErrorBody>(server, 'POST', `/api/lists/${listId}/tasks`, {
       token: user.token,
       body: { title: marker, notes },
     });
@@ -290,9 +300,9 @@ describe('hardening: a database connection killed during a request', () => {
     const requestId = res.headers.get('x-request-id');
     const line = await logged((l) => l.req?.id === requestId && l.res !== undefined);
     expect(line.level).to.equal(50);
-    expect(line.res.statusCode).to.equal(503);
+    expect(line.res?.statusCode).to.equal(503);
     expect(
-      line.err.code === '57P01' || /Connection terminated/.test(line.err.message),
+      line.err?.code === '57P01' || /Connection terminated/.test(line.err?.message ?? ''),
       JSON.stringify(line.err),
     ).to.equal(true);
     expect(lines.filter((l) => l.level >= 50 && l.req?.id === requestId)).to.have.length(1);
@@ -301,7 +311,7 @@ describe('hardening: a database connection killed during a request', () => {
     expect(all).not.to.match(/"(sql|parameters|original|parent)"/);
 
     // the pool drops the dead connection: the next write works
-    const next = await request(server, 'POST', `/api/lists/${listId}/tasks`, {
+    const next = await request<{ task: Task }>(server, 'POST', `/api/lists/${listId}/tasks`, {
       token: user.token,
       body: { title: 'after the kill' },
     });

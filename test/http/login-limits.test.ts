@@ -4,11 +4,21 @@
  * whether X-Forwarded-For names the address.
  */
 import { expect } from 'chai';
-import { registerUser, request, startServer, type TestServer, type TestUser } from '../support/server';
+import {
+  registerUser,
+  request,
+  startServer,
+  type ApiErrorBody,
+  type TestServer,
+  type TestUser,
+} from '../support/server';
 
 async function login(server: TestServer, user: TestUser, password: string, from?: string): Promise<number | string> {
   const headers: Record<string, string> = from ? { 'x-forwarded-for': from } : {};
-  const res = await request(server, 'POST', '/api/auth/login', { body: { email: user.email, password }, headers });
+  const res = await request<ApiErrorBody>(server, 'POST', '/api/auth/login', {
+    body: { email: user.email, password },
+    headers,
+  });
   return res.status === 200 ? 200 : `${res.status} ${res.body.error.code}`;
 }
 

@@ -1,8 +1,18 @@
 import crypto from 'node:crypto';
 import { expect } from 'chai';
+import type { AuthResult } from '../../shared/types';
 import { testDb } from '../support/database';
-import { captureLogs } from '../support/logs';
-import { call, devices, inboxOf, registerUser, request, startServer, type TestServer } from '../support/server';
+import { captureLogs, type LogLine } from '../support/logs';
+import {
+  call,
+  devices,
+  inboxOf,
+  registerUser,
+  request,
+  startServer,
+  type ApiErrorBody,
+  type TestServer,
+} from '../support/server';
 
 describe('logs', () => {
   it('are JSON lines with a request id and never hold a password, token or hash, even at trace level', async () => {
@@ -11,15 +21,17 @@ describe('logs', () => {
     try {
       const password = 'a very secret password';
       const email = `logs-${Date.now()}@example.com`;
-      const reg = await request(server, 'POST', '/api/auth/register', { body: { email, password, name: 'Logs' } });
-      const login = await request(server, 'POST', '/api/auth/login', { body: { email, password } });
+      const reg = await request<AuthResult>(server, 'POST', '/api/auth/register', {
+        body: { email, password, name: 'Logs' },
+      });
+      const login = await request<AuthResult>(server, 'POST', '/api/auth/login', { body: { email, password } });
       await request(server, 'POST', '/api/auth/login', { body: { email, password: `${password} wrong` } });
       await request(server, 'GET', '/api/auth/me', { token: login.body.token });
       await request(server, 'GET', '/api/auth/me', { token: 'not.a.token' });
       await request(server, 'POST', '/api/auth/login', { body: `{"email":"${email}","password":"${password}"` }); // malformed JSON
 
       expect(lines.length).to.be.greaterThan(5);
-      const parsed = lines.map((l) => JSON.parse(l));
+      const parsed = lines.map((l) => JSON.parse(l) as LogLine);
       expect(parsed.filter((l) => l.req?.id).length, 'request lines carry an id').to.be.greaterThan(5);
       const all = lines.join('\n');
       for (const secret of [password, reg.body.token, login.body.token, 'not.a.token'])
@@ -71,7 +83,7 @@ describe('logs of failed requests', () => {
   });
 
   after(async () => {
-    await server?.close();
+    await (server as TestServer | undefined)?.close(); // unset if before() failed
     await testDb().sequelize.query(`
       ALTER TABLE users DROP CONSTRAINT IF EXISTS ${constraint};
       DROP TRIGGER IF EXISTS ${fn} ON tasks;
@@ -91,7 +103,7 @@ describe('logs of failed requests', () => {
     expect(line.msg).to.equal('request failed');
     expect(line.res).to.deep.equal({ statusCode: 500 });
     expect(line.err).to.include({ type: 'SequelizeDatabaseError', code: '23514' });
-    expect(line.err.message).to.equal(`new row for relation "users" violates check constraint "${constraint}"`);
+    expect(line.err?.message).to.equal(`new row for relation "users" violates check constraint "${constraint}"`);
     expect(errorLinesOf(res)).to.have.length(1);
     expect(
       lines.filter((l) => l.level >= 50 && !l.req && !l.event),
@@ -104,7 +116,7 @@ describe('logs of failed requests', () => {
     const user = await registerUser(server);
     const listId = await inboxOf(server, user.token);
     const notes = `private notes ${tag}`;
-    const res = await request(server, 'POST', `/api/lists/${listId}/tasks`, {
+    const res = await request<ApiErrorBody>(server, 'POST', `/api/lists/${listId}/tasks`, {
       token: user.token,
       body: { title: refusedTitle, notes },
     });
@@ -126,7 +138,7 @@ describe('logs of failed requests', () => {
 
   it('a client mistake (bad percent-encoding, bad JSON) is not an error line', async () => {
     const user = await registerUser(server);
-    const bad = await request(server, 'GET', '/api/lists/%E0%A4%A/tasks', { token: user.token });
+    const bad = await request<ApiErrorBody>(server, 'GET', '/api/lists/%E0%A4%A/tasks', { token: user.token });
     expect(bad.status).to.equal(400);
     expect(bad.body.error.code).to.equal('validation_error');
     const json = await request(server, 'POST', '/api/auth/login', {

@@ -1,18 +1,28 @@
 import { expect } from 'chai';
-import type { List, Task } from '../../shared/types';
+import type { List, Task, TaskPage } from '../../shared/types';
 import { scenario } from '../support/scenario';
-import { devices, next, ok, request, startServer, type TestServer } from '../support/server';
+import {
+  devices,
+  next,
+  ok,
+  request,
+  startServer,
+  type ApiErrorBody,
+  type HttpResult,
+  type TestServer,
+} from '../support/server';
 import { LIST_KEYS, TASK_KEYS, uuid } from '../support/util';
 import { record } from '../support/wait';
 
 describe('REST: lists and tasks', () => {
   let server: TestServer;
-  const http = (method: string, path: string, token?: string, body?: unknown) =>
-    request(server, method, path, { token, body });
-  const expectError = (res: { status: number; body: any }, status: number, code: string) => {
-    // eslint-disable-line @typescript-eslint/no-explicit-any
-    expect([res.status, res.body?.error?.code], JSON.stringify(res.body)).to.deep.equal([status, code]);
-    expect(res.body.error.message).to.be.a('string');
+  /** A request whose answer's body is expected to be a `T` (ApiErrorBody for an error). */
+  const http = <T = unknown>(method: string, path: string, token?: string, body?: unknown) =>
+    request<T>(server, method, path, { token, body });
+  const expectError = (res: HttpResult, status: number, code: string) => {
+    const body = res.body as Partial<ApiErrorBody> | undefined; // whatever came: this checks it is an error
+    expect([res.status, body?.error?.code], JSON.stringify(res.body)).to.deep.equal([status, code]);
+    expect(body?.error?.message).to.be.a('string');
   };
 
   before(async () => {
@@ -35,26 +45,26 @@ describe('REST: lists and tasks', () => {
 
   it("GET /api/lists: 200 {lists} with the caller's role; POST /api/lists: 201 {list}", async () => {
     const { alice, bob, listId } = await world();
-    const mine = await http('GET', '/api/lists', alice.token);
+    const mine = await http<{ lists: List[] }>('GET', '/api/lists', alice.token);
     expect(mine.status).to.equal(200);
     expect(mine.body).to.have.all.keys('lists');
     expect(mine.body.lists).to.have.length(1);
     expect(mine.body.lists[0]).to.have.all.keys(...LIST_KEYS);
     expect(mine.body.lists[0]).to.include({ id: listId, name: 'Inbox', ownerId: alice.user.id, role: 'owner', seq: 2 });
-    const theirs = await http('GET', '/api/lists', bob.token);
-    expect(theirs.body.lists.find((l: List) => l.id === listId)).to.include({
+    const theirs = await http<{ lists: List[] }>('GET', '/api/lists', bob.token);
+    expect(theirs.body.lists.find((l) => l.id === listId)).to.include({
       role: 'viewer',
       ownerId: alice.user.id,
       name: 'Inbox',
     });
 
     const id = uuid();
-    const created = await http('POST', '/api/lists', alice.token, { id, name: '  Trip  ' });
+    const created = await http<{ list: List }>('POST', '/api/lists', alice.token, { id, name: '  Trip  ' });
     expect(created.status).to.equal(201);
     expect(created.body).to.have.all.keys('list');
     expect(created.body.list).to.include({ id, name: 'Trip', ownerId: alice.user.id, role: 'owner', seq: 0 });
-    const after = await http('GET', '/api/lists', alice.token);
-    expect(after.body.lists.find((l: List) => l.id === id)).to.deep.equal(created.body.list);
+    const after = await http<{ lists: List[] }>('GET', '/api/lists', alice.token);
+    expect(after.body.lists.find((l) => l.id === id)).to.deep.equal(created.body.list);
 
     for (const body of [{}, { name: '   ' }, { name: 'x'.repeat(201) }, { id: 'not-a-uuid', name: 'ok' }]) {
       expectError(await http('POST', '/api/lists', alice.token, body), 400, 'validation_error');
@@ -80,7 +90,7 @@ describe('REST: lists and tasks', () => {
     const { alice, bob, carol, listId, task } = await world();
     expect(task).to.have.all.keys(...TASK_KEYS);
     const id = uuid();
-    const res = await http('POST', `/api/lists/${listId}/tasks`, alice.token, {
+    const res = await http<{ task: Task }>('POST', `/api/lists/${listId}/tasks`, alice.token, {
       id,
       title: ' Second ',
       notes: 'n',
@@ -122,14 +132,14 @@ describe('REST: lists and tasks', () => {
       401,
       'unauthorized',
     );
-    const { body } = await http('GET', `/api/lists/${listId}/tasks`, alice.token);
+    const { body } = await http<TaskPage>('GET', `/api/lists/${listId}/tasks`, alice.token);
     expect(body.seq).to.equal(3);
-    expect(body.tasks.map((t: Task) => t.title)).to.deep.equal(['First', 'Second']);
+    expect(body.tasks.map((t) => t.title)).to.deep.equal(['First', 'Second']);
   });
 
   it('PATCH /api/tasks/:id: 200 {task}; 400; 403 viewer; 404 non-member or unknown; 409 conflict with details.task', async () => {
     const { alice, bob, carol, task } = await world();
-    const res = await http('PATCH', `/api/tasks/${task.id}`, alice.token, {
+    const res = await http<{ task: Task }>('PATCH', `/api/tasks/${task.id}`, alice.token, {
       title: 'Renamed',
       completed: true,
       expectedVersion: 1,
@@ -148,7 +158,10 @@ describe('REST: lists and tasks', () => {
     expectError(await http('PATCH', `/api/tasks/${uuid()}`, alice.token, { title: 'ghost' }), 404, 'not_found');
     expectError(await http('PATCH', `/api/tasks/${task.id}`, undefined, { title: 'anonymous' }), 401, 'unauthorized');
 
-    const stale = await http('PATCH', `/api/tasks/${task.id}`, alice.token, { title: 'From v1', expectedVersion: 1 });
+    const stale = await http<ApiErrorBody>('PATCH', `/api/tasks/${task.id}`, alice.token, {
+      title: 'From v1',
+      expectedVersion: 1,
+    });
     expectError(stale, 409, 'conflict');
     expect(stale.body.error.details).to.deep.equal({ task: current });
     const { body } = await http('GET', `/api/lists/${task.listId}/tasks`, alice.token);
@@ -160,7 +173,7 @@ describe('REST: lists and tasks', () => {
     expectError(await http('DELETE', `/api/tasks/${task.id}`, bob.token), 403, 'forbidden');
     expectError(await http('DELETE', `/api/tasks/${task.id}`, carol.token), 404, 'not_found');
     expectError(await http('DELETE', `/api/tasks/${task.id}`), 401, 'unauthorized');
-    const stale = await http('DELETE', `/api/tasks/${task.id}`, alice.token, { expectedVersion: 7 });
+    const stale = await http<ApiErrorBody>('DELETE', `/api/tasks/${task.id}`, alice.token, { expectedVersion: 7 });
     expectError(stale, 409, 'conflict');
     expect(stale.body.error.details).to.deep.equal({ task });
     const res = await http('DELETE', `/api/tasks/${task.id}`, alice.token);
@@ -184,11 +197,15 @@ describe('REST: lists and tasks', () => {
     const seen = all.map(record);
 
     const createdOn = all.map((s) => next(s, 'task:created'));
-    const created = await http('POST', `/api/lists/${listId}/tasks`, bob.token, { title: 'From a script' });
+    const created = await http<{ task: Task }>('POST', `/api/lists/${listId}/tasks`, bob.token, {
+      title: 'From a script',
+    });
     for (const p of createdOn) expect((await p).task).to.deep.equal(created.body.task);
 
     const updatedOn = all.map((s) => next(s, 'task:updated'));
-    const updated = await http('PATCH', `/api/tasks/${created.body.task.id}`, alice.token, { completed: true });
+    const updated = await http<{ task: Task }>('PATCH', `/api/tasks/${created.body.task.id}`, alice.token, {
+      completed: true,
+    });
     for (const p of updatedOn) expect((await p).task).to.deep.equal(updated.body.task);
 
     const deletedOn = all.map((s) => next(s, 'task:deleted'));
@@ -197,7 +214,7 @@ describe('REST: lists and tasks', () => {
       expect(await p).to.deep.equal({ id: created.body.task.id, listId, seq: updated.body.task.seq + 1 });
 
     const listOn = [phone, laptop].map((s) => next(s, 'list:created'));
-    const list = await http('POST', '/api/lists', alice.token, { name: 'Made over HTTP' });
+    const list = await http<{ list: List }>('POST', '/api/lists', alice.token, { name: 'Made over HTTP' });
     for (const p of listOn) expect((await p).list).to.deep.equal(list.body.list);
     // the same change from a socket reaches the other sockets alike: seq follows on
     const viaSocket = [laptop, bobby].map((s) => next(s, 'task:created'));

@@ -3,7 +3,16 @@ import { LIMITS } from '../../shared/limits';
 import type { Task, TaskPage } from '../../shared/types';
 import { bulkTasks, HEAVY_TEXT, testDb } from '../support/database';
 import { share } from '../support/scenario';
-import { devices, inboxOf, ok, registerUser, request, startServer, type TestServer } from '../support/server';
+import {
+  devices,
+  inboxOf,
+  ok,
+  registerUser,
+  request,
+  startServer,
+  type ApiErrorBody,
+  type TestServer,
+} from '../support/server';
 import { contractOrder, uuid } from '../support/util';
 
 const b64 = (value: unknown) =>
@@ -20,8 +29,9 @@ describe('REST: GET /api/lists/:listId/tasks pages', function () {
   });
   const open = devices(() => server);
 
-  const get = (token: string, listId: string, query = '') =>
-    request<TaskPage>(server, 'GET', `/api/lists/${listId}/tasks${query}`, { token });
+  /** A page of the list's tasks (the body is `T` when the answer is expected to be something else). */
+  const get = <T = TaskPage>(token: string, listId: string, query = '') =>
+    request<T>(server, 'GET', `/api/lists/${listId}/tasks${query}`, { token });
 
   /** Every page from the first, with `limit` when given; each page is checked against the bounds. */
   async function allPages(token: string, listId: string, limit?: number): Promise<TaskPage[]> {
@@ -31,7 +41,7 @@ describe('REST: GET /api/lists/:listId/tasks pages', function () {
       const params = new URLSearchParams();
       if (limit !== undefined) params.set('limit', String(limit));
       if (after !== null) params.set('after', after);
-      const res = await get(token, listId, params.size ? `?${params}` : '');
+      const res = await get(token, listId, params.size ? `?${params.toString()}` : '');
       expect(res.status, JSON.stringify(res.body).slice(0, 300)).to.equal(200);
       expect(res.body).to.have.all.keys('tasks', 'seq', 'next');
       expect(res.body.tasks.length)
@@ -68,7 +78,7 @@ describe('REST: GET /api/lists/:listId/tasks pages', function () {
     expect(most.body.next).to.equal(pages[0].next);
 
     const small = await allPages(alice.token, listId, 100);
-    expect(small.map((p) => p.tasks.length)).to.deep.equal([...Array(12).fill(100), 34]);
+    expect(small.map((p) => p.tasks.length)).to.deep.equal([...Array<number>(12).fill(100), 34]);
     expect(small.flatMap((p) => p.tasks)).to.deep.equal(tasks);
 
     const bob = await registerUser(server);
@@ -117,8 +127,8 @@ describe('REST: GET /api/lists/:listId/tasks pages', function () {
       `?after=${good}&after=${good}`,
     ];
     for (const query of bad) {
-      const res = await get(alice.token, listId, query);
-      expect([res.status, (res.body as any).error?.code], query).to.deep.equal([400, 'validation_error']); // eslint-disable-line @typescript-eslint/no-explicit-any
+      const res = await get<Partial<ApiErrorBody>>(alice.token, listId, query);
+      expect([res.status, res.body.error?.code], query).to.deep.equal([400, 'validation_error']);
     }
     // any well-formed key is a place in the sort order, whether or not a task is there
     const elsewhere = await get(alice.token, listId, `?after=${b64(['000001', '1970-01-01T00:00:00.000000Z', id])}`);
@@ -157,7 +167,7 @@ describe('REST: GET /api/lists/:listId/tasks pages', function () {
     const whole = (await get(alice.token, listId)).body.tasks;
     expect(whole).to.have.length(17);
     expect(whole).to.deep.equal(contractOrder(whole));
-    expect(whole.map((t) => t.position)).to.deep.equal(['B', ...Array(13).fill('a'), 'b', 'b', 'ä']);
+    expect(whole.map((t) => t.position)).to.deep.equal(['B', ...Array<string>(13).fill('a'), 'b', 'b', 'ä']);
     for (const limit of [1, 2, 3, 16]) {
       expect(
         (await allPages(alice.token, listId, limit)).flatMap((p) => p.tasks),
@@ -182,7 +192,7 @@ describe('REST: GET /api/lists/:listId/tasks pages', function () {
     await ok(device, 'task:delete', { id: first.tasks[4].id });
     await ok(device, 'task:create', { listId, title: 'early', position: 'A' });
     const late = (await ok(device, 'task:create', { listId, title: 'late', position: 'aa' })).task;
-    const second = (await get(alice.token, listId, `?after=${first.next}`)).body;
+    const second = (await get(alice.token, listId, `?after=${String(first.next)}`)).body;
     expect(second.tasks.map((t) => t.title)).to.deep.equal(
       [...fine.slice(5, 14), late, ...fine.slice(14)].map((t) => t.title),
     );
@@ -200,9 +210,9 @@ describe('REST: GET /api/lists/:listId/tasks pages', function () {
     const page = await get(bob.token, listId, '?limit=2');
     expect(page.status).to.equal(200);
     expect(page.body.tasks).to.have.length(2);
-    for (const query of ['', '?limit=2', `?after=${page.body.next}`]) {
-      const res = await get(carol.token, listId, query);
-      expect([res.status, (res.body as any).error?.code]).to.deep.equal([404, 'not_found']); // eslint-disable-line @typescript-eslint/no-explicit-any
+    for (const query of ['', '?limit=2', `?after=${String(page.body.next)}`]) {
+      const res = await get<Partial<ApiErrorBody>>(carol.token, listId, query);
+      expect([res.status, res.body.error?.code]).to.deep.equal([404, 'not_found']);
       const unknown = await get(alice.token, uuid(), query);
       expect(unknown.status).to.equal(404);
     }

@@ -18,12 +18,29 @@ import { record, seen, type SeenEvent } from '../support/wait';
 
 type Seen = SeenEvent[];
 
-/** Whether an event is a task event of the list. */
-const ofList = (e: SeenEvent, listId: string): boolean =>
-  e.event.startsWith('task:') && (e.payload.task?.listId ?? e.payload.listId) === listId;
+/** The list and seq of a task event (task:created, task:updated, task:deleted); undefined for any other. */
+const taskChange = (e: SeenEvent): { listId: string; seq: number } | undefined => {
+  switch (e.event) {
+    case 'task:created':
+    case 'task:updated':
+      return e.payload.task;
+    case 'task:deleted':
+      return e.payload;
+    default:
+      return undefined;
+  }
+};
+/** The seq of a task event of the list; undefined for any other event. */
+const seqOf = (e: SeenEvent, listId: string): number | undefined => {
+  const change = taskChange(e);
+  return change?.listId === listId ? change.seq : undefined;
+};
 /** The seqs of the list's task events a socket received, in the order received. */
 const seqsSeen = (events: Seen, listId: string): number[] =>
-  events.filter((e) => ofList(e, listId)).map((e) => e.payload.task?.seq ?? e.payload.seq);
+  events.flatMap((e) => {
+    const seq = seqOf(e, listId);
+    return seq === undefined ? [] : [seq];
+  });
 
 const ascending = (xs: number[]) => [...xs].sort((a, b) => a - b);
 
@@ -67,7 +84,7 @@ describe('concurrent writers on one list', () => {
 
   /** Waits until the observer has seen seq `last` of the list (it may have come already, into `events`). */
   const seenUpTo = (observer: ClientSocket, events: Seen, listId: string, last: number) =>
-    seen(observer, (e) => ofList(e, listId) && (e.payload.task?.seq ?? e.payload.seq) === last, {
+    seen(observer, (e) => seqOf(e, listId) === last, {
       among: events,
       timeoutMs: 10_000,
     });
@@ -128,8 +145,8 @@ describe('concurrent writers on one list', () => {
     const { tasks, seq } = await tasksOf(server, owner.token, listId);
     expect(seq).to.equal(base + 100);
     const updates = observed
-      .filter((e) => e.event === 'task:updated' && e.payload.task.seq > base)
-      .map((e) => e.payload.task as Task);
+      .flatMap((e) => (e.event === 'task:updated' ? [e.payload.task] : []))
+      .filter((task) => task.seq > base);
     expect(updates).to.have.length(52);
     for (const task of shared) {
       const mine = updates.filter((u) => u.id === task.id);

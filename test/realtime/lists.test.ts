@@ -8,12 +8,13 @@ import {
   registerUser,
   request,
   startServer,
+  type ApiErrorBody,
   type ClientSocket,
   type TestServer,
   type TestUser,
 } from '../support/server';
 import { codeOf, uuid } from '../support/util';
-import { flush, record, type SeenEvent } from '../support/wait';
+import { flush, payloadOf, record, type SeenEvent } from '../support/wait';
 
 const memberOf = (listId: string, u: TestUser, role: string) => ({
   listId,
@@ -169,7 +170,7 @@ describe('lists over sockets', () => {
       for (const payload of await Promise.all(waits)) expect(payload).to.deep.equal({ id: list.id });
       for (const u of [alice, bob]) {
         expect((await listsOf(u)).map((l) => l.id)).not.to.include(list.id);
-        const tasks = await request(server, 'GET', `/api/lists/${list.id}/tasks`, { token: u.token });
+        const tasks = await request<ApiErrorBody>(server, 'GET', `/api/lists/${list.id}/tasks`, { token: u.token });
         expect(tasks.status).to.equal(404);
         expect(tasks.body.error.code).to.equal('not_found');
       }
@@ -211,7 +212,7 @@ describe('lists over sockets', () => {
       for (const payload of await Promise.all(waits)) expect(payload).to.deep.equal({ member, seq: 2 });
       for (const seen of carolSaw) {
         expect(seen.map((e) => e.event)).to.deep.equal(['list:created', 'member:added']);
-        expect(seen[0].payload.list).to.include({
+        expect(payloadOf(seen[0], 'list:created').list).to.include({
           id: list.id,
           name: 'Shared',
           ownerId: alice.user.id,

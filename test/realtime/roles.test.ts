@@ -14,7 +14,7 @@ import {
   type TestUser,
 } from '../support/server';
 import { codeOf, uuid } from '../support/util';
-import { flush, record } from '../support/wait';
+import { flush, payloadOf, record } from '../support/wait';
 
 describe('roles: who may do what in a shared list', () => {
   let server: TestServer;
@@ -41,12 +41,7 @@ describe('roles: who may do what in a shared list', () => {
    * The stranger is refused with not_found, and with the very same answer as for an id that exists
    * nowhere, so the list's (or task's) existence does not leak.
    */
-  async function refusedAsUnknown<E extends ClientEventName>(
-    p: Person,
-    event: E,
-    real: unknown,
-    unknown: unknown,
-  ): Promise<void> {
+  async function refusedAsUnknown(p: Person, event: ClientEventName, real: unknown, unknown: unknown): Promise<void> {
     const [a, b] = [await call(p.socket, event, real), await call(p.socket, event, unknown)];
     expect(codeOf(a), `${event} by a non-member`).to.equal('not_found');
     expect(a).to.deep.equal(b);
@@ -251,7 +246,7 @@ describe('roles: who may do what in a shared list', () => {
       const markers = [(await flush(server, w.viewer, both)).id, (await flush(server, w.viewer, both)).id];
       for (const s of seen) {
         expect(s.map((e) => e.event)).to.deep.equal(['member:removed', 'task:created', 'task:created']);
-        expect(s.slice(1).map((e) => e.payload.task.id)).to.have.members(markers);
+        expect(s.slice(1).map((e) => payloadOf(e, 'task:created').task.id)).to.have.members(markers);
       }
       expect(codeOf(await call(w.viewer.socket, 'list:members', { listId: w.listId }))).to.equal('not_found');
     });
@@ -277,7 +272,7 @@ describe('roles: who may do what in a shared list', () => {
       await ok(w.owner.socket, 'list:rename', { id: w.listId, name: 'Without you' });
       const marker = (await flush(server, w.editor, [w.editor.socket])).id;
       expect(seen.map((e) => e.event)).to.deep.equal(['task:created']);
-      expect(seen[0].payload.task.id).to.equal(marker);
+      expect(payloadOf(seen[0], 'task:created').task.id).to.equal(marker);
     });
 
     it('after a list is deleted its former members get list:deleted, and nothing of a list re-created with that id', async () => {
@@ -297,7 +292,7 @@ describe('roles: who may do what in a shared list', () => {
       for (const [i, p] of [w.editor, w.viewer].entries()) {
         const marker = (await flush(server, p, [p.socket])).id;
         expect(seen[i].map((e) => e.event)).to.deep.equal(['list:deleted', 'task:created']);
-        expect(seen[i][1].payload.task.id).to.equal(marker);
+        expect(payloadOf(seen[i][1], 'task:created').task.id).to.equal(marker);
       }
     });
   });

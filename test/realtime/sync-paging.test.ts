@@ -18,12 +18,12 @@ import { uuid } from '../support/util';
 
 /** Changes every live task of a list once (title and version), each change taking the list's next seq. */
 async function bulkTouch(listId: string, title: string): Promise<number> {
-  const [rows] = (await testDb().sequelize.query(
+  const [rows] = await testDb().sequelize.query(
     `WITH t AS (SELECT id, row_number() OVER (ORDER BY seq) AS i FROM tasks WHERE list_id = $1 AND deleted_at IS NULL),
           l AS (UPDATE lists SET seq = seq + (SELECT count(*) FROM t) WHERE id = $1 RETURNING seq - (SELECT count(*) FROM t) AS base)
      UPDATE tasks x SET title = $2, version = x.version + 1, seq = l.base + t.i, updated_at = now() FROM t, l WHERE x.id = t.id RETURNING x.id`,
     { bind: [listId, title] },
-  )) as [unknown[], unknown];
+  );
   return rows.length;
 }
 

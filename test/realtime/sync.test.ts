@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import type { ServerEventName } from '../../shared/events';
-import type { Task } from '../../shared/types';
+import type { List, Task } from '../../shared/types';
 import { Replica } from '../support/replica';
 import { share } from '../support/scenario';
 import {
@@ -147,7 +147,7 @@ describe('sync: a device that was away catches up', () => {
 
     for (const payload of [{}, { cursors: {} }]) {
       const result = await ok(device, 'sync', payload);
-      const { body } = await request(server, 'GET', '/api/lists', { token: alice.token });
+      const { body } = await request<{ lists: List[] }>(server, 'GET', '/api/lists', { token: alice.token });
       expect(result.lists).to.deep.equal(body.lists);
       expect(result.lists.find((l) => l.id === theirs)).to.include({ role: 'viewer' });
       expect(result.deleted).to.deep.equal([]);
@@ -221,7 +221,7 @@ describe('sync: a device that was away catches up', () => {
     for (const task of result.tasks) expect(task.seq).to.be.at.most(cursor);
     const replica = new Replica(alice.user.id);
     replica.applySync(result);
-    for (const { event, payload } of events) replica.applyEvent(event, payload);
+    for (const e of events) replica.applyEvent(e);
     expect(replica.gaps).to.deep.equal([]);
     expect(replica.applied.map((e) => e.seq)).to.deep.equal(range(cursor + 1, last.seq));
     expect(replica.ignored).to.equal(events.length - replica.applied.length);

@@ -8,6 +8,7 @@ import {
   registerUser,
   request,
   startServer,
+  type ApiErrorBody,
   type ClientSocket,
   type TestServer,
 } from '../support/server';
@@ -45,7 +46,7 @@ describe('tokens on open sockets', () => {
       expect(Date.now()).to.be.at.least(expiresAt);
       expect(await gone).to.equal('io server disconnect');
       expect(await handshake(short, user.token)).to.equal('unauthorized');
-      const me = await request(short, 'GET', '/api/auth/me', { token: user.token });
+      const me = await request<ApiErrorBody>(short, 'GET', '/api/auth/me', { token: user.token });
       expect([me.status, me.body.error.code]).to.deep.equal([401, 'unauthorized']);
     });
 
@@ -127,7 +128,7 @@ describe('tokens on open sockets', () => {
 
       for (const token of oldTokens) {
         for (const path of ['/api/auth/me', '/api/lists']) {
-          const refused = await request(server, 'GET', path, { token });
+          const refused = await request<ApiErrorBody>(server, 'GET', path, { token });
           expect([refused.status, refused.body.error.code], path).to.deep.equal([401, 'unauthorized']);
         }
         expect((await request(server, 'POST', '/api/auth/refresh', { token })).status).to.equal(401);

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
-import jwt from 'jsonwebtoken';
+import jwt, { type JwtPayload } from 'jsonwebtoken';
 import type { ClientEventName } from '../../shared/events';
-import type { Ack, ErrorCode, Task } from '../../shared/types';
+import type { Ack, AuthResult, ErrorCode, List, Task, TaskPage } from '../../shared/types';
 import {
   call,
   devices,
@@ -19,6 +19,11 @@ import {
 } from '../support/server';
 import { codeOf, disconnected, handshake, uuid } from '../support/util';
 import { record } from '../support/wait';
+/** socket.io-parser's PacketType.ACK, as a number: socket.io-client does not re-export the enum. */
+const ACK = 3;
+/** A payload as the case lists show it: its JSON, cut (`undefined` for none). */
+const shown = (payload: unknown): string =>
+  ((JSON.stringify(payload) as string | undefined) ?? 'undefined').slice(0, 120);
 const b64 = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
 const inAnHour = () => Math.floor(Date.now() / 1000) + 3600;
 type Case = [ClientEventName, unknown];
@@ -39,7 +44,10 @@ describe('malformed events and handshakes', () => {
     inbox = await inboxOf(server, alice.token);
     bobsList = await inboxOf(server, bob.token);
     bobsTask = (
-      await request(server, 'POST', `/api/lists/${bobsList}/tasks`, { token: bob.token, body: { title: "Bob's" } })
+      await request<{ task: Task }>(server, 'POST', `/api/lists/${bobsList}/tasks`, {
+        token: bob.token,
+        body: { title: "Bob's" },
+      })
     ).body.task;
   });
   after(async () => {
@@ -54,16 +62,14 @@ describe('malformed events and handshakes', () => {
     const seqBefore = await seqOf(listId, alice);
     const got = [];
     for (const [event, payload] of cases)
-      got.push(`${event} ${JSON.stringify(payload)?.slice(0, 120)} => ${codeOf(await call(socket, event, payload))}`);
-    expect(got).to.deep.equal(
-      cases.map(([event, payload]) => `${event} ${JSON.stringify(payload)?.slice(0, 120)} => ${code}`),
-    );
+      got.push(`${event} ${shown(payload)} => ${codeOf(await call(socket, event, payload))}`);
+    expect(got).to.deep.equal(cases.map(([event, payload]) => `${event} ${shown(payload)} => ${code}`));
     if (code !== 'ok') expect(await seqOf(listId, alice)).to.equal(seqBefore);
     await ok(socket, 'list:members', { listId: inbox });
   }
 
   async function seqOf(listId: string, u: TestUser): Promise<number> {
-    return (await request(server, 'GET', `/api/lists/${listId}/tasks`, { token: u.token })).body.seq;
+    return (await request<TaskPage>(server, 'GET', `/api/lists/${listId}/tasks`, { token: u.token })).body.seq;
   }
 
   async function newTask(title = 'Task'): Promise<Task> {
@@ -211,7 +217,7 @@ describe('malformed events and handshakes', () => {
       await call(socket, 'task:update', { id, patch: { listId: uuid() } }),
     );
     expect(await seqOf(bobsList, bob)).to.equal(bobSeq);
-    const bobs = await request(server, 'GET', `/api/lists/${bobsList}/tasks`, { token: bob.token });
+    const bobs = await request<TaskPage>(server, 'GET', `/api/lists/${bobsList}/tasks`, { token: bob.token });
     expect(bobs.body.tasks).to.deep.equal([bobsTask]);
   });
 
@@ -271,9 +277,9 @@ describe('malformed events and handshakes', () => {
     expect((await onOther).task).to.deep.equal(task);
     expect(task.seq).to.equal(1);
     expect(seen.map((e) => e.event)).to.deep.equal(['task:created']);
-    const tasks = await request(server, 'GET', `/api/lists/${list.id}/tasks`, { token: alice.token });
+    const tasks = await request<TaskPage>(server, 'GET', `/api/lists/${list.id}/tasks`, { token: alice.token });
     expect(tasks.body).to.deep.include({ seq: 1 });
-    expect(tasks.body.tasks.map((t: Task) => t.title)).to.deep.equal(['Kept']);
+    expect(tasks.body.tasks.map((t) => t.title)).to.deep.equal(['Kept']);
   });
 
   it('answers an unknown event sent with an ack with not_found, and keeps serving', async () => {
@@ -303,8 +309,8 @@ describe('malformed events and handshakes', () => {
       ).emitWithAck(event, a, b);
     expect(codeOf(await twice('list:create', { name: 'Twice' }, { name: 'Twice' }))).to.equal('validation_error');
     expect(codeOf(await twice('sync', {}, {}))).to.equal('validation_error');
-    const lists = await request(server, 'GET', '/api/lists', { token: alice.token });
-    expect(lists.body.lists.map((l: { name: string }) => l.name)).not.to.include('Twice');
+    const lists = await request<{ lists: List[] }>(server, 'GET', '/api/lists', { token: alice.token });
+    expect(lists.body.lists.map((l) => l.name)).not.to.include('Twice');
   });
 
   it('limits each socket to about 50 events a second with bursts to 100, acking every event exactly once', async () => {
@@ -312,7 +318,7 @@ describe('malformed events and handshakes', () => {
     const { list } = await ok(other, 'list:create', { name: 'Burst' }); // the burst socket has sent nothing yet
     const ackIds: number[] = [];
     socket.io.on('packet', (packet) => {
-      if (packet.type === 3 /* ACK */) ackIds.push(packet.id!);
+      if ((packet.type as number) === ACK) ackIds.push(packet.id!);
     });
     const started = Date.now();
     const acks = await Promise.all(
@@ -329,7 +335,7 @@ describe('malformed events and handshakes', () => {
     expect(ackIds).to.have.length(151);
     expect(new Set(ackIds).size).to.equal(151);
     // refused events were not applied, and the limit is per socket: another device of the user is served at once
-    const tasks = await request(server, 'GET', `/api/lists/${list.id}/tasks`, { token: alice.token });
+    const tasks = await request<TaskPage>(server, 'GET', `/api/lists/${list.id}/tasks`, { token: alice.token });
     expect(tasks.body.tasks).to.have.length(accepted);
     expect(codeOf(await call(other, 'list:members', { listId: list.id }))).to.equal('ok');
   });
@@ -366,7 +372,9 @@ describe('malformed events and handshakes', () => {
       ],
       [
         'a token without an expiry',
-        () => ({ auth: { token: jwt.sign({ sub: alice.user.id, ver: claims().ver }, TEST_SECRET) } }),
+        () => ({
+          auth: { token: jwt.sign({ sub: alice.user.id, ver: claims().ver } satisfies JwtPayload, TEST_SECRET) },
+        }),
       ],
       [
         'a token of an older token version',
@@ -374,7 +382,7 @@ describe('malformed events and handshakes', () => {
       ],
       [
         'a token of a user that does not exist',
-        () => ({ auth: { token: jwt.sign({ ...claims(), sub: uuid() }, TEST_SECRET) } }),
+        () => ({ auth: { token: jwt.sign({ ...claims(), sub: uuid() } satisfies JwtPayload, TEST_SECRET) } }),
       ],
     ];
     for (const [what, opts] of refused) {
@@ -390,7 +398,7 @@ describe('malformed events and handshakes', () => {
       expect((await request(server, 'POST', '/api/auth/logout-all', { token: carol.token })).status).to.equal(204);
       await gone;
       expect(await handshake(server, { auth: { token: carol.token } })).to.equal('unauthorized');
-      const fresh = await request(server, 'POST', '/api/auth/login', {
+      const fresh = await request<AuthResult>(server, 'POST', '/api/auth/login', {
         body: { email: carol.email, password: carol.password },
       });
       expect(await handshake(server, { auth: { token: fresh.body.token } })).to.equal('connected');

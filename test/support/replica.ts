@@ -4,6 +4,7 @@
  */
 import type { List, SyncResult, Task } from '../../shared/types';
 import type { ClientSocket } from './server';
+import { asSeen, type SeenEvent } from './wait';
 
 /** A client's copy of what it may see: lists, tasks and the seq of each list it has applied. */
 export class Replica {
@@ -35,35 +36,38 @@ export class Replica {
   }
 
   /** Applies one live event the way the contract asks; returns false when it was ignored. */
-  applyEvent(event: string, payload: any): boolean {
-    // eslint-disable-line @typescript-eslint/no-explicit-any
-    switch (event) {
+  applyEvent(e: SeenEvent): boolean {
+    switch (e.event) {
       case 'task:created':
-      case 'task:updated':
-        return this.step(event, payload.task.listId, payload.task.seq, () =>
-          this.tasks.set(payload.task.id, payload.task),
-        );
-      case 'task:deleted':
-        return this.step(event, payload.listId, payload.seq, () => {
-          if (this.tasks.get(payload.id)?.listId === payload.listId) this.tasks.delete(payload.id);
+      case 'task:updated': {
+        const { task } = e.payload;
+        return this.step(e.event, task.listId, task.seq, () => this.tasks.set(task.id, task));
+      }
+      case 'task:deleted': {
+        const deleted = e.payload;
+        return this.step(e.event, deleted.listId, deleted.seq, () => {
+          if (this.tasks.get(deleted.id)?.listId === deleted.listId) this.tasks.delete(deleted.id);
         });
+      }
       case 'list:created':
         // a list shared with us: known from now on, its tasks come from a full load (no cursor yet)
-        this.lists.set(payload.list.id, payload.list);
+        this.lists.set(e.payload.list.id, e.payload.list);
         return true;
-      case 'list:updated':
-        return this.step(event, payload.list.id, payload.list.seq, () => this.lists.set(payload.list.id, payload.list));
+      case 'list:updated': {
+        const { list } = e.payload;
+        return this.step(e.event, list.id, list.seq, () => this.lists.set(list.id, list));
+      }
       case 'list:deleted':
-        this.dropList(payload.id);
+        this.dropList(e.payload.id);
         return true;
       case 'member:added':
-        return this.step(event, payload.member.listId, payload.seq, () => undefined);
+        return this.step(e.event, e.payload.member.listId, e.payload.seq, () => undefined);
       case 'member:removed':
-        if (payload.userId === this.userId) {
-          this.dropList(payload.listId);
+        if (e.payload.userId === this.userId) {
+          this.dropList(e.payload.listId);
           return true;
         }
-        return this.step(event, payload.listId, payload.seq, () => undefined);
+        return this.step(e.event, e.payload.listId, e.payload.seq, () => undefined);
       default:
         return false;
     }
@@ -71,8 +75,8 @@ export class Replica {
 
   /** Applies every live event of `socket` from now on. */
   follow(socket: ClientSocket): void {
-    socket.onAny((event, payload) => {
-      this.applyEvent(event, payload);
+    socket.onAny((event: string, payload: unknown) => {
+      this.applyEvent(asSeen(event, payload));
     });
   }
 
@@ -84,7 +88,7 @@ export class Replica {
   }
 
   private step(event: string, listId: string, seq: number, apply: () => void): boolean {
-    const cursor = this.cursors[listId];
+    const cursor = Object.hasOwn(this.cursors, listId) ? this.cursors[listId] : undefined;
     if (cursor !== undefined && seq <= cursor) {
       this.ignored += 1;
       return false;
@@ -98,7 +102,8 @@ export class Replica {
 
   private dropList(listId: string): void {
     this.lists.delete(listId);
-    delete this.cursors[listId];
+    const { [listId]: _dropped, ...cursors } = this.cursors;
+    this.cursors = cursors;
     for (const [id, task] of this.tasks) if (task.listId === listId) this.tasks.delete(id);
   }
 }

@@ -44,6 +44,9 @@ export interface ScenarioSpec<O extends string, M extends string, S extends stri
 /** Device names per person. */
 export type Devices<P extends string> = { [K in P]?: readonly string[] };
 
+/** No named devices: what a spec without `devices` means. */
+type NoDevices<P extends string> = { [K in P]?: readonly [] };
+
 /** Everyone by name, the named devices, the list and its first task (an error to read when the spec made none). */
 export type Scenario<P extends string, D extends Devices<P>> = { [K in P]: Person } & {
   [K in NonNullable<D[keyof D]>[number]]: ClientSocket;
@@ -58,7 +61,7 @@ export async function scenario<
   O extends string,
   M extends string = never,
   S extends string = never,
-  const D extends Devices<NoInfer<O | M | S>> = {},
+  const D extends Devices<NoInfer<O | M | S>> = NoDevices<O | M | S>,
 >(server: TestServer, open: Open, spec: ScenarioSpec<O, M, S, D>): Promise<Scenario<O | M | S, D>> {
   type P = O | M | S;
   const members = Object.entries(spec.members ?? {}) as Array<[P, Exclude<MemberRole, 'owner'>]>;

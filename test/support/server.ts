@@ -12,7 +12,7 @@ import type {
   ServerToClientEvents,
   EventPayload,
 } from '../../shared/events';
-import type { Ack, AuthResult, Task } from '../../shared/types';
+import type { Ack, ApiError, AuthResult, List, Task, TaskPage } from '../../shared/types';
 import { createServer, type ServerParts } from '../../server/app';
 import type { Config } from '../../server/core/config';
 import { createLogger, type Logger } from '../../server/core/logger';
@@ -90,14 +90,23 @@ export async function cluster(...nodes: TestServer[]): Promise<void> {
   }
 }
 
-export interface HttpResult<T = any> {
+/**
+ * An HTTP answer; `T` is the body the caller expects (the shared/types.ts entity for the route, or
+ * ApiErrorBody for an error answer): not checked, as the test's assertions do that.
+ */
+export interface HttpResult<T = unknown> {
   status: number;
   body: T;
   headers: Headers;
-} // eslint-disable-line @typescript-eslint/no-explicit-any
+}
+
+/** The body of every error answer (docs/api.md). */
+export interface ApiErrorBody {
+  error: ApiError;
+}
 
 /** A JSON request; `body` may be a string to send as is. */
-export async function request<T = any>( // eslint-disable-line @typescript-eslint/no-explicit-any
+export async function request<T = unknown>(
   server: TestServer,
   method: string,
   path: string,
@@ -188,7 +197,11 @@ export function call<E extends ClientEventName>(
   payload: unknown,
   timeoutMs = 5000,
 ): Promise<Ack<AckData<E>>> {
-  return (socket.timeout(timeoutMs) as any).emitWithAck(event, payload); // eslint-disable-line @typescript-eslint/no-explicit-any
+  // the payload is unknown on purpose (tests send hostile ones), so emitWithAck is called untyped
+  const timed = socket.timeout(timeoutMs) as unknown as {
+    emitWithAck(event: E, payload: unknown): Promise<Ack<AckData<E>>>;
+  };
+  return timed.emitWithAck(event, payload);
 }
 
 /** Like call, but fails unless the ack is ok; returns its data. */
@@ -226,8 +239,10 @@ export function next<E extends ServerEventName>(
 
 /** The user's Inbox id (every user has one from registration). */
 export async function inboxOf(server: TestServer, token: string): Promise<string> {
-  const res = await request(server, 'GET', '/api/lists', { token });
-  return res.body.lists.find((l: { name: string }) => l.name === 'Inbox').id;
+  const res = await request<{ lists: List[] }>(server, 'GET', '/api/lists', { token });
+  const inbox = res.body.lists.find((l) => l.name === 'Inbox');
+  if (!inbox) throw new Error(`no Inbox: ${res.status} ${JSON.stringify(res.body)}`);
+  return inbox.id;
 }
 
 /**
@@ -244,11 +259,11 @@ export async function tasksOf(
   let after: string | null = null;
   do {
     const query: string = after === null ? '' : `?after=${after}`;
-    const res = await request(server, 'GET', `/api/lists/${listId}/tasks${query}`, { token });
+    const res = await request<TaskPage>(server, 'GET', `/api/lists/${listId}/tasks${query}`, { token });
     expect(res.status, JSON.stringify(res.body)).to.equal(200);
     expect(res.body).to.have.all.keys('tasks', 'seq', 'next');
     if (seq !== undefined) expect(res.body.seq, 'the list changed between pages').to.equal(seq);
-    seq = res.body.seq as number;
+    seq = res.body.seq;
     tasks.push(...res.body.tasks);
     after = res.body.next;
   } while (after !== null);

@@ -52,7 +52,10 @@ export async function handshake(server: TestServer, token: string | ConnectOptio
 /** Resolves with the socket's disconnect reason, or rejects after `timeoutMs`. */
 export function disconnected(socket: ClientSocket, timeoutMs = 5000): Promise<string> {
   return new Promise((resolve, reject) => {
-    if (socket.disconnected) return resolve('already disconnected');
+    if (socket.disconnected) {
+      resolve('already disconnected');
+      return;
+    }
     const timer = setTimeout(() => {
       socket.off('disconnect', on);
       reject(new Error(`no disconnect within ${timeoutMs} ms`));
