@@ -1,47 +1,27 @@
 /**
- * `npm run bench`: end-to-end numbers for the real-time core, against a server process started here
- * on a fresh database (on DATABASE_URL's or TEST_DATABASE_URL's server, else an embedded one).
- *   - fan-out latency: a mutation on one device until the event arrives on another (N mutations)
- *   - catch-up: one `sync` returning N changes to a device that was offline
+ * `npm run bench`: end-to-end numbers against a server process started here on a fresh database
+ * (on DATABASE_URL's or TEST_DATABASE_URL's server, else an embedded one), dropped afterwards.
+ * Two modes, `npm run bench -- --load` or BENCH_MODE=latency|load|all (default latency):
+ *   - latency: a mutation on one device until the event arrives on another (BENCH_MUTATIONS, one at a
+ *     time), and one `sync` returning as many changes to a device that was offline
+ *   - load: users × devices under concurrent mutations, then many idle sockets (bench/load.ts)
  * Loopback only; every loop is bounded in count and time.
  */
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { io, type Socket } from 'socket.io-client';
-import { createDatabase, dropDatabase } from '../dev/databases';
-import { startEmbeddedPostgres } from '../dev/embedded-postgres';
 import { spawnServer, type SpawnedServer } from '../dev/spawn-server';
-import { createLogger } from '../server/core/logger';
-import type { AckData, ClientEventName, ClientToServerEvents } from '../shared/events';
-import type { Ack } from '../shared/types';
+import { call, device, JWT_SECRET, log, ms, pct, withBenchDatabase, type BenchDatabase } from './common';
+import { load } from './load';
 
-const N = Number(process.env.BENCH_MUTATIONS ?? 1000);
-const DEADLINE = Date.now() + 5 * 60_000;
+const MODES = ['latency', 'load', 'all'] as const;
+type Mode = (typeof MODES)[number];
+
+function mode(): Mode {
+  const flag = process.argv.slice(2).find((a) => a.startsWith('--'));
+  const m = flag ? flag.slice(2) : (process.env.BENCH_MODE ?? 'latency');
+  if (!(MODES as readonly string[]).includes(m)) throw new Error(`unknown mode "${m}": --latency, --load or --all`);
+  return m as Mode;
+}
+
 const SENDERS = 8;
-
-const log = (msg: string) => process.stderr.write(`${msg}\n`);
-const pct = (sorted: number[], p: number) =>
-  sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
-const ms = (n: number) => `${n.toFixed(2)} ms`;
-
-function device(url: string, token: string): Promise<Socket> {
-  return new Promise((resolve, reject) => {
-    const s = io(url, { auth: { token }, transports: ['websocket'], forceNew: true, reconnection: false });
-    s.once('connect', () => resolve(s));
-    s.once('connect_error', reject);
-  });
-}
-
-async function call<E extends ClientEventName>(
-  s: Socket,
-  event: E,
-  payload: Parameters<ClientToServerEvents[E]>[0],
-): Promise<AckData<E>> {
-  const ack = (await s.timeout(10_000).emitWithAck(event, payload)) as Ack<AckData<E>>;
-  if (!ack.ok) throw new Error(`${event}: ${ack.error.code}`);
-  return ack.data;
-}
 
 /** Mean time the server spent on `event`, from its socketio_event_duration_seconds histogram. */
 async function serverEventMs(url: string, event: string): Promise<number> {
@@ -51,18 +31,9 @@ async function serverEventMs(url: string, event: string): Promise<number> {
   return (read('socketio_event_duration_seconds_sum') / read('socketio_event_duration_seconds_count')) * 1000;
 }
 
-async function main(): Promise<void> {
-  let serverUrl = process.env.DATABASE_URL || process.env.TEST_DATABASE_URL;
-  let stopEmbedded: (() => Promise<void>) | undefined;
-  let tmp: string | undefined;
-  if (!serverUrl) {
-    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'todo-bench-pg-'));
-    fs.chmodSync(tmp, 0o755);
-    const pg = await startEmbeddedPostgres({ dataDir: tmp, database: 'postgres', logger: createLogger('warn') });
-    serverUrl = pg.url;
-    stopEmbedded = pg.stop;
-  }
-  const db = await createDatabase(serverUrl, 'todo_bench');
+async function latency(db: BenchDatabase): Promise<void> {
+  const N = Number(process.env.BENCH_MUTATIONS ?? 1000);
+  const DEADLINE = Date.now() + 5 * 60_000;
   let server: SpawnedServer | undefined;
   try {
     server = await spawnServer({
@@ -70,7 +41,7 @@ async function main(): Promise<void> {
         ...process.env,
         DATABASE_URL: db.url,
         LOG_LEVEL: 'info',
-        JWT_SECRET: 'bench-secret-bench-secret-bench-secret-0123',
+        JWT_SECRET,
         BCRYPT_ROUNDS: '10',
         NODE_ENV: 'production',
       },
@@ -125,10 +96,13 @@ async function main(): Promise<void> {
   } finally {
     const code = await server?.stop();
     if (code) log(`the server exited with ${code}:\n${server!.output().trim()}`);
-    await dropDatabase(serverUrl, db.name);
-    await stopEmbedded?.();
-    if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
   }
+}
+
+async function main(): Promise<void> {
+  const m = mode();
+  if (m !== 'load') await withBenchDatabase(latency);
+  if (m !== 'latency') await withBenchDatabase(load);
 }
 
 main().catch((err: unknown) => {
