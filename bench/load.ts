@@ -247,7 +247,8 @@ async function register(url: string, i: number, withInbox: boolean): Promise<Acc
   return { token, listId: inbox.id };
 }
 
-const round = (x: number | undefined, digits = 2) => (x === undefined || Number.isNaN(x) ? null : +x.toFixed(digits));
+const round = (x: number | undefined, digits = 2) =>
+  x === undefined || !Number.isFinite(x) ? null : +x.toFixed(digits);
 /** Busy CPU seconds of the whole machine (user..softirq less idle and iowait); NaN without /proc. */
 function machineBusy(): number {
   try {
@@ -528,6 +529,11 @@ export async function load(db: BenchDatabase): Promise<void> {
       ),
     };
     print(r);
+    if (errors.length || conn.errors.length || r.lost) {
+      log(`the server's last output:\n${server.output().trim().split('\n').slice(-20).join('\n')}`);
+      // nothing measured is a failure; errors and losses are figures, reported above
+      if (!ackLat.length || !connected) process.exitCode = 1;
+    }
   } finally {
     closeAll();
     await pgCpu.close();
