@@ -2,8 +2,9 @@
 /**
  * The task mutations as SQL functions: each is one round trip instead of about nine, with the same
  * rules as before (the list's next seq under its row lock, the role check, expectedVersion, the
- * bound of live tasks, tombstones, the mutation record). The server calls them inside its
- * transaction (server/core/db/mutate.ts), so the notes still go out after the commit, in seq order.
+ * bound of live tasks, tombstones, the mutation record). The server calls each as one statement, in
+ * its own transaction (mutateInOneStatement in server/core/db/mutate.ts): the notes go out after the
+ * commit, in seq order per list.
  *
  * Refusals are raised with SQLSTATEs of class TD, which server/core/errors.ts maps to the contract's
  * codes: TDNF1 not_found, TDFB1 forbidden, TDCF1 conflict (DETAIL: the current task, as JSON),

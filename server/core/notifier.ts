@@ -3,15 +3,13 @@
  * that made the change: at once to this node's sockets, and through the Socket.IO adapter to every
  * other node (which delivers to its own sockets on receipt).
  *
- * Two transactions on one list commit in seq order (the list row is locked while a seq is taken), but
- * their post-commit code may race; a transaction waits until the previous seq of the same list was
- * sent by this process, so each socket sees one list's changes in order.
+ * This node sends one list's changes in seq order (core/order.ts), so each socket sees them in order.
  */
 import type { Server } from 'socket.io';
 import type { ClientToServerEvents, ServerToClientEvents } from '../../shared/events';
 import type { Logger } from './logger';
-import type { Outbox, Turn } from './outbox';
-import { withTimeout } from './timeout';
+import { ListOrder } from './order';
+import type { Outbox } from './outbox';
 
 /** A committed note relayed to the other nodes. */
 export interface Relay {
@@ -31,11 +29,9 @@ export type IoServer = Server<ClientToServerEvents, ServerToClientEvents, InterS
 
 export const userRoom = (userId: string) => `user:${userId}`;
 
-const ORDER_WAIT_MS = 2_000; // never let one stuck sender hold a list's events for long
-
 export class Notifier {
   private io?: IoServer;
-  private readonly turns = new Map<string, Turn>(); // `${listId}:${seq}` -> released once sent
+  readonly order = new ListOrder();
 
   /**
    * @param clustered other nodes may exist (a cluster adapter is attached): relay to them
@@ -53,47 +49,32 @@ export class Notifier {
     io.on('todo:revoked', ({ userId, version }) => this.onRevoked(userId, version));
   }
 
-  /** Called inside the transaction right after it took `seq` of `listId`. */
-  reserve(outbox: Outbox, listId: string, seq: number): void {
-    let release!: () => void;
-    const done = new Promise<void>((resolve) => (release = resolve));
-    const key = `${listId}:${seq}`;
-    const turn = { done, release };
-    this.turns.set(key, turn);
-    outbox.turns.push({ key, turn });
+  /**
+   * After the commit: sends every note, in seq order per list, in the background; never throws.
+   * `landed`: the outbox is an autocommit change's (from `order.expect()`), told once it was sent.
+   */
+  publish(outbox: Outbox, exceptSocketId?: string, landed?: () => void): void {
+    this.order.arrived(outbox);
+    this.send(outbox, exceptSocketId, landed !== undefined)
+      .catch((err: unknown) => {
+        this.logger.error({ err }, 'could not send changes');
+      })
+      .finally(landed);
   }
 
-  /** After a rollback, or once sent: releases the outbox's own turns. */
-  cancel(outbox: Outbox): void {
-    for (const { key, turn } of outbox.turns) {
-      turn.release();
-      // a rolled-back seq is taken again by the next transaction: the key may hold its turn by now
-      if (this.turns.get(key) === turn) this.turns.delete(key);
-    }
-  }
-
-  /** After the commit: sends every note, in seq order per list, in the background; never throws. */
-  publish(outbox: Outbox, exceptSocketId?: string): void {
-    if (outbox.notes.length === 0) {
-      this.cancel(outbox);
-      return;
-    }
-    this.send(outbox, exceptSocketId).catch((err: unknown) => {
-      this.logger.error({ err }, 'could not send changes');
-    });
-  }
-
-  private async send(outbox: Outbox, exceptSocketId?: string): Promise<void> {
+  private async send(outbox: Outbox, exceptSocketId: string | undefined, landing: boolean): Promise<void> {
     try {
       for (const note of outbox.notes) {
-        if (note.listId && note.seq) await this.previous(note.listId, note.seq);
-        if (!this.io || note.to.length === 0) continue;
-        const relay: Relay = { event: note.event, payload: note.payload, to: note.to, except: exceptSocketId };
-        this.deliver(relay);
-        if (this.clustered) this.io.serverSideEmit('todo:relay', relay);
+        if (note.listId && note.seq) await this.order.before(note.listId, note.seq, landing);
+        if (this.io && note.to.length > 0) {
+          const relay: Relay = { event: note.event, payload: note.payload, to: note.to, except: exceptSocketId };
+          this.deliver(relay);
+          if (this.clustered) this.io.serverSideEmit('todo:relay', relay);
+        }
+        if (note.listId && note.seq) this.order.wasSent(note.listId, note.seq);
       }
     } finally {
-      this.cancel(outbox);
+      this.order.cancel(outbox);
     }
   }
 
@@ -113,11 +94,5 @@ export class Notifier {
     this.onRevoked(userId, version);
     if (this.clustered) this.io?.serverSideEmit('todo:revoked', { userId, version });
     this.io?.in(userRoom(userId)).disconnectSockets(true);
-  }
-
-  private async previous(listId: string, seq: number): Promise<void> {
-    const turn = this.turns.get(`${listId}:${seq - 1}`);
-    if (!turn) return;
-    await withTimeout(turn.done, ORDER_WAIT_MS, undefined);
   }
 }

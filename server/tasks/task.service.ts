@@ -1,16 +1,17 @@
 /**
- * Tasks: create, update (and move) and delete, with the list's role rules. Each is one call of a
- * SQL function (migrations/20261130000007-task-functions.js) inside the mutation's transaction: the
- * list's seq under its row lock, the role, expectedVersion, the bound of live tasks, the tombstone
- * and the mutation record, in one round trip. Reads: task.pages.ts.
+ * Tasks: create, update (and move) and delete, with the list's role rules. Each is one statement, a
+ * SQL function call (migrations/20261130000007-task-functions.js) in its own transaction: the list's
+ * seq under its row lock, the role, expectedVersion, the bound of live tasks, the tombstone and the
+ * mutation record, in one round trip. Reads: task.pages.ts.
  */
 import { QueryTypes } from 'sequelize';
 import type { EventPayload } from '../../shared/events';
 import type { EventInput } from '../../shared/schemas';
 import type { Task as TaskDto, TaskDeleted } from '../../shared/types';
 import type { Actor, Ctx } from '../core/context';
-import { mutate, type MutationScope } from '../core/db/mutate';
+import { mutateInOneStatement } from '../core/db/mutate';
 import { AppError } from '../core/errors';
+import type { Outbox } from '../core/outbox';
 
 /** What a task function answers: the first answer of a repeated mutation id, or this one's and who to tell. */
 interface Changed<A> {
@@ -23,17 +24,16 @@ interface Changed<A> {
   from?: { seq: number; to: string[] };
 }
 
-async function call<A>({ t }: MutationScope, ctx: Ctx, sql: string, bind: unknown[]): Promise<Changed<A>> {
-  const [row] = await ctx.sequelize.query<{ r: Changed<A> }>(sql, { bind, type: QueryTypes.SELECT, transaction: t });
+async function call<A>(ctx: Ctx, sql: string, bind: unknown[]): Promise<Changed<A>> {
+  const [row] = await ctx.sequelize.query<{ r: Changed<A> }>(sql, { bind, type: QueryTypes.SELECT });
   return row.r;
 }
 
 export async function createTask(ctx: Ctx, actor: Actor, input: EventInput<'task:create'>): Promise<{ task: TaskDto }> {
   // the mutation id is recorded by the SQL function, in the same transaction
-  return mutate(ctx, actor, { event: 'task:create' }, async (scope) => {
+  return mutateInOneStatement(ctx, actor, async (out) => {
     const { listId } = input;
     const r = await call<{ task: TaskDto }>(
-      scope,
       ctx,
       'SELECT todo_task_create($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) AS r',
       [
@@ -51,7 +51,7 @@ export async function createTask(ctx: Ctx, actor: Actor, input: EventInput<'task
     );
     if (r.replay) return r.replay;
     const answer = r.answer!;
-    if (r.seq !== undefined) tell(scope, 'task:created', answer, r.to!, listId, r.seq);
+    if (r.seq !== undefined) tell(out, 'task:created', answer, r.to!, listId, r.seq);
     return answer;
   });
 }
@@ -62,8 +62,8 @@ export async function updateTask(
   input: EventInput<'task:update'>,
 ): Promise<{ task: TaskDto; from?: TaskDeleted }> {
   if (Object.keys(input.patch).length === 0) throw new AppError('validation_error', 'The patch changes nothing');
-  return mutate(ctx, actor, { event: 'task:update' }, async (scope) => {
-    const r = await change<{ task: TaskDto; from?: TaskDeleted }>(scope, ctx, actor, input.id, {
+  return mutateInOneStatement(ctx, actor, async (out) => {
+    const r = await change<{ task: TaskDto; from?: TaskDeleted }>(ctx, actor, input.id, {
       patch: input.patch,
       expectedVersion: input.expectedVersion,
       mutationId: input.mutationId,
@@ -73,37 +73,36 @@ export async function updateTask(
     const { task, from } = answer;
     if (from && r.from) {
       // a move is a delete in the old list and a create in the new one, each with its own seq
-      tell(scope, 'task:deleted', from, r.from.to, from.listId, from.seq);
-      tell(scope, 'task:created', { task }, r.to!, task.listId, task.seq);
+      tell(out, 'task:deleted', from, r.from.to, from.listId, from.seq);
+      tell(out, 'task:created', { task }, r.to!, task.listId, task.seq);
     } else {
-      tell(scope, 'task:updated', { task }, r.to!, task.listId, task.seq);
+      tell(out, 'task:updated', { task }, r.to!, task.listId, task.seq);
     }
     return answer;
   });
 }
 
 export async function deleteTask(ctx: Ctx, actor: Actor, input: EventInput<'task:delete'>): Promise<TaskDeleted> {
-  return mutate(ctx, actor, { event: 'task:delete' }, async (scope) => {
-    const r = await change<TaskDeleted>(scope, ctx, actor, input.id, {
+  return mutateInOneStatement(ctx, actor, async (out) => {
+    const r = await change<TaskDeleted>(ctx, actor, input.id, {
       expectedVersion: input.expectedVersion,
       mutationId: input.mutationId,
     });
     if (r.replay) return r.replay;
     const deleted = r.answer!;
-    tell(scope, 'task:deleted', deleted, r.to!, deleted.listId, deleted.seq);
+    tell(out, 'task:deleted', deleted, r.to!, deleted.listId, deleted.seq);
     return deleted;
   });
 }
 
 /** task:update (with a patch) or task:delete (without) through todo_task_change. */
 function change<A>(
-  scope: MutationScope,
   ctx: Ctx,
   actor: Actor,
   id: string,
   opts: { patch?: EventInput<'task:update'>['patch']; expectedVersion?: number; mutationId?: string },
 ): Promise<Changed<A>> {
-  return call<A>(scope, ctx, 'SELECT todo_task_change($1, $2, $3, $4, $5, $6, $7) AS r', [
+  return call<A>(ctx, 'SELECT todo_task_change($1, $2, $3, $4, $5, $6, $7) AS r', [
     actor.userId,
     id,
     JSON.stringify(opts.patch ? { ...opts.patch, dueAt: sqlTime(opts.patch.dueAt) } : {}),
@@ -124,13 +123,12 @@ function sqlTime(date: Date | null | undefined): string | null | undefined {
 
 /** A committed change goes to the list's members, in seq order (the function took `seq` under the list's lock). */
 function tell<E extends 'task:created' | 'task:updated' | 'task:deleted'>(
-  { out, took }: MutationScope,
+  out: Outbox,
   event: E,
   payload: EventPayload<E>,
   to: string[],
   listId: string,
   seq: number,
 ): void {
-  took(listId, seq);
   out.add({ event, payload, to, listId, seq });
 }

@@ -1,7 +1,8 @@
 /**
  * The one way a change is made: one transaction, at most once per (user, mutationId), and the
- * notifications sent only after the commit, without holding up the caller's answer. (The task
- * functions record their mutation id in SQL themselves, so tasks call this without one.)
+ * notifications sent only after the commit, without holding up the caller's answer. A change that
+ * is one SQL function call (the task functions, which also record their mutation id) is made by
+ * `mutateInOneStatement`.
  */
 import { QueryTypes, type Sequelize, type Transaction } from 'sequelize';
 import type { Actor, Ctx } from '../context';
@@ -17,8 +18,6 @@ export interface MutationScope {
    * count of live tasks; null if there is no such list.
    */
   nextSeq: (listId: string, taskDelta?: number) => Promise<Taken | null>;
-  /** A change number the work took in SQL of its own (as nextSeq would): its notes go out in seq order too. */
-  took: (listId: string, seq: number) => void;
   /** Serializes transactions about one client-chosen id: a create and its retry sent meanwhile. */
   lockId: (kind: keyof typeof ID_LOCK_SPACES, id: string) => Promise<void>;
 }
@@ -59,11 +58,8 @@ export async function mutate<T>(
           );
           const taken = rows.at(0);
           if (!taken) return null; // no such list
-          ctx.notifier.reserve(out, listId, taken.seq);
+          ctx.notifier.order.reserve(out, listId, taken.seq);
           return taken;
-        },
-        took: (listId, seq) => {
-          ctx.notifier.reserve(out, listId, seq);
         },
         lockId: async (kind, id) => {
           await ctx.sequelize.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', {
@@ -82,11 +78,30 @@ export async function mutate<T>(
       return data;
     });
   } catch (err) {
-    ctx.notifier.cancel(out);
+    ctx.notifier.order.cancel(out);
     throw err;
   }
   // the answer goes back as soon as the change is committed; the other devices are told after it
   if (!replayed) ctx.notifier.publish(out, actor.socketId);
+  return result;
+}
+
+/**
+ * A change made by one statement in its own implicit transaction (a SQL function that takes the
+ * seq, checks, writes and records the mutation id): one round trip. `work` runs the statement and
+ * puts the notes in the outbox; they go out once it returns, in seq order per list.
+ */
+export async function mutateInOneStatement<T>(ctx: Ctx, actor: Actor, work: (out: Outbox) => Promise<T>): Promise<T> {
+  const out = new Outbox();
+  const landed = ctx.notifier.order.expect();
+  let result: T;
+  try {
+    result = await work(out);
+  } catch (err) {
+    landed();
+    throw err;
+  }
+  ctx.notifier.publish(out, actor.socketId, landed);
   return result;
 }
 

@@ -21,9 +21,28 @@ export function openSequelize({ url, poolMax, acquireTimeout = 10_000 }: DbOptio
     logging: false,
     pool: { max: poolMax, min: 0, idle: 10_000, acquire: acquireTimeout },
     dialectOptions: { connectionTimeoutMillis: 5_000, application_name: 'todo-server' },
+    hooks: { afterConnect: (connection) => dropOnFatal(connection as PooledClient) },
   });
   Mutation.initModel(sequelize);
   return sequelize;
+}
+
+/** The parts of a node-postgres client that tell whether the pool may hand it out again. */
+interface PooledClient {
+  connection: { on(event: 'errorMessage', listener: (msg: { severity?: string }) => void): void };
+  /** Sequelize's mark of a connection it will not hand out again. */
+  _invalid?: boolean;
+}
+
+/**
+ * A FATAL error (the backend was terminated, the server shuts down) means the connection is gone,
+ * but the client learns it only when the socket closes, a moment after the query failed. Marked at
+ * once, the pool never hands it to the next query (which would fail too).
+ */
+function dropOnFatal(client: PooledClient): void {
+  client.connection.on('errorMessage', (msg) => {
+    if (msg.severity === 'FATAL') client._invalid = true;
+  });
 }
 
 /** Connections of the pool in use right now (for /metrics). */

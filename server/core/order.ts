@@ -1,0 +1,122 @@
+/**
+ * The order in which this node sends one list's changes: by seq. Changes of one list commit in seq
+ * order (the list row is locked while a seq is taken), but what runs after each commit may race:
+ * - a transaction reserves its seq before it commits (a turn); the next seq waits for that turn;
+ * - a change made by one autocommit statement (the task functions) learns its seq once committed.
+ *   Notes already here with a lower seq of the same list go first; and while other such changes are
+ *   on their way, a note after a gap waits briefly for the missing seq (a gap left by another
+ *   node's change is never filled here, hence the bound).
+ * Every wait is bounded: one stuck sender never holds a list for long.
+ */
+import type { Outbox, Turn } from './outbox';
+import { withTimeout } from './timeout';
+
+const TURN_WAIT_MS = 2_000;
+const LANDING_WAIT_MS = 20; // an autocommit change that committed first may be read a moment later
+const SENT_MEMORY = 10_000; // lists whose last sent seq is remembered (then forgotten all at once)
+
+const keyOf = (listId: string, seq: number) => `${listId}:${seq}`;
+
+export class ListOrder {
+  private readonly turns = new Map<string, Turn>(); // reserved by transactions, released once sent
+  private readonly sent = new Map<string, number>(); // the last seq of each list sent here
+  private readonly here = new Map<string, Set<number>>(); // seqs whose notes are here, not sent yet
+  private readonly waiting = new Map<string, Array<() => void>>(); // told once that seq is sent
+  private readonly arrivals = new Map<string, Array<() => void>>(); // told when a note of the list arrives
+  private landing = 0; // autocommit changes on their way
+
+  /** Called inside the transaction right after it took `seq` of `listId`. */
+  reserve(outbox: Outbox, listId: string, seq: number): void {
+    let release!: () => void;
+    const done = new Promise<void>((resolve) => (release = resolve));
+    const turn = { done, release };
+    this.turns.set(keyOf(listId, seq), turn);
+    outbox.turns.push({ key: keyOf(listId, seq), turn });
+  }
+
+  /** After a rollback, or once sent: releases the outbox's own turns. */
+  cancel(outbox: Outbox): void {
+    for (const { key, turn } of outbox.turns) {
+      turn.release();
+      // a rolled-back seq is taken again by the next transaction: the key may hold its turn by now
+      if (this.turns.get(key) === turn) this.turns.delete(key);
+    }
+  }
+
+  /** An autocommit change is on its way; call the function returned once its notes were sent (or it failed). */
+  expect(): () => void {
+    this.landing += 1;
+    let landed = false;
+    return () => {
+      if (!landed) this.landing -= 1;
+      landed = true;
+    };
+  }
+
+  /** The notes of an outbox have arrived, before any is sent. */
+  arrived(outbox: Outbox): void {
+    for (const { listId, seq } of outbox.notes) {
+      if (!listId || !seq) continue;
+      this.here.set(listId, (this.here.get(listId) ?? new Set()).add(seq));
+      const told = this.arrivals.get(listId);
+      this.arrivals.delete(listId);
+      for (const resolve of told ?? []) resolve();
+    }
+  }
+
+  /** Resolves when `seq` of the list may be sent (`landing`: the note is an autocommit change's). */
+  async before(listId: string, seq: number, landing: boolean): Promise<void> {
+    const turn = this.turns.get(keyOf(listId, seq - 1));
+    if (turn) {
+      await withTimeout(turn.done, TURN_WAIT_MS, undefined);
+      return;
+    }
+    const deadline = Date.now() + LANDING_WAIT_MS;
+    for (;;) {
+      const earlier = this.earliest(listId, seq);
+      if (earlier !== undefined) {
+        const went = await withTimeout(
+          this.whenSent(listId, earlier).then(() => true),
+          TURN_WAIT_MS,
+          false,
+        );
+        if (!went) this.here.get(listId)?.delete(earlier); // stuck: not waited for again
+        continue;
+      }
+      // a gap while other autocommit changes are on their way: wait a moment for seq - 1 to be sent,
+      // or for a lower seq of this list to arrive (then it goes first)
+      const last = this.sent.get(listId);
+      const left = deadline - Date.now();
+      if (left <= 0 || this.landing - (landing ? 1 : 0) === 0 || (last !== undefined && last >= seq - 1)) return;
+      await withTimeout(Promise.race([this.whenSent(listId, seq - 1), this.whenArrives(listId)]), left, undefined);
+    }
+  }
+
+  /** `seq` of the list was sent: the notes waiting for it may follow. */
+  wasSent(listId: string, seq: number): void {
+    const here = this.here.get(listId);
+    here?.delete(seq);
+    if (here?.size === 0) this.here.delete(listId);
+    if (this.sent.size >= SENT_MEMORY) this.sent.clear();
+    if ((this.sent.get(listId) ?? 0) < seq) this.sent.set(listId, seq);
+    const key = keyOf(listId, seq);
+    const told = this.waiting.get(key);
+    this.waiting.delete(key);
+    for (const resolve of told ?? []) resolve();
+  }
+
+  private earliest(listId: string, seq: number): number | undefined {
+    let min: number | undefined;
+    for (const s of this.here.get(listId) ?? []) if (s < seq && (min === undefined || s < min)) min = s;
+    return min;
+  }
+
+  private whenArrives(listId: string): Promise<void> {
+    return new Promise((resolve) => this.arrivals.set(listId, [...(this.arrivals.get(listId) ?? []), resolve]));
+  }
+
+  private whenSent(listId: string, seq: number): Promise<void> {
+    const key = keyOf(listId, seq);
+    return new Promise((resolve) => this.waiting.set(key, [...(this.waiting.get(key) ?? []), resolve]));
+  }
+}
