@@ -34,16 +34,15 @@ CREATE FUNCTION todo_task_json(t tasks) RETURNS json LANGUAGE sql STABLE AS $$
     'updatedBy', t.updated_by, 'createdAt', todo_iso(t.created_at), 'updatedAt', todo_iso(t.updated_at))
 $$;
 
--- records (user, mutation id) for this transaction; a repeat returns the first answer instead
+-- the first answer to a repeated (user, mutation id), or NULL for a new one; a mutation id used for
+-- another event is a conflict
 CREATE FUNCTION todo_claim(p_user uuid, p_mutation uuid, p_event text) RETURNS jsonb LANGUAGE plpgsql AS $$
 DECLARE
   first record;
 BEGIN
   IF p_mutation IS NULL THEN RETURN NULL; END IF;
-  -- a concurrent twin waits here until the first one commits or rolls back
-  INSERT INTO mutations (user_id, mutation_id, event, created_at) VALUES (p_user, p_mutation, p_event, now())
-    ON CONFLICT DO NOTHING;
-  IF FOUND THEN RETURN NULL; END IF;
+  -- a concurrent twin waits here until the first one commits (then finds its answer) or rolls back
+  PERFORM pg_advisory_xact_lock(3, hashtext(p_user::text || p_mutation::text));
   SELECT event, response INTO first FROM mutations WHERE user_id = p_user AND mutation_id = p_mutation;
   IF NOT FOUND THEN RETURN NULL; END IF;
   IF first.event <> p_event THEN
@@ -53,8 +52,12 @@ BEGIN
 END
 $$;
 
-CREATE FUNCTION todo_remember(p_user uuid, p_mutation uuid, p_answer json) RETURNS void LANGUAGE sql AS $$
-  UPDATE mutations SET response = p_answer::jsonb WHERE p_mutation IS NOT NULL AND user_id = p_user AND mutation_id = p_mutation
+-- records the answer to (user, mutation id), one write at the end of the change (twins wait for each
+-- other in todo_claim; a list event's record of the same id, made without that lock, makes this a
+-- unique violation: the change is rolled back and the server asks again, which finds the record)
+CREATE FUNCTION todo_remember(p_user uuid, p_mutation uuid, p_event text, p_answer json) RETURNS void LANGUAGE sql AS $$
+  INSERT INTO mutations (user_id, mutation_id, event, response, created_at)
+  SELECT p_user, p_mutation, p_event, p_answer::jsonb, now() WHERE p_mutation IS NOT NULL
 $$;
 
 -- who hears of a change in a list: its members, once the caller is found to be owner or editor there
@@ -86,9 +89,10 @@ DECLARE
   created tasks;
   answer json;
   audience uuid[];
+  event text := 'task:create';
   ts timestamptz := todo_now();
 BEGIN
-  claimed := todo_claim(p_user, p_mutation, 'task:create');
+  claimed := todo_claim(p_user, p_mutation, event);
   IF claimed IS NOT NULL THEN RETURN claimed::json; END IF;
   IF p_id IS NOT NULL THEN
     PERFORM pg_advisory_xact_lock(2, hashtext(p_id::text)); -- a retry sent meanwhile waits, then finds the task
@@ -100,7 +104,7 @@ BEGIN
           RAISE EXCEPTION USING ERRCODE = 'TDCF1', MESSAGE = 'This task was created and deleted since';
         END IF;
         answer := json_build_object('task', todo_task_json(existing));
-        PERFORM todo_remember(p_user, p_mutation, answer);
+        PERFORM todo_remember(p_user, p_mutation, event, answer);
         RETURN json_build_object('answer', answer); -- nothing changed: nothing to send
       END IF;
     END IF;
@@ -120,7 +124,7 @@ BEGIN
           coalesce(p_priority, 0), coalesce(p_position, ''), 1, seq_taken, p_user, p_user, ts, ts)
   RETURNING * INTO created;
   answer := json_build_object('task', todo_task_json(created));
-  PERFORM todo_remember(p_user, p_mutation, answer);
+  PERFORM todo_remember(p_user, p_mutation, event, answer);
   RETURN json_build_object('answer', answer, 'seq', seq_taken, 'to', audience);
 END
 $$;
@@ -145,9 +149,10 @@ DECLARE
   t tasks;
   answer json;
   gone json;
+  event text := CASE WHEN p_delete THEN 'task:delete' ELSE 'task:update' END;
   ts timestamptz := todo_now();
 BEGIN
-  claimed := todo_claim(p_user, p_mutation, CASE WHEN p_delete THEN 'task:delete' ELSE 'task:update' END);
+  claimed := todo_claim(p_user, p_mutation, event);
   IF claimed IS NOT NULL THEN RETURN claimed::json; END IF;
   IF target IS NULL THEN
     -- the common case: one list, locked by taking its seq (found through the task)
@@ -179,7 +184,7 @@ BEGIN
     IF NOT FOUND THEN PERFORM todo_refuse(p_task, from_list); END IF;
     INSERT INTO task_tombstones (list_id, seq, task_id, created_at) VALUES (from_list, from_seq, p_task, ts);
     answer := json_build_object('id', p_task, 'listId', from_list, 'seq', from_seq);
-    PERFORM todo_remember(p_user, p_mutation, answer);
+    PERFORM todo_remember(p_user, p_mutation, event, answer);
     RETURN json_build_object('answer', answer, 'seq', from_seq, 'to', from_audience);
   END IF;
 
@@ -214,12 +219,12 @@ BEGIN
     INSERT INTO task_tombstones (list_id, seq, task_id, created_at) VALUES (from_list, from_seq, p_task, ts);
     gone := json_build_object('id', p_task, 'listId', from_list, 'seq', from_seq);
     answer := json_build_object('task', todo_task_json(t), 'from', gone);
-    PERFORM todo_remember(p_user, p_mutation, answer);
+    PERFORM todo_remember(p_user, p_mutation, event, answer);
     RETURN json_build_object('answer', answer, 'seq', to_seq, 'to', audience,
                              'from', json_build_object('seq', from_seq, 'to', from_audience));
   END IF;
   answer := json_build_object('task', todo_task_json(t));
-  PERFORM todo_remember(p_user, p_mutation, answer);
+  PERFORM todo_remember(p_user, p_mutation, event, answer);
   RETURN json_build_object('answer', answer, 'seq', to_seq, 'to', audience);
 END
 $$;
@@ -250,7 +255,7 @@ module.exports = {
       DROP FUNCTION todo_task_create(uuid, uuid, uuid, text, text, timestamptz, int, text, int, uuid);
       DROP FUNCTION todo_refuse(uuid, uuid);
       DROP FUNCTION todo_audience(uuid, uuid, text);
-      DROP FUNCTION todo_remember(uuid, uuid, json);
+      DROP FUNCTION todo_remember(uuid, uuid, text, json);
       DROP FUNCTION todo_claim(uuid, uuid, text);
       DROP FUNCTION todo_task_json(tasks);
       DROP FUNCTION todo_now();

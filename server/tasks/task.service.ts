@@ -4,7 +4,7 @@
  * seq under its row lock, the role, expectedVersion, the bound of live tasks, the tombstone and the
  * mutation record, in one round trip. Reads: task.pages.ts.
  */
-import { QueryTypes } from 'sequelize';
+import { QueryTypes, UniqueConstraintError } from 'sequelize';
 import type { EventPayload } from '../../shared/events';
 import type { EventInput } from '../../shared/schemas';
 import type { Task as TaskDto, TaskDeleted } from '../../shared/types';
@@ -25,9 +25,20 @@ interface Changed<A> {
 }
 
 async function call<A>(ctx: Ctx, sql: string, bind: unknown[]): Promise<Changed<A>> {
-  const [row] = await ctx.sequelize.query<{ r: Changed<A> }>(sql, { bind, type: QueryTypes.SELECT });
-  return row.r;
+  try {
+    const [row] = await ctx.sequelize.query<{ r: Changed<A> }>(sql, { bind, type: QueryTypes.SELECT });
+    return row.r;
+  } catch (err) {
+    // a twin with the same mutation id committed first: this one was rolled back; asked again, the
+    // function answers with the first answer
+    if (!(err instanceof UniqueConstraintError) || !isMutationRecord(err)) throw err;
+    const [row] = await ctx.sequelize.query<{ r: Changed<A> }>(sql, { bind, type: QueryTypes.SELECT });
+    return row.r;
+  }
 }
+
+const isMutationRecord = (err: UniqueConstraintError) =>
+  (err.parent as { table?: string } | undefined)?.table === 'mutations';
 
 export async function createTask(ctx: Ctx, actor: Actor, input: EventInput<'task:create'>): Promise<{ task: TaskDto }> {
   // the mutation id is recorded by the SQL function, in the same transaction
