@@ -20,18 +20,23 @@ export interface Relay {
 }
 
 interface InterServerEvents {
-  'todo:relay': (relay: Relay) => void;
+  /** Committed notes, in the order this node sent them. */
+  'todo:relay': (relays: Relay[]) => void;
   /** Logout-all: the user's new token version. */
   'todo:revoked': (revoked: { userId: string; version: number }) => void;
 }
 
 export type IoServer = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents>;
 
+/** Notes relayed in one message: a NOTIFY holds about 8 kB (the adapter stores larger ones in a table). */
+const RELAY_BATCH = 8;
+
 export const userRoom = (userId: string) => `user:${userId}`;
 
 export class Notifier {
   private io?: IoServer;
   readonly order = new ListOrder();
+  private relays: Relay[] = []; // sent here, not yet relayed to the other nodes
 
   /**
    * @param clustered other nodes may exist (a cluster adapter is attached): relay to them
@@ -45,7 +50,9 @@ export class Notifier {
 
   attach(io: IoServer): void {
     this.io = io;
-    io.on('todo:relay', (relay) => this.deliver(relay));
+    io.on('todo:relay', (relays) => {
+      for (const relay of relays) this.deliver(relay);
+    });
     io.on('todo:revoked', ({ userId, version }) => this.onRevoked(userId, version));
   }
 
@@ -69,7 +76,7 @@ export class Notifier {
         if (this.io && note.to.length > 0) {
           const relay: Relay = { event: note.event, payload: note.payload, to: note.to, except: exceptSocketId };
           this.deliver(relay);
-          if (this.clustered) this.io.serverSideEmit('todo:relay', relay);
+          if (this.clustered) this.relay(relay);
         }
         if (note.listId && note.seq) this.order.wasSent(note.listId, note.seq);
       }
@@ -87,6 +94,24 @@ export class Notifier {
     } catch (err) {
       this.logger.error({ err, event }, 'could not deliver a change');
     }
+  }
+
+  /**
+   * Relays a note to the other nodes: the notes sent here in one turn of the event loop travel
+   * together (one NOTIFY for up to RELAY_BATCH of them), in order.
+   */
+  private relay(relay: Relay): void {
+    if (this.relays.push(relay) > 1) return;
+    setImmediate(() => {
+      const relays = this.relays;
+      this.relays = [];
+      try {
+        for (let i = 0; i < relays.length; i += RELAY_BATCH)
+          this.io?.serverSideEmit('todo:relay', relays.slice(i, i + RELAY_BATCH));
+      } catch (err) {
+        this.logger.error({ err }, 'could not relay changes to the other nodes');
+      }
+    });
   }
 
   /** Logout-all: every node learns the new token version and disconnects the user's sockets. */
