@@ -1373,9 +1373,13 @@ describe('fuzz: hostile payloads to every event and route', function () {
     expect(now.members.map((m) => `${m.list_id}/${m.user_id}/${m.role}`).filter((m) => !before.has(m))).to.deep.equal(
       [],
     );
-    // everywhere: one owner row per list, the list's owner; a non-owner member only where alice (the one acting) owns the list or at set-up
+    // everywhere the fuzz's users reach (other test files share the database): one owner row per list, the
+    // list's owner; a non-owner member only where alice (the one acting) owns the list or at set-up
+    const everyone = [alice, ...victims, throwaway, wanderer].map((u) => u.user.id);
     const rows = await sql<{ list_id: string; user_id: string; role: string; owner_id: string }>(
-      'SELECT m.list_id, m.user_id, m.role, l.owner_id FROM list_members m JOIN lists l ON l.id = m.list_id',
+      `SELECT m.list_id, m.user_id, m.role, l.owner_id FROM list_members m JOIN lists l ON l.id = m.list_id
+        WHERE l.owner_id = ANY($1) OR m.user_id = ANY($1)`,
+      [everyone],
     );
     expect(rows.filter((r) => (r.role === 'owner') !== (r.user_id === r.owner_id)).map((r) => short(r))).to.deep.equal(
       [],
@@ -1388,7 +1392,9 @@ describe('fuzz: hostile payloads to every event and route', function () {
         .map((r) => short(r)),
     ).to.deep.equal([]);
     const ownerless = await sql(
-      'SELECT l.id FROM lists l WHERE NOT EXISTS (SELECT 1 FROM list_members m WHERE m.list_id = l.id AND m.user_id = l.owner_id)',
+      `SELECT l.id FROM lists l WHERE l.owner_id = ANY($1)
+          AND NOT EXISTS (SELECT 1 FROM list_members m WHERE m.list_id = l.id AND m.user_id = l.owner_id)`,
+      [everyone],
     );
     expect(ownerless).to.deep.equal([]);
     // and what bob sees over HTTP: his own list, and lists alice chose to share with him

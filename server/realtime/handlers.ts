@@ -32,25 +32,31 @@ type AckFn = (answer: Ack<unknown>) => void;
 /** The token's version is behind the user's: the socket is answered `unauthorized` and disconnected. */
 const REVOKED = new AppError('unauthorized', 'The token was revoked');
 
-export function register(
-  socket: AppSocket,
+/** What the wrapper keeps per socket. */
+interface Client {
+  socket: AppSocket;
+  session: SocketSession;
+  bucket: TokenBucket;
+}
+
+/**
+ * The wrapper for one server: `attach(socket, session)` gives a socket its one listener, which serves
+ * every event the domains handle and answers any other event sent with an ack `not_found`.
+ */
+export function eventWrapper(
   handlers: HandlerMap,
   ctx: Ctx,
   metrics: Metrics,
-  session: SocketSession,
-): void {
-  const bucket = new TokenBucket(ctx.config.socketEventsPerSecond);
-  const { userId } = socket.data;
-
+): (socket: AppSocket, session: SocketSession) => void {
   /** Rate limits, then the token's version: a socket whose user logged out everywhere is answered, then dropped. */
-  const admit = async (): Promise<void> => {
+  const admit = async ({ socket, bucket }: Client): Promise<void> => {
     if (!bucket.take()) throw new AppError('rate_limited');
-    ctx.rates.spendEvent(userId);
-    if (!(await ctx.sessions.valid(userId, socket.data.ver))) throw REVOKED;
+    ctx.rates.spendEvent(socket.data.userId);
+    if (!(await ctx.sessions.valid(socket.data.userId, socket.data.ver))) throw REVOKED;
   };
 
   /** Sends the one ack; an answer that cannot be sent is logged and the socket closed (its client resyncs). */
-  const answer = (event: string, ack: AckFn, reply: Ack<unknown>, err?: unknown): void => {
+  const answer = (socket: AppSocket, event: string, ack: AckFn, reply: Ack<unknown>, err?: unknown): void => {
     metrics.socketEvents.inc({ event, outcome: reply.ok ? 'ok' : reply.error.code });
     try {
       ack(reply);
@@ -70,46 +76,62 @@ export function register(
   };
 
   /** One event: its schema (the contract's), its handler (the domain's), one ack. */
-  const serve = <E extends ClientEventName>(event: E, handler: Handler<E>): void => {
-    const schema = clientSchemas[event] as Joi.Schema<EventInput<E>>;
-    // any arguments may come: a hostile client need not follow the typed signature
-    const listener = async (...args: unknown[]): Promise<void> => {
-      // the ack is the last argument; the contract's payload is the one before it, if any
-      const ack = args.pop();
-      if (typeof ack !== 'function') return; // the contract: an event without an ack is dropped
-      const end = metrics.socketEventDuration.startTimer({ event });
-      let reply: Ack<unknown>;
-      let error: unknown;
-      try {
-        await admit();
-        if (args.length > 1) throw new AppError('validation_error', 'An event carries one payload and its ack');
-        const payload = args[0];
-        checkPayload(payload, LIMITS.payloadBytes);
-        reply = { ok: true, data: await handler({ userId, socketId: socket.id }, validate(schema, payload), session) };
-      } catch (err) {
-        reply = fail(event, (error = err));
-      }
-      end();
-      answer(event, ack as AckFn, reply, error);
-    };
-    socket.on(event, listener as never);
-  };
-  for (const event of Object.keys(handlers) as ClientEventName[])
-    serve(event, handlers[event] as Handler<typeof event>);
-
-  // an event the server does not know, sent with an ack, is answered rather than left to time out; it counts like any other
-  const answerUnknown = async (event: unknown, ...args: unknown[]): Promise<void> => {
-    const ack = args[args.length - 1];
-    if ((typeof event === 'string' && Object.hasOwn(handlers, event)) || typeof ack !== 'function') return;
+  const serve = async <E extends ClientEventName>(
+    client: Client,
+    event: E,
+    handler: Handler<E>,
+    args: unknown[],
+  ): Promise<void> => {
+    // any arguments may come: a hostile client need not follow the typed signature. The ack is the
+    // last argument; the contract's payload is the one before it, if any
+    const ack = args.pop();
+    if (typeof ack !== 'function') return; // the contract: an event without an ack is dropped
+    const end = metrics.socketEventDuration.startTimer({ event });
     let reply: Ack<unknown>;
     let error: unknown;
     try {
-      await admit();
+      await admit(client);
+      if (args.length > 1) throw new AppError('validation_error', 'An event carries one payload and its ack');
+      const payload = args[0];
+      checkPayload(payload, LIMITS.payloadBytes);
+      const input = validate(clientSchemas[event] as Joi.Schema<EventInput<E>>, payload);
+      const { socket } = client;
+      reply = {
+        ok: true,
+        data: await handler({ userId: socket.data.userId, socketId: socket.id }, input, client.session),
+      };
+    } catch (err) {
+      reply = fail(event, (error = err));
+    }
+    end();
+    answer(client.socket, event, ack as AckFn, reply, error);
+  };
+
+  // an event the server does not know, sent with an ack, is answered rather than left to time out; it counts like any other
+  const answerUnknown = async (client: Client, event: unknown, args: unknown[]): Promise<void> => {
+    const ack = args[args.length - 1];
+    if (typeof ack !== 'function') return;
+    let reply: Ack<unknown>;
+    let error: unknown;
+    try {
+      await admit(client);
       reply = fail('unknown', new AppError('not_found', `Unknown event "${String(event).slice(0, 50)}"`));
     } catch (err) {
       reply = fail('unknown', (error = err));
     }
-    answer('unknown', ack as AckFn, reply, error);
+    answer(client.socket, 'unknown', ack as AckFn, reply, error);
   };
-  socket.onAny((event: unknown, ...args: unknown[]) => void answerUnknown(event, ...args)); // it answers its own failures
+
+  const known = (event: unknown): event is ClientEventName =>
+    typeof event === 'string' && Object.hasOwn(handlers, event);
+
+  return (socket, session) => {
+    const client: Client = { socket, session, bucket: new TokenBucket(ctx.config.socketEventsPerSecond) };
+    // one listener a socket; each path answers its own failures
+    socket.onAny((event: unknown, ...args: unknown[]) => {
+      void (known(event)
+        ? serve(client, event, handlers[event] as Handler<typeof event>, args)
+        : answerUnknown(client, event, args));
+    });
+  };
 }

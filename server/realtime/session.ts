@@ -10,7 +10,7 @@ import { AppError, toAppError } from '../core/errors';
 import type { HandlerMap, SocketSession } from '../core/handler';
 import type { Metrics } from '../core/metrics';
 import { userRoom, type IoServer } from '../core/notifier';
-import { register, type AppSocket } from './handlers';
+import { eventWrapper, type AppSocket } from './handlers';
 
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
@@ -52,6 +52,7 @@ export function attachSockets(io: IoServer, ctx: Ctx, metrics: Metrics, handlers
       next(new Error(HANDSHAKE_MESSAGES[appError.code] ?? appError.code));
     }
   };
+  const serve = eventWrapper(handlers, ctx, metrics);
   io.use((raw, next) => void handshake(raw as AppSocket, next)); // handshake() answers every failure through next()
 
   io.on('connection', (raw) => {
@@ -72,7 +73,7 @@ export function attachSockets(io: IoServer, ctx: Ctx, metrics: Metrics, handlers
         armExpiry(socket);
       },
     };
-    register(socket, handlers, ctx, metrics, session);
+    serve(socket, session);
   });
 }
 
