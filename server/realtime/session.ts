@@ -4,7 +4,7 @@
  * domains' handlers behind the one wrapper.
  */
 import type { AuthCtx as Ctx } from '../auth/auth.context';
-import { authenticate } from '../auth/auth.service';
+import { checkToken } from '../auth/auth.service';
 import { bearerToken } from '../auth/tokens';
 import { AppError, toAppError } from '../core/errors';
 import type { HandlerMap, SocketSession } from '../core/handler';
@@ -30,19 +30,19 @@ export function attachSockets(io: IoServer, ctx: Ctx, metrics: Metrics, handlers
   const handshake = async (socket: AppSocket, next: (err?: Error) => void): Promise<void> => {
     try {
       const token: unknown = socket.handshake.auth.token ?? bearerToken(socket.handshake.headers.authorization);
-      const { user, exp } = await authenticate(ctx, token);
-      const elsewhere = await socketsElsewhere(io, user.id, ctx);
+      const user = await checkToken(ctx, token);
+      const elsewhere = await socketsElsewhere(io, user.userId, ctx);
       // from here to the count going up nothing waits, so this node's handshakes are counted one by one
-      const here = admitted.get(user.id) ?? 0;
+      const here = admitted.get(user.userId) ?? 0;
       if (here + elsewhere >= ctx.config.maxSocketsPerUser) throw new AppError('limit_exceeded');
       if (socket.conn.readyState !== 'open') return; // the client went away meanwhile
-      admitted.set(user.id, here + 1);
+      admitted.set(user.userId, here + 1);
       socket.conn.once('close', () => {
-        const left = admitted.get(user.id)! - 1;
-        if (left > 0) admitted.set(user.id, left);
-        else admitted.delete(user.id);
+        const left = admitted.get(user.userId)! - 1;
+        if (left > 0) admitted.set(user.userId, left);
+        else admitted.delete(user.userId);
       });
-      Object.assign(socket.data, { userId: user.id, ver: user.tokenVersion, exp });
+      Object.assign(socket.data, { userId: user.userId, ver: user.version, exp: user.exp });
       next();
     } catch (err) {
       // a token problem is "unauthorized"; a database outage must not make a client drop a good token
