@@ -276,8 +276,8 @@ describe('hardening: a database connection killed during a request', () => {
         RETURN NEW;
       END $$;
       CREATE TRIGGER ${fn} BEFORE INSERT ON tasks FOR EACH ROW EXECUTE FUNCTION ${fn}();`);
-    // the shared test pool: createSequelize would bind the (global) models to a second instance, and
-    // Sequelize drops a connection whose rollback failed, so the pool recovers from the kill
+    // the shared test pool: createSequelize would bind the (global) models to a second instance; the
+    // pool never hands out again a connection that got a FATAL error, so it recovers from the kill
     server = await startServer({}, { logger });
   });
 
