@@ -11,6 +11,10 @@
  * TDLE1 limit_exceeded. Answers are the contract's JSON, built by todo_task_json.
  */
 const UP = String.raw`
+-- the createdAt of the list's latest task: a list's tasks get increasing createdAt, one millisecond
+-- apart at least, so tasks at one position keep the order they were created in
+ALTER TABLE lists ADD COLUMN last_task_created_at timestamptz;
+
 -- a timestamp as JavaScript's Date.prototype.toISOString() writes it (milliseconds, truncated)
 CREATE FUNCTION todo_iso(ts timestamptz) RETURNS text LANGUAGE sql STABLE AS $$
   SELECT CASE
@@ -109,7 +113,9 @@ BEGIN
       END IF;
     END IF;
   END IF;
-  UPDATE lists SET seq = seq + 1, task_count = task_count + 1 WHERE id = p_list RETURNING seq, task_count INTO seq_taken, live;
+  UPDATE lists SET seq = seq + 1, task_count = task_count + 1,
+                   last_task_created_at = greatest(ts, last_task_created_at + interval '1 millisecond')
+   WHERE id = p_list RETURNING seq, task_count, last_task_created_at INTO seq_taken, live, ts;
   IF NOT FOUND THEN RAISE EXCEPTION USING ERRCODE = 'TDNF1', MESSAGE = 'List not found'; END IF;
   audience := todo_audience(p_list, p_user, 'List');
   IF live > p_max_tasks THEN
@@ -260,6 +266,7 @@ module.exports = {
       DROP FUNCTION todo_task_json(tasks);
       DROP FUNCTION todo_now();
       DROP FUNCTION todo_iso(timestamptz);
+      ALTER TABLE lists DROP COLUMN last_task_created_at;
     `);
   },
 };
