@@ -11,7 +11,7 @@ import type { Task } from '../../shared/types';
 import { AppError, isDatabaseUnavailable, toAppError } from '../../server/core/errors';
 import { checkPayload, MAX_PAYLOAD_DEPTH, validate } from '../../server/core/validate';
 import { createLogger, serializeError } from '../../server/core/logger';
-import { testDb } from '../support/database';
+import { taskFault } from '../support/database';
 import { captureLogs, type LogLine } from '../support/logs';
 import {
   call,
@@ -263,19 +263,13 @@ describe('hardening: serializeError', () => {
 
 describe('hardening: a database connection killed during a request', () => {
   const marker = `kill-me-${crypto.randomBytes(4).toString('hex')}`;
-  const fn = `hardening_kill_${crypto.randomBytes(4).toString('hex')}`;
   const { logger, lines, logged } = captureLogs('debug');
   const open = devices(() => server);
   let server: TestServer;
+  let removeFault: (() => Promise<void>) | undefined;
 
   before(async () => {
-    await testDb().sequelize.query(`
-      CREATE FUNCTION ${fn}() RETURNS trigger LANGUAGE plpgsql AS $$
-      BEGIN
-        IF NEW.title = '${marker}' THEN PERFORM pg_terminate_backend(pg_backend_pid()); END IF;
-        RETURN NEW;
-      END $$;
-      CREATE TRIGGER ${fn} BEFORE INSERT ON tasks FOR EACH ROW EXECUTE FUNCTION ${fn}();`);
+    removeFault = await taskFault(marker, 'PERFORM pg_terminate_backend(pg_backend_pid())');
     // the shared test pool: createSequelize would bind the (global) models to a second instance; the
     // pool never hands out again a connection that got a FATAL error, so it recovers from the kill
     server = await startServer({}, { logger });
@@ -283,7 +277,7 @@ describe('hardening: a database connection killed during a request', () => {
 
   after(async () => {
     await (server as TestServer | undefined)?.close(); // unset if before() failed
-    await testDb().sequelize.query(`DROP TRIGGER IF EXISTS ${fn} ON tasks; DROP FUNCTION IF EXISTS ${fn}();`);
+    await removeFault?.();
   });
 
   it('answers 503 unavailable over HTTP, logs it once with the request id and no task text, and recovers', async () => {

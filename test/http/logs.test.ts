@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import { expect } from 'chai';
 import type { AuthResult } from '../../shared/types';
-import { testDb } from '../support/database';
+import { taskFault, testDb } from '../support/database';
 import { captureLogs, type LogLine } from '../support/logs';
 import {
   call,
@@ -48,10 +48,10 @@ describe('logs of failed requests', () => {
   const refusedEmail = `refused-${tag}@example.com`;
   const refusedTitle = `refused task ${tag}`;
   const constraint = `logs_test_refuse_${tag}`;
-  const fn = `logs_test_raise_${tag}`;
   const { logger, lines, texts, logged } = captureLogs('trace');
   const openSockets = devices(() => server);
   let server: TestServer;
+  let removeFault: (() => Promise<void>) | undefined;
 
   /** The one line pino-http writes when the request of `res` ended. */
   const requestLine = (res: { headers: Headers }) =>
@@ -71,23 +71,17 @@ describe('logs of failed requests', () => {
   before(async () => {
     // real database errors on purpose: a CHECK that refuses one email (NOT VALID: existing rows are not
     // checked), and a trigger that raises for one task title
-    await testDb().sequelize.query(`
-      ALTER TABLE users ADD CONSTRAINT ${constraint} CHECK (email <> '${refusedEmail}') NOT VALID;
-      CREATE FUNCTION ${fn}() RETURNS trigger LANGUAGE plpgsql AS $$
-      BEGIN
-        IF NEW.title = '${refusedTitle}' THEN RAISE EXCEPTION 'refused by the logs test'; END IF;
-        RETURN NEW;
-      END $$;
-      CREATE TRIGGER ${fn} BEFORE INSERT ON tasks FOR EACH ROW EXECUTE FUNCTION ${fn}();`);
+    await testDb().sequelize.query(
+      `ALTER TABLE users ADD CONSTRAINT ${constraint} CHECK (email <> '${refusedEmail}') NOT VALID`,
+    );
+    removeFault = await taskFault(refusedTitle, "RAISE EXCEPTION 'refused by the logs test'");
     server = await startServer({}, { logger });
   });
 
   after(async () => {
     await (server as TestServer | undefined)?.close(); // unset if before() failed
-    await testDb().sequelize.query(`
-      ALTER TABLE users DROP CONSTRAINT IF EXISTS ${constraint};
-      DROP TRIGGER IF EXISTS ${fn} ON tasks;
-      DROP FUNCTION IF EXISTS ${fn}();`);
+    await testDb().sequelize.query(`ALTER TABLE users DROP CONSTRAINT IF EXISTS ${constraint}`);
+    await removeFault?.();
   });
 
   it('a database error during register: 500 internal, one error line with the request id and the error code, no email or hash', async () => {

@@ -22,6 +22,7 @@ import {
   type TestServer,
   type TestUser,
 } from '../support/server';
+import { taskFault } from '../support/database';
 import { codeOf, disconnected, handshake } from '../support/util';
 
 /** Resolves once the server has seen this client socket go away. */
@@ -314,17 +315,15 @@ describe('bounds', () => {
 
   describe('never down', () => {
     let server: TestServer;
+    let removeFault: () => Promise<void>;
     const device = devices(() => server);
     before(async () => {
       server = await startServer();
       // a fault of the server's own: the database refuses one marked title
-      await server.parts.sequelize.query(`
-        CREATE FUNCTION bounds_test_fault() RETURNS trigger LANGUAGE plpgsql AS
-          $$ BEGIN IF NEW.title = 'bounds-test-fault' THEN RAISE EXCEPTION 'injected fault'; END IF; RETURN NEW; END $$;
-        CREATE TRIGGER bounds_test_fault BEFORE INSERT ON tasks FOR EACH ROW EXECUTE FUNCTION bounds_test_fault();`);
+      removeFault = await taskFault('bounds-test-fault', "RAISE EXCEPTION 'injected fault'");
     });
     after(async () => {
-      await server.parts.sequelize.query('DROP TRIGGER bounds_test_fault ON tasks; DROP FUNCTION bounds_test_fault();');
+      await removeFault();
       await server.close();
     });
 

@@ -3,6 +3,7 @@
  * in a temporary folder. Migrated once; dropped (and the embedded cluster removed) at the end.
  * bulkTasks() writes many rows straight into it.
  */
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -82,4 +83,24 @@ export async function bulkTasks(
        FROM l, generate_series(1, $2::int) i`,
     { bind: [listId, n, text.title ?? null, text.notes ?? null, text.position ?? null, userId] },
   );
+}
+
+/**
+ * A fault of the database made on purpose: a trigger on inserts into tasks that runs `action`
+ * (plpgsql) for a task titled `title`. Resolves with the function that removes it (other test files
+ * share the database).
+ */
+export async function taskFault(title: string, action: string): Promise<() => Promise<void>> {
+  const fn = `test_fault_${crypto.randomBytes(4).toString('hex')}`;
+  const { sequelize } = testDb();
+  await sequelize.query(`
+    CREATE FUNCTION ${fn}() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+      IF NEW.title = ${sequelize.escape(title)} THEN ${action}; END IF;
+      RETURN NEW;
+    END $$;
+    CREATE TRIGGER ${fn} BEFORE INSERT ON tasks FOR EACH ROW EXECUTE FUNCTION ${fn}();`);
+  return async () => {
+    await sequelize.query(`DROP TRIGGER IF EXISTS ${fn} ON tasks; DROP FUNCTION IF EXISTS ${fn}();`);
+  };
 }
