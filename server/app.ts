@@ -78,7 +78,9 @@ export function createServer(config: Config, opts: { logger?: Logger; sequelize?
     connectTimeout: UNAUTHENTICATED_MS, // a connection that never completes its handshake is closed soon
   });
   const adapter =
-    config.socketAdapter === 'postgres' ? attachPostgresAdapter(io, config.databaseUrl, logger) : undefined;
+    config.socketAdapter === 'postgres'
+      ? attachPostgresAdapter(io, config.databaseUrl, logger, () => notifier.relayRestored())
+      : undefined;
   notifier.attach(io);
   attachSockets(io, ctx, metrics, {
     ...authHandlers(ctx),

@@ -22,6 +22,8 @@ export interface Relay {
 interface InterServerEvents {
   /** Committed notes, in the order this node sent them. */
   'todo:relay': (relays: Relay[]) => void;
+  /** A node's relay was down for a while: every socket may have missed changes. */
+  'todo:resync': () => void;
   /** Logout-all: the user's new token version. */
   'todo:revoked': (revoked: { userId: string; version: number }) => void;
 }
@@ -54,6 +56,7 @@ export class Notifier {
       for (const relay of relays) this.deliver(relay);
     });
     io.on('todo:revoked', ({ userId, version }) => this.onRevoked(userId, version));
+    io.on('todo:resync', () => this.io?.local.emit('sync:needed', {}));
   }
 
   /**
@@ -112,6 +115,16 @@ export class Notifier {
         this.logger.error({ err }, 'could not relay changes to the other nodes');
       }
     });
+  }
+
+  /**
+   * This node's relay is back after an outage: changes relayed meanwhile, by it or to it, may be
+   * missed, so every socket on every node is told to sync (`sync:needed`).
+   */
+  relayRestored(): void {
+    this.logger.warn('socket adapter listening again: every socket is told to sync');
+    this.io?.local.emit('sync:needed', {});
+    if (this.clustered) this.io?.serverSideEmit('todo:resync');
   }
 
   /** Logout-all: every node learns the new token version and disconnects the user's sockets. */

@@ -3,6 +3,11 @@
  * disconnectSockets() to the other nodes through LISTEN/NOTIFY on the same database, so no other
  * service is needed. One connection listens; one publishes, so a node's messages leave in the order
  * it sent them.
+ *
+ * The adapter (0.5) re-establishes a lost listener by itself, but never gives the dead connection
+ * back to its pool; with two connections the new listener would then hold the last one and every
+ * publish would starve. Here a connection that ends is taken out of the pool at once. And once the
+ * listener is back, `onRestored` is told: changes relayed while it was down were missed here.
  */
 import { createAdapter } from '@socket.io/postgres-adapter';
 import pg from 'pg';
@@ -16,21 +21,41 @@ export function attachPostgresAdapter(
   io: IoServer,
   databaseUrl: string,
   logger: Logger,
+  onRestored: () => void,
 ): { ready(): Promise<void>; close(): Promise<void> } {
+  let listens = 0;
   const pool: pg.Pool = new pg.Pool({
     connectionString: databaseUrl,
     max: 2,
     connectionTimeoutMillis: 5_000,
     application_name: 'todo-server-adapter',
-    // tells the pool once the adapter's listener has run its LISTEN (see ready())
     Client: class extends pg.Client {
+      constructor(config?: string | pg.ClientConfig) {
+        super(config);
+        // a checked-out connection that ends goes back to the pool as broken, which frees its place
+        this.once('end', () => {
+          const { release } = this as { release?: (err: Error) => void };
+          try {
+            release?.(new Error('connection ended'));
+          } catch {
+            // it was not checked out (released already): nothing to free
+          }
+        });
+      }
+
+      // tells once the adapter's listener has run its LISTEN: the first time (see ready()), and each time it is back
       // eslint-disable-next-line @typescript-eslint/no-explicit-any -- an override must fit every overload of pg.Client#query, and only `any` does
       query(...args: unknown[]): any {
         const result = (super.query as (...a: unknown[]) => unknown)(...args);
         if (typeof args[0] === 'string' && args[0].startsWith('LISTEN') && result instanceof Promise) {
           // after the adapter's own continuation, which keeps the client
           result.then(
-            () => setImmediate(() => pool.emit('listening')),
+            () =>
+              setImmediate(() => {
+                listens += 1;
+                if (listens === 1) pool.emit('listening');
+                else onRestored();
+              }),
             () => undefined,
           );
         }

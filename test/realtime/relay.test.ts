@@ -1,0 +1,65 @@
+/**
+ * The relay between nodes (the Socket.IO PostgreSQL adapter) survives a lost database connection:
+ * once it listens again, changes cross nodes again, and every socket is told `sync:needed`, as it
+ * may have missed changes meanwhile.
+ */
+import { expect } from 'chai';
+import { QueryTypes } from 'sequelize';
+import { testDb } from '../support/database';
+import { cluster, devices, inboxOf, next, ok, registerUser, startServer, type TestServer } from '../support/server';
+
+/** Resolves with the next `sync:needed` of the socket, or rejects after `timeoutMs`. */
+function syncNeeded(socket: Awaited<ReturnType<ReturnType<typeof devices>>>, timeoutMs: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no sync:needed within ${String(timeoutMs)} ms`)), timeoutMs);
+    socket.once('sync:needed', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}
+
+describe('the relay between nodes', function () {
+  this.timeout(30_000);
+  let nodeA: TestServer;
+  let nodeB: TestServer;
+  const open = devices();
+  before(async () => {
+    nodeA = await startServer();
+    nodeB = await startServer();
+    await cluster(nodeA, nodeB);
+  });
+  after(async () => {
+    await Promise.all([nodeA.close(), nodeB.close()]);
+  });
+
+  it('after its database connections are killed, tells every socket sync:needed and relays changes again', async () => {
+    const alice = await registerUser(nodeA);
+    const inbox = await inboxOf(nodeA, alice.token);
+    const [onA, onB] = [await open(alice.token, nodeA), await open(alice.token, nodeB)];
+    // the relay works
+    const first = next(onB, 'task:created');
+    await ok(onA, 'task:create', { listId: inbox, title: 'before' });
+    expect((await first).task.title).to.equal('before');
+
+    // every adapter connection of both nodes is cut, as a database restart or a failover would
+    const told = [syncNeeded(onA, 15_000), syncNeeded(onB, 15_000)];
+    const killed = await testDb().sequelize.query<{ killed: boolean }>(
+      `SELECT pg_terminate_backend(pid) AS killed FROM pg_stat_activity
+        WHERE datname = current_database() AND application_name = 'todo-server-adapter'`,
+      { type: QueryTypes.SELECT },
+    );
+    expect(killed.length).to.be.at.least(2); // a listener and a publisher a node, at least
+    await Promise.all(told);
+
+    // both ways again, more times than the adapter has connections
+    for (const title of ['after 1', 'after 2', 'after 3']) {
+      const onBSaw = next(onB, 'task:created', (p) => p.task.title === title);
+      await ok(onA, 'task:create', { listId: inbox, title });
+      await onBSaw;
+    }
+    const onASaw = next(onA, 'task:created', (p) => p.task.title === 'from B');
+    await ok(onB, 'task:create', { listId: inbox, title: 'from B' });
+    await onASaw;
+  });
+});
