@@ -19,7 +19,7 @@ export interface Turn {
 
 export class Outbox {
   readonly notes: Note[] = [];
-  /** The turn of every `${listId}:${seq}` this transaction took (see Notifier). */
+  /** The turn of every `${listId}:${seq}` this transaction took (see order.ts). */
   readonly turns: Array<{ key: string; turn: Turn }> = [];
 
   add<E extends ServerEventName>(note: Note<E>): void {

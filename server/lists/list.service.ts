@@ -155,9 +155,9 @@ export async function listMembers(actor: Actor, listId: string): Promise<{ membe
 }
 
 async function lockList(nextSeq: MutationScope['nextSeq'], listId: string): Promise<number> {
-  const taken = await nextSeq(listId);
-  if (taken === null) throw new AppError('not_found', 'List not found');
-  return taken.seq;
+  const seq = await nextSeq(listId);
+  if (seq === null) throw new AppError('not_found', 'List not found');
+  return seq;
 }
 
 /**

@@ -1,8 +1,8 @@
 /**
- * The one way a change is made: one transaction, at most once per (user, mutationId), and the
- * notifications sent only after the commit, without holding up the caller's answer. A change that
- * is one SQL function call (the task functions, which also record their mutation id) is made by
- * `mutateInOneStatement`.
+ * How a change is made: atomically, at most once per (user, mutationId), with its notifications sent
+ * only after the commit, without holding up the caller's answer. Two ways: `mutate`, a transaction
+ * of a few statements (the list changes); and `mutateInOneStatement`, one SQL function call that
+ * does it all in one round trip (the task changes, the hot path).
  */
 import { QueryTypes, type Sequelize, type Transaction } from 'sequelize';
 import type { Actor, Ctx } from '../context';
@@ -13,22 +13,17 @@ import { Mutation } from './mutation.model';
 export interface MutationScope {
   t: Transaction;
   out: Outbox;
-  /**
-   * Takes the next change number of a list (locking its row until commit) and adds `taskDelta` to its
-   * count of live tasks; null if there is no such list.
-   */
-  nextSeq: (listId: string, taskDelta?: number) => Promise<Taken | null>;
+  /** Takes the next change number of a list (locking its row until commit); null if there is no such list. */
+  nextSeq: (listId: string) => Promise<number | null>;
   /** Serializes transactions about one client-chosen id: a create and its retry sent meanwhile. */
   lockId: (kind: keyof typeof ID_LOCK_SPACES, id: string) => Promise<void>;
 }
 
-/** A list's change number just taken, and its live tasks counting the change. */
-export interface Taken {
-  seq: number;
-  tasks: number;
-}
-
-const ID_LOCK_SPACES = { list: 1, task: 2 } as const;
+/**
+ * Advisory lock spaces: a client-chosen list id is 1; the SQL functions (migration 7) use 2 for a
+ * client-chosen task id and 3 for a user's mutation id.
+ */
+const ID_LOCK_SPACES = { list: 1 } as const;
 
 export async function mutate<T>(
   ctx: Ctx,
@@ -51,15 +46,15 @@ export async function mutate<T>(
       const scope: MutationScope = {
         t,
         out,
-        nextSeq: async (listId, taskDelta = 0) => {
-          const rows = await ctx.sequelize.query<Taken>(
-            'UPDATE lists SET seq = seq + 1, task_count = task_count + $2 WHERE id = $1 RETURNING seq, task_count AS tasks',
-            { bind: [listId, taskDelta], type: QueryTypes.SELECT, transaction: t },
+        nextSeq: async (listId) => {
+          const rows = await ctx.sequelize.query<{ seq: number }>(
+            'UPDATE lists SET seq = seq + 1 WHERE id = $1 RETURNING seq',
+            { bind: [listId], type: QueryTypes.SELECT, transaction: t },
           );
-          const taken = rows.at(0);
-          if (!taken) return null; // no such list
-          ctx.notifier.order.reserve(out, listId, taken.seq);
-          return taken;
+          const seq = rows.at(0)?.seq;
+          if (seq === undefined) return null; // no such list
+          ctx.notifier.order.reserve(out, listId, seq);
+          return seq;
         },
         lockId: async (kind, id) => {
           await ctx.sequelize.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', {
