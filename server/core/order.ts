@@ -75,11 +75,7 @@ export class ListOrder {
     for (;;) {
       const earlier = this.earliest(listId, seq);
       if (earlier !== undefined) {
-        const went = await withTimeout(
-          this.whenSent(listId, earlier).then(() => true),
-          TURN_WAIT_MS,
-          false,
-        );
+        const went = await this.until([[this.waiting, keyOf(listId, earlier)]], TURN_WAIT_MS);
         if (!went) this.here.get(listId)?.delete(earlier); // stuck: not waited for again
         continue;
       }
@@ -88,7 +84,13 @@ export class ListOrder {
       const last = this.sent.get(listId);
       const left = deadline - Date.now();
       if (left <= 0 || this.landing - (landing ? 1 : 0) === 0 || (last !== undefined && last >= seq - 1)) return;
-      await withTimeout(Promise.race([this.whenSent(listId, seq - 1), this.whenArrives(listId)]), left, undefined);
+      await this.until(
+        [
+          [this.waiting, keyOf(listId, seq - 1)],
+          [this.arrivals, listId],
+        ],
+        left,
+      );
     }
   }
 
@@ -111,12 +113,24 @@ export class ListOrder {
     return min;
   }
 
-  private whenArrives(listId: string): Promise<void> {
-    return new Promise((resolve) => this.arrivals.set(listId, [...(this.arrivals.get(listId) ?? []), resolve]));
-  }
-
-  private whenSent(listId: string, seq: number): Promise<void> {
-    const key = keyOf(listId, seq);
-    return new Promise((resolve) => this.waiting.set(key, [...(this.waiting.get(key) ?? []), resolve]));
+  /**
+   * True once any of the (map, key) pairs is told, false after `ms`; either way nothing is left
+   * behind in the maps (a gap another node left is never filled here).
+   */
+  private async until(on: Array<[Map<string, Array<() => void>>, string]>, ms: number): Promise<boolean> {
+    let tell!: () => void;
+    const told = new Promise<void>((resolve) => (tell = resolve));
+    for (const [map, key] of on) map.set(key, [...(map.get(key) ?? []), tell]);
+    const came = await withTimeout(
+      told.then(() => true),
+      ms,
+      false,
+    );
+    for (const [map, key] of on) {
+      const rest = (map.get(key) ?? []).filter((r) => r !== tell);
+      if (rest.length > 0) map.set(key, rest);
+      else map.delete(key);
+    }
+    return came;
   }
 }
