@@ -9,8 +9,8 @@ import type { EventPayload } from '../../shared/events';
 import type { EventInput } from '../../shared/schemas';
 import type { Task as TaskDto, TaskDeleted } from '../../shared/types';
 import type { Actor, Ctx } from '../core/context';
-import { mutateInOneStatement } from '../core/db/mutate';
-import { AppError } from '../core/errors';
+import { mutateInOneStatement, recorded } from '../core/db/mutate';
+import { AppError, isDatabaseUnavailable } from '../core/errors';
 import type { Outbox } from '../core/outbox';
 
 /** What a task function answers: the first answer of a repeated mutation id, or this one's and who to tell. */
@@ -24,17 +24,62 @@ interface Changed<A> {
   from?: { seq: number; to: string[] };
 }
 
-async function call<A>(ctx: Ctx, sql: string, bind: unknown[]): Promise<Changed<A>> {
+async function call<A>(
+  ctx: Ctx,
+  actor: Actor,
+  mutationId: string | undefined,
+  sql: string,
+  bind: unknown[],
+): Promise<Changed<A>> {
   try {
     const [row] = await ctx.sequelize.query<{ r: Changed<A> }>(sql, { bind, type: QueryTypes.SELECT });
     return row.r;
   } catch (err) {
     // a twin with the same mutation id committed first: this one was rolled back; asked again, the
     // function answers with the first answer
-    if (!(err instanceof UniqueConstraintError) || !isMutationRecord(err)) throw err;
-    const [row] = await ctx.sequelize.query<{ r: Changed<A> }>(sql, { bind, type: QueryTypes.SELECT });
-    return row.r;
+    if (err instanceof UniqueConstraintError && isMutationRecord(err)) {
+      const [row] = await ctx.sequelize.query<{ r: Changed<A> }>(sql, { bind, type: QueryTypes.SELECT });
+      return row.r;
+    }
+    // the connection was lost: the change may have committed with its answer lost on the way
+    const committed = mutationId && isDatabaseUnavailable(err) ? await recover<A>(ctx, actor, mutationId) : undefined;
+    if (committed) return committed;
+    throw err;
   }
+}
+
+/**
+ * After a lost connection: the change as committed, if its mutation record says it was (read on
+ * another connection), with whom to tell now, so that its answer and its broadcast are not lost.
+ * Undefined if it did not commit, or if that cannot be told now.
+ */
+async function recover<A>(ctx: Ctx, actor: Actor, mutationId: string): Promise<Changed<A> | undefined> {
+  const answer = (await recorded(ctx, actor, mutationId)) as (A & Partial<TaskAnswer>) | undefined;
+  if (!answer) return undefined;
+  const at = answer.task
+    ? { listId: answer.task.listId, seq: answer.task.seq }
+    : { listId: answer.listId!, seq: answer.seq! };
+  const lists = [at.listId, ...(answer.from ? [answer.from.listId] : [])];
+  let rows: Array<{ listId: string; to: string[] }> = [];
+  try {
+    rows = await ctx.sequelize.query<{ listId: string; to: string[] }>(
+      'SELECT list_id AS "listId", array_agg(user_id) AS "to" FROM list_members WHERE list_id = ANY($1) GROUP BY list_id',
+      { bind: [lists], type: QueryTypes.SELECT },
+    );
+  } catch {
+    // committed, but whom to tell cannot be read now: the caller at least gets its answer
+  }
+  const members = (listId: string) => rows.find((r) => r.listId === listId)?.to ?? [];
+  const from = answer.from ? { from: { seq: answer.from.seq, to: members(answer.from.listId) } } : {};
+  return { answer, seq: at.seq, to: members(at.listId), ...from };
+}
+
+/** The shapes of a task change's answer: `{task, from?}` (create, update, move) or `{id, listId, seq}` (delete). */
+interface TaskAnswer {
+  task: TaskDto;
+  from: TaskDeleted;
+  listId: string;
+  seq: number;
 }
 
 const isMutationRecord = (err: UniqueConstraintError) =>
@@ -46,6 +91,8 @@ export async function createTask(ctx: Ctx, actor: Actor, input: EventInput<'task
     const { listId } = input;
     const r = await call<{ task: TaskDto }>(
       ctx,
+      actor,
+      input.mutationId,
       'SELECT todo_task_create($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) AS r',
       [
         actor.userId,
@@ -113,7 +160,7 @@ function change<A>(
   id: string,
   opts: { patch?: EventInput<'task:update'>['patch']; expectedVersion?: number; mutationId?: string },
 ): Promise<Changed<A>> {
-  return call<A>(ctx, 'SELECT todo_task_change($1, $2, $3, $4, $5, $6, $7) AS r', [
+  return call<A>(ctx, actor, opts.mutationId, 'SELECT todo_task_change($1, $2, $3, $4, $5, $6, $7) AS r', [
     actor.userId,
     id,
     JSON.stringify(opts.patch ? { ...opts.patch, dueAt: sqlTime(opts.patch.dueAt) } : {}),

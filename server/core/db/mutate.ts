@@ -6,7 +6,7 @@
  */
 import { QueryTypes, type Sequelize, type Transaction } from 'sequelize';
 import type { Actor, Ctx } from '../context';
-import { AppError } from '../errors';
+import { AppError, isDatabaseUnavailable } from '../errors';
 import { Outbox } from '../outbox';
 import { Mutation } from './mutation.model';
 
@@ -73,12 +73,32 @@ export async function mutate<T>(
       return data;
     });
   } catch (err) {
-    ctx.notifier.order.cancel(out);
-    throw err;
+    // a lost connection may have lost only the COMMIT's answer: the mutation record, written in the
+    // same transaction, tells whether it committed (then its notes go out as if nothing happened)
+    const committed =
+      opts.mutationId && isDatabaseUnavailable(err) ? await recorded(ctx, actor, opts.mutationId) : undefined;
+    if (committed === undefined) {
+      ctx.notifier.order.cancel(out);
+      throw err;
+    }
+    result = committed as T;
   }
   // the answer goes back as soon as the change is committed; the other devices are told after it
   if (!replayed) ctx.notifier.publish(out, actor.socketId);
   return result;
+}
+
+/** The answer recorded for (user, mutation id), read on another connection; undefined if none or unreadable now. */
+export async function recorded(ctx: Ctx, actor: Actor, mutationId: string): Promise<unknown> {
+  try {
+    const rows = await ctx.sequelize.query<{ response: unknown }>(
+      'SELECT response FROM mutations WHERE user_id = $1 AND mutation_id = $2',
+      { bind: [actor.userId, mutationId], type: QueryTypes.SELECT },
+    );
+    return rows.at(0)?.response ?? undefined;
+  } catch {
+    return undefined; // the database is still away: the caller is answered unavailable and retries
+  }
 }
 
 /**
