@@ -26,6 +26,7 @@ import { listRoutes } from './lists/list.routes';
 import { createListIn } from './lists/list.service';
 import { createSequelize } from './models';
 import { attachPostgresAdapter } from './realtime/adapter';
+import { attachRedisAdapter } from './realtime/redis-adapter';
 import { attachSockets } from './realtime/session';
 import { syncHandlers } from './sync/sync.handlers';
 import { taskHandlers } from './tasks/task.handlers';
@@ -77,10 +78,12 @@ export function createServer(config: Config, opts: { logger?: Logger; sequelize?
     maxHttpBufferSize: LIMITS.payloadBytes + 8 * 1024,
     connectTimeout: UNAUTHENTICATED_MS, // a connection that never completes its handshake is closed soon
   });
-  const adapter =
-    config.socketAdapter === 'postgres'
-      ? attachPostgresAdapter(io, config.databaseUrl, logger, () => notifier.relayRestored())
-      : undefined;
+  const restored = () => notifier.relayRestored();
+  const adapter = {
+    postgres: () => attachPostgresAdapter(io, config.databaseUrl, logger, restored),
+    redis: () => attachRedisAdapter(io, { url: config.redisUrl, key: config.redisKey }, logger, restored),
+    none: () => undefined,
+  }[config.socketAdapter]();
   notifier.attach(io);
   attachSockets(io, ctx, metrics, {
     ...authHandlers(ctx),

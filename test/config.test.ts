@@ -55,6 +55,13 @@ describe('configuration', () => {
     });
   });
 
+  it('needs REDIS_URL with SOCKET_ADAPTER=redis', () => {
+    expect(problems({ SOCKET_ADAPTER: 'redis' }).join()).to.include('REDIS_URL');
+    expect(problems({ SOCKET_ADAPTER: 'redis', REDIS_URL: 'http://x' }).join()).to.include('REDIS_URL');
+    const config = loadConfig({ DATA_DIR: dataDir(), SOCKET_ADAPTER: 'redis', REDIS_URL: 'redis://127.0.0.1:6379' });
+    expect(config).to.include({ socketAdapter: 'redis', redisUrl: 'redis://127.0.0.1:6379', redisKey: 'todo' });
+  });
+
   it('reads TRUST_PROXY as Express does: true, a hop count, or addresses; warns of true', () => {
     const warnings: string[] = [];
     const trust = (value: string) =>

@@ -22,8 +22,15 @@ export interface Config {
   logLevel: string;
   dataDir: string;
   authRateLimit: number;
-  /** postgres: deliver to sockets on every node through the database; none: this process only. */
-  socketAdapter: 'postgres' | 'none';
+  /**
+   * postgres: deliver to sockets on every node through the database; redis: through Redis at
+   * `redisUrl`; none: this process only.
+   */
+  socketAdapter: 'postgres' | 'redis' | 'none';
+  /** Redis for SOCKET_ADAPTER=redis. */
+  redisUrl: string;
+  /** The prefix of the Redis channels of this deployment (several may share one Redis). */
+  redisKey: string;
   /** Sustained socket events a second per socket; bursts to twice as many. */
   socketEventsPerSecond: number;
   /** Sustained events and REST changes a second per user, all sockets and HTTP together; bursts to twice as many. */
@@ -68,6 +75,8 @@ interface Env {
   DATA_DIR: string;
   AUTH_RATE_LIMIT: number;
   SOCKET_ADAPTER: Config['socketAdapter'];
+  REDIS_URL: string;
+  REDIS_KEY: string;
   SOCKET_EVENTS_PER_SECOND: number;
   USER_EVENTS_PER_SECOND: number;
   MAX_TASKS_PER_LIST: number;
@@ -101,7 +110,15 @@ const schema = Joi.object<Env>({
   LOG_LEVEL: Joi.string().valid('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent').default('info'),
   DATA_DIR: Joi.string().default('.data'),
   AUTH_RATE_LIMIT: Joi.number().integer().min(1).default(20),
-  SOCKET_ADAPTER: Joi.string().valid('postgres', 'none').default('postgres'),
+  SOCKET_ADAPTER: Joi.string().valid('postgres', 'redis', 'none').default('postgres'),
+  REDIS_URL: Joi.string()
+    .uri({ scheme: ['redis', 'rediss'] })
+    .allow('')
+    .default('')
+    .when('SOCKET_ADAPTER', { is: 'redis', then: Joi.string().required().invalid('') }),
+  REDIS_KEY: Joi.string()
+    .pattern(/^[\w:.-]{1,100}$/)
+    .default('todo'),
   SOCKET_EVENTS_PER_SECOND: Joi.number().integer().min(1).default(LIMITS.eventsPerSecond),
   USER_EVENTS_PER_SECOND: Joi.number().integer().min(1).default(BOUNDS.userEventsPerSecond),
   MAX_TASKS_PER_LIST: Joi.number().integer().min(1).default(BOUNDS.tasksPerList),
@@ -156,6 +173,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, warn: (msg: str
     dataDir,
     authRateLimit: value.AUTH_RATE_LIMIT,
     socketAdapter: value.SOCKET_ADAPTER,
+    redisUrl: value.REDIS_URL,
+    redisKey: value.REDIS_KEY,
     socketEventsPerSecond: value.SOCKET_EVENTS_PER_SECOND,
     userEventsPerSecond: value.USER_EVENTS_PER_SECOND,
     maxTasksPerList: value.MAX_TASKS_PER_LIST,

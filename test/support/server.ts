@@ -37,6 +37,8 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     dataDir: '.data',
     authRateLimit: 1000,
     socketAdapter: 'postgres',
+    redisUrl: process.env.TEST_REDIS_URL ?? '',
+    redisKey: `todo-test-${String(process.pid)}`,
     socketEventsPerSecond: 50,
     userEventsPerSecond: 100_000,
     maxTasksPerList: 10_000,

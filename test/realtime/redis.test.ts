@@ -1,0 +1,84 @@
+/**
+ * SOCKET_ADAPTER=redis: changes, logout-all and socket counts cross nodes through Redis, and after
+ * Redis dropped the adapter's connections every socket is told `sync:needed`. These tests need a
+ * Redis: TEST_REDIS_URL (`.ci/run` sets it when one answers on 127.0.0.1:6379).
+ */
+import { expect } from 'chai';
+import { createClient } from 'redis';
+import {
+  cluster,
+  devices,
+  inboxOf,
+  next,
+  ok,
+  registerUser,
+  request,
+  startServer,
+  type ClientSocket,
+  type TestServer,
+} from '../support/server';
+import { disconnected, handshake } from '../support/util';
+
+const redisUrl = process.env.TEST_REDIS_URL;
+
+/** Resolves with the socket's next `sync:needed`, or rejects after `timeoutMs`. */
+function syncNeeded(socket: ClientSocket, timeoutMs: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no sync:needed within ${String(timeoutMs)} ms`)), timeoutMs);
+    socket.once('sync:needed', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}
+
+if (!redisUrl) process.stdout.write('  (no TEST_REDIS_URL: the Redis adapter tests do not run)\n');
+else
+  describe('the Redis adapter', function () {
+    this.timeout(30_000);
+    let nodeA: TestServer;
+    let nodeB: TestServer;
+    const open = devices();
+    before(async () => {
+      nodeA = await startServer({ socketAdapter: 'redis', maxSocketsPerUser: 2 });
+      nodeB = await startServer({ socketAdapter: 'redis', maxSocketsPerUser: 2 });
+      await cluster(nodeA, nodeB);
+    });
+    after(async () => {
+      await Promise.all([nodeA.close(), nodeB.close()]);
+    });
+
+    it("relays changes, counts a user's sockets over both nodes, and disconnects them all on logout-all", async () => {
+      const alice = await registerUser(nodeA);
+      const inbox = await inboxOf(nodeA, alice.token);
+      const [onA, onB] = [await open(alice.token, nodeA), await open(alice.token, nodeB)];
+      const seen = next(onB, 'task:created');
+      await ok(onA, 'task:create', { listId: inbox, title: 'through Redis' });
+      expect((await seen).task.title).to.equal('through Redis');
+      expect(await handshake(nodeA, alice.token)).to.equal('too_many_connections');
+      const gone = disconnected(onB);
+      expect((await request(nodeA, 'POST', '/api/auth/logout-all', { token: alice.token })).status).to.equal(204);
+      expect(await gone).to.equal('io server disconnect');
+    });
+
+    it("after Redis dropped the adapter's connections, tells every socket sync:needed and relays again", async () => {
+      const bob = await registerUser(nodeA);
+      const inbox = await inboxOf(nodeA, bob.token);
+      const [onA, onB] = [await open(bob.token, nodeA), await open(bob.token, nodeB)];
+      const told = [syncNeeded(onA, 15_000), syncNeeded(onB, 15_000)];
+      const admin = createClient({ url: redisUrl });
+      await admin.connect();
+      try {
+        const clients = String(await admin.sendCommand(['CLIENT', 'LIST'])).split('\n');
+        const ours = clients.filter((c) => c.includes(`name=${nodeA.parts.ctx.config.redisKey}-adapter `));
+        expect(ours.length).to.be.at.least(4); // a publisher and a subscriber a node
+        for (const line of ours) await admin.sendCommand(['CLIENT', 'KILL', 'ID', /\bid=(\d+)/.exec(line)![1]]);
+      } finally {
+        await admin.quit();
+      }
+      await Promise.all(told);
+      const seen = next(onA, 'task:created', (p) => p.task.title === 'after the drop');
+      await ok(onB, 'task:create', { listId: inbox, title: 'after the drop' });
+      await seen;
+    });
+  });
