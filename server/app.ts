@@ -5,6 +5,7 @@
 import http from 'node:http';
 import type express from 'express';
 import { Router } from 'express';
+import { createClient } from 'redis';
 import { Server } from 'socket.io';
 import type { Sequelize } from 'sequelize';
 import { LIMITS } from '../shared/limits';
@@ -51,13 +52,26 @@ export function createServer(config: Config, opts: { logger?: Logger; sequelize?
   const notifier = new Notifier(logger, config.socketAdapter !== 'none', (userId, version) =>
     sessions.seen(userId, version),
   );
+  // with Redis, the per-user rates are counted there, shared by every node
+  const rateStore =
+    config.socketAdapter === 'redis'
+      ? createClient({
+          url: config.redisUrl,
+          name: `${config.redisKey}-rates`,
+          // while Redis is away a count fails at once, and this process's own count stands in
+          disableOfflineQueue: true,
+          socket: { connectTimeout: 5_000 },
+        })
+      : undefined;
+  rateStore?.on('error', (err: unknown) => logger.warn({ err }, 'rate store connection lost'));
+  rateStore?.connect().catch((err: unknown) => logger.warn({ err }, 'rate store could not connect to Redis'));
   const ctx: AuthCtx = {
     config,
     sequelize,
     logger,
     notifier,
     sessions,
-    rates: new Rates(config),
+    rates: new Rates(config, rateStore && { client: rateStore, key: config.redisKey }),
     tokens: new Tokens(config.jwtSecret, config.jwtExpiresIn),
   };
   const metrics = createMetrics(sequelize);
@@ -103,6 +117,7 @@ export function createServer(config: Config, opts: { logger?: Logger; sequelize?
       });
       await io.close().catch(() => undefined);
       await adapter?.close();
+      await rateStore?.quit().catch(() => undefined);
       if (!opts.sequelize) await sequelize.close();
     })());
 

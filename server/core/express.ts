@@ -19,8 +19,8 @@ export const actorOf = (res: Response): Actor => res.locals.actor;
 /** A REST change spends one of the user's events, like a socket event (after authentication). */
 export const spendEvent =
   (ctx: Ctx): RequestHandler =>
-  (req, res, next) => {
-    if (req.method !== 'GET' && req.method !== 'HEAD') ctx.rates.spendEvent(actorOf(res).userId);
+  async (req, res, next) => {
+    if (req.method !== 'GET' && req.method !== 'HEAD') await ctx.rates.spendEvent(actorOf(res).userId);
     next();
   };
 

@@ -1,9 +1,10 @@
 /**
  * What one user may do in a while: events (all sockets and REST changes together), shares, and
  * failed logins. Counted in this process (see the README: a database write per event would cost
- * more than it saves); the per-socket bucket lives on each socket.
+ * more than it saves), or in Redis, shared by every node, when SOCKET_ADAPTER=redis brings one; the
+ * per-socket bucket lives on each socket.
  */
-import { RateLimiterMemory } from 'rate-limiter-flexible';
+import { RateLimiterMemory, RateLimiterRedis, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { Config } from './config';
 import { AppError } from './errors';
 
@@ -44,29 +45,56 @@ const LOGIN_WINDOW_S = 15 * 60;
 /** Failed logins of one account from all addresses together, as a multiple of the per-address limit. */
 const ACCOUNT_FACTOR = 10;
 
+/** Where counts are kept: this process, or a Redis shared by every node (`client`: a node-redis client). */
+export interface RateStore {
+  client: unknown;
+  key: string;
+}
+
 export class Rates {
   private readonly users = new Map<string, TokenBucket>();
   private lastSweep = Date.now();
-  private readonly shares: RateLimiterMemory;
-  private readonly loginsByAddress: RateLimiterMemory;
-  private readonly loginsByAccount: RateLimiterMemory;
+  private readonly events?: RateLimiterAbstract; // the user's events, when counted in Redis
+  private readonly shares: RateLimiterAbstract;
+  private readonly loginsByAddress: RateLimiterAbstract;
+  private readonly loginsByAccount: RateLimiterAbstract;
 
-  constructor(private readonly config: Pick<Config, 'userEventsPerSecond' | 'shareRateLimit' | 'loginFailureLimit'>) {
-    this.shares = new RateLimiterMemory({ keyPrefix: 'share', points: config.shareRateLimit, duration: 60 });
-    this.loginsByAddress = new RateLimiterMemory({
-      keyPrefix: 'login-ip',
-      points: config.loginFailureLimit,
-      duration: LOGIN_WINDOW_S,
-    });
-    this.loginsByAccount = new RateLimiterMemory({
-      keyPrefix: 'login',
-      points: ACCOUNT_FACTOR * config.loginFailureLimit,
-      duration: LOGIN_WINDOW_S,
-    });
+  /**
+   * @param store counts in Redis, shared by every node (this process's memory stands in while Redis
+   * does not answer); without it, each process counts its own
+   */
+  constructor(
+    private readonly config: Pick<Config, 'userEventsPerSecond' | 'shareRateLimit' | 'loginFailureLimit'>,
+    store?: RateStore,
+  ) {
+    const limiter = (name: string, points: number, duration: number): RateLimiterAbstract => {
+      const memory = new RateLimiterMemory({ keyPrefix: name, points, duration });
+      if (!store) return memory;
+      return new RateLimiterRedis({
+        storeClient: store.client,
+        useRedisPackage: true,
+        keyPrefix: `${store.key}:${name}`,
+        points,
+        duration,
+        insuranceLimiter: memory,
+      });
+    };
+    // in Redis, the user's events are a window of 2 s: about the rate a second, bursts to twice as many
+    if (store) this.events = limiter('events', 2 * config.userEventsPerSecond, 2);
+    this.shares = limiter('share', config.shareRateLimit, 60);
+    this.loginsByAddress = limiter('login-ip', config.loginFailureLimit, LOGIN_WINDOW_S);
+    this.loginsByAccount = limiter('login', ACCOUNT_FACTOR * config.loginFailureLimit, LOGIN_WINDOW_S);
   }
 
   /** Spends one of the user's events (a socket event, known or not, or a REST change); throws `rate_limited` when none is left. */
-  spendEvent(userId: string): void {
+  async spendEvent(userId: string): Promise<void> {
+    if (this.events) {
+      await this.events.consume(userId).catch((res: unknown) => {
+        if (res instanceof Error) throw res;
+        throw new AppError('rate_limited', 'Too many requests from this account, slow down');
+      });
+      return;
+    }
     let bucket = this.users.get(userId);
     if (!bucket) {
       this.sweep();

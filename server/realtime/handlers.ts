@@ -51,7 +51,7 @@ export function eventWrapper(
   /** Rate limits, then the token's version: a socket whose user logged out everywhere is answered, then dropped. */
   const admit = async ({ socket, bucket }: Client): Promise<void> => {
     if (!bucket.take()) throw new AppError('rate_limited');
-    ctx.rates.spendEvent(socket.data.userId);
+    await ctx.rates.spendEvent(socket.data.userId);
     if (!(await ctx.sessions.valid(socket.data.userId, socket.data.ver))) throw REVOKED;
   };
 

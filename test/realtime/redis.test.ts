@@ -6,6 +6,7 @@
 import { expect } from 'chai';
 import { createClient } from 'redis';
 import {
+  call,
   cluster,
   devices,
   inboxOf,
@@ -59,6 +60,25 @@ else
       const gone = disconnected(onB);
       expect((await request(nodeA, 'POST', '/api/auth/logout-all', { token: alice.token })).status).to.equal(204);
       expect(await gone).to.equal('io server disconnect');
+    });
+
+    it("counts a user's events in Redis: one budget over both nodes", async () => {
+      const [nodeC, nodeD] = await Promise.all(
+        [1, 2].map(() => startServer({ socketAdapter: 'redis', userEventsPerSecond: 5, socketEventsPerSecond: 1000 })),
+      );
+      try {
+        const carol = await registerUser(nodeC);
+        const inbox = await inboxOf(nodeC, carol.token);
+        const [onC, onD] = [await open(carol.token, nodeC), await open(carol.token, nodeD)];
+        // 2 × 5 in one window of 2 s, whichever node the events reach; each node alone would allow 10
+        const answers = await Promise.all(
+          Array.from({ length: 24 }, (_, i) => call(i % 2 ? onC : onD, 'list:members', { listId: inbox })),
+        );
+        expect(answers.filter((a) => a.ok)).to.have.length(10);
+        expect(answers.filter((a) => !a.ok && a.error.code === 'rate_limited')).to.have.length(14);
+      } finally {
+        await Promise.all([nodeC.close(), nodeD.close()]);
+      }
     });
 
     it("after Redis dropped the adapter's connections, tells every socket sync:needed and relays again", async () => {
