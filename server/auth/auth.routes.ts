@@ -16,6 +16,8 @@ export function authRoutes(ctx: AuthCtx, setUpAccount: SetUpAccount): Router {
     standardHeaders: 'draft-7',
     legacyHeaders: false,
     validate: { trustProxy: false, xForwardedForHeader: false }, // TRUST_PROXY is the operator's choice (config warns of `true`)
+    store: ctx.rates.addressStore('auth'), // shared by every node with Redis
+    passOnStoreError: true, // Redis away: the attempt is let through rather than refused
     handler: (_req, _res, next) => next(new AppError('rate_limited', 'Too many attempts, try again in a minute')),
   });
   const auth = requireAuth(ctx);

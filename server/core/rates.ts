@@ -4,9 +4,12 @@
  * more than it saves), or in Redis, shared by every node, when SOCKET_ADAPTER=redis brings one; the
  * per-socket bucket lives on each socket.
  */
+import type { Store } from 'express-rate-limit';
 import { RateLimiterMemory, RateLimiterRedis, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import { RedisStore, type RedisReply } from 'rate-limit-redis';
 import type { Config } from './config';
 import { AppError } from './errors';
+import { withTimeout } from './timeout';
 
 /** About `rate` takes a second, bursts up to `burst`. */
 export class TokenBucket {
@@ -47,9 +50,16 @@ const ACCOUNT_FACTOR = 10;
 
 /** Where counts are kept: this process, or a Redis shared by every node (`client`: a node-redis client). */
 export interface RateStore {
-  client: unknown;
+  client: {
+    sendCommand(args: string[]): Promise<unknown>;
+    isReady: boolean;
+    once(event: 'ready', listener: () => void): unknown;
+  };
   key: string;
 }
+
+/** How long a count waits for Redis to be (back) ready before this request goes on without it. */
+const STORE_WAIT_MS = 1_000;
 
 export class Rates {
   private readonly users = new Map<string, TokenBucket>();
@@ -58,6 +68,7 @@ export class Rates {
   private readonly shares: RateLimiterAbstract;
   private readonly loginsByAddress: RateLimiterAbstract;
   private readonly loginsByAccount: RateLimiterAbstract;
+  private readonly store?: RateStore;
 
   /**
    * @param store counts in Redis, shared by every node (this process's memory stands in while Redis
@@ -67,6 +78,7 @@ export class Rates {
     private readonly config: Pick<Config, 'userEventsPerSecond' | 'shareRateLimit' | 'loginFailureLimit'>,
     store?: RateStore,
   ) {
+    this.store = store;
     const limiter = (name: string, points: number, duration: number): RateLimiterAbstract => {
       const memory = new RateLimiterMemory({ keyPrefix: name, points, duration });
       if (!store) return memory;
@@ -102,6 +114,34 @@ export class Rates {
       this.users.set(userId, bucket);
     }
     if (!bucket.take()) throw new AppError('rate_limited', 'Too many requests from this account, slow down');
+  }
+
+  /**
+   * Where express-rate-limit keeps the counts of `name` (per client address): in the Redis store
+   * when there is one (a request is let through while Redis does not answer), else this process.
+   */
+  addressStore(name: string): Store | undefined {
+    if (!this.store) return undefined;
+    const { client, key } = this.store;
+    // the store loads its scripts at once, maybe before the client is connected: such commands wait (bounded)
+    let ready: Promise<void> | undefined;
+    const whenReady = async () => {
+      if (client.isReady) return;
+      ready ??= new Promise<void>((resolve) =>
+        client.once('ready', () => {
+          ready = undefined;
+          resolve();
+        }),
+      );
+      await withTimeout(ready, STORE_WAIT_MS, undefined);
+    };
+    return new RedisStore({
+      prefix: `${key}:${name}:`,
+      sendCommand: async (...args: string[]) => {
+        await whenReady();
+        return client.sendCommand(args) as Promise<RedisReply>;
+      },
+    });
   }
 
   /** Spends one of the user's shares a minute; throws `rate_limited` when none is left. */

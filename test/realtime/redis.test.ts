@@ -81,6 +81,25 @@ else
       }
     });
 
+    it('counts register and login attempts of an address in Redis: one AUTH_RATE_LIMIT over both nodes', async () => {
+      // a deployment of their own in Redis: the other tests' registrations count under another key
+      const redisKey = `todo-test-auth-${String(Date.now())}`;
+      const [nodeE, nodeF] = await Promise.all(
+        [1, 2].map(() => startServer({ socketAdapter: 'redis', authRateLimit: 3, redisKey })),
+      );
+      try {
+        const attempt = (node: TestServer) =>
+          request(node, 'POST', '/api/auth/login', {
+            body: { email: 'nobody@example.com', password: 'whatever1' },
+          }).then((r) => r.status);
+        // each node alone would allow 3
+        const statuses = [await attempt(nodeE), await attempt(nodeF), await attempt(nodeE), await attempt(nodeF)];
+        expect(statuses).to.deep.equal([401, 401, 401, 429]);
+      } finally {
+        await Promise.all([nodeE.close(), nodeF.close()]);
+      }
+    });
+
     it("after Redis dropped the adapter's connections, tells every socket sync:needed and relays again", async () => {
       const bob = await registerUser(nodeA);
       const inbox = await inboxOf(nodeA, bob.token);
