@@ -66,16 +66,16 @@ async function cuttingProxy(
   };
 }
 
-describe('a change whose answer from the database was lost', () => {
-  const marker = `lost-answer-${uuid()}`;
+/**
+ * A server whose own queries go through a cutting proxy (the models keep the test database's pool),
+ * for the describe block that calls it; `cuts()` counts the answers cut.
+ */
+function serverThroughProxy(marker: string, atCommit = false): { server: () => TestServer; cuts: () => number } {
   let proxy: Awaited<ReturnType<typeof cuttingProxy>>;
   let through: Sequelize;
   let server: TestServer;
-  const open = devices(() => server);
-
   before(async () => {
-    proxy = await cuttingProxy(marker);
-    // the server's own queries go through the proxy (the models keep the test database's pool)
+    proxy = await cuttingProxy(marker, atCommit);
     through = new Sequelize(proxy.url, { logging: false, pool: { max: 4 } });
     server = await startServer({}, { sequelize: through });
   });
@@ -84,51 +84,45 @@ describe('a change whose answer from the database was lost', () => {
     await through.close();
     await proxy.close();
   });
+  return { server: () => server, cuts: () => proxy.cuts() };
+}
+
+describe('a change whose answer from the database was lost', () => {
+  const marker = `lost-answer-${uuid()}`;
+  const { server: node, cuts } = serverThroughProxy(marker);
+  const open = devices(node);
 
   it('is answered and broadcast once, as committed, and a retry gets the same answer', async () => {
-    const alice = await registerUser(server);
-    const listId = await inboxOf(server, alice.token);
+    const alice = await registerUser(node());
+    const listId = await inboxOf(node(), alice.token);
     const [phone, laptop] = [await open(alice.token), await open(alice.token)];
     const mutationId = uuid();
     const seen = next(laptop, 'task:created', (p) => p.task.title === marker);
     const ack = await call(phone, 'task:create', { listId, title: marker, mutationId });
-    expect(proxy.cuts()).to.equal(1); // the answer was lost on the way
+    expect(cuts()).to.equal(1); // the answer was lost on the way
     expect(ack.ok, JSON.stringify(ack)).to.equal(true);
     const { task } = (ack as { data: { task: Task } }).data;
     expect((await seen).task).to.deep.equal(task);
     // applied once, and a retry is answered alike
     const again = await call(phone, 'task:create', { listId, title: marker, mutationId });
     expect(again).to.deep.equal(ack);
-    const { tasks } = await tasksOf(server, alice.token, listId);
+    const { tasks } = await tasksOf(node(), alice.token, listId);
     expect(tasks.filter((t) => t.title === marker)).to.deep.equal([task]);
   });
 });
 
 describe('a list change whose COMMIT answer was lost', () => {
   const marker = `lost-commit-${uuid()}`;
-  let proxy: Awaited<ReturnType<typeof cuttingProxy>>;
-  let through: Sequelize;
-  let server: TestServer;
-  const open = devices(() => server);
-
-  before(async () => {
-    proxy = await cuttingProxy(marker, true);
-    through = new Sequelize(proxy.url, { logging: false, pool: { max: 4 } });
-    server = await startServer({}, { sequelize: through });
-  });
-  after(async () => {
-    await server.close();
-    await through.close();
-    await proxy.close();
-  });
+  const { server: node, cuts } = serverThroughProxy(marker, true);
+  const open = devices(node);
 
   it('is answered and broadcast once, as committed', async () => {
-    const alice = await registerUser(server);
+    const alice = await registerUser(node());
     const [phone, laptop] = [await open(alice.token), await open(alice.token)];
     const mutationId = uuid();
     const seen = next(laptop, 'list:created', (p) => p.list.name === marker);
     const ack = await call(phone, 'list:create', { name: marker, mutationId });
-    expect(proxy.cuts()).to.equal(1); // the COMMIT went through, its answer did not
+    expect(cuts()).to.equal(1); // the COMMIT went through, its answer did not
     expect(ack.ok, JSON.stringify(ack)).to.equal(true);
     expect((await seen).list).to.deep.equal((ack as { data: { list: unknown } }).data.list);
     expect(await call(phone, 'list:create', { name: marker, mutationId })).to.deep.equal(ack);

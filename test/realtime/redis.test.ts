@@ -15,23 +15,11 @@ import {
   registerUser,
   request,
   startServer,
-  type ClientSocket,
   type TestServer,
 } from '../support/server';
 import { disconnected, handshake } from '../support/util';
 
 const redisUrl = process.env.TEST_REDIS_URL;
-
-/** Resolves with the socket's next `sync:needed`, or rejects after `timeoutMs`. */
-function syncNeeded(socket: ClientSocket, timeoutMs: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no sync:needed within ${String(timeoutMs)} ms`)), timeoutMs);
-    socket.once('sync:needed', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-  });
-}
 
 if (!redisUrl) process.stdout.write('  (no TEST_REDIS_URL: the Redis adapter tests do not run)\n');
 else
@@ -104,7 +92,7 @@ else
       const bob = await registerUser(nodeA);
       const inbox = await inboxOf(nodeA, bob.token);
       const [onA, onB] = [await open(bob.token, nodeA), await open(bob.token, nodeB)];
-      const told = [syncNeeded(onA, 15_000), syncNeeded(onB, 15_000)];
+      const told = [next(onA, 'sync:needed', () => true, 15_000), next(onB, 'sync:needed', () => true, 15_000)];
       const admin = createClient({ url: redisUrl });
       await admin.connect();
       try {

@@ -8,17 +8,6 @@ import { QueryTypes } from 'sequelize';
 import { testDb } from '../support/database';
 import { cluster, devices, inboxOf, next, ok, registerUser, startServer, type TestServer } from '../support/server';
 
-/** Resolves with the next `sync:needed` of the socket, or rejects after `timeoutMs`. */
-function syncNeeded(socket: Awaited<ReturnType<ReturnType<typeof devices>>>, timeoutMs: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no sync:needed within ${String(timeoutMs)} ms`)), timeoutMs);
-    socket.once('sync:needed', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-  });
-}
-
 describe('the relay between nodes', function () {
   this.timeout(30_000);
   let nodeA: TestServer;
@@ -43,7 +32,7 @@ describe('the relay between nodes', function () {
     expect((await first).task.title).to.equal('before');
 
     // every adapter connection of both nodes is cut, as a database restart or a failover would
-    const told = [syncNeeded(onA, 15_000), syncNeeded(onB, 15_000)];
+    const told = [next(onA, 'sync:needed', () => true, 15_000), next(onB, 'sync:needed', () => true, 15_000)];
     const killed = await testDb().sequelize.query<{ killed: boolean }>(
       `SELECT pg_terminate_backend(pid) AS killed FROM pg_stat_activity
         WHERE datname = current_database() AND application_name = 'todo-server-adapter'`,
