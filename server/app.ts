@@ -5,6 +5,7 @@
 import http from 'node:http';
 import type express from 'express';
 import { Router } from 'express';
+import { createAdapter as createClusterAdapter } from '@socket.io/cluster-adapter';
 import { createClient } from 'redis';
 import { Server } from 'socket.io';
 import type { Sequelize } from 'sequelize';
@@ -21,6 +22,7 @@ import { createLogger, type Logger } from './core/logger';
 import { createMetrics } from './core/metrics';
 import { Notifier, type IoServer } from './core/notifier';
 import { Rates } from './core/rates';
+import { withTimeout } from './core/timeout';
 import { corsOrigin, createHttpApp } from './http/express';
 import { listHandlers } from './lists/list.handlers';
 import { listRoutes } from './lists/list.routes';
@@ -34,6 +36,8 @@ import { taskHandlers } from './tasks/task.handlers';
 import { taskRoutes } from './tasks/task.routes';
 
 const UNAUTHENTICATED_MS = 5_000;
+/** How long close() waits for socket events and HTTP requests in flight (server/index.ts forces an exit after 10 s). */
+const DRAIN_MS = 7_000;
 
 export interface ServerParts {
   app: express.Express;
@@ -96,25 +100,45 @@ export function createServer(config: Config, opts: { logger?: Logger; sequelize?
   const adapter = {
     postgres: () => attachPostgresAdapter(io, config.databaseUrl, logger, restored),
     redis: () => attachRedisAdapter(io, { url: config.redisUrl, key: config.redisKey }, logger, restored),
+    cluster: () => {
+      io.adapter(createClusterAdapter()); // the workers' primary relays (server/cluster.ts)
+      return undefined;
+    },
     none: () => undefined,
   }[config.socketAdapter]();
   notifier.attach(io);
-  attachSockets(io, ctx, metrics, {
+  const sockets = attachSockets(io, ctx, metrics, {
     ...authHandlers(ctx),
     ...listHandlers(ctx),
     ...taskHandlers(ctx),
     ...syncHandlers(ctx),
   });
 
+  // HTTP requests in flight, for close() to wait on
+  let requests = 0;
+  let requestsDone: (() => void) | undefined;
+  httpServer.on('request', (_req: http.IncomingMessage, res: http.ServerResponse) => {
+    requests += 1;
+    res.once('close', () => {
+      requests -= 1;
+      if (!requests) requestsDone?.();
+    });
+  });
+  const httpIdle = () => (requests ? new Promise<void>((resolve) => (requestsDone = resolve)) : Promise.resolve());
+
   let closing: Promise<void> | undefined;
   const close = () =>
     (closing ??= (async () => {
       await adapter?.ready();
-      io.disconnectSockets(true);
-      await new Promise<void>((resolve) => {
-        httpServer.close(() => resolve()); // waits for requests in flight
-        httpServer.closeIdleConnections();
-      });
+      httpServer.close(); // no new connections
+      // each socket's connection is closed, not Socket.IO-disconnected (which a client takes as final),
+      // so that clients reconnect, to another node behind a load balancer; an event being served is
+      // finished (its effect committed and relayed) though its ack cannot reach the client any more,
+      // whose retry with the same mutationId gets the recorded answer
+      for (const socket of io.sockets.sockets.values()) socket.conn.close();
+      httpServer.closeIdleConnections();
+      await withTimeout(Promise.all([sockets.idle(), httpIdle()]), DRAIN_MS, undefined);
+      httpServer.closeAllConnections();
       await io.close().catch(() => undefined);
       await adapter?.close();
       await rateStore?.quit().catch(() => undefined);

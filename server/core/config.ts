@@ -1,6 +1,7 @@
 /** Configuration from the environment, validated with joi: one message naming every bad variable. */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import Joi from 'joi';
 import ms from 'ms';
@@ -24,9 +25,12 @@ export interface Config {
   authRateLimit: number;
   /**
    * postgres: deliver to sockets on every node through the database; redis: through Redis at
-   * `redisUrl`; none: this process only.
+   * `redisUrl`; cluster: between the workers of one machine (WEB_CONCURRENCY) through their primary;
+   * none: this process only.
    */
-  socketAdapter: 'postgres' | 'redis' | 'none';
+  socketAdapter: 'postgres' | 'redis' | 'cluster' | 'none';
+  /** Worker processes on one port (1: this process serves alone). */
+  webConcurrency: number;
   /** Redis for SOCKET_ADAPTER=redis. */
   redisUrl: string;
   /** The prefix of the Redis channels of this deployment (several may share one Redis). */
@@ -75,6 +79,7 @@ interface Env {
   DATA_DIR: string;
   AUTH_RATE_LIMIT: number;
   SOCKET_ADAPTER: Config['socketAdapter'];
+  WEB_CONCURRENCY: string;
   REDIS_URL: string;
   REDIS_KEY: string;
   SOCKET_EVENTS_PER_SECOND: number;
@@ -110,7 +115,17 @@ const schema = Joi.object<Env>({
   LOG_LEVEL: Joi.string().valid('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent').default('info'),
   DATA_DIR: Joi.string().default('.data'),
   AUTH_RATE_LIMIT: Joi.number().integer().min(1).default(20),
-  SOCKET_ADAPTER: Joi.string().valid('postgres', 'redis', 'none').default('postgres'),
+  WEB_CONCURRENCY: Joi.string()
+    .pattern(/^(auto|[1-9]\d{0,2})$/)
+    .default('1')
+    .message('"WEB_CONCURRENCY" must be a number of worker processes (1 to 999) or auto (one per core)'),
+  SOCKET_ADAPTER: Joi.string()
+    .valid('postgres', 'redis', 'cluster', 'none')
+    .default('postgres')
+    .when('WEB_CONCURRENCY', {
+      is: '1',
+      then: Joi.invalid('cluster').messages({ 'any.invalid': '"SOCKET_ADAPTER" cluster needs WEB_CONCURRENCY above 1' }),
+    }),
   REDIS_URL: Joi.string()
     .uri({ scheme: ['redis', 'rediss'] })
     .allow('')
@@ -173,6 +188,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, warn: (msg: str
     dataDir,
     authRateLimit: value.AUTH_RATE_LIMIT,
     socketAdapter: value.SOCKET_ADAPTER,
+    webConcurrency: value.WEB_CONCURRENCY === 'auto' ? os.availableParallelism() : Number(value.WEB_CONCURRENCY),
     redisUrl: value.REDIS_URL,
     redisKey: value.REDIS_KEY,
     socketEventsPerSecond: value.SOCKET_EVENTS_PER_SECOND,

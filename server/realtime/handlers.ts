@@ -41,13 +41,14 @@ interface Client {
 
 /**
  * The wrapper for one server: `attach(socket, session)` gives a socket its one listener, which serves
- * every event the domains handle and answers any other event sent with an ack `not_found`.
+ * every event the domains handle and answers any other event sent with an ack `not_found`; `idle()`
+ * resolves once no event is being served (a stopping server waits for it before closing its pool).
  */
 export function eventWrapper(
   handlers: HandlerMap,
   ctx: Ctx,
   metrics: Metrics,
-): (socket: AppSocket, session: SocketSession) => void {
+): { attach: (socket: AppSocket, session: SocketSession) => void; idle: () => Promise<void> } {
   /** Rate limits, then the token's version: a socket whose user logged out everywhere is answered, then dropped. */
   const admit = async ({ socket, bucket }: Client): Promise<void> => {
     if (!bucket.take()) throw new AppError('rate_limited');
@@ -125,13 +126,20 @@ export function eventWrapper(
   const known = (event: unknown): event is ClientEventName =>
     typeof event === 'string' && Object.hasOwn(handlers, event);
 
-  return (socket, session) => {
+  const running = new Set<Promise<void>>();
+  const attach = (socket: AppSocket, session: SocketSession): void => {
     const client: Client = { socket, session, bucket: new TokenBucket(ctx.config.socketEventsPerSecond) };
     // one listener a socket; each path answers its own failures
     socket.onAny((event: unknown, ...args: unknown[]) => {
-      void (known(event)
+      const served = known(event)
         ? serve(client, event, handlers[event] as Handler<typeof event>, args)
-        : answerUnknown(client, event, args));
+        : answerUnknown(client, event, args);
+      running.add(served);
+      void served.finally(() => running.delete(served));
     });
   };
+  const idle = async (): Promise<void> => {
+    while (running.size) await Promise.allSettled([...running]);
+  };
+  return { attach, idle };
 }

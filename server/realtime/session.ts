@@ -22,7 +22,13 @@ const HANDSHAKE_MESSAGES: Partial<Record<string, string>> = {
 };
 const expiryTimers = new WeakMap<AppSocket, NodeJS.Timeout>();
 
-export function attachSockets(io: IoServer, ctx: Ctx, metrics: Metrics, handlers: HandlerMap): void {
+/** Serves the sockets of `io`; the result's `idle()` resolves once no socket event is being served. */
+export function attachSockets(
+  io: IoServer,
+  ctx: Ctx,
+  metrics: Metrics,
+  handlers: HandlerMap,
+): { idle: () => Promise<void> } {
   const admitted = new Map<string, number>(); // this node's sockets by user, connected or about to be
 
   // handshake: a missing, malformed, expired or revoked token gets connect_error "unauthorized"; a
@@ -52,7 +58,7 @@ export function attachSockets(io: IoServer, ctx: Ctx, metrics: Metrics, handlers
       next(new Error(HANDSHAKE_MESSAGES[appError.code] ?? appError.code));
     }
   };
-  const serve = eventWrapper(handlers, ctx, metrics);
+  const wrapper = eventWrapper(handlers, ctx, metrics);
   io.use((raw, next) => void handshake(raw as AppSocket, next)); // handshake() answers every failure through next()
 
   io.on('connection', (raw) => {
@@ -73,8 +79,9 @@ export function attachSockets(io: IoServer, ctx: Ctx, metrics: Metrics, handlers
         armExpiry(socket);
       },
     };
-    serve(socket, session);
+    wrapper.attach(socket, session);
   });
+  return { idle: wrapper.idle };
 }
 
 /**

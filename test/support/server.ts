@@ -37,6 +37,7 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     dataDir: '.data',
     authRateLimit: 1000,
     socketAdapter: 'postgres',
+    webConcurrency: 1,
     redisUrl: process.env.TEST_REDIS_URL ?? '',
     redisKey: `todo-test-${String(process.pid)}`,
     socketEventsPerSecond: 50,

@@ -1,0 +1,20 @@
+/**
+ * The typed client SDK (browser-safe: no Node imports). `createClient({ url, storage })` gives a
+ * TodoClient: a live replica of the user's lists and tasks, mutations applied at once and queued
+ * until the server answers, token refresh and connection status. docs/client-guide.md shows its use.
+ */
+export { createClient, compareTasks, TodoClientError } from './client';
+export { comparePositions, positionBetween, positionsBetween } from './position';
+export { browserStorage, memoryStorage, type ClientStorage } from './storage';
+export type {
+  ClientError,
+  ClientEvents,
+  ClientOptions,
+  ConnectionStatus,
+  ListView,
+  TaskFieldsInput,
+  TaskView,
+  TodoClient,
+} from './types';
+export type { TaskPatch } from '../events';
+export type { List, Member, Role, Task, User } from '../types';

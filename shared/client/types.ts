@@ -1,0 +1,106 @@
+/** The SDK's public types (see docs/client-guide.md, "Using the SDK"). */
+import type { ManagerOptions, SocketOptions } from 'socket.io-client';
+import type { TaskPatch } from '../events';
+import type { List, Member, Task, User } from '../types';
+import type { ClientStorage } from './storage';
+
+export type ConnectionStatus = 'online' | 'connecting' | 'offline';
+
+export interface ClientOptions {
+  /** Server origin, e.g. 'http://localhost:3000' (in a web app served by the server: location.origin). */
+  url: string;
+  /** Holds session, replica and queue; default memoryStorage(). */
+  storage?: ClientStorage;
+  /** Passed to io() (e.g. transports). */
+  socketOptions?: Partial<ManagerOptions & SocketOptions>;
+  /** Refresh the token this long before it expires (default 10% of its life, at most 1 h). */
+  refreshMarginMs?: number;
+}
+
+/** A list as the replica shows it; `pending`: created locally, not yet acknowledged. */
+export interface ListView extends List {
+  pending: boolean;
+}
+
+/** A task as the replica shows it (server state with the queued changes on top); `pending`: has unacknowledged local changes. */
+export interface TaskView extends Task {
+  pending: boolean;
+}
+
+/**
+ * `code`: the contract's error code (conflict, forbidden, not_found, limit_exceeded, rate_limited,
+ * validation_error, unauthorized, unavailable, ...), or 'offline' for an online-only call made while
+ * offline (or a request that could not reach the server), or 'cancelled' for a queued change dropped
+ * by logout(). `task`: on a conflict, the task as it is now. `event`: the refused event.
+ */
+export interface ClientError {
+  code: string;
+  message: string;
+  details?: unknown;
+  task?: Task;
+  event?: string;
+}
+
+export interface ClientEvents {
+  /** The replica changed (`lists`: the list set, names or roles changed). */
+  change: (e: { listIds: string[]; lists: boolean }) => void;
+  status: (s: ConnectionStatus) => void;
+  /** Logged in / out. */
+  session: (user: User | null) => void;
+  /** The app should ask for a login; the queue and replica are kept. */
+  auth: (e: { reason: 'expired' | 'unauthorized' }) => void;
+  /** A queued mutation was refused and rolled back. */
+  error: (e: ClientError) => void;
+}
+
+export interface TaskFieldsInput {
+  title: string;
+  notes?: string;
+  dueAt?: string | null;
+  priority?: number;
+  position?: string;
+  id?: string;
+}
+
+export interface TodoClient {
+  readonly user: User | null;
+  readonly status: ConnectionStatus;
+  register(email: string, password: string, name: string): Promise<User>;
+  /** The same user as the stored session: queue and replica kept (and the queue drained). */
+  login(email: string, password: string): Promise<User>;
+  /** Forgets session, replica and queue locally. */
+  logout(): Promise<void>;
+
+  /** Sorted by name (case-insensitive), then createdAt. */
+  lists(): ListView[];
+  list(id: string): ListView | undefined;
+  /** The contract's order: (position, createdAt, id). */
+  tasks(listId: string): TaskView[];
+  task(id: string): TaskView | undefined;
+  /** `cb` is called now and on every change of that list; returns the unsubscribe function. */
+  subscribe(listId: string, cb: (tasks: TaskView[]) => void): () => void;
+  on<E extends keyof ClientEvents>(event: E, cb: ClientEvents[E]): () => void;
+  /** Queued, unacknowledged mutations. */
+  pendingCount(): number;
+  /** Resolves when connected, the queue is empty and no sync is running. */
+  synced(): Promise<void>;
+
+  createList(name: string, id?: string): Promise<List>;
+  renameList(id: string, name: string): Promise<List>;
+  deleteList(id: string): Promise<void>;
+  createTask(listId: string, fields: TaskFieldsInput): Promise<Task>;
+  /** With expectedVersion, a conflict rolls back to the current task (error.task). */
+  updateTask(id: string, patch: TaskPatch, opts?: { expectedVersion?: number }): Promise<Task>;
+  deleteTask(id: string, opts?: { expectedVersion?: number }): Promise<void>;
+  /** Moves the task between two neighbour tasks of its list (ids; null: the list's start or end). */
+  moveTask(id: string, before: string | null, after: string | null): Promise<Task>;
+
+  /** Online-only: reject with code 'offline' when offline. */
+  members(listId: string): Promise<Member[]>;
+  share(listId: string, email: string, role: 'editor' | 'viewer'): Promise<Member>;
+  unshare(listId: string, userId: string): Promise<void>;
+  leave(listId: string): Promise<void>;
+
+  /** Disconnects and stops timers (storage is kept). */
+  close(): void;
+}
