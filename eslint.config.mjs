@@ -10,7 +10,7 @@ import tseslint from 'typescript-eslint';
 
 const DOMAINS = ['auth', 'lists', 'tasks', 'sync'];
 const TRANSPORTS = ['http', 'realtime'];
-const WIRING = ['server/app.ts', 'server/models.ts', 'server/index.ts'];
+const WIRING = ['server/app.ts', 'server/models.ts', 'server/index.ts', 'server/cluster.ts'];
 const dirs = (...names) => names.map((name) => `./server/${name}`);
 const wiring = WIRING.map((file) => `./${file}`);
 

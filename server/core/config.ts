@@ -117,8 +117,8 @@ const schema = Joi.object<Env>({
   AUTH_RATE_LIMIT: Joi.number().integer().min(1).default(20),
   WEB_CONCURRENCY: Joi.string()
     .pattern(/^(auto|[1-9]\d{0,2})$/)
-    .default('1')
-    .message('"WEB_CONCURRENCY" must be a number of worker processes (1 to 999) or auto (one per core)'),
+    .message('"WEB_CONCURRENCY" must be a number of worker processes (1 to 999) or auto (one per core)')
+    .default('1'),
   SOCKET_ADAPTER: Joi.string()
     .valid('postgres', 'redis', 'cluster', 'none')
     .default('postgres')

@@ -54,6 +54,9 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
   };
 }
 
+/** What the HTTP and socket helpers need of a server: an in-process TestServer or a spawned one. */
+export type Reachable = Pick<TestServer, 'url'>;
+
 export interface TestServer {
   url: string;
   parts: ServerParts;
@@ -110,7 +113,7 @@ export interface ApiErrorBody {
 
 /** A JSON request; `body` may be a string to send as is. */
 export async function request<T = unknown>(
-  server: TestServer,
+  server: Reachable,
   method: string,
   path: string,
   opts: { token?: string; body?: unknown; headers?: Record<string, string> } = {},
@@ -141,7 +144,7 @@ export interface TestUser extends AuthResult {
 let userCounter = 0;
 
 /** Registers a fresh user over HTTP. */
-export async function registerUser(server: TestServer, name = `User ${++userCounter}`): Promise<TestUser> {
+export async function registerUser(server: Reachable, name = `User ${++userCounter}`): Promise<TestUser> {
   const email = `u${crypto.randomBytes(6).toString('hex')}@example.com`;
   const password = 'correct horse battery';
   const res = await request<AuthResult>(server, 'POST', '/api/auth/register', { body: { email, password, name } });
@@ -155,7 +158,7 @@ export type ConnectOptions = Partial<ManagerOptions & SocketOptions>;
  * A connected socket (a "device") of the user holding `token`, or made with these socket.io-client
  * options (a hand-made handshake); rejects with the connect_error.
  */
-export function connect(server: TestServer, token: string | ConnectOptions): Promise<ClientSocket> {
+export function connect(server: Reachable, token: string | ConnectOptions): Promise<ClientSocket> {
   const opts = typeof token === 'string' ? { auth: { token } } : token;
   return new Promise((resolve, reject) => {
     const socket: ClientSocket = io(server.url, {
@@ -241,7 +244,7 @@ export function next<E extends ServerEventName>(
 }
 
 /** The user's Inbox id (every user has one from registration). */
-export async function inboxOf(server: TestServer, token: string): Promise<string> {
+export async function inboxOf(server: Reachable, token: string): Promise<string> {
   const res = await request<{ lists: List[] }>(server, 'GET', '/api/lists', { token });
   const inbox = res.body.lists.find((l) => l.name === 'Inbox');
   if (!inbox) throw new Error(`no Inbox: ${res.status} ${JSON.stringify(res.body)}`);
@@ -253,7 +256,7 @@ export async function inboxOf(server: TestServer, token: string): Promise<string
  * (the list must not change meanwhile: every page must answer the same seq).
  */
 export async function tasksOf(
-  server: TestServer,
+  server: Reachable,
   token: string,
   listId: string,
 ): Promise<{ tasks: Task[]; seq: number }> {

@@ -1,7 +1,7 @@
 /** Small helpers of the tests: ids, ack codes, ranges, the contract's keys and order, handshakes, disconnects. */
 import crypto from 'node:crypto';
 import type { Ack, Task } from '../../shared/types';
-import { connect, type ClientSocket, type ConnectOptions, type TestServer } from './server';
+import { connect, type ClientSocket, type ConnectOptions, type Reachable } from './server';
 
 /** A random UUID (v4). */
 export const uuid = (): string => crypto.randomUUID();
@@ -40,7 +40,7 @@ export function contractOrder(tasks: Task[]): Task[] {
 }
 
 /** 'connected' if a handshake with `token` (or these options) succeeds (the socket is closed again), else the connect_error message. */
-export async function handshake(server: TestServer, token: string | ConnectOptions): Promise<string> {
+export async function handshake(server: Reachable, token: string | ConnectOptions): Promise<string> {
   try {
     (await connect(server, token)).close();
     return 'connected';
