@@ -16,6 +16,7 @@ import type { Ack, ApiError, AuthResult, List, Task, TaskPage } from '../../shar
 import { createServer, type ServerParts } from '../../server/app';
 import type { Config } from '../../server/core/config';
 import { createLogger, type Logger } from '../../server/core/logger';
+import { checkAck, checkConnectError, checkEvent, checkHttp } from './contract';
 import { testDb } from './database';
 
 export type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
@@ -133,6 +134,8 @@ export async function request<T = unknown>(
   } catch {
     /* not JSON */
   }
+  // every answer is checked against the OpenAPI document: a mismatch fails the test that made the request
+  checkHttp(method, path, { status: res.status, contentType: res.headers.get('content-type'), text, body });
   return { status: res.status, body: body as T, headers: res.headers };
 }
 
@@ -167,9 +170,12 @@ export function connect(server: Reachable, token: string | ConnectOptions): Prom
       reconnection: false,
       ...opts,
     });
+    watchEvents(socket);
     socket.once('connect', () => resolve(socket));
     socket.once('connect_error', (err) => {
       socket.close();
+      // a refusal by the server (not a transport failure) is one of the documented handshake messages
+      if (!('type' in err) && err.message !== 'timeout') checkConnectError(err.message);
       reject(err);
     });
   });
@@ -196,8 +202,29 @@ export function devices(server?: () => TestServer): Open {
   };
 }
 
+const watched = new WeakSet<ClientSocket>();
+
+/**
+ * Checks every server event `socket` receives against the AsyncAPI document (connect() and the event
+ * helpers call it; once per socket). A mismatch is thrown outside the socket's own code, as an uncaught
+ * exception: mocha fails the test that is running with it.
+ */
+export function watchEvents(socket: ClientSocket): void {
+  if (watched.has(socket)) return;
+  watched.add(socket);
+  socket.onAny((event: string, payload: unknown) => {
+    try {
+      checkEvent(event, payload);
+    } catch (err) {
+      setImmediate(() => {
+        throw err;
+      });
+    }
+  });
+}
+
 /** Emits with an ack and resolves with the ack (rejects if none comes within the timeout). */
-export function call<E extends ClientEventName>(
+export async function call<E extends ClientEventName>(
   socket: ClientSocket,
   event: E,
   payload: unknown,
@@ -207,7 +234,9 @@ export function call<E extends ClientEventName>(
   const timed = socket.timeout(timeoutMs) as unknown as {
     emitWithAck(event: E, payload: unknown): Promise<Ack<AckData<E>>>;
   };
-  return timed.emitWithAck(event, payload);
+  const ack = await timed.emitWithAck(event, payload);
+  checkAck(event, ack); // against the AsyncAPI document: a mismatch fails the test that sent the event
+  return ack;
 }
 
 /** Like call, but fails unless the ack is ok; returns its data. */
@@ -228,6 +257,7 @@ export function next<E extends ServerEventName>(
   filter: (p: EventPayload<E>) => boolean = () => true,
   timeoutMs = 5000,
 ): Promise<EventPayload<E>> {
+  watchEvents(socket);
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       socket.off(event, on as never);

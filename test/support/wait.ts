@@ -4,7 +4,7 @@
  */
 import type { EventPayload, ServerEventName } from '../../shared/events';
 import type { Task } from '../../shared/types';
-import { inboxOf, request, type ClientSocket, type TestServer, type TestUser } from './server';
+import { inboxOf, request, watchEvents, type ClientSocket, type TestServer, type TestUser } from './server';
 import { uuid } from './util';
 
 /** A server event as a socket received it: one of the contract's, with its payload (narrow on `event`). */
@@ -16,6 +16,7 @@ export const asSeen = (event: string, payload: unknown): SeenEvent => ({ event, 
 /** Records every server event a socket receives, in order. */
 export function record(socket: ClientSocket): SeenEvent[] {
   const seen: SeenEvent[] = [];
+  watchEvents(socket); // each event checked against the AsyncAPI document
   socket.onAny((event: string, payload: unknown) => seen.push(asSeen(event, payload)));
   return seen;
 }
@@ -35,6 +36,7 @@ export function seen(
   match: (e: SeenEvent) => boolean,
   { among = [], timeoutMs = 5000 }: { among?: SeenEvent[]; timeoutMs?: number } = {},
 ): Promise<SeenEvent> {
+  watchEvents(socket);
   return new Promise((resolve, reject) => {
     const found = among.find(match);
     if (found) {

@@ -1,0 +1,417 @@
+/**
+ * The AsyncAPI 3 document of the Socket.IO namespace `/`, served at /asyncapi.json and rendered at
+ * /docs/events. The server is the application described: it receives the client events (each with a
+ * reply: the ack) and sends the server events. Payloads are the joi schemas of shared/ converted
+ * (schemas.ts); this file adds who may send what, who receives what, and each event's error codes.
+ */
+import type { ClientEventName, ServerEventName } from '../../shared/events';
+import { LIMITS } from '../../shared/limits';
+import { ackDataSchemas, apiErrorSchema, eventPayloadSchemas } from '../../shared/responses';
+import { clientSchemas } from '../../shared/schemas';
+import type { ErrorCode } from '../../shared/types';
+import { packageVersion } from '../core/paths';
+import * as ex from './examples';
+import { SchemaSet, type JsonSchema } from './schemas';
+
+/** The codes any event may be answered: the wrapper's checks and the server's own faults. */
+export const ANY_EVENT_ERRORS: Partial<Record<ErrorCode, string>> = {
+  rate_limited: `The socket sent over about ${LIMITS.eventsPerSecond} events a second, or the user\u2019s event budget is spent`,
+  payload_too_large: `A payload over ${LIMITS.payloadBytes / 1024} KiB`,
+  validation_error:
+    'The payload fails the event\u2019s schema, nests over 16 levels, or more than one payload was sent',
+  unauthorized: 'The user logged out everywhere: the socket is answered, then disconnected',
+  unavailable: 'The database cannot be reached',
+  internal: 'A fault of the server',
+};
+
+interface ClientEventDoc {
+  summary: string;
+  /** Who may send it. */
+  who: string;
+  description: string;
+  errors: Partial<Record<ErrorCode, string>>;
+}
+
+const MUTATION_REUSED = 'a `mutationId` used for another event';
+
+const CLIENT_EVENTS: Record<ClientEventName, ClientEventDoc> = {
+  'list:create': {
+    summary: 'Create a list',
+    who: 'anyone',
+    description:
+      'Ack `{list}` (role owner, seq 0). Broadcast `list:created` to the creator\u2019s other sockets. A repeat with ' +
+      'the same `mutationId`, or with the `id` of a list the caller created, answers the list as it is now.',
+    errors: {
+      conflict: `\`id\` is a list of another user, or ${MUTATION_REUSED}`,
+      limit_exceeded: 'The user is in MAX_LISTS_PER_USER lists already',
+    },
+  },
+  'list:rename': {
+    summary: 'Rename a list',
+    who: 'owner, editor',
+    description: 'Ack `{list}` with the new seq. Broadcast `list:updated` to every member (each with their own role).',
+    errors: {
+      not_found: 'No such list, or the caller is not a member',
+      forbidden: 'The caller is a viewer',
+      conflict: MUTATION_REUSED,
+    },
+  },
+  'list:delete': {
+    summary: 'Delete a list',
+    who: 'owner',
+    description:
+      'Ack `{id}`. The list, its tasks and memberships are deleted. Broadcast `list:deleted` to every member, the owner\u2019s other sockets included.',
+    errors: {
+      not_found: 'No such list, or the caller is not a member',
+      forbidden: 'The caller is not the owner',
+      conflict: MUTATION_REUSED,
+    },
+  },
+  'list:share': {
+    summary: 'Add a member, or change a member\u2019s role',
+    who: 'owner',
+    description:
+      'Ack `{member, seq}`. A new member\u2019s sockets get `list:created` first; then every member, the new one ' +
+      'included, gets `member:added`. Sharing with the other role changes the role.',
+    errors: {
+      not_found: 'No such list, the caller is not a member, or no user has this email',
+      forbidden: 'The caller is not the owner',
+      conflict: 'The user already has this role',
+      validation_error: 'The owner is a member already, a full list, or a bad payload',
+      limit_exceeded: 'The user shared with is in MAX_LISTS_PER_USER lists, or the list has MAX_MEMBERS_PER_LIST',
+      rate_limited: 'Over SHARE_RATE_LIMIT shares a minute, or the event rates',
+    },
+  },
+  'list:unshare': {
+    summary: 'Remove a member, or leave',
+    who: 'owner; any member for themselves',
+    description:
+      'Ack `{listId, userId, seq}`. Every member, the removed one included, gets `member:removed`; afterwards ' +
+      'the removed user\u2019s sockets get nothing of that list.',
+    errors: {
+      not_found: 'No such list, the caller is not a member, or `userId` is not a member',
+      forbidden: 'The owner leaving their own list, or a non-owner removing someone else',
+    },
+  },
+  'list:members': {
+    summary: 'The members of a list',
+    who: 'members',
+    description: 'Ack `{members}`, owner first. Not a change: no seq, no broadcast.',
+    errors: { not_found: 'No such list, or the caller is not a member' },
+  },
+  'task:create': {
+    summary: 'Create a task',
+    who: 'owner, editor',
+    description:
+      'Ack `{task}` (version 1). Broadcast `task:created`. A repeat with the same `mutationId`, or with the `id` ' +
+      'of a task the caller created, answers the task as it is now.',
+    errors: {
+      not_found: 'No such list, or the caller is not a member',
+      forbidden: 'The caller is a viewer',
+      conflict: `\`id\` is a task of another user or the caller\u2019s task deleted since, or ${MUTATION_REUSED}`,
+      limit_exceeded: 'The list holds MAX_TASKS_PER_LIST live tasks',
+    },
+  },
+  'task:update': {
+    summary: 'Change or move a task',
+    who: 'owner, editor (of both lists when moving)',
+    description:
+      'Ack `{task}`, for a move `{task, from}`. Broadcast `task:updated`; a move is `task:deleted` in the old ' +
+      'list and `task:created` in the new one. With `expectedVersion`, a stale version changes nothing and ' +
+      'answers `conflict` with `details.task`. Without it, the fields in `patch` overwrite.',
+    errors: {
+      not_found: 'The task, or the target list, does not exist or is not visible',
+      forbidden: 'The caller is a viewer of either list',
+      conflict: `A stale \`expectedVersion\` (\`details.task\`), a task moved by someone else meanwhile, or ${MUTATION_REUSED}`,
+      limit_exceeded: 'A move into a list that holds MAX_TASKS_PER_LIST live tasks',
+    },
+  },
+  'task:delete': {
+    summary: 'Delete a task',
+    who: 'owner, editor',
+    description: 'Ack `{id, listId, seq}`. Broadcast `task:deleted` with the same payload.',
+    errors: {
+      not_found: 'The task does not exist (or was deleted), or is not visible',
+      forbidden: 'The caller is a viewer',
+      conflict: `A stale \`expectedVersion\` (\`details.task\`), a task moved by someone else meanwhile, or ${MUTATION_REUSED}`,
+    },
+  },
+  sync: {
+    summary: 'Catch up',
+    who: 'self',
+    description:
+      'For a list with a cursor, the tasks changed and the ids deleted since that seq; for a list without, all ' +
+      `its live tasks. Paged: at most ${LIMITS.syncEntries} entries of \`tasks\` plus \`deleted\` and about ` +
+      `${LIMITS.answerBytes / 1024 / 1024} MiB; while \`more\` is true, call again with the \`cursors\` answered.`,
+    errors: {},
+  },
+  'auth:refresh': {
+    summary: 'Push the socket\u2019s expiry back',
+    who: 'self',
+    description:
+      'Payload: a newer valid token of the same user (from `POST /api/auth/refresh`). Ack `{expiresAt}`: the ' +
+      'socket\u2019s expiry now. An older or equal token is accepted and changes nothing.',
+    errors: { unauthorized: 'An invalid, expired or revoked token, or a token of another user' },
+  },
+};
+
+interface ServerEventDoc {
+  summary: string;
+  /** Who receives it. */
+  to: string;
+}
+
+const ALL_BUT_CAUSE = 'the sockets of every member of the list, on every node, except the socket whose event caused it';
+
+const SERVER_EVENTS: Record<ServerEventName, ServerEventDoc> = {
+  'task:created': {
+    summary: 'A task was created, or moved into a list',
+    to: `${ALL_BUT_CAUSE} (for a move: the new list)`,
+  },
+  'task:updated': { summary: 'A task changed', to: ALL_BUT_CAUSE },
+  'task:deleted': {
+    summary: 'A task was deleted, or moved out of a list',
+    to: `${ALL_BUT_CAUSE} (for a move: the old list)`,
+  },
+  'list:created': {
+    summary: 'A list appeared for the user',
+    to: 'list:create: the creator\u2019s other sockets (seq 0). list:share: the new member\u2019s sockets, before member:added',
+  },
+  'list:updated': { summary: 'A list was renamed', to: `${ALL_BUT_CAUSE}, each with their own role` },
+  'list:deleted': {
+    summary: 'A list was deleted (no seq)',
+    to: 'every member\u2019s sockets, the owner\u2019s other sockets included',
+  },
+  'member:added': {
+    summary: 'A member was added, or their role changed',
+    to: `${ALL_BUT_CAUSE}, the new or changed member included`,
+  },
+  'member:removed': {
+    summary: 'A member was removed, or left',
+    to: `${ALL_BUT_CAUSE}, the removed member included; afterwards they get nothing of that list`,
+  },
+  'auth:expired': {
+    summary: 'The token expired',
+    to: 'the one socket whose token expired, just before the server disconnects it',
+  },
+  'sync:needed': {
+    summary: 'Some changes may not have reached this socket: call sync with the cursors held',
+    to: 'every socket on every node, when a node\u2019s relay between nodes is back after it was lost',
+  },
+};
+
+/** A component key for an event name (`task:create` becomes `task.create`). */
+export const messageKey = (event: string): string => event.replace(/:/g, '.');
+
+/** The handshake's connect_error messages and why. */
+export const HANDSHAKE_ERRORS: Record<string, string> = {
+  unauthorized: 'A missing, malformed, expired or revoked token',
+  too_many_connections: 'The user has MAX_SOCKETS_PER_USER sockets open over all nodes',
+  unavailable: 'The database cannot be reached (keep the token; connect again later)',
+  internal: 'A fault of the server (keep the token; connect again later)',
+};
+
+const codeList = (errors: Partial<Record<ErrorCode, string>>): string =>
+  (Object.keys(errors) as ErrorCode[]).map((code) => `- \`${code}\`: ${errors[code] ?? ''}`).join('\n');
+
+/** The document (build it once: see docs.routes.ts). */
+export function buildAsyncApi(): JsonSchema {
+  const set = new SchemaSet();
+  set.answer(apiErrorSchema); // the error of every failed ack, narrowed by each event's codes
+  const messages: Record<string, JsonSchema> = {};
+  const operations: Record<string, JsonSchema> = {};
+  const channelMessages: Record<string, JsonSchema> = {};
+  const channel = { $ref: '#/channels/namespace' };
+  const inChannel = (key: string) => ({ $ref: `#/channels/namespace/messages/${key}` });
+  const add = (key: string, message: JsonSchema) => {
+    messages[key] = message;
+    channelMessages[key] = { $ref: `#/components/messages/${key}` };
+  };
+
+  // the handshake: Socket.IO's CONNECT packet, answered with CONNECT (a session id) or CONNECT_ERROR
+  add('connect', {
+    name: 'connect',
+    title: 'Handshake',
+    summary: 'The CONNECT packet: `io(url, { auth: { token } })`, or an `Authorization: Bearer` header',
+    payload: {
+      type: 'object',
+      properties: { token: { type: 'string', description: 'The access token, unless sent as a header' } },
+    },
+    examples: [{ name: 'token', payload: { token: ex.ids.token } }],
+  });
+  add('connect.ok', {
+    name: 'connect',
+    title: 'Connected',
+    summary: 'The socket joined its room `user:<userId>`: every change committed from now on reaches it',
+    payload: { type: 'object', properties: { sid: { type: 'string' } }, required: ['sid'] },
+  });
+  add('connect_error', {
+    name: 'connect_error',
+    title: 'Handshake refused',
+    summary: 'The client gets `connect_error` with `err.message` one of these; it does not retry by itself',
+    payload: {
+      type: 'object',
+      required: ['message'],
+      properties: { message: { type: 'string', enum: Object.keys(HANDSHAKE_ERRORS) } },
+    },
+    examples: [{ name: 'unauthorized', payload: { message: 'unauthorized' } }],
+  });
+  operations.connect = {
+    action: 'receive',
+    channel,
+    title: 'Handshake',
+    summary: 'Connect with a token',
+    description: `A failed handshake is a \`connect_error\` whose message is:\n\n${Object.entries(HANDSHAKE_ERRORS)
+      .map(([m, why]) => `- \`${m}\`: ${why}`)
+      .join('\n')}`,
+    security: [{ $ref: '#/components/securitySchemes/token' }],
+    messages: [inChannel('connect')],
+    reply: { channel, messages: [inChannel('connect.ok'), inChannel('connect_error')] },
+    'x-socketio': { packet: 'CONNECT' },
+  };
+
+  for (const event of Object.keys(CLIENT_EVENTS) as ClientEventName[]) {
+    const doc = CLIENT_EVENTS[event];
+    const key = messageKey(event);
+    const payload = set.request(clientSchemas[event], (s) => {
+      if (event === 'task:update') (s.properties as Record<string, JsonSchema>).patch.minProperties = 1;
+    });
+    const errors = { ...ANY_EVENT_ERRORS, ...doc.errors };
+    add(key, {
+      name: event,
+      title: event,
+      summary: doc.summary,
+      payload,
+      examples: [{ name: event, payload: ex.payloadExamples[event] }],
+    });
+    add(`${key}.ok`, {
+      name: event,
+      title: `${event} ack: ok`,
+      summary: `The ack of ${event} when it succeeded`,
+      payload: {
+        type: 'object',
+        required: ['ok', 'data'],
+        additionalProperties: false,
+        properties: { ok: { const: true }, data: set.answer(ackDataSchemas[event]) },
+      },
+      examples: [{ name: 'ok', payload: { ok: true, data: ex.ackExamples[event] } }],
+    });
+    add(`${key}.error`, {
+      name: event,
+      title: `${event} ack: error`,
+      summary: `The ack of ${event} when it failed; nothing was changed`,
+      payload: {
+        type: 'object',
+        required: ['ok', 'error'],
+        additionalProperties: false,
+        properties: { ok: { const: false }, error: set.error(Object.keys(errors) as ErrorCode[]) },
+      },
+      examples: (Object.keys(doc.errors) as ErrorCode[]).map((code) => ({
+        name: code,
+        payload: { ok: false, error: ex.errors[code] },
+      })),
+    });
+    operations[key] = {
+      action: 'receive',
+      channel,
+      title: event,
+      summary: doc.summary,
+      description: `**Who may:** ${doc.who}.\n\n${doc.description}\n\n**Errors:**\n\n${codeList(errors)}`,
+      messages: [inChannel(key)],
+      reply: { channel, messages: [inChannel(`${key}.ok`), inChannel(`${key}.error`)] },
+      'x-socketio': { event, ack: true },
+    };
+  }
+
+  for (const event of Object.keys(SERVER_EVENTS) as ServerEventName[]) {
+    const doc = SERVER_EVENTS[event];
+    const key = messageKey(event);
+    add(key, {
+      name: event,
+      title: event,
+      summary: doc.summary,
+      payload: set.answer(eventPayloadSchemas[event]),
+      examples: [{ name: event, payload: ex.eventExamples[event] }],
+    });
+    operations[key] = {
+      action: 'send',
+      channel,
+      title: event,
+      summary: doc.summary,
+      description: `**Sent to:** ${doc.to}.`,
+      messages: [inChannel(key)],
+      'x-socketio': { event },
+    };
+  }
+
+  // the ack of an event the server does not know
+  add('unknown.error', {
+    name: 'unknown',
+    title: 'Ack of an unknown event',
+    summary: 'An event the server does not know, sent with an ack, is answered `not_found` (without an ack: dropped)',
+    payload: {
+      type: 'object',
+      required: ['ok', 'error'],
+      additionalProperties: false,
+      properties: {
+        ok: { const: false },
+        error: set.error(['not_found', ...(Object.keys(ANY_EVENT_ERRORS) as ErrorCode[])]),
+      },
+    },
+    examples: [
+      { name: 'typo', payload: { ok: false, error: { code: 'not_found', message: 'Unknown event "task:crate"' } } },
+    ],
+  });
+
+  return {
+    asyncapi: '3.0.0',
+    info: {
+      title: 'Todo server: Socket.IO events',
+      version: packageVersion,
+      description:
+        'The Socket.IO half of the wire contract (namespace `/`). The HTTP routes are at [/docs](/docs) ' +
+        '([OpenAPI](/openapi.json)); guarantees, ordering, paging and idempotency are in docs/api.md.\n\n' +
+        'Every client event is `socket.emit(event, payload, ack)` and is acknowledged exactly once with ' +
+        '`{ok: true, data}` or `{ok: false, error}`; an event sent without an ack function is dropped. ' +
+        'Every list-scoped server event carries `listId` (or `list.id`) and `seq`; within one list seq rises ' +
+        'by exactly one per change, so a jump means a missed change: call `sync`.',
+    },
+    defaultContentType: 'application/json',
+    servers: {
+      server: {
+        host: 'localhost:3000',
+        protocol: 'ws',
+        pathname: '/socket.io/',
+        title: 'This server',
+        description: 'Socket.IO (Engine.IO 4) on the HTTP port; WebSocket, or HTTP long-polling.',
+        security: [{ $ref: '#/components/securitySchemes/token' }],
+      },
+    },
+    channels: {
+      namespace: {
+        address: '/',
+        title: 'Namespace /',
+        description:
+          'One namespace. On connect the socket joins the room `user:<userId>`; a change is sent to the rooms ' +
+          'of the members of its list, on every server node (PostgreSQL or Redis adapter), except the socket ' +
+          'whose event caused it (that socket has the ack instead). Changes made over HTTP have no such ' +
+          'socket, so all the user\u2019s sockets get them.',
+        messages: channelMessages,
+      },
+    },
+    operations,
+    components: {
+      schemas: set.components,
+      messages,
+      securitySchemes: {
+        token: {
+          type: 'http',
+          scheme: 'bearer',
+          bearerFormat: 'JWT',
+          description:
+            'The access token from `POST /api/auth/login` (or register, refresh): `auth.token` of the handshake, or an `Authorization: Bearer` header',
+        },
+      },
+    },
+  };
+}

@@ -1,0 +1,114 @@
+/**
+ * The API documents and their pages: /openapi.json, /asyncapi.json, Swagger UI at /docs (its files from
+ * the swagger-ui-dist package under /docs/assets/, nothing from a CDN) and the events page at
+ * /docs/events. Nothing is built or read at start-up: each document is built on its first request and
+ * kept.
+ */
+import path from 'node:path';
+import express, { type RequestHandler, type Router } from 'express';
+import helmet from 'helmet';
+import { buildAsyncApi } from './asyncapi';
+import { renderEventsPage } from './events-page';
+import { buildOpenApi } from './openapi';
+
+const once = <T>(build: () => T): (() => T) => {
+  let value: { v: T } | undefined;
+  return () => (value ??= { v: build() }).v;
+};
+
+/** The documents, built on first use and kept (the test kit validates answers against them too). */
+export const openApiDocument = once(buildOpenApi);
+export const asyncApiDocument = once(buildAsyncApi);
+const openApiJson = once(() => JSON.stringify(openApiDocument()));
+const asyncApiJson = once(() => JSON.stringify(asyncApiDocument()));
+const eventsPage = once(() => renderEventsPage(asyncApiDocument()));
+
+/** The swagger-ui-dist files the page loads; no other file of the package is served. */
+const ASSETS = new Set(['swagger-ui.css', 'swagger-ui-bundle.js', 'favicon-32x32.png', 'favicon-16x16.png']);
+
+/** Swagger UI's start: loads /openapi.json; a successful register or login authorizes the page with its token. */
+const INITIALIZER = `'use strict';
+window.addEventListener('load', function () {
+  var ui = SwaggerUIBundle({
+    url: '/openapi.json',
+    dom_id: '#swagger-ui',
+    deepLinking: true,
+    validatorUrl: null,
+    persistAuthorization: true,
+    displayRequestDuration: true,
+    responseInterceptor: function (res) {
+      if (res.ok && /\\/api\\/auth\\/(login|register)$/.test(res.url) && res.body && res.body.token)
+        ui.preauthorizeApiKey('bearer', res.body.token);
+      return res;
+    },
+  });
+  window.ui = ui;
+});
+`;
+
+const SWAGGER_PAGE = `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Todo server: HTTP API</title>
+<link rel="stylesheet" href="/docs/assets/swagger-ui.css">
+<link rel="icon" type="image/png" href="/docs/assets/favicon-32x32.png" sizes="32x32">
+</head><body>
+<p style="font:14px system-ui,sans-serif;margin:.5rem 1.5rem">Socket.IO events: <a href="/docs/events">/docs/events</a>.
+Documents: <a href="/openapi.json">/openapi.json</a>, <a href="/asyncapi.json">/asyncapi.json</a>.</p>
+<div id="swagger-ui"></div>
+<script src="/docs/assets/swagger-ui-bundle.js"></script>
+<script src="/docs/assets/init.js"></script>
+</body></html>
+`;
+
+/**
+ * helmet's default policy (scripts and styles from this origin only, no inline script; Swagger UI's
+ * inline styles are allowed by it), less `upgrade-insecure-requests`, which would send the page's own
+ * files and requests to https:// on a server reached over plain HTTP.
+ */
+const docsCsp = helmet.contentSecurityPolicy({
+  useDefaults: true,
+  directives: { 'upgrade-insecure-requests': null },
+});
+
+const html =
+  (page: () => string): RequestHandler =>
+  (_req, res) => {
+    res.type('html').set('Cache-Control', 'no-cache').send(page());
+  };
+
+export function docsRoutes(): Router {
+  let files: RequestHandler | undefined; // the package's folder is looked up on the first asset request
+  const assets: RequestHandler = (req, res, next) => {
+    const name = req.path.slice(1);
+    if (name === 'init.js') {
+      res.type('js').set('Cache-Control', 'no-cache').send(INITIALIZER);
+      return;
+    }
+    if (!ASSETS.has(name)) {
+      next();
+      return;
+    }
+    files ??= express.static(path.dirname(require.resolve('swagger-ui-dist/package.json')), {
+      index: false,
+      redirect: false,
+      maxAge: '1d',
+    });
+    files(req, res, next);
+  };
+  const json =
+    (body: () => string): RequestHandler =>
+    (_req, res) => {
+      res.type('json').send(body());
+    };
+  return express
+    .Router()
+    .get('/openapi.json', json(openApiJson))
+    .get('/asyncapi.json', json(asyncApiJson))
+    .get(
+      '/docs',
+      docsCsp,
+      html(() => SWAGGER_PAGE),
+    )
+    .get('/docs/events', docsCsp, html(eventsPage))
+    .use('/docs/assets', assets);
+}

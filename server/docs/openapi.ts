@@ -1,0 +1,570 @@
+/**
+ * The OpenAPI 3.1 document of every HTTP route, served at /openapi.json (Swagger UI at /docs). Bodies,
+ * answers and query parameters are the joi schemas of shared/ converted (schemas.ts); this file adds
+ * what a schema cannot say: the routes, who may call them, and which error codes each can answer.
+ */
+import type Joi from 'joi';
+import { LIMITS } from '../../shared/limits';
+import {
+  authResultSchema,
+  errorBodySchema,
+  healthSchema,
+  httpBodySchemas,
+  notReadySchema,
+  readySchema,
+  taskPageSchema,
+  tokenSchema,
+} from '../../shared/responses';
+import {
+  listCreateSchema,
+  loginSchema,
+  registerSchema,
+  restTaskCreateSchema,
+  restTaskDeleteSchema,
+  restTaskPatchSchema,
+  taskPageQuerySchema,
+} from '../../shared/schemas';
+import { ERROR_STATUS, type ErrorCode } from '../../shared/types';
+import { packageVersion } from '../core/paths';
+import * as ex from './examples';
+import { SchemaSet, type JsonSchema } from './schemas';
+
+type Method = 'get' | 'post' | 'patch' | 'delete';
+type Errors = Partial<Record<ErrorCode, string>>;
+
+interface Answer {
+  status: number;
+  description: string;
+  /** A JSON body; none for a 204. */
+  schema?: Joi.Schema;
+  example?: unknown;
+  /** A body of another type than JSON. */
+  media?: { type: string; schema: JsonSchema };
+}
+
+interface RouteDoc {
+  method: Method;
+  /** The OpenAPI path template (`{listId}`, where Express has `:listId`). */
+  path: string;
+  operationId: string;
+  tag: string;
+  summary: string;
+  description: string;
+  bearer?: boolean;
+  body?: { schema: Joi.Schema; example: unknown; required: boolean; patch?: (schema: JsonSchema) => void };
+  query?: Joi.ObjectSchema;
+  ok: Answer[];
+  errors: Errors;
+}
+
+/** Every request may be malformed or too large, and every route may fail on the server's side. */
+const ANY: Errors = {
+  validation_error:
+    'A malformed request: JSON that does not parse, bad percent-encoding in the path, objects nested over 16 levels',
+  payload_too_large: `A body over ${LIMITS.payloadBytes / 1024} KiB`,
+  internal: 'A fault of the server (never carries a stack trace or SQL)',
+};
+const DB: Errors = { ...ANY, unavailable: 'The database cannot be reached' };
+const BEARER: Errors = { ...DB, unauthorized: 'A missing, malformed, expired or revoked token' };
+const CHANGE: Errors = {
+  ...BEARER,
+  rate_limited: 'The user\u2019s event budget (socket events and REST changes together) is spent for now',
+};
+const UUID_PARAM = { type: 'string', format: 'uuid' };
+
+const listId = { name: 'listId', in: 'path', required: true, schema: UUID_PARAM, example: ex.ids.list };
+const taskId = { name: 'id', in: 'path', required: true, schema: UUID_PARAM, example: ex.ids.task };
+
+/** The routes, in the order the document lists them. */
+const ROUTES: RouteDoc[] = [
+  {
+    method: 'post',
+    path: '/api/auth/register',
+    operationId: 'register',
+    tag: 'auth',
+    summary: 'Create an account',
+    description:
+      'Creates the user and their first list, `Inbox`, and answers a token. The email is trimmed and ' +
+      'compared case-insensitively; the password is 8 to 72 bytes. In Swagger UI, a successful register ' +
+      'or login authorizes the page with the token it answers.',
+    body: {
+      schema: registerSchema,
+      example: { email: 'ada@example.com', password: 'correct horse', name: 'Ada' },
+      required: true,
+      patch: (s) => describeProp(s, 'password', '8 to 72 bytes (UTF-8)'),
+    },
+    ok: [
+      { status: 201, description: 'The new user, a token and its expiry', schema: authResultSchema, example: ex.auth },
+    ],
+    errors: {
+      ...DB,
+      validation_error: 'A bad email, a password not 8 to 72 bytes, an empty name, or a malformed request',
+      email_taken: 'An account with this email exists',
+      rate_limited: 'Too many register and login attempts from this address (AUTH_RATE_LIMIT a minute)',
+    },
+  },
+  {
+    method: 'post',
+    path: '/api/auth/login',
+    operationId: 'login',
+    tag: 'auth',
+    summary: 'Log in',
+    description: 'Answers a token. An unknown email, a wrong password and a password over 72 bytes get the same 401.',
+    body: {
+      schema: loginSchema,
+      example: { email: 'ada@example.com', password: 'correct horse' },
+      required: true,
+    },
+    ok: [{ status: 200, description: 'The user, a token and its expiry', schema: authResultSchema, example: ex.auth }],
+    errors: {
+      ...DB,
+      validation_error: 'A missing or empty field, an email that is not an address, or a malformed request',
+      invalid_credentials: 'Unknown email or wrong password (the same body for both)',
+      rate_limited:
+        'Too many attempts from this address, or too many failed logins for this account (even the right password is refused until the window passes)',
+    },
+  },
+  {
+    method: 'get',
+    path: '/api/auth/me',
+    operationId: 'me',
+    tag: 'auth',
+    summary: 'The caller',
+    description: 'The user the token belongs to.',
+    bearer: true,
+    ok: [{ status: 200, description: 'The user', schema: httpBodySchemas.me, example: { user: ex.user } }],
+    errors: BEARER,
+  },
+  {
+    method: 'post',
+    path: '/api/auth/refresh',
+    operationId: 'refresh',
+    tag: 'auth',
+    summary: 'A new token for a valid one',
+    description:
+      'Trades a token that has not expired for a new one. The old token stays valid until its own expiry. ' +
+      'A socket takes the new token with `auth:refresh`.',
+    bearer: true,
+    ok: [
+      {
+        status: 200,
+        description: 'The new token',
+        schema: tokenSchema,
+        example: { token: ex.ids.token, expiresAt: '2026-11-24T11:50:00.000Z' },
+      },
+    ],
+    errors: BEARER,
+  },
+  {
+    method: 'post',
+    path: '/api/auth/logout-all',
+    operationId: 'logoutAll',
+    tag: 'auth',
+    summary: 'Log out everywhere',
+    description:
+      'Every token issued to the user so far is refused from now on, and every open socket of the user, ' +
+      'on every server node, is disconnected.',
+    bearer: true,
+    ok: [{ status: 204, description: 'Done; no body' }],
+    errors: BEARER,
+  },
+  {
+    method: 'get',
+    path: '/api/lists',
+    operationId: 'getLists',
+    tag: 'lists',
+    summary: 'The caller\u2019s lists',
+    description: 'Every list the user is a member of, oldest first, each with the user\u2019s own role.',
+    bearer: true,
+    ok: [
+      {
+        status: 200,
+        description: 'The lists',
+        schema: httpBodySchemas.lists,
+        example: { lists: [ex.inbox, ex.list] },
+      },
+    ],
+    errors: BEARER,
+  },
+  {
+    method: 'post',
+    path: '/api/lists',
+    operationId: 'createList',
+    tag: 'lists',
+    summary: 'Create a list',
+    description:
+      'The same as the socket event `list:create`. A repeat with the same `mutationId`, or with the `id` of ' +
+      'a list the caller created, answers the list as it is now. Broadcast: `list:created` to all the ' +
+      'creator\u2019s sockets.',
+    bearer: true,
+    body: { schema: listCreateSchema, example: { name: 'Trip' }, required: true },
+    ok: [
+      {
+        status: 201,
+        description: 'The list (role owner, seq 0)',
+        schema: httpBodySchemas.list,
+        example: { list: ex.ackExamples['list:create'].list },
+      },
+    ],
+    errors: {
+      ...CHANGE,
+      validation_error: 'A missing or empty name, a name over 200 characters, or a malformed request',
+      conflict: '`id` is a list of another user, or the `mutationId` was used for another event',
+      limit_exceeded: 'The user is in MAX_LISTS_PER_USER lists already',
+    },
+  },
+  {
+    method: 'get',
+    path: '/api/lists/{listId}/tasks',
+    operationId: 'getTasks',
+    tag: 'tasks',
+    summary: 'A page of a list\u2019s tasks',
+    description:
+      'Live tasks sorted by (position, createdAt, id), the list\u2019s seq and `next`, read from one snapshot. ' +
+      `A page holds at most \`limit\` tasks and about ${LIMITS.answerBytes / 1024 / 1024} MiB of JSON. Pass ` +
+      '`next` as `after` for the following page; it is null on the last. Any member may read.',
+    bearer: true,
+    query: taskPageQuerySchema,
+    ok: [
+      {
+        status: 200,
+        description: 'One page',
+        schema: taskPageSchema,
+        example: {
+          tasks: [ex.task],
+          seq: 6,
+          next: 'WyJhMCIsIjIwMjYtMTEtMjRUMTA6MDU6MDAuNDEyMDAwWiIsIjNkNmY0YTFiLTJjOGUtNGI3YS05ZjEwLTZlNWQ0YzNiMmExOSJd',
+        },
+      },
+    ],
+    errors: {
+      ...BEARER,
+      validation_error:
+        '`limit` not an integer 1 to 500 or given twice, `after` not a cursor this server made, or a malformed request',
+      not_found: 'The list id is not a UUID, the list does not exist, or the caller is not a member',
+    },
+  },
+  {
+    method: 'post',
+    path: '/api/lists/{listId}/tasks',
+    operationId: 'createTask',
+    tag: 'tasks',
+    summary: 'Create a task',
+    description:
+      'Owner or editor. The fields of the socket event `task:create`; the path names the list. Broadcast: ' +
+      '`task:created`.',
+    bearer: true,
+    body: {
+      schema: restTaskCreateSchema,
+      example: { title: 'Book flights', notes: 'Window seat', dueAt: '2026-12-20T18:00:00.000Z', priority: 3 },
+      required: true,
+    },
+    ok: [
+      { status: 201, description: 'The task (version 1)', schema: httpBodySchemas.task, example: { task: ex.task } },
+    ],
+    errors: {
+      ...CHANGE,
+      validation_error: 'A field out of its bounds, or a malformed request',
+      forbidden: 'The caller is a viewer of the list',
+      not_found: 'The list id is not a UUID, the list does not exist, or the caller is not a member',
+      conflict:
+        '`id` is a task of another user, or the caller\u2019s task deleted since, or the `mutationId` was used for another event',
+      limit_exceeded: 'The list holds MAX_TASKS_PER_LIST live tasks',
+    },
+  },
+  {
+    method: 'patch',
+    path: '/api/tasks/{id}',
+    operationId: 'updateTask',
+    tag: 'tasks',
+    summary: 'Change or move a task',
+    description:
+      'Owner or editor (of both lists when moving: `listId`). With `expectedVersion`, a stale version ' +
+      'changes nothing and answers 409 with the current task. A move answers `{task, from}`. Broadcast: ' +
+      '`task:updated`, or for a move `task:deleted` (old list) and `task:created` (new list).',
+    bearer: true,
+    body: {
+      schema: restTaskPatchSchema,
+      example: { completed: true, expectedVersion: 1 },
+      required: true,
+      patch: (s) => {
+        s.minProperties = 1;
+      },
+    },
+    ok: [
+      {
+        status: 200,
+        description: 'The task as it is now; for a move, also `from`',
+        schema: httpBodySchemas.taskUpdate,
+        example: { task: ex.updatedTask },
+      },
+    ],
+    errors: {
+      ...CHANGE,
+      validation_error: 'A field out of its bounds, a patch that changes nothing, or a malformed request',
+      forbidden: 'The caller is a viewer of the task\u2019s list or of the target list',
+      not_found: 'The id is not a UUID, the task or the target list does not exist or is not visible',
+      conflict:
+        'A stale `expectedVersion` (`details.task` is the current task), a task moved by someone else meanwhile, or a `mutationId` used for another event',
+      limit_exceeded: 'A move into a list that holds MAX_TASKS_PER_LIST live tasks',
+    },
+  },
+  {
+    method: 'delete',
+    path: '/api/tasks/{id}',
+    operationId: 'deleteTask',
+    tag: 'tasks',
+    summary: 'Delete a task',
+    description: 'Owner or editor. Optional body `{expectedVersion?, mutationId?}`. Broadcast: `task:deleted`.',
+    bearer: true,
+    body: { schema: restTaskDeleteSchema, example: { expectedVersion: 2 }, required: false },
+    ok: [{ status: 204, description: 'Deleted; no body' }],
+    errors: {
+      ...CHANGE,
+      validation_error: 'A bad `expectedVersion` or `mutationId`, or a malformed request',
+      forbidden: 'The caller is a viewer of the list',
+      not_found: 'The id is not a UUID, the task does not exist (or was deleted), or is not visible',
+      conflict:
+        'A stale `expectedVersion` (`details.task`), a task moved by someone else meanwhile, or a `mutationId` used for another event',
+    },
+  },
+  {
+    method: 'get',
+    path: '/health',
+    operationId: 'health',
+    tag: 'operations',
+    summary: 'Liveness',
+    description: 'Never touches the database.',
+    ok: [
+      {
+        status: 200,
+        description: 'The server runs',
+        schema: healthSchema,
+        example: { status: 'ok', app: 'TODO API', version: packageVersion },
+      },
+    ],
+    errors: ANY,
+  },
+  {
+    method: 'get',
+    path: '/ready',
+    operationId: 'ready',
+    tag: 'operations',
+    summary: 'Readiness',
+    description: 'Runs `SELECT 1`; without an answer within 1.5 s, 503.',
+    ok: [
+      { status: 200, description: 'The database answers', schema: readySchema, example: { status: 'ready', db: 'ok' } },
+      {
+        status: 503,
+        description: 'The database does not answer',
+        schema: notReadySchema,
+        example: { status: 'unavailable', db: 'down' },
+      },
+    ],
+    errors: ANY,
+  },
+  {
+    method: 'get',
+    path: '/metrics',
+    operationId: 'metrics',
+    tag: 'operations',
+    summary: 'Prometheus metrics',
+    description:
+      'Process metrics, `http_requests_total`, `http_request_duration_seconds`, `db_pool_connections_in_use`, ' +
+      '`socketio_connected_sockets`, `socketio_events_total`, `socketio_event_duration_seconds`.',
+    ok: [
+      {
+        status: 200,
+        description: 'Prometheus text format',
+        media: { type: 'text/plain', schema: { type: 'string' } },
+      },
+    ],
+    errors: ANY,
+  },
+  {
+    method: 'get',
+    path: '/openapi.json',
+    operationId: 'openapi',
+    tag: 'docs',
+    summary: 'This document',
+    description: 'The OpenAPI 3.1 document of the HTTP routes; Swagger UI at [/docs](/docs).',
+    ok: [{ status: 200, description: 'OpenAPI 3.1', media: { type: 'application/json', schema: { type: 'object' } } }],
+    errors: ANY,
+  },
+  {
+    method: 'get',
+    path: '/asyncapi.json',
+    operationId: 'asyncapi',
+    tag: 'docs',
+    summary: 'The Socket.IO events',
+    description: 'The AsyncAPI 3 document of the Socket.IO namespace `/`; as a page at [/docs/events](/docs/events).',
+    ok: [{ status: 200, description: 'AsyncAPI 3', media: { type: 'application/json', schema: { type: 'object' } } }],
+    errors: ANY,
+  },
+  {
+    method: 'get',
+    path: '/docs',
+    operationId: 'docs',
+    tag: 'docs',
+    summary: 'Swagger UI',
+    description: 'Swagger UI of this document (its files are served from /docs/assets/).',
+    ok: [{ status: 200, description: 'An HTML page', media: { type: 'text/html', schema: { type: 'string' } } }],
+    errors: ANY,
+  },
+  {
+    method: 'get',
+    path: '/docs/events',
+    operationId: 'eventsPage',
+    tag: 'docs',
+    summary: 'The Socket.IO events as a page',
+    description: 'The AsyncAPI document rendered as HTML.',
+    ok: [{ status: 200, description: 'An HTML page', media: { type: 'text/html', schema: { type: 'string' } } }],
+    errors: ANY,
+  },
+];
+
+/** Every error status in the contract's order, with the name OpenAPI shows. */
+const STATUS_TEXT: Record<number, string> = {
+  400: 'Bad request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not found',
+  409: 'Conflict',
+  413: 'Payload too large',
+  429: 'Too many requests',
+  500: 'Internal error',
+  503: 'Unavailable',
+};
+
+function describeProp(schema: JsonSchema, prop: string, description: string): void {
+  const props = schema.properties as Record<string, JsonSchema>;
+  props[prop] = { ...props[prop], description };
+}
+
+const REQUEST_ID = {
+  description: 'The request id: the one sent in `x-request-id` (cut to 100 characters), or a new UUID',
+  schema: { type: 'string' },
+};
+
+function answerOf(set: SchemaSet, a: Answer): JsonSchema {
+  const out: JsonSchema = {
+    description: a.description,
+    headers: { 'x-request-id': { $ref: '#/components/headers/RequestId' } },
+  };
+  if (a.schema) {
+    const schema = set.answer(a.schema);
+    out.content = { 'application/json': { schema, ...(a.example === undefined ? {} : { example: a.example }) } };
+  } else if (a.media) out.content = { [a.media.type]: { schema: a.media.schema } };
+  return out;
+}
+
+function errorAnswers(set: SchemaSet, errors: Errors): Record<string, JsonSchema> {
+  const byStatus = new Map<number, ErrorCode[]>();
+  for (const code of Object.keys(errors) as ErrorCode[]) {
+    const status = ERROR_STATUS[code];
+    byStatus.set(status, [...(byStatus.get(status) ?? []), code]);
+  }
+  const out: Record<string, JsonSchema> = {};
+  for (const [status, codes] of [...byStatus].sort(([a], [b]) => a - b)) {
+    out[String(status)] = {
+      description: [
+        `${STATUS_TEXT[status] ?? 'Error'}:`,
+        ...codes.map((code) => `\`${code}\`: ${errors[code] ?? ''}.`),
+      ].join(' '),
+      headers: { 'x-request-id': { $ref: '#/components/headers/RequestId' } },
+      content: {
+        'application/json': {
+          schema: {
+            type: 'object',
+            required: ['error'],
+            additionalProperties: false,
+            properties: { error: set.error(codes) },
+          },
+          examples: Object.fromEntries(codes.map((code) => [code, { value: { error: ex.errors[code] } }])),
+        },
+      },
+    };
+  }
+  return out;
+}
+
+function operationOf(set: SchemaSet, route: RouteDoc): JsonSchema {
+  const parameters: JsonSchema[] = [];
+  if (route.path.includes('{listId}')) parameters.push(listId);
+  if (route.path.includes('{id}')) parameters.push(taskId);
+  if (route.query) {
+    const query = set.request(route.query);
+    const props = query.properties as Record<string, JsonSchema>;
+    const required = (query.required as string[] | undefined) ?? [];
+    for (const [name, schema] of Object.entries(props))
+      parameters.push({ name, in: 'query', required: required.includes(name), schema });
+  }
+  const responses: Record<string, JsonSchema> = {};
+  for (const a of route.ok) responses[String(a.status)] = answerOf(set, a);
+  Object.assign(responses, errorAnswers(set, route.errors));
+  return {
+    operationId: route.operationId,
+    tags: [route.tag],
+    summary: route.summary,
+    description: route.description,
+    security: route.bearer ? [{ bearer: [] }] : [],
+    ...(parameters.length ? { parameters } : {}),
+    ...(route.body
+      ? {
+          requestBody: {
+            required: route.body.required,
+            content: {
+              'application/json': {
+                schema: set.request(route.body.schema, route.body.patch),
+                example: route.body.example,
+              },
+            },
+          },
+        }
+      : {}),
+    responses,
+  };
+}
+
+/** The document (build it once: see docs.routes.ts). */
+export function buildOpenApi(): JsonSchema {
+  const set = new SchemaSet();
+  set.answer(errorBodySchema); // the error body is a component even where a route narrows its codes
+  const paths: Record<string, Record<string, JsonSchema>> = {};
+  for (const route of ROUTES) (paths[route.path] ??= {})[route.method] = operationOf(set, route);
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'Todo server: HTTP API',
+      version: packageVersion,
+      description:
+        'The HTTP half of the wire contract. The Socket.IO events are at [/docs/events](/docs/events) ' +
+        '([AsyncAPI](/asyncapi.json)); guarantees, ordering, paging and idempotency are in docs/api.md.\n\n' +
+        'To try the routes: `POST /api/auth/register` or `POST /api/auth/login` (this page then uses the ' +
+        'token it answers; **Authorize** takes one by hand), then the lists and tasks routes. Changes made ' +
+        'here reach connected sockets like any other.\n\n' +
+        'Every failure answers `{error: {code, message, details?}}`; each route lists its codes by status.',
+    },
+    servers: [{ url: '/', description: 'This server' }],
+    tags: [
+      { name: 'auth', description: 'Accounts and tokens' },
+      { name: 'lists', description: 'Lists (the socket events do more: rename, delete, share)' },
+      { name: 'tasks', description: 'Tasks, for clients without a socket' },
+      { name: 'operations', description: 'Health, readiness, metrics' },
+      { name: 'docs', description: 'These documents' },
+    ],
+    paths,
+    components: {
+      schemas: set.components,
+      securitySchemes: {
+        bearer: {
+          type: 'http',
+          scheme: 'bearer',
+          bearerFormat: 'JWT',
+          description: 'The `token` of register, login or refresh, as `Authorization: Bearer <token>`',
+        },
+      },
+      headers: { RequestId: REQUEST_ID },
+    },
+  };
+}

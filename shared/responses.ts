@@ -1,0 +1,233 @@
+/**
+ * Joi schemas of everything the server answers: entities, HTTP bodies, socket acks and server events.
+ * Each is typed strictly against its type in types.ts or events.ts (`Joi.object<T, true>`: every key of
+ * the type, no other), so a type and its schema cannot drift apart. The API documents (OpenAPI at
+ * /openapi.json, AsyncAPI at /asyncapi.json) are generated from them and from the request schemas in
+ * schemas.ts; clients may validate answers with them. Entities carry an id (`.id('Task')`): the
+ * documents refer to them by that name.
+ */
+import Joi from 'joi';
+import type { AckData, ClientEventName, EventPayload, ServerEventName } from './events';
+import { LIMITS } from './limits';
+import {
+  ERROR_STATUS,
+  type ApiError,
+  type AuthResult,
+  type List,
+  type Member,
+  type SyncResult,
+  type Task,
+  type TaskDeleted,
+  type TaskPage,
+  type User,
+} from './types';
+
+const id = Joi.string().guid().lowercase();
+const time = Joi.string().isoDate().description('ISO-8601 UTC time with milliseconds');
+const seq = Joi.number().integer().min(0);
+const role = Joi.string().valid('owner', 'editor', 'viewer');
+
+export const userSchema = Joi.object<User, true>({
+  id: id.required(),
+  email: Joi.string().email({ tlds: false }).required(),
+  name: Joi.string().min(1).max(LIMITS.userNameMax).required(),
+  createdAt: time.required(),
+})
+  .id('User')
+  .description('An account. Never carries a password or its hash.');
+
+export const listSchema = Joi.object<List, true>({
+  id: id.required(),
+  name: Joi.string().min(1).max(LIMITS.listNameMax).required(),
+  ownerId: id.required(),
+  role: role.required().description('The role of the user receiving the object'),
+  seq: seq.required().description('The number of the list\u2019s latest change (0 for a new list)'),
+  createdAt: time.required(),
+  updatedAt: time.required(),
+})
+  .id('List')
+  .description('A list as one member sees it: `role` is that member\u2019s own.');
+
+export const memberSchema = Joi.object<Member, true>({
+  listId: id.required(),
+  userId: id.required(),
+  email: Joi.string().email({ tlds: false }).required(),
+  name: Joi.string().min(1).max(LIMITS.userNameMax).required(),
+  role: role.required(),
+})
+  .id('Member')
+  .description('A member of a list.');
+
+export const taskSchema = Joi.object<Task, true>({
+  id: id.required(),
+  listId: id.required(),
+  title: Joi.string().min(1).max(LIMITS.titleMax).required(),
+  notes: Joi.string().allow('').max(LIMITS.notesMax).required(),
+  completed: Joi.boolean().required(),
+  completedAt: time.allow(null).required(),
+  dueAt: time.allow(null).required(),
+  priority: Joi.number().integer().min(0).max(LIMITS.priorityMax).required().description('0 (none) to 3 (high)'),
+  position: Joi.string()
+    .allow('')
+    .max(LIMITS.positionMax)
+    .required()
+    .description('Sort key: tasks sort by (position, createdAt, id), positions compared byte-wise'),
+  version: Joi.number().integer().min(1).required().description('1 on creation, +1 on every change'),
+  seq: seq.required().description('The list change number of the task\u2019s latest change'),
+  createdBy: id.required(),
+  updatedBy: id.required(),
+  createdAt: time.required(),
+  updatedAt: time.required(),
+})
+  .id('Task')
+  .description('A task of a list.');
+
+export const taskDeletedSchema = Joi.object<TaskDeleted, true>({
+  id: id.required(),
+  listId: id.required(),
+  seq: seq.required(),
+})
+  .id('TaskDeleted')
+  .description('A task that left a list (deleted, or moved away) at change `seq` of that list.');
+
+const validationProblem = Joi.object<{ path: string; message: string }, true>({
+  path: Joi.string().allow('').required(),
+  message: Joi.string().required(),
+});
+
+/** ApiError with its `details` as the server sends them. */
+type ApiErrorAnswer = Omit<ApiError, 'details'> & { details?: { path: string; message: string }[] | { task: Task } };
+
+export const apiErrorSchema = Joi.object<ApiErrorAnswer, true>({
+  code: Joi.string()
+    .valid(...(Object.keys(ERROR_STATUS) as (keyof typeof ERROR_STATUS)[]))
+    .required(),
+  message: Joi.string().required(),
+  details: Joi.alternatives()
+    .try(
+      Joi.array().items(validationProblem).description('validation_error: one entry per problem'),
+      Joi.object({ task: taskSchema.required() }).description(
+        'conflict on a stale expectedVersion: the task as it is now',
+      ),
+    )
+    .description('validation_error: the problems; conflict on a stale expectedVersion: the current task'),
+})
+  .id('ApiError')
+  .description('Why a request or event failed. `code` is one of the contract\u2019s codes.');
+
+/** The body of every failed HTTP request. */
+export const errorBodySchema = Joi.object<{ error: ApiErrorAnswer }, true>({ error: apiErrorSchema.required() })
+  .id('ErrorBody')
+  .description('The body of every failed HTTP request.');
+
+const expiresAt = time.description('When the token expires (whole seconds)');
+
+export const authResultSchema = Joi.object<AuthResult, true>({
+  user: userSchema.required(),
+  token: Joi.string().required().description('An access token (JWT): send it as `Authorization: Bearer <token>`'),
+  expiresAt: expiresAt.required(),
+}).id('AuthResult');
+
+export const tokenSchema = Joi.object<{ token: string; expiresAt: string }, true>({
+  token: Joi.string().required(),
+  expiresAt: expiresAt.required(),
+}).id('Token');
+
+export const taskPageSchema = Joi.object<TaskPage, true>({
+  tasks: Joi.array().items(taskSchema).required().description('Live tasks, sorted by (position, createdAt, id)'),
+  seq: seq.required().description('The list\u2019s seq when the page was read'),
+  next: Joi.string()
+    .allow(null)
+    .required()
+    .description('Pass as `after` for the following page; null on the last page'),
+}).id('TaskPage');
+
+const cursors = Joi.object<Record<string, number>>()
+  .pattern(Joi.string().guid(), seq)
+  .description('The seq reached of each list, by list id');
+
+export const syncResultSchema = Joi.object<SyncResult, true>({
+  lists: Joi.array().items(listSchema).required().description('Every list the user can see now'),
+  tasks: Joi.array().items(taskSchema).required(),
+  deleted: Joi.array().items(taskDeletedSchema).required(),
+  removedListIds: Joi.array().items(id).required(),
+  cursors: cursors.required(),
+  more: Joi.boolean().required().description('True when the answer stopped at its bound: call `sync` again'),
+}).id('SyncResult');
+
+export const healthSchema = Joi.object<{ status: 'ok'; app: string; version: string }, true>({
+  status: Joi.string().valid('ok').required(),
+  app: Joi.string().valid('TODO API').required(),
+  version: Joi.string().required().description('The package version'),
+});
+export const readySchema = Joi.object<{ status: 'ready'; db: 'ok' }, true>({
+  status: Joi.string().valid('ready').required(),
+  db: Joi.string().valid('ok').required(),
+});
+export const notReadySchema = Joi.object<{ status: 'unavailable'; db: 'down' }, true>({
+  status: Joi.string().valid('unavailable').required(),
+  db: Joi.string().valid('down').required(),
+});
+
+const withTask = Joi.object<{ task: Task }, true>({ task: taskSchema.required() });
+const withList = Joi.object<{ list: List }, true>({ list: listSchema.required() });
+const empty = Joi.object<Record<string, never>, true>({});
+
+/** The `data` of each client event's successful ack. */
+export const ackDataSchemas: { [E in ClientEventName]: Joi.ObjectSchema<AckData<E>> } = {
+  'list:create': withList,
+  'list:rename': withList,
+  'list:delete': Joi.object<AckData<'list:delete'>, true>({ id: id.required() }),
+  'list:share': Joi.object<AckData<'list:share'>, true>({
+    member: memberSchema.required(),
+    seq: seq.required().description('The list\u2019s change number of this share, as in member:added'),
+  }),
+  'list:unshare': Joi.object<AckData<'list:unshare'>, true>({
+    listId: id.required(),
+    userId: id.required(),
+    seq: seq.required().description('The list\u2019s change number of this removal, as in member:removed'),
+  }),
+  'list:members': Joi.object<AckData<'list:members'>, true>({
+    members: Joi.array().items(memberSchema).required().description('Owner first, then in order of joining'),
+  }),
+  'task:create': withTask,
+  'task:update': Joi.object<AckData<'task:update'>, true>({
+    task: taskSchema.required(),
+    from: taskDeletedSchema.description('On a move only: the task:deleted the old list\u2019s members got'),
+  }),
+  'task:delete': taskDeletedSchema,
+  sync: syncResultSchema,
+  'auth:refresh': Joi.object<AckData<'auth:refresh'>, true>({
+    expiresAt: time.required().description('The socket\u2019s expiry now'),
+  }),
+};
+
+/** The payload of each server event. */
+export const eventPayloadSchemas: { [E in ServerEventName]: Joi.ObjectSchema<EventPayload<E>> } = {
+  'task:created': withTask,
+  'task:updated': withTask,
+  'task:deleted': taskDeletedSchema,
+  'list:created': withList,
+  'list:updated': withList,
+  'list:deleted': Joi.object<EventPayload<'list:deleted'>, true>({ id: id.required() }),
+  'member:added': Joi.object<EventPayload<'member:added'>, true>({
+    member: memberSchema.required(),
+    seq: seq.required(),
+  }),
+  'member:removed': Joi.object<EventPayload<'member:removed'>, true>({
+    listId: id.required(),
+    userId: id.required(),
+    seq: seq.required(),
+  }),
+  'auth:expired': empty,
+  'sync:needed': empty,
+};
+
+/** HTTP bodies that are not an entity of their own. */
+export const httpBodySchemas = {
+  me: Joi.object<{ user: User }, true>({ user: userSchema.required() }),
+  lists: Joi.object<{ lists: List[] }, true>({ lists: Joi.array().items(listSchema).required() }),
+  list: withList,
+  task: withTask,
+  taskUpdate: ackDataSchemas['task:update'],
+};
