@@ -46,7 +46,7 @@ async function main(): Promise<void> {
       embedded = await startEmbeddedPostgres({ dataDir: config.dataDir, logger });
       config = { ...config, databaseUrl: embedded.url };
     }
-    const migrator = createSequelize({ url: config.databaseUrl, poolMax: 1 });
+    const migrator = createSequelize({ url: config.databaseUrl, poolMax: 1, timeouts: false });
     const applied = await migrateUp(migrator, config.databaseUrl).finally(() => migrator.close());
     if (applied.length) logger.info({ migrations: applied }, 'database migrated');
   }

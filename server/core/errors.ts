@@ -93,8 +93,12 @@ function clientStatus(err: unknown): number | undefined {
 const CONNECTION_ERROR_NAMES =
   /^Sequelize(Connection\w*|HostNotFound|HostNotReachable|InvalidConnection|AccessDenied)Error$/;
 
-/** SQLSTATEs of a lost or refused connection: class 08, a killed backend or shutdown (57P01-03), too many connections. */
-const UNAVAILABLE_SQLSTATE = /^(08[0-9A-Z]{3}|57P0[123]|53300)$/;
+/**
+ * SQLSTATEs of a lost or refused connection: class 08, a killed backend or shutdown (57P01-03), too
+ * many connections; and of a database too slow to answer: a statement cancelled by statement_timeout
+ * (57014), a transaction ended by idle_in_transaction_session_timeout (25P03).
+ */
+const UNAVAILABLE_SQLSTATE = /^(08[0-9A-Z]{3}|57P0[123]|57014|25P03|53300)$/;
 
 /** Socket errnos of a lost or refused connection. */
 const UNAVAILABLE_ERRNO = new Set([
@@ -110,7 +114,7 @@ const UNAVAILABLE_ERRNO = new Set([
 
 /** Messages of node-postgres for a connection that went away, which carry no code. */
 const UNAVAILABLE_MESSAGE =
-  /^(Connection terminated( unexpectedly| due to connection timeout)?|Client has encountered a connection error and is not queryable|Client was closed and is not queryable|timeout expired|timeout exceeded when trying to connect|ConnectionManager\.getConnection was called after the connection manager was closed!)$/;
+  /^(Connection terminated( unexpectedly| due to connection timeout)?|Client has encountered a connection error and is not queryable|Client was closed and is not queryable|timeout expired|timeout exceeded when trying to connect|Query read timeout|ConnectionManager\.getConnection was called after the connection manager was closed!)$/;
 
 /**
  * Whether `err` (a Sequelize error, a node-postgres error, a socket error, or one wrapping them in

@@ -8,19 +8,52 @@ export interface DbOptions {
   poolMax: number;
   /** Milliseconds to wait for a pooled connection before giving up. */
   acquireTimeout?: number;
+  /** False for migrations: a schema change on a large table may take long. */
+  timeouts?: boolean;
 }
+
+/**
+ * The timeouts, chosen so that a request is answered within seconds whatever the database does
+ * (docs/architecture.md "Timeouts"): a refused connection fails at once; a connection attempt that
+ * hangs, after 3 s; a statement that runs long is cancelled by PostgreSQL after 7 s (our statements
+ * are single rows and bounded pages, milliseconds each); a connection whose answer never comes (the
+ * network or the server froze) is given up by the client after 8 s and dropped from the pool; a
+ * transaction left idle (a stuck caller) is ended by PostgreSQL after 10 s, releasing its locks. A
+ * request waits at most 5 s for a free pooled connection. Each failure is `unavailable` (503).
+ */
+export const DB_TIMEOUTS = {
+  connectMs: 3_000,
+  acquireMs: 5_000,
+  statementMs: 7_000,
+  queryMs: 8_000,
+  idleInTransactionMs: 10_000,
+};
 
 /**
  * Opens the pool (lazily) and sets up the core's own model. BIGINT columns and counts come back as
  * numbers: change numbers (`seq`) and counts stay far below 2^53, and the contract sends numbers.
  */
-export function openSequelize({ url, poolMax, acquireTimeout = 10_000 }: DbOptions): Sequelize {
+export function openSequelize({
+  url,
+  poolMax,
+  acquireTimeout = DB_TIMEOUTS.acquireMs,
+  timeouts = true,
+}: DbOptions): Sequelize {
   pg.types.setTypeParser(pg.types.builtins.INT8, Number);
   const sequelize = new Sequelize(url, {
     dialect: 'postgres',
     logging: false,
     pool: { max: poolMax, min: 0, idle: 10_000, acquire: acquireTimeout },
-    dialectOptions: { connectionTimeoutMillis: 5_000, application_name: 'todo-server' },
+    dialectOptions: {
+      application_name: 'todo-server',
+      connectionTimeoutMillis: DB_TIMEOUTS.connectMs,
+      keepAlive: true,
+      ...(timeouts && {
+        statement_timeout: DB_TIMEOUTS.statementMs,
+        query_timeout: DB_TIMEOUTS.queryMs, // Sequelize drops a connection whose query timed out
+        idle_in_transaction_session_timeout: DB_TIMEOUTS.idleInTransactionMs,
+      }),
+    },
     hooks: { afterConnect: (connection) => dropOnFatal(connection as PooledClient) },
   });
   Mutation.initModel(sequelize);
