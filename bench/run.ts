@@ -3,7 +3,8 @@
  * (on DATABASE_URL's or TEST_DATABASE_URL's server, else an embedded one), dropped afterwards.
  * Two modes, `npm run bench -- --load` or BENCH_MODE=latency|load|all (default latency):
  *   - latency: a mutation on one device until the event arrives on another (BENCH_MUTATIONS, one at a
- *     time), and one `sync` returning as many changes to a device that was offline
+ *     time), and one `sync` returning as many changes to a device that was offline; BENCH_NODES=2
+ *     puts the other device on a second server process, so every event crosses SOCKET_ADAPTER's relay
  *   - load: users × devices under concurrent mutations, then many idle sockets (bench/load.ts)
  * Loopback only; every loop is bounded in count and time.
  */
@@ -34,19 +35,24 @@ async function serverEventMs(url: string, event: string): Promise<number> {
 async function latency(db: BenchDatabase): Promise<void> {
   const N = Number(process.env.BENCH_MUTATIONS ?? 1000);
   const DEADLINE = Date.now() + 5 * 60_000;
-  let server: SpawnedServer | undefined;
+  const NODES = Number(process.env.BENCH_NODES ?? 1);
+  if (NODES !== 1 && NODES !== 2) throw new Error('BENCH_NODES is 1 or 2');
+  const servers: SpawnedServer[] = [];
   try {
-    server = await spawnServer({
-      env: {
-        ...process.env,
-        DATABASE_URL: db.url,
-        LOG_LEVEL: 'info',
-        JWT_SECRET,
-        BCRYPT_ROUNDS: '10',
-        NODE_ENV: 'production',
-      },
-    });
-    const { url } = server;
+    const env = {
+      ...process.env,
+      DATABASE_URL: db.url,
+      LOG_LEVEL: 'info',
+      JWT_SECRET,
+      BCRYPT_ROUNDS: '10',
+      NODE_ENV: 'production',
+      REDIS_KEY: `todo-bench-${String(process.pid)}`,
+    };
+    // with two nodes the writers are on the first and the watching device on the second: every event crosses the adapter
+    for (let i = 0; i < NODES; i++) servers.push(await spawnServer({ env }));
+    const { url } = servers[0];
+    const watchUrl = servers[NODES - 1].url;
+    log(`latency: ${String(NODES)} node(s), SOCKET_ADAPTER=${process.env.SOCKET_ADAPTER ?? 'postgres'}`);
     const reg = (await fetch(`${url}/api/auth/register`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -55,7 +61,7 @@ async function latency(db: BenchDatabase): Promise<void> {
     // each socket may send about 50 events a second: the writes rotate over several devices
     const phones = await Promise.all(Array.from({ length: SENDERS }, () => device(url, reg.token)));
     const phone = (i: number) => phones[i % SENDERS];
-    const laptop = await device(url, reg.token);
+    const laptop = await device(watchUrl, reg.token);
     const { list } = await call(phone(0), 'list:create', { name: 'bench' });
 
     // fan-out latency, one mutation at a time so each is measured alone
@@ -80,7 +86,7 @@ async function latency(db: BenchDatabase): Promise<void> {
     for (let i = 0; i < N && Date.now() < DEADLINE; i++)
       await call(phone(i), 'task:create', { listId: list.id, title: `offline ${i}` });
     const changeMs = performance.now() - changeStart;
-    const back = await device(url, reg.token);
+    const back = await device(watchUrl, reg.token);
     const syncStart = performance.now();
     const result = await call(back, 'sync', { cursors });
     const syncMs = performance.now() - syncStart;
@@ -94,8 +100,10 @@ async function latency(db: BenchDatabase): Promise<void> {
     console.log(`one mutation at a time, acked: ${(N / (changeMs / 1000)).toFixed(0)} per second`);
     console.log(`sync catching up ${result.tasks.length} changes: ${ms(syncMs)}`);
   } finally {
-    const code = await server?.stop();
-    if (code) log(`the server exited with ${code}:\n${server!.output().trim()}`);
+    for (const server of servers) {
+      const code = await server.stop();
+      if (code) log(`the server exited with ${code}:\n${server.output().trim()}`);
+    }
   }
 }
 
