@@ -55,12 +55,28 @@ const HZ = (() => {
   }
 })();
 
-/** utime + stime of a process, in seconds. */
+/** The process and its children (a WEB_CONCURRENCY group's workers). */
+function group(pid: number): number[] {
+  try {
+    return [
+      pid,
+      ...fs.readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').split(/\s+/).filter(Boolean).map(Number),
+    ];
+  } catch {
+    return [pid];
+  }
+}
+
+/** utime + stime of a process and its children now running, in seconds. */
 function cpuSeconds(pid: number): number | undefined {
   try {
-    const s = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
-    return (Number(f[11]) + Number(f[12])) / HZ;
+    let total = 0;
+    for (const p of group(pid)) {
+      const s = fs.readFileSync(`/proc/${p}/stat`, 'utf8');
+      const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
+      total += (Number(f[11]) + Number(f[12])) / HZ;
+    }
+    return total;
   } catch {
     return undefined;
   }
@@ -77,10 +93,15 @@ function isPostgres(pid: number): boolean {
   }
 }
 
+/** Resident memory of a process and its children, in MB. */
 function rssMB(pid: number, key: 'VmRSS' | 'VmHWM' = 'VmRSS'): number | undefined {
   try {
-    const m = new RegExp(`${key}:\\s+(\\d+)`).exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) / 1024 : undefined;
+    let kb = 0;
+    for (const p of group(pid)) {
+      const m = new RegExp(`${key}:\\s+(\\d+)`).exec(fs.readFileSync(`/proc/${p}/status`, 'utf8'));
+      kb += m ? Number(m[1]) : 0;
+    }
+    return kb / 1024;
   } catch {
     return undefined;
   }
