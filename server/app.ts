@@ -23,6 +23,7 @@ import { createMetrics } from './core/metrics';
 import { Notifier, type IoServer } from './core/notifier';
 import { Rates } from './core/rates';
 import { withTimeout } from './core/timeout';
+import { docsRoutes } from './docs/docs.routes';
 import { corsOrigin, createHttpApp } from './http/express';
 import { listHandlers } from './lists/list.handlers';
 import { listRoutes } from './lists/list.routes';
@@ -85,6 +86,7 @@ export function createServer(config: Config, opts: { logger?: Logger; sequelize?
   const app = createHttpApp(ctx, metrics, {
     '/api/auth': authRoutes(ctx, (t, userId) => createListIn(t, userId, 'Inbox')), // every account starts with an Inbox
     '/api': Router().use(listRoutes(ctx, authed), taskRoutes(ctx, authed)),
+    '/': docsRoutes(), // /openapi.json, /asyncapi.json, Swagger UI at /docs, the events page at /docs/events
   });
 
   // sockets: each domain's handlers, one per client event
