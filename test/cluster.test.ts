@@ -3,7 +3,6 @@
  * as `npm start` runs them, on the test database.
  */
 import { expect } from 'chai';
-import fs from 'node:fs';
 import { io } from 'socket.io-client';
 import { spawnServer, type SpawnedServer } from '../dev/spawn-server';
 import type { Task } from '../shared/types';
@@ -20,11 +19,7 @@ import {
   type ConnectOptions,
   type TestUser,
 } from './support/server';
-import { disconnected, handshake } from './support/util';
-
-/** The worker processes of a primary (Linux: /proc). */
-const workersOf = (pid: number): number[] =>
-  fs.readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+import { disconnected, handshake, workersOf } from './support/util';
 
 async function until(what: string, check: () => boolean, timeoutMs = 15_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;

@@ -6,6 +6,7 @@ import pg from 'pg';
 import { ROOT_FALLBACK, startEmbeddedPostgres } from '../dev/embedded-postgres';
 import { spawnServer, type SpawnedServer } from '../dev/spawn-server';
 import { createLogger } from '../server/core/logger';
+import { workersOf } from './support/util';
 
 const post = (server: SpawnedServer, route: string, body: unknown) =>
   fetch(`${server.url}${route}`, {
@@ -51,6 +52,29 @@ describe('the embedded PostgreSQL default (no DATABASE_URL)', function () {
     expect(await server.stop()).to.equal(0);
     expect(Date.now() - started).to.be.lessThan(10_000);
     expect(fs.existsSync(path.join(dataDir, 'pg', 'postmaster.pid')), 'PostgreSQL stopped').to.equal(false);
+  });
+
+  it('with WEB_CONCURRENCY=2, starts one embedded PostgreSQL for both workers and stops it with the group', async () => {
+    const { DATABASE_URL: _db, TEST_DATABASE_URL: _test, JWT_SECRET: _secret, ...base } = process.env;
+    const groupDir = fs.mkdtempSync(path.join(os.tmpdir(), 'todo-embedded-group-'));
+    fs.chmodSync(groupDir, 0o755);
+    const env = { ...base, NODE_ENV: 'development', DATA_DIR: groupDir, LOG_LEVEL: 'warn', BCRYPT_ROUNDS: '4' };
+    const group = await spawnServer({ env: { ...env, WEB_CONCURRENCY: '2', SOCKET_ADAPTER: 'cluster' } });
+    try {
+      expect(workersOf(group.pid)).to.have.length(2);
+      const account = { email: 'group@example.com', password: 'long enough', name: 'Group' };
+      expect((await post(group, '/api/auth/register', account)).status).to.equal(201);
+      // each request is a new connection (sticky closes them), handed to the worker with the fewest clients: both answer
+      for (let i = 0; i < 4; i++)
+        expect(
+          (await post(group, '/api/auth/login', { email: account.email, password: account.password })).status,
+        ).to.equal(200);
+      expect(await group.stop(), group.output()).to.equal(0);
+      expect(fs.existsSync(path.join(groupDir, 'pg', 'postmaster.pid')), 'PostgreSQL stopped').to.equal(false);
+    } finally {
+      await group.stop();
+      fs.rmSync(groupDir, { recursive: true, force: true });
+    }
   });
 
   it('starts from a DATA_DIR that other users cannot enter (as root, the cluster lives under /var/lib/todo-server)', async () => {

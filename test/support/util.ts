@@ -1,5 +1,6 @@
 /** Small helpers of the tests: ids, ack codes, ranges, the contract's keys and order, handshakes, disconnects. */
 import crypto from 'node:crypto';
+import fs from 'node:fs';
 import type { Ack, Task } from '../../shared/types';
 import { connect, type ClientSocket, type ConnectOptions, type Reachable } from './server';
 
@@ -66,4 +67,20 @@ export function disconnected(socket: ClientSocket, timeoutMs = 5000): Promise<st
     };
     socket.once('disconnect', on);
   });
+}
+
+/** The worker processes of a WEB_CONCURRENCY primary: its children that run the server (Linux: /proc). */
+export function workersOf(pid: number): number[] {
+  return fs
+    .readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8')
+    .split(/\s+/)
+    .filter(Boolean)
+    .map(Number)
+    .filter((child) => {
+      try {
+        return fs.readFileSync(`/proc/${child}/cmdline`, 'utf8').includes('server/index.ts');
+      } catch {
+        return false; // gone meanwhile
+      }
+    });
 }
