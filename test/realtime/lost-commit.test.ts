@@ -3,80 +3,28 @@
  * broke on the way back) is neither lost nor applied twice: the server finds it committed through
  * its mutation record, answers the caller, and tells the other devices.
  */
-import net from 'node:net';
 import { expect } from 'chai';
 import { QueryTypes, Sequelize } from 'sequelize';
+import { startTcpProxy, type TcpProxy } from '../../dev/tcp-proxy';
 import type { Task } from '../../shared/types';
 import { testDb } from '../support/database';
 import { call, devices, inboxOf, next, registerUser, startServer, tasksOf, type TestServer } from '../support/server';
 import { uuid } from '../support/util';
 
 /**
- * A TCP proxy to the test database: a connection that sends `marker` (and then `COMMIT`, when
- * `atCommit`) gets that request through, and its answer cut (both sockets closed on the answer's
- * first bytes), as a network fault would.
- */
-async function cuttingProxy(
-  marker: string,
-  atCommit = false,
-): Promise<{ url: string; cuts: () => number; close: () => Promise<void> }> {
-  const target = new URL(testDb().url);
-  let cuts = 0;
-  const open = new Set<net.Socket>();
-  const server = net.createServer((client) => {
-    const upstream = net.connect(Number(target.port || 5432), target.hostname);
-    open.add(client).add(upstream);
-    let seen = false;
-    let armed = false;
-    const closeBoth = () => {
-      client.destroy();
-      upstream.destroy();
-    };
-    client.on('data', (chunk: Buffer) => {
-      if (chunk.includes(marker)) seen = true;
-      if (seen && (!atCommit || chunk.includes('COMMIT'))) armed = true;
-      upstream.write(chunk);
-    });
-    upstream.on('data', (chunk: Buffer) => {
-      if (!armed) {
-        client.write(chunk);
-        return;
-      }
-      cuts += 1;
-      closeBoth();
-    });
-    for (const socket of [client, upstream]) {
-      socket.on('error', closeBoth);
-      socket.on('close', () => {
-        open.delete(socket);
-        closeBoth();
-      });
-    }
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const url = new URL(target);
-  url.host = `127.0.0.1:${String((server.address() as net.AddressInfo).port)}`;
-  return {
-    url: url.toString(),
-    cuts: () => cuts,
-    close: async () => {
-      for (const socket of open) socket.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
-}
-
-/**
- * A server whose own queries go through a cutting proxy (the models keep the test database's pool),
- * for the describe block that calls it; `cuts()` counts the answers cut.
+ * A server whose own queries go through a TCP proxy that cuts an answer (dev/tcp-proxy.ts; the models
+ * keep the test database's pool), for the describe block that calls it; `cuts()` counts the answers cut.
  */
 function serverThroughProxy(marker: string, atCommit = false): { server: () => TestServer; cuts: () => number } {
-  let proxy: Awaited<ReturnType<typeof cuttingProxy>>;
+  let proxy: TcpProxy;
   let through: Sequelize;
   let server: TestServer;
   before(async () => {
-    proxy = await cuttingProxy(marker, atCommit);
-    through = new Sequelize(proxy.url, { logging: false, pool: { max: 4 } });
+    const target = new URL(testDb().url);
+    proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 5432) });
+    // a connection that sends `marker` (and then COMMIT, when `atCommit`) gets that through and its answer cut
+    proxy.cutAnswer({ markers: atCommit ? [marker, 'COMMIT'] : [marker] });
+    through = new Sequelize(proxy.through(testDb().url), { logging: false, pool: { max: 4 } });
     server = await startServer({}, { sequelize: through });
   });
   after(async () => {
@@ -84,7 +32,7 @@ function serverThroughProxy(marker: string, atCommit = false): { server: () => T
     await through.close();
     await proxy.close();
   });
-  return { server: () => server, cuts: () => proxy.cuts() };
+  return { server: () => server, cuts: () => proxy.answersCut };
 }
 
 describe('a change whose answer from the database was lost', () => {
