@@ -77,8 +77,9 @@ const CLIENT_EVENTS: Record<ClientEventName, ClientEventDoc> = {
       not_found: 'No such list, the caller is not a member, or no user has this email',
       forbidden: 'The caller is not the owner',
       conflict: 'The user already has this role',
-      validation_error: 'The owner is a member already, a full list, or a bad payload',
-      limit_exceeded: 'The user shared with is in MAX_LISTS_PER_USER lists, or the list has MAX_MEMBERS_PER_LIST',
+      validation_error: 'The user is the list\u2019s owner, or a bad payload',
+      limit_exceeded:
+        'The list has MAX_MEMBERS_PER_LIST members, or the user shared with is in MAX_LISTS_PER_USER lists',
       rate_limited: 'Over SHARE_RATE_LIMIT shares a minute, or the event rates',
     },
   },

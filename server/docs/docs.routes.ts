@@ -1,27 +1,19 @@
 /**
  * The API documents and their pages: /openapi.json, /asyncapi.json, Swagger UI at /docs (its files from
  * the swagger-ui-dist package under /docs/assets/, nothing from a CDN) and the events page at
- * /docs/events. Nothing is built or read at start-up: each document is built on its first request and
- * kept.
+ * /docs/events. Nothing is built or read at start-up: the builders are loaded and each document built
+ * on its first request, then kept.
  */
 import path from 'node:path';
 import express, { type RequestHandler, type Router } from 'express';
 import helmet from 'helmet';
-import { buildAsyncApi } from './asyncapi';
-import { renderEventsPage } from './events-page';
-import { buildOpenApi } from './openapi';
 
-const once = <T>(build: () => T): (() => T) => {
-  let value: { v: T } | undefined;
-  return () => (value ??= { v: build() }).v;
-};
-
-/** The documents, built on first use and kept (the test kit validates answers against them too). */
-export const openApiDocument = once(buildOpenApi);
-export const asyncApiDocument = once(buildAsyncApi);
-const openApiJson = once(() => JSON.stringify(openApiDocument()));
-const asyncApiJson = once(() => JSON.stringify(asyncApiDocument()));
-const eventsPage = once(() => renderEventsPage(asyncApiDocument()));
+type Documents = typeof import('./documents');
+let documents: Documents | undefined;
+/** The builders, loaded on the first request for a document (see documents.ts). */
+const docs = (): Documents =>
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded lazily, so as not to slow the server's start
+  (documents ??= require('./documents') as Documents);
 
 /** The swagger-ui-dist files the page loads; no other file of the package is served. */
 const ASSETS = new Set(['swagger-ui.css', 'swagger-ui-bundle.js', 'favicon-32x32.png', 'favicon-16x16.png']);
@@ -102,13 +94,23 @@ export function docsRoutes(): Router {
     };
   return express
     .Router()
-    .get('/openapi.json', json(openApiJson))
-    .get('/asyncapi.json', json(asyncApiJson))
+    .get(
+      '/openapi.json',
+      json(() => docs().openApiJson()),
+    )
+    .get(
+      '/asyncapi.json',
+      json(() => docs().asyncApiJson()),
+    )
     .get(
       '/docs',
       docsCsp,
       html(() => SWAGGER_PAGE),
     )
-    .get('/docs/events', docsCsp, html(eventsPage))
+    .get(
+      '/docs/events',
+      docsCsp,
+      html(() => docs().eventsPage()),
+    )
     .use('/docs/assets', assets);
 }

@@ -49,7 +49,12 @@ const schemaName = (node: JsonSchema): string | undefined =>
 function typeOf(node: JsonSchema): string {
   const name = schemaName(node);
   if (name) return `<a href="#schema-${esc(name)}">${esc(name)}</a>`;
-  if (Array.isArray(node.allOf)) return (node.allOf as JsonSchema[]).map(typeOf).join(' with ');
+  if (Array.isArray(node.allOf)) return (node.allOf as JsonSchema[]).map(typeOf).join(', ');
+  if (node.type === undefined && node.properties)
+    // a narrowing of the schema before it (allOf): `code` one of ...
+    return Object.entries(node.properties as Record<string, JsonSchema>)
+      .map(([key, value]) => `<code>${esc(key)}</code> one of ${typeOf(value)}`)
+      .join(', ');
   if (Array.isArray(node.anyOf)) return (node.anyOf as JsonSchema[]).map(typeOf).join(' or ');
   if (Array.isArray(node.enum)) return (node.enum as unknown[]).map((v) => esc(JSON.stringify(v))).join(' | ');
   if ('const' in node) return esc(JSON.stringify(node.const));
@@ -72,12 +77,13 @@ function fields(doc: Doc, schema: JsonSchema): string {
   const props = node.properties as Record<string, JsonSchema> | undefined;
   if (!props || Object.keys(props).length === 0) return schemaName(schema) ? `<p>${typeOf(schema)}</p>` : '<p>{}</p>';
   const required = new Set((node.required as string[] | undefined) ?? []);
-  const rows = Object.entries(props).map(
-    ([key, value]) =>
-      `<tr><td><code>${esc(key)}</code>${required.has(key) ? '' : '?'}</td><td>${typeOf(value)}</td><td>${
-        typeof value.description === 'string' ? markdown(value.description) : ''
-      }</td></tr>`,
-  );
+  const rows = Object.entries(props).map(([key, value]) => {
+    // an object of its own (not a named schema) is shown as a table inside its row
+    const nested = value.type === 'object' && value.properties ? fields(doc, value) : '';
+    return `<tr><td><code>${esc(key)}</code>${required.has(key) ? '' : '?'}</td><td>${typeOf(value)}</td><td>${
+      typeof value.description === 'string' ? markdown(value.description) : ''
+    }${nested}</td></tr>`;
+  });
   const link = schemaName(schema) ? `<p>${typeOf(schema)}</p>` : '';
   return `${link}<table><tr><th>field</th><th>type</th><th></th></tr>${rows.join('')}</table>`;
 }
@@ -89,7 +95,8 @@ function message(doc: Doc, ref: JsonSchema, heading: string): string {
   const payload = m.payload as JsonSchema;
   const data = (payload.properties as Record<string, JsonSchema> | undefined)?.data;
   const examples = (m.examples as { name?: string; payload: unknown }[] | undefined) ?? [];
-  return `<h4>${esc(heading)}</h4>${typeof m.summary === 'string' ? markdown(m.summary) : ''}${
+  const notes = [m.summary, payload.description].filter((t): t is string => typeof t === 'string');
+  return `<h4>${esc(heading)}</h4>${markdown(notes.join(' '))}${
     data ? fields(doc, data) : payload.properties ? fields(doc, payload) : ''
   }${examples.map((e) => example(e.payload)).join('')}`;
 }

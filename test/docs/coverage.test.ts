@@ -5,7 +5,7 @@
 import { expect } from 'chai';
 import { ClientEvent, ServerEvent } from '../../shared/events';
 import { authHandlers } from '../../server/auth/auth.handlers';
-import { asyncApiDocument, openApiDocument } from '../../server/docs/docs.routes';
+import { asyncApiDocument, openApiDocument } from '../../server/docs/documents';
 import { listHandlers } from '../../server/lists/list.handlers';
 import { syncHandlers } from '../../server/sync/sync.handlers';
 import { taskHandlers } from '../../server/tasks/task.handlers';

@@ -8,7 +8,7 @@ import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import { expect } from 'chai';
 import { ClientEvent, ServerEvent } from '../../shared/events';
-import { asyncApiDocument, openApiDocument } from '../../server/docs/docs.routes';
+import { asyncApiDocument, openApiDocument } from '../../server/docs/documents';
 import { request, startServer, type TestServer } from '../support/server';
 
 type Json = Record<string, unknown>;

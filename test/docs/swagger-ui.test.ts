@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import { expect } from 'chai';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { openApiDocument } from '../../server/docs/docs.routes';
+import { openApiDocument } from '../../server/docs/documents';
 import type { Task } from '../../shared/types';
 import { devices, inboxOf, next, registerUser, startServer, type TestServer } from '../support/server';
 

@@ -7,7 +7,7 @@
  */
 import Ajv2020, { type ValidateFunction } from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
-import { asyncApiDocument, openApiDocument } from '../../server/docs/docs.routes';
+import { asyncApiDocument, openApiDocument } from '../../server/docs/documents';
 import { HANDSHAKE_ERRORS, messageKey } from '../../server/docs/asyncapi';
 
 type Json = Record<string, unknown>;
