@@ -14,6 +14,7 @@ import { LOG_SERIALIZERS } from '../core/logger';
 import type { Metrics } from '../core/metrics';
 import { healthRoutes } from './health.routes';
 import { errorHandler, notFoundRoute } from './middleware';
+import { webRoutes } from './web';
 
 export function createHttpApp(ctx: Ctx, metrics: Metrics, routers: Record<string, Router>): express.Express {
   const { config, logger } = ctx;
@@ -44,6 +45,7 @@ export function createHttpApp(ctx: Ctx, metrics: Metrics, routers: Record<string
   app.use(express.json({ limit: LIMITS.payloadBytes }));
   app.use(healthRoutes(ctx, metrics));
   for (const [path, router] of Object.entries(routers)) app.use(path, router);
+  app.use(webRoutes()); // the web app at / (dist/client, built by npm run build)
   app.use(notFoundRoute);
   app.use(errorHandler());
   return app;

@@ -1,0 +1,168 @@
+/** The app: the login screen, or the lists in a sidebar and the open list's tasks; status, notices, re-login. */
+import { useCallback, useEffect, useMemo, useState } from 'preact/hooks';
+import type { TodoClient } from '../shared/client';
+import { AuthScreen, ReloginDialog } from './auth';
+import { errorMessage } from './format';
+import { Ctx, useApp, useConnection, useLists, useSession, type AppContext } from './hooks';
+import { ListView } from './list-view';
+import { Sidebar } from './sidebar';
+
+interface Notice {
+  id: number;
+  text: string;
+  kind: 'error' | 'info';
+}
+
+let noticeIds = 0;
+
+export function App({ client }: { client: TodoClient }) {
+  const user = useSession(client);
+  const [authReason, setAuthReason] = useState<'expired' | 'unauthorized' | null>(null);
+  const [notices, setNotices] = useState<Notice[]>([]);
+
+  const notify = useCallback((text: string, kind: 'error' | 'info' = 'error') => {
+    const id = ++noticeIds;
+    setNotices((old) => [...old.filter((n) => n.text !== text).slice(-3), { id, text, kind }]);
+    // news goes by itself; an error stays until dismissed
+    if (kind === 'info') setTimeout(() => setNotices((old) => old.filter((n) => n.id !== id)), 6000);
+  }, []);
+  const dismiss = (id: number) => setNotices((old) => old.filter((n) => n.id !== id));
+
+  useEffect(() => {
+    const offAuth = client.on('auth', (e) => setAuthReason(e.reason));
+    const offSession = client.on('session', () => setAuthReason(null));
+    const offError = client.on('error', (e) => {
+      if (e.code !== 'cancelled') notify(errorMessage(e)); // cancelled: dropped by our own logout
+    });
+    return () => {
+      offAuth();
+      offSession();
+      offError();
+    };
+  }, [client, notify]);
+
+  const app = useMemo<AppContext>(() => ({ client, notify }), [client, notify]);
+
+  const logout = () => {
+    const pending = client.pendingCount();
+    if (
+      pending > 0 &&
+      !confirm(
+        `${String(pending)} ${pending === 1 ? 'change has' : 'changes have'} not reached the server yet and will be lost. Log out anyway?`,
+      )
+    )
+      return;
+    setNotices([]);
+    setAuthReason(null);
+    void client.logout();
+  };
+
+  return (
+    <Ctx.Provider value={app}>
+      {user ? (
+        <Home userName={user.name} onLogout={logout} />
+      ) : (
+        <AuthScreen
+          client={client}
+          reason={authReason ? 'Your session ended: log in again. Changes not yet sent are kept.' : null}
+        />
+      )}
+      {user && authReason && <ReloginDialog client={client} email={user.email} reason={authReason} onLogout={logout} />}
+      <Notices notices={notices} dismiss={dismiss} />
+    </Ctx.Provider>
+  );
+}
+
+/** The list id in the address (#list=<id>), so a reload opens the same list. */
+function listFromHash(): string | null {
+  const m = /^#list=([\w-]+)$/.exec(location.hash);
+  return m ? m[1] : null;
+}
+
+function Home({ userName, onLogout }: { userName: string; onLogout: () => void }) {
+  const { client } = useApp();
+  const lists = useLists(client);
+  const [wanted, setWanted] = useState<string | null>(listFromHash);
+  const [menuOpen, setMenuOpen] = useState(false);
+  const current = lists.find((l) => l.id === wanted) ?? lists.at(0);
+
+  useEffect(() => {
+    const onHash = () => setWanted(listFromHash());
+    addEventListener('hashchange', onHash);
+    return () => removeEventListener('hashchange', onHash);
+  }, []);
+
+  const open = (id: string) => {
+    setWanted(id);
+    history.replaceState(null, '', `#list=${id}`);
+    setMenuOpen(false);
+  };
+
+  return (
+    <div class={`layout${menuOpen ? ' menu-open' : ''}`}>
+      <header class="topbar">
+        <button
+          type="button"
+          class="menu-button"
+          aria-expanded={menuOpen}
+          aria-controls="sidebar"
+          onClick={() => setMenuOpen(!menuOpen)}
+        >
+          <span aria-hidden="true">☰</span> Lists
+        </button>
+        <h1 class="brand">Todo</h1>
+        <ConnectionStatus />
+        <div class="account">
+          <span class="user-name" title={userName}>
+            {userName}
+          </span>
+          <button type="button" class="quiet" onClick={onLogout}>
+            Log out
+          </button>
+        </div>
+      </header>
+      <Sidebar lists={lists} currentId={current?.id ?? null} onOpen={open} />
+      <main class="content" id="main">
+        {current ? (
+          <ListView key={current.id} list={current} />
+        ) : (
+          <p class="empty">No lists yet: create one in the sidebar.</p>
+        )}
+      </main>
+    </div>
+  );
+}
+
+const STATUS_TEXT = { online: 'Online', connecting: 'Connecting…', offline: 'Offline' } as const;
+
+function ConnectionStatus() {
+  const { client } = useApp();
+  const { status, pending } = useConnection(client);
+  return (
+    <div class={`status status-${status}`} role="status" aria-live="polite" data-testid="status">
+      <span class="dot" aria-hidden="true" />
+      <span class="status-text">{STATUS_TEXT[status]}</span>
+      {pending > 0 && (
+        <span class="pending" data-pending={pending}>
+          {' '}
+          · {pending} unsent
+        </span>
+      )}
+    </div>
+  );
+}
+
+function Notices({ notices, dismiss }: { notices: Notice[]; dismiss: (id: number) => void }) {
+  return (
+    <div class="notices" aria-live="assertive">
+      {notices.map((n) => (
+        <div key={n.id} class={`notice ${n.kind}`} role={n.kind === 'error' ? 'alert' : 'status'}>
+          <p>{n.text}</p>
+          <button type="button" class="quiet" aria-label="Dismiss message" onClick={() => dismiss(n.id)}>
+            ✕
+          </button>
+        </div>
+      ))}
+    </div>
+  );
+}

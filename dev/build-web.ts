@@ -1,0 +1,115 @@
+/**
+ * Builds the web app: client/main.tsx (Preact, the client SDK, socket.io-client) bundled and minified by
+ * esbuild into dist/client/assets/ under content-hashed names, with a gzip and a brotli copy of each, and
+ * dist/client/index.html naming them. `npm run build` runs it after tsc (`node dist/dev/build-web.js`);
+ * the browser tests call buildWeb() in their before hook.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import zlib from 'node:zlib';
+import { build } from 'esbuild';
+
+export interface WebBuild {
+  dir: string;
+  /** Asset file names (under dir/assets) of the entry's script and stylesheet. */
+  js: string;
+  css: string;
+  /** Bytes of the script and stylesheet, raw and gzipped. */
+  sizes: { js: number; css: number; jsGzip: number; cssGzip: number };
+}
+
+function findRoot(from: string): string {
+  let dir = from;
+  while (!fs.existsSync(path.join(dir, 'package.json'))) {
+    const parent = path.dirname(dir);
+    if (parent === dir) throw new Error(`package.json not found above ${from}`);
+    dir = parent;
+  }
+  return dir;
+}
+
+const html = (js: string, css: string) => `<!doctype html>
+<html lang="en">
+  <head>
+    <meta charset="utf-8" />
+    <meta name="viewport" content="width=device-width, initial-scale=1" />
+    <meta name="color-scheme" content="light" />
+    <meta name="theme-color" content="#1d4ed8" />
+    <title>Todo</title>
+    <link rel="icon" href="data:," />
+    <link rel="stylesheet" href="/assets/${css}" />
+    <script type="module" src="/assets/${js}"></script>
+  </head>
+  <body>
+    <div id="app"><p class="boot">Loading…</p></div>
+    <noscript>This app needs JavaScript.</noscript>
+  </body>
+</html>
+`;
+
+/** Bundles the app into `<root>/dist/client` (or `outDir`) and returns what it wrote. */
+export async function buildWeb(outDir?: string): Promise<WebBuild> {
+  const root = findRoot(__dirname);
+  const dir = outDir ?? path.join(root, 'dist', 'client');
+  const assets = path.join(dir, 'assets');
+  fs.mkdirSync(assets, { recursive: true });
+  const result = await build({
+    absWorkingDir: root,
+    entryPoints: ['client/main.tsx'],
+    tsconfig: 'client/tsconfig.json',
+    bundle: true,
+    minify: true,
+    format: 'esm',
+    platform: 'browser',
+    target: ['es2020', 'chrome100', 'firefox100', 'safari15'],
+    outdir: assets,
+    entryNames: '[name]-[hash]',
+    assetNames: '[name]-[hash]',
+    sourcemap: false,
+    legalComments: 'none',
+    metafile: true,
+    logLevel: 'warning',
+    define: { 'process.env.NODE_ENV': '"production"' },
+  });
+  const outputs = Object.keys(result.metafile.outputs).map((file) => path.basename(file));
+  const js = outputs.find((f) => f.endsWith('.js'));
+  const css = outputs.find((f) => f.endsWith('.css'));
+  if (!js || !css) throw new Error(`the web build made no script or stylesheet: ${outputs.join(', ')}`);
+
+  const sizes = { js: 0, css: 0, jsGzip: 0, cssGzip: 0 };
+  for (const name of outputs) {
+    const file = path.join(assets, name);
+    const body = fs.readFileSync(file);
+    const gzip = zlib.gzipSync(body, { level: 9 });
+    fs.writeFileSync(`${file}.gz`, gzip);
+    fs.writeFileSync(
+      `${file}.br`,
+      zlib.brotliCompressSync(body, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 11 } }),
+    );
+    if (name === js) Object.assign(sizes, { js: body.length, jsGzip: gzip.length });
+    if (name === css) Object.assign(sizes, { css: body.length, cssGzip: gzip.length });
+  }
+  // index.html last, and atomically: a server reading it meanwhile gets the old or the new one whole
+  const tmp = path.join(dir, `index.html.${String(process.pid)}.tmp`);
+  fs.writeFileSync(tmp, html(js, css));
+  fs.renameSync(tmp, path.join(dir, 'index.html'));
+  // the assets of earlier builds go (a page loaded from one of them revalidates index.html on its next load)
+  const keep = new Set(outputs.flatMap((f) => [f, `${f}.gz`, `${f}.br`]));
+  for (const name of fs.readdirSync(assets)) if (!keep.has(name)) fs.rmSync(path.join(assets, name), { force: true });
+  return { dir, js, css, sizes };
+}
+
+const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
+
+if (require.main === module) {
+  buildWeb().then(
+    ({ dir, sizes }) =>
+      console.log(
+        `web app built in ${path.relative(process.cwd(), dir) || dir}: script ${kb(sizes.js)} (${kb(sizes.jsGzip)} gzipped), styles ${kb(sizes.css)} (${kb(sizes.cssGzip)} gzipped)`,
+      ),
+    (err: unknown) => {
+      console.error(err);
+      process.exitCode = 1;
+    },
+  );
+}
