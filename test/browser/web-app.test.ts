@@ -7,38 +7,17 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { buildWeb } from '../../dev/build-web';
 import { projectRoot } from '../../server/core/paths';
 import type { AuthResult, Task } from '../../shared/types';
+import { launchChromium } from '../support/browser';
 import { registerUser, request, startServer, tasksOf, type TestServer, type TestUser } from '../support/server';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-export const SHOTS = path.join(projectRoot, 'test-output', 'browser');
+const SHOTS = path.join(projectRoot, 'test-output', 'browser');
 const DESKTOP = { width: 1280, height: 800 };
 const PHONE = { width: 375, height: 812 };
 const WAIT = 15_000;
-
-/** Launches Chromium, or explains why not: a failure in CI (where it is installed), a skip elsewhere. */
-async function launch(ctx: Mocha.Context): Promise<Browser> {
-  if (!fs.existsSync(CHROMIUM)) {
-    const why = `no Chromium at ${CHROMIUM}: install it (apt-get install -y chromium) or set CHROMIUM_PATH`;
-    if (process.env.CI) throw new Error(`the browser tests cannot run: ${why}`);
-    console.warn(`      ⚠ browser tests skipped: ${why}`);
-    ctx.skip();
-  }
-  return chromium.launch({ executablePath: CHROMIUM, args: ARGS, headless: true });
-}
 
 interface Device {
   context: BrowserContext;
@@ -159,7 +138,7 @@ describe('web app in Chromium', function () {
   let listId: string;
 
   before(async function () {
-    browser = await launch(this);
+    browser = await launchChromium(this, 'web app browser tests');
     closers.push(() => browser.close());
     fs.mkdirSync(SHOTS, { recursive: true });
     await buildWeb(); // into dist/client, where the server looks, as npm start does
@@ -430,7 +409,7 @@ describe('web app in Chromium: token expiry and limits', function () {
   );
 
   before(async function () {
-    browser = await launch(this);
+    browser = await launchChromium(this, 'web app browser tests');
     closers.push(() => browser.close());
     await buildWeb();
     server = await startServer({ jwtExpiresIn: LIFETIME_S, maxTasksPerList: 3 });
