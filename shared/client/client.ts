@@ -1287,7 +1287,12 @@ class Client implements TodoClient {
   }
 }
 
-const now = (): string => new Date().toISOString();
+let lastAt = 0;
+/** When a mutation is made: increasing, as the server's createdAt of a list's tasks is (so local ties keep their order). */
+const now = (): string => {
+  lastAt = Math.max(Date.now(), lastAt + 1);
+  return new Date(lastAt).toISOString();
+};
 
 function scopeOf(ev: LiveEvent): { listId: string; seq: number } | undefined {
   switch (ev.event) {

@@ -1,0 +1,220 @@
+/**
+ * Helpers of the SDK tests: SDK clients that are closed after each test, a TCP link per client that
+ * the test can cut (the client's network), a server restarted on the same port and database, waits on
+ * the client's own events, and the server's state read fresh over REST to compare a replica with.
+ */
+import net from 'node:net';
+import { expect } from 'chai';
+import { createClient, memoryStorage, type ClientStorage, type TodoClient } from '../../shared/client/index';
+import type { List, Task } from '../../shared/types';
+import { createServer } from '../../server/app';
+import type { Config } from '../../server/core/config';
+import { createLogger } from '../../server/core/logger';
+import { testDb } from '../support/database';
+import { request, tasksOf, testConfig, type TestServer, type TestUser } from '../support/server';
+import { contractOrder } from '../support/util';
+
+/** Starts a server on `port` (0: any) of 127.0.0.1, on the test database: a restart reuses the port. */
+export async function serverOn(port: number, overrides: Partial<Config> = {}): Promise<TestServer> {
+  const parts = createServer(testConfig(overrides), {
+    sequelize: testDb().sequelize,
+    logger: createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'),
+  });
+  await new Promise<void>((resolve, reject) => {
+    parts.httpServer.once('error', reject);
+    parts.httpServer.listen(port, '127.0.0.1', () => resolve());
+  });
+  const { port: bound } = parts.httpServer.address() as net.AddressInfo;
+  return { url: `http://127.0.0.1:${bound}`, parts, close: () => parts.close() };
+}
+
+export const portOf = (server: TestServer): number => Number(new URL(server.url).port);
+
+/**
+ * A client's network: a TCP relay on its own loopback port to the server's port. `down()` cuts every
+ * connection and refuses new ones (as a lost network would); `up()` lets them through again.
+ */
+export class Link {
+  private readonly relay: net.Server;
+  private readonly open = new Set<net.Socket>();
+  private online = true;
+  url = '';
+
+  constructor(private readonly targetPort: number) {
+    this.relay = net.createServer((client) => {
+      if (!this.online) {
+        client.destroy();
+        return;
+      }
+      const upstream = net.connect(this.targetPort, '127.0.0.1');
+      for (const s of [client, upstream]) {
+        this.open.add(s);
+        s.on('close', () => this.open.delete(s));
+        s.on('error', () => undefined);
+      }
+      client.pipe(upstream).pipe(client);
+      client.on('close', () => upstream.destroy());
+      upstream.on('close', () => client.destroy());
+    });
+  }
+
+  async start(): Promise<this> {
+    await new Promise<void>((resolve) => this.relay.listen(0, '127.0.0.1', resolve));
+    this.url = `http://127.0.0.1:${(this.relay.address() as net.AddressInfo).port}`;
+    return this;
+  }
+
+  down(): void {
+    this.online = false;
+    for (const s of this.open) s.destroy();
+  }
+
+  up(): void {
+    this.online = true;
+  }
+
+  async close(): Promise<void> {
+    this.down();
+    await new Promise<void>((resolve) => this.relay.close(() => resolve()));
+  }
+}
+
+/** Socket options of the tests' clients: websocket only, quick reconnection. */
+export const SOCKET_OPTIONS = { transports: ['websocket'], reconnectionDelay: 100, reconnectionDelayMax: 500 };
+
+/** SDK clients (and links) for a describe block, closed after each test. */
+export function clients(): {
+  open(url: string, opts?: { storage?: ClientStorage; refreshMarginMs?: number }): Promise<TodoClient>;
+  link(server: TestServer): Promise<Link>;
+} {
+  let made: TodoClient[] = [];
+  let links: Link[] = [];
+  afterEach(async () => {
+    made.forEach((c) => c.close());
+    made = [];
+    await Promise.all(links.map((l) => l.close()));
+    links = [];
+  });
+  return {
+    async open(url, opts = {}) {
+      const client = await createClient({
+        url,
+        storage: opts.storage ?? memoryStorage(),
+        socketOptions: SOCKET_OPTIONS,
+        refreshMarginMs: opts.refreshMarginMs,
+      });
+      made.push(client);
+      return client;
+    },
+    async link(server) {
+      const link = await new Link(portOf(server)).start();
+      links.push(link);
+      return link;
+    },
+  };
+}
+
+/** Resolves once `cond()` holds, looked at on each event of the client; rejects after `timeoutMs`. */
+export function until(client: TodoClient, cond: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const offs: Array<() => void> = [];
+    const stop = () => {
+      clearTimeout(timer);
+      offs.forEach((off) => off());
+    };
+    const check = () => {
+      if (!cond()) return;
+      stop();
+      resolve();
+    };
+    const timer = setTimeout(() => {
+      stop();
+      reject(new Error(`not within ${timeoutMs} ms: ${what}`));
+    }, timeoutMs);
+    offs.push(
+      client.on('change', check),
+      client.on('status', check),
+      client.on('auth', check),
+      client.on('error', check),
+      client.on('session', check),
+    );
+    check();
+  });
+}
+
+/** client.synced(), or a rejection after `timeoutMs`. */
+export async function synced(client: TodoClient, timeoutMs = 30_000): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      client.synced(),
+      new Promise((_resolve, reject) => {
+        timer = setTimeout(() => {
+          reject(new Error(`not synced within ${timeoutMs} ms (${client.status}, ${client.pendingCount()} pending)`));
+        }, timeoutMs);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** What a user sees, in a form to compare with deep.equal: lists (without seq/updatedAt) and each list's tasks in order. */
+export interface Picture {
+  lists: Array<Pick<List, 'id' | 'name' | 'ownerId' | 'role' | 'createdAt'>>;
+  tasks: Record<string, Task[]>;
+}
+
+const listPart = (l: List) => ({ id: l.id, name: l.name, ownerId: l.ownerId, role: l.role, createdAt: l.createdAt });
+const byId = (a: { id: string }, b: { id: string }) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+
+/** The client's view, pending flags dropped. */
+export function pictureOf(client: TodoClient): Picture {
+  const lists = client.lists();
+  const tasks: Record<string, Task[]> = {};
+  for (const list of lists) tasks[list.id] = client.tasks(list.id).map(({ pending: _pending, ...task }) => task);
+  return { lists: lists.map(listPart).sort(byId), tasks };
+}
+
+/** The user's lists and tasks read fresh from the server over REST (tasks in the contract's order). */
+export async function serverPicture(server: TestServer, user: TestUser): Promise<Picture> {
+  const res = await request<{ lists: List[] }>(server, 'GET', '/api/lists', { token: user.token });
+  expect(res.status).to.equal(200);
+  const tasks: Record<string, Task[]> = {};
+  for (const list of res.body.lists) tasks[list.id] = contractOrder((await tasksOf(server, user.token, list.id)).tasks);
+  return { lists: res.body.lists.map(listPart).sort(byId), tasks };
+}
+
+/** JSON with every object's keys sorted, to compare values whatever their key order. */
+export function canonical(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v !== null && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : 1)))
+      : v,
+  );
+}
+
+/** Waits until the client's view equals `picture`; fails with the difference. */
+export async function converges(client: TodoClient, picture: Picture, who: string, timeoutMs = 30_000): Promise<void> {
+  const expected = canonical(picture);
+  const same = () => canonical(pictureOf(client)) === expected;
+  try {
+    await until(client, same, `${who} converges`, timeoutMs);
+  } catch {
+    expect(pictureOf(client), `${who} did not converge`).to.deep.equal(picture);
+  }
+}
+
+/** A small seeded PRNG (mulberry32): the same seed, the same run. */
+export function prng(seed: number): { next(): number; int(n: number): number; pick<T>(items: readonly T[]): T } {
+  let a = seed >>> 0;
+  const next = () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const int = (n: number) => Math.floor(next() * n);
+  return { next, int, pick: (items) => items[int(items.length)] };
+}
