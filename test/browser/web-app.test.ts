@@ -379,6 +379,55 @@ describe('web app in Chromium', function () {
     await a1.page.getByRole('button', { name: 'Members' }).click();
   });
 
+  it('is labelled, usable by keyboard with the focus visible, and in sufficient contrast', async () => {
+    const { page } = a1;
+    await task(page, 'Oat milk').locator('.task-title').click(); // an editor open too
+    await page.getByRole('button', { name: 'Members' }).click();
+    await page.locator('.member-list').waitFor();
+    // every control has an accessible name
+    const tree = await page.locator('body').ariaSnapshot();
+    const unnamed = tree.split('\n').filter((line) => /- (button|textbox|checkbox|combobox)\b(?! ")/.test(line));
+    expect(unnamed, tree).to.deep.equal([]);
+    // Tab walks the controls, each showing a focus ring
+    const rings: string[] = [];
+    await page.locator('body').focus();
+    for (let i = 0; i < 25; i++) {
+      await page.keyboard.press('Tab');
+      rings.push(
+        await page.evaluate<string>(`(() => {
+          const e = document.activeElement, s = getComputedStyle(e);
+          return (e.getAttribute('aria-label') || e.id || e.textContent.trim().slice(0, 20)) + ': ' + s.outlineStyle + ' ' + s.outlineWidth;
+        })()`),
+      );
+    }
+    expect(rings.filter((r) => !/: solid [3-9]px$/.test(r))).to.deep.equal([]);
+    // text against its background: at least 4.5:1 (WCAG AA)
+    const { checked, low } = await page.evaluate<{ checked: number; low: string[] }>(`(() => {
+      const rgb = (c) => (c.match(/[\\d.]+/g) || []).map(Number);
+      const lum = ([r, g, b]) => [r, g, b].map((v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; })
+        .reduce((sum, v, i) => sum + v * [0.2126, 0.7152, 0.0722][i], 0);
+      const background = (e) => {
+        for (; e; e = e.parentElement) { const c = rgb(getComputedStyle(e).backgroundColor); if (c.length === 3 || c[3] > 0.9) return c; }
+        return [255, 255, 255];
+      };
+      const out = [];
+      let checked = 0;
+      for (const e of document.querySelectorAll('body *')) {
+        if (!e.childNodes.length || ![...e.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim())) continue;
+        if (e.closest('button:disabled') || !e.getClientRects().length) continue;
+        checked++;
+        const [a, b] = [lum(rgb(getComputedStyle(e).color)), lum(background(e))];
+        const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+        if (ratio < 4.5) out.push(e.textContent.trim().slice(0, 30) + ' ' + ratio.toFixed(2));
+      }
+      return { checked, low: out };
+    })()`);
+    expect(checked, 'texts looked at').to.be.greaterThan(30);
+    expect(low, 'text below 4.5:1').to.deep.equal([]);
+    await page.getByRole('button', { name: 'Members' }).click();
+    await page.getByRole('button', { name: 'Cancel', exact: true }).click();
+  });
+
   it('screens at phone size: the list, the lists menu, a task being edited', async () => {
     const phone = await win.open(PHONE);
     await shot(phone.page, 'phone-login');
@@ -427,31 +476,32 @@ describe('web app in Chromium: token expiry and limits', function () {
 
   it('a session outlives its token (refreshed), and an expired one asks for a login and keeps the queue', async () => {
     const carol = await registerUser(server, 'Carol');
-    const { context, page } = await win.open();
+    // two devices of Carol's: one stays online (its token is refreshed), one is offline past its token's life
+    const [kept, away] = await Promise.all([win.open(), win.open()]);
     const loggedIn = Date.now();
-    await logIn(page, carol);
-    const inbox = await listIdOf(page);
-    await outlive(page, loggedIn);
-    await addTask(page, 'After the first token');
-    await online(page);
-    expect(await page.getByRole('dialog').count(), 'no login prompt').to.equal(0);
+    await Promise.all([logIn(kept.page, carol), logIn(away.page, carol)]);
+    const inbox = await listIdOf(kept.page);
+    await away.context.setOffline(true);
+    await away.page.locator('.status-offline').waitFor();
+    await addTask(away.page, 'Queued while expired');
+    await outlive(kept.page, loggedIn);
+
+    await addTask(kept.page, 'After the first token');
+    await online(kept.page);
+    expect(await kept.page.getByRole('dialog').count(), 'no login prompt').to.equal(0);
     expect(await serverTitles(server, carol, inbox)).to.deep.equal(['After the first token']);
 
-    // offline past the token's life: nothing can refresh it
-    await context.setOffline(true);
-    await page.locator('.status-offline').waitFor();
-    const offlineAt = Date.now();
-    await addTask(page, 'Queued while expired');
-    await outlive(page, offlineAt);
-    await context.setOffline(false);
-    const dialog = page.getByRole('dialog');
+    await away.context.setOffline(false);
+    const dialog = away.page.getByRole('dialog');
     await dialog.waitFor();
     expect(await dialog.textContent()).to.include('1 unsent change is kept');
     await dialog.getByLabel('Password').fill(carol.password);
     await dialog.getByRole('button', { name: 'Log in' }).click();
     await dialog.waitFor({ state: 'detached' });
-    await online(page);
-    expect(await serverTitles(server, carol, inbox)).to.deep.equal(['After the first token', 'Queued while expired']);
+    await online(away.page);
+    const both = ['After the first token', 'Queued while expired'];
+    await Promise.all([kept, away].map(({ page }) => titlesAre(page, both)));
+    expect(await serverTitles(server, carol, inbox)).to.deep.equal(both);
   });
 
   it('a limit reached is reported, and the refused task is taken back', async () => {
