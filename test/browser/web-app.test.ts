@@ -325,6 +325,7 @@ describe('web app in Chromium', function () {
     const { tasks } = await tasksOf(server, alice.token, listId);
     expect(tasks.map((t) => t.title)).to.deep.equal(final);
     expect(tasks.filter((t) => t.completed).map((t) => t.title)).to.have.members(['Butter', 'Apples']);
+    await shot(a1.page, 'desktop-app');
   });
 
   it('a reload keeps the session and the queue', async () => {
