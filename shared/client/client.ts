@@ -118,10 +118,21 @@ function compareLists(a: List, b: List): number {
   return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 }
 
+interface WebCrypto {
+  randomUUID?: () => string;
+  getRandomValues?: (bytes: Uint8Array) => Uint8Array;
+}
+
+/** A v4 UUID: crypto.randomUUID, or (outside a secure context, e.g. a page over http on a LAN) one made of getRandomValues. */
 function uuid(): string {
-  const c = (globalThis as { crypto?: { randomUUID?: () => string } }).crypto;
-  if (!c?.randomUUID) throw new Error('globalThis.crypto.randomUUID is not available (a secure context is needed)');
-  return c.randomUUID();
+  const c = (globalThis as { crypto?: WebCrypto }).crypto;
+  if (c?.randomUUID) return c.randomUUID();
+  if (!c?.getRandomValues) throw new Error('globalThis.crypto is not available');
+  const b = c.getRandomValues(new Uint8Array(16));
+  b[6] = (b[6] & 0x0f) | 0x40;
+  b[8] = (b[8] & 0x3f) | 0x80;
+  const hex = Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
 function isoOrSame(value: string | null | undefined): string | null {
