@@ -57,7 +57,7 @@ for (const adapter of ['cluster', 'postgres'] as const) {
     };
 
     before(async () => {
-      group = await startGroup({ SOCKET_ADAPTER: adapter, MAX_SOCKETS_PER_USER: '8' });
+      group = await startGroup({ SOCKET_ADAPTER: adapter, MAX_SOCKETS_PER_USER: '16' });
     });
     afterEach(() => {
       sockets.forEach((s) => s.close());
@@ -96,9 +96,21 @@ for (const adapter of ['cluster', 'postgres'] as const) {
       for (const p of await Promise.all(seen2)) expect(p.task).to.deep.equal(task);
     });
 
+    it('connects 160 sockets in bursts of 16 without losing a handshake', async () => {
+      for (let burst = 0; burst < 10; burst++) {
+        const user = await registerUser(group); // one per burst: the last burst's sockets may still be closing
+        const batch = await Promise.all(
+          Array.from({ length: 16 }, () => connect(group, { auth: { token: user.token }, timeout: 5000 })),
+        );
+        // every one is served: an event answered on each
+        await Promise.all(batch.map((s) => ok(s, 'sync', {})));
+        batch.forEach((s) => s.close());
+      }
+    });
+
     it("counts a user's sockets over both workers, and logout-all disconnects them on both", async () => {
       const user = await registerUser(group);
-      const mine = await Promise.all(Array.from({ length: 8 }, () => open(user.token)));
+      const mine = await Promise.all(Array.from({ length: 16 }, () => open(user.token)));
       expect(await handshake(group, user.token)).to.equal('too_many_connections');
       const gone = mine.map((s) => disconnected(s));
       expect((await request(group, 'POST', '/api/auth/logout-all', { token: user.token })).status).to.equal(204);
