@@ -1,0 +1,515 @@
+/**
+ * One device of the chaos run (dev/chaos.ts): a client written the way docs/client-guide.md tells a
+ * client author to, with nothing more. It keeps a replica of its user's lists and tasks from `sync`
+ * (on every connect, after a seq jump, on `sync:needed`) and live events applied by seq, and an
+ * outbox: each mutation is sent with its `mutationId` (and the ids it creates) fixed once, and sent
+ * again, unchanged, until it is answered. When its connection ends it connects again to a node
+ * chosen at random, as behind a load balancer.
+ */
+import { io, type Socket } from 'socket.io-client';
+import type {
+  AckData,
+  ClientEventName,
+  ClientToServerEvents,
+  EventPayload,
+  ServerEventName,
+  ServerToClientEvents,
+} from '../shared/events';
+import type { Ack, List, SyncResult, Task, TaskDeleted } from '../shared/types';
+
+type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
+type Payload<E extends ClientEventName> = Parameters<ClientToServerEvents[E]>[0];
+type LiveEvent = { [E in ServerEventName]: { event: E; payload: EventPayload<E> } }[ServerEventName];
+
+/** A mutation the outbox sends until it is answered. */
+export interface Mutation<E extends ClientEventName = ClientEventName> {
+  /** The ledger's number of it. */
+  n: number;
+  event: E;
+  payload: Payload<E>;
+  /** The device that sends it. */
+  device: number;
+  /** Attempts sent; attempts that got no answer (timeout, lost connection). */
+  attempts: number;
+  unanswered: number;
+  /** Answers that said to try again (rate_limited, unavailable, internal), by code. */
+  retried: Record<string, number>;
+  /** The final answer, once there is one. */
+  answer?: Ack<AckData<E>>;
+  queuedAt: number;
+  answeredAt?: number;
+}
+
+/** What every device counts, summed over the run. */
+export interface DeviceCounters {
+  connects: number;
+  connectErrors: Record<string, number>;
+  disconnects: Record<string, number>;
+  syncs: number;
+  syncPages: number;
+  syncFailures: Record<string, number>;
+  syncsOnConnect: number;
+  syncsOnGap: number;
+  syncsOnNeeded: number;
+  syncsOnNewList: number;
+  syncNeededReceived: number;
+  eventsApplied: number;
+  eventsIgnored: number;
+}
+
+export const newCounters = (): DeviceCounters => ({
+  connects: 0,
+  connectErrors: {},
+  disconnects: {},
+  syncs: 0,
+  syncPages: 0,
+  syncFailures: {},
+  syncsOnConnect: 0,
+  syncsOnGap: 0,
+  syncsOnNeeded: 0,
+  syncsOnNewList: 0,
+  syncNeededReceived: 0,
+  eventsApplied: 0,
+  eventsIgnored: 0,
+});
+
+const bump = (counts: Record<string, number>, key: string) => {
+  counts[key] = (counts[key] ?? 0) + 1;
+};
+
+/** The state a device holds, in a form to compare: list names, live tasks, cursors. */
+export interface Snapshot {
+  lists: Record<string, string>;
+  tasks: Record<string, Task>;
+  cursors: Record<string, number>;
+}
+
+export interface DeviceOptions {
+  index: number;
+  userId: string;
+  token: string;
+  /** The nodes' URLs; the first connection goes to `first`, a reconnection to one at random. */
+  nodes: string[];
+  first: number;
+  counters: DeviceCounters;
+  /** Told of each final answer of a mutation. */
+  answered: (m: Mutation) => void;
+  /** How long to wait for an ack before sending again (default 10 s). */
+  ackTimeoutMs?: number;
+}
+
+const RETRY_CODES = new Set(['rate_limited', 'unavailable', 'internal']);
+const randomBetween = (lo: number, hi: number) => lo + Math.random() * (hi - lo);
+
+export class Device {
+  readonly index: number;
+  readonly userId: string;
+  readonly lists = new Map<string, List>();
+  readonly tasks = new Map<string, Task>();
+  cursors: Record<string, number> = {};
+  /** Mutations waiting to be answered, the first one in flight. */
+  readonly outbox: Mutation[] = [];
+
+  private socket: ClientSocket | undefined;
+  private node = -1;
+  private lastConnectAt = 0;
+  private openedAt = 0;
+  private lastEventAt = 0;
+  private syncStartedAt = 0;
+  private inFlight = false;
+  private syncing: Promise<void> | null = null;
+  private syncAgain = false;
+  private readonly buffered: LiveEvent[] = [];
+  private stopped = false;
+  private heldUntil = 0;
+  private readonly timers = new Set<NodeJS.Timeout>();
+  /** Rejects the calls waiting on the current socket's acks when it disconnects. */
+  private readonly waiting = new Set<(err: Error) => void>();
+  private readonly ackTimeoutMs: number;
+
+  constructor(private readonly opts: DeviceOptions) {
+    this.index = opts.index;
+    this.userId = opts.userId;
+    this.ackTimeoutMs = opts.ackTimeoutMs ?? 10_000;
+  }
+
+  get connected(): boolean {
+    return this.socket?.connected ?? false;
+  }
+
+  /** Connected, synced, nothing buffered and nothing to send: what it holds is what it will show. */
+  get settled(): boolean {
+    return this.connected && !this.syncing && this.buffered.length === 0 && this.outbox.length === 0;
+  }
+
+  /** Connects to its first node; resolves once connected and the first sync is done (or rejects after `ms`). */
+  async start(ms = 30_000): Promise<void> {
+    this.open(this.opts.first);
+    const deadline = Date.now() + ms;
+    while (!(this.connected && !this.syncing && Object.keys(this.cursors).length > 0)) {
+      if (Date.now() > deadline) throw new Error(`device ${this.index} did not connect and sync within ${ms} ms`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  /** Milliseconds its current connection attempt has lasted (0 when connected or offline). */
+  get connectingMs(): number {
+    return this.socket?.active && !this.socket.connected ? Date.now() - this.openedAt : 0;
+  }
+
+  /** A list whose live events are timed (the canary's): seq -> when its event arrived. */
+  watch: string | undefined;
+  readonly watched = new Map<number, number>();
+
+  /** The node it is connected to (or trying), by index. */
+  get nodeIndex(): number {
+    return this.node;
+  }
+
+  /** Its state in a few words, for a report. */
+  describe(listId?: string): string {
+    const s = this.socket;
+    const since = (t: number) => (t ? `${((Date.now() - t) / 1000).toFixed(1)} s` : 'never');
+    const state = s?.connected
+      ? `connected to node ${this.node}`
+      : s?.active
+        ? `connecting to node ${this.node} for ${since(this.openedAt)}`
+        : 'offline';
+    return [
+      `device ${this.index}: ${state} (last connected ${since(this.lastConnectAt)} ago)`,
+      this.syncing ? `syncing for ${since(this.syncStartedAt)}` : `last sync ${since(this.syncStartedAt)} ago`,
+      `${this.buffered.length} buffered`,
+      `${this.outbox.length} in the outbox`,
+      `last event ${since(this.lastEventAt)} ago`,
+      ...(listId ? [`cursor ${this.cursors[listId] ?? 'none'}`] : []),
+    ].join(', ');
+  }
+
+  /** Drops its connection (as a phone going through a tunnel) and connects again after `ms`. */
+  dropFor(ms: number): void {
+    if (this.stopped || !this.socket) return;
+    this.heldUntil = Date.now() + ms;
+    this.socket.disconnect(); // 'disconnect' (io client disconnect) schedules the reconnection
+  }
+
+  /** Queues a mutation; the outbox sends it when it can. */
+  enqueue(m: Mutation): void {
+    this.outbox.push(m);
+    this.pump();
+  }
+
+  /** No more reconnections; closes the socket. */
+  stop(): void {
+    this.stopped = true;
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+    this.socket?.close();
+  }
+
+  snapshot(): Snapshot {
+    const lists = Object.fromEntries([...this.lists.values()].map((l) => [l.id, l.name]));
+    const tasks = Object.fromEntries([...this.tasks.values()].map((t) => [t.id, t]));
+    return { lists, tasks, cursors: { ...this.cursors } };
+  }
+
+  /** Lists this user may change tasks in. */
+  editableLists(): List[] {
+    return [...this.lists.values()].filter((l) => l.role !== 'viewer' && Object.hasOwn(this.cursors, l.id));
+  }
+
+  // ---- connection ----
+
+  private later(fn: () => void, ms: number): void {
+    if (this.stopped) return;
+    const t = setTimeout(() => {
+      this.timers.delete(t);
+      fn();
+    }, ms);
+    this.timers.add(t);
+  }
+
+  private reconnectLater(): void {
+    const wait = Math.max(this.heldUntil - Date.now(), randomBetween(100, 500));
+    this.later(() => this.open(Math.floor(Math.random() * this.opts.nodes.length)), wait);
+  }
+
+  private open(node: number): void {
+    if (this.stopped) return;
+    const socket: ClientSocket = io(this.opts.nodes[node], {
+      auth: { token: this.opts.token },
+      transports: ['websocket'],
+      forceNew: true,
+      reconnection: false,
+      timeout: 5_000,
+    });
+    this.socket = socket;
+    this.node = node;
+    this.openedAt = Date.now();
+    const c = this.opts.counters;
+    socket.on('connect', () => {
+      c.connects += 1;
+      this.lastConnectAt = Date.now();
+      c.syncsOnConnect += 1;
+      this.requestSync();
+      this.pump();
+    });
+    socket.on('connect_error', (err) => {
+      bump(c.connectErrors, err.message);
+      socket.close();
+      if (this.socket === socket) this.reconnectLater();
+    });
+    socket.on('disconnect', (reason) => {
+      bump(c.disconnects, reason);
+      for (const reject of [...this.waiting]) reject(new Error(`disconnected: ${reason}`));
+      if (this.socket === socket) this.reconnectLater();
+    });
+    socket.on('sync:needed', () => {
+      c.syncNeededReceived += 1;
+      c.syncsOnNeeded += 1;
+      this.requestSync();
+    });
+    socket.onAny((event: string, payload: unknown) => {
+      this.lastEventAt = Date.now();
+      if (this.watch) {
+        const p = payload as { task?: { listId?: string; seq?: number } } | undefined;
+        if (p?.task?.listId === this.watch && typeof p.task.seq === 'number') this.watched.set(p.task.seq, Date.now());
+      }
+      if (event !== 'sync:needed') this.onLive({ event, payload } as LiveEvent);
+    });
+  }
+
+  /** Sends one event on the current socket; resolves with its ack, rejects when there is none. */
+  private call<E extends ClientEventName>(event: E, payload: Payload<E>): Promise<Ack<AckData<E>>> {
+    const socket = this.socket;
+    if (!socket?.connected) return Promise.reject(new Error('offline'));
+    return new Promise((resolve, reject) => {
+      let settled = false;
+      const fail = (err: Error) => {
+        if (settled) return;
+        settled = true;
+        this.waiting.delete(fail);
+        reject(err);
+      };
+      this.waiting.add(fail);
+      const timer = setTimeout(() => fail(new Error('no ack in time')), this.ackTimeoutMs);
+      (socket.emit as (e: string, p: unknown, ack: (a: Ack<AckData<E>>) => void) => void)(event, payload, (ack) => {
+        clearTimeout(timer);
+        if (settled) return;
+        settled = true;
+        this.waiting.delete(fail);
+        resolve(ack);
+      });
+    });
+  }
+
+  // ---- sync, as in the client guide ----
+
+  private requestSync(): void {
+    if (this.syncing) {
+      this.syncAgain = true;
+      return;
+    }
+    const c = this.opts.counters;
+    this.syncStartedAt = Date.now();
+    this.syncing = (async () => {
+      do {
+        this.syncAgain = false;
+        const sent = { ...this.cursors };
+        const ack = await this.call('sync', { cursors: sent });
+        c.syncPages += 1;
+        if (!ack.ok) throw new Error(ack.error.code);
+        this.applySync(ack.data, sent);
+        if (ack.data.more) this.syncAgain = true;
+      } while (this.syncAgain);
+    })().then(
+      () => {
+        c.syncs += 1;
+        this.syncing = null;
+        this.drain();
+      },
+      (err: unknown) => {
+        bump(c.syncFailures, err instanceof Error ? err.message : String(err));
+        this.syncing = null;
+        // keep the buffer; try again while connected (a new connection syncs by itself)
+        if (this.connected) this.later(() => this.requestSync(), randomBetween(300, 1000));
+      },
+    );
+  }
+
+  private drain(): void {
+    while (this.buffered.length > 0 && !this.syncing) this.applyLive(this.buffered.shift()!);
+  }
+
+  private onLive(ev: LiveEvent): void {
+    if (this.syncing) this.buffered.push(ev);
+    else this.applyLive(ev);
+  }
+
+  private applySync(r: SyncResult, sent: Record<string, number>): void {
+    for (const id of r.removedListIds) this.dropList(id);
+    const visible = new Set(r.lists.map((l) => l.id));
+    for (const id of [...this.lists.keys()]) if (!visible.has(id)) this.dropList(id);
+    for (const list of r.lists) {
+      this.lists.set(list.id, list);
+      const c = Object.hasOwn(sent, list.id) ? sent[list.id] : undefined;
+      const full = c === undefined || c === 0 || c > r.cursors[list.id];
+      if (full) for (const [id, t] of this.tasks) if (t.listId === list.id) this.tasks.delete(id);
+    }
+    for (const d of r.deleted) this.removeTask(d.id, d.listId);
+    for (const t of r.tasks) this.upsertTask(t);
+    this.cursors = { ...r.cursors };
+  }
+
+  private dropList(listId: string): void {
+    this.lists.delete(listId);
+    const { [listId]: _dropped, ...rest } = this.cursors;
+    this.cursors = rest;
+    for (const [id, t] of this.tasks) if (t.listId === listId) this.tasks.delete(id);
+  }
+
+  private upsertTask(task: Task): void {
+    const old = this.tasks.get(task.id);
+    if (!old || old.version <= task.version) this.tasks.set(task.id, task);
+  }
+
+  private removeTask(id: string, listId: string): void {
+    if (this.tasks.get(id)?.listId === listId) this.tasks.delete(id);
+  }
+
+  private applyLive(ev: LiveEvent): void {
+    const c = this.opts.counters;
+    if (ev.event === 'list:deleted') {
+      this.dropList(ev.payload.id);
+      return;
+    }
+    if (ev.event === 'list:created') {
+      if (!Object.hasOwn(this.cursors, ev.payload.list.id)) {
+        c.syncsOnNewList += 1;
+        this.requestSync();
+      }
+      return;
+    }
+    const scope = scopeOf(ev);
+    if (!scope) return;
+    const cursor = Object.hasOwn(this.cursors, scope.listId) ? this.cursors[scope.listId] : undefined;
+    if (cursor === undefined) {
+      c.syncsOnNewList += 1;
+      this.requestSync();
+      return;
+    }
+    if (scope.seq <= cursor) {
+      c.eventsIgnored += 1;
+      return;
+    }
+    if (scope.seq > cursor + 1) {
+      c.syncsOnGap += 1;
+      this.requestSync();
+      return;
+    }
+    c.eventsApplied += 1;
+    switch (ev.event) {
+      case 'task:created':
+      case 'task:updated':
+        this.upsertTask(ev.payload.task);
+        break;
+      case 'task:deleted':
+        this.removeTask(ev.payload.id, ev.payload.listId);
+        break;
+      case 'list:updated':
+        this.lists.set(ev.payload.list.id, ev.payload.list);
+        break;
+      case 'member:added': {
+        const { member } = ev.payload;
+        const list = this.lists.get(member.listId);
+        if (list && member.userId === this.userId) this.lists.set(list.id, { ...list, role: member.role });
+        break;
+      }
+      case 'member:removed':
+        if (ev.payload.userId === this.userId) {
+          this.dropList(ev.payload.listId);
+          return;
+        }
+        break;
+      default:
+        break;
+    }
+    this.cursors[scope.listId] = scope.seq;
+  }
+
+  /** An ack of its own change, fed through the same path as the events (the socket gets no broadcast of it). */
+  private applyAck(m: Mutation, data: unknown): void {
+    switch (m.event) {
+      case 'task:create':
+      case 'task:update': {
+        const d = data as { task: Task; from?: TaskDeleted };
+        if (d.from) this.onLive({ event: 'task:deleted', payload: d.from });
+        this.onLive({ event: 'task:updated', payload: { task: d.task } });
+        break;
+      }
+      case 'task:delete':
+        this.onLive({ event: 'task:deleted', payload: data as TaskDeleted });
+        break;
+      case 'list:rename':
+        this.onLive({ event: 'list:updated', payload: data as { list: List } });
+        break;
+      case 'list:share':
+        this.onLive({ event: 'member:added', payload: data as EventPayload<'member:added'> });
+        break;
+      case 'list:unshare':
+        this.onLive({ event: 'member:removed', payload: data as EventPayload<'member:removed'> });
+        break;
+      default:
+        break;
+    }
+  }
+
+  // ---- the outbox ----
+
+  private pump(): void {
+    if (this.inFlight || this.stopped || !this.connected || this.outbox.length === 0) return;
+    const m = this.outbox[0];
+    this.inFlight = true;
+    m.attempts += 1;
+    this.call(m.event, m.payload).then(
+      (ack) => {
+        this.inFlight = false;
+        if (!ack.ok && RETRY_CODES.has(ack.error.code)) {
+          bump(m.retried, ack.error.code);
+          const backoff = Math.min(200 * 2 ** Math.min(m.attempts, 5), 3_000);
+          this.later(() => this.pump(), randomBetween(backoff / 2, backoff));
+          return;
+        }
+        this.outbox.shift();
+        m.answer = ack;
+        m.answeredAt = Date.now();
+        if (ack.ok) this.applyAck(m, ack.data);
+        this.opts.answered(m);
+        this.pump();
+      },
+      () => {
+        // no answer: lost or offline; sent again, unchanged, once connected
+        this.inFlight = false;
+        m.unanswered += 1;
+        this.later(() => this.pump(), randomBetween(50, 200));
+      },
+    );
+  }
+}
+
+function scopeOf(ev: LiveEvent): { listId: string; seq: number } | undefined {
+  switch (ev.event) {
+    case 'task:created':
+    case 'task:updated':
+      return { listId: ev.payload.task.listId, seq: ev.payload.task.seq };
+    case 'task:deleted':
+      return { listId: ev.payload.listId, seq: ev.payload.seq };
+    case 'list:updated':
+      return { listId: ev.payload.list.id, seq: ev.payload.list.seq };
+    case 'member:added':
+      return { listId: ev.payload.member.listId, seq: ev.payload.seq };
+    case 'member:removed':
+      return { listId: ev.payload.listId, seq: ev.payload.seq };
+    default:
+      return undefined;
+  }
+}
