@@ -1,17 +1,14 @@
 /**
- * Swagger UI at /docs in real headless Chromium (Debian's package, driven by playwright-core), offline:
+ * Swagger UI at /docs in real headless Chromium (test/support/browser.ts), offline:
  * every request the page makes stays on this server. A new user logs in through the page, which then
  * authorizes itself with the token, and creates a task that a connected socket receives live.
  */
-import fs from 'node:fs';
 import { expect } from 'chai';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { openApiDocument } from '../../server/docs/documents';
 import type { Task } from '../../shared/types';
+import { launchChromium } from '../support/browser';
 import { devices, inboxOf, next, registerUser, startServer, type TestServer } from '../support/server';
-
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'];
 const WAIT = 20_000;
 
 /** Runs one operation of the page: opens it, "Try it out", fills the parameters and body, "Execute"; the status shown. */
@@ -39,14 +36,8 @@ describe('Swagger UI at /docs', function () {
   const open = devices(() => server);
 
   before(async function () {
-    if (!fs.existsSync(CHROMIUM)) {
-      const why = `no Chromium at ${CHROMIUM}: install it (apt-get install -y chromium) or set CHROMIUM_PATH`;
-      if (process.env.CI) throw new Error(`the Swagger UI test cannot run: ${why}`);
-      console.warn(`      ⚠ Swagger UI test skipped: ${why}`);
-      this.skip();
-    }
+    browser = await launchChromium(this, 'Swagger UI test');
     server = await startServer();
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, headless: true });
   });
   after(async () => {
     await browser?.close(); // eslint-disable-line @typescript-eslint/no-unnecessary-condition -- unset when skipped
