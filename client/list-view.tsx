@@ -150,9 +150,12 @@ function Members({ list }: { list: List }) {
       clearTimeout(timer);
       timer = setTimeout(load, 150);
     });
+    // the SDK tells no change when another member joins or leaves: look again now and then while open
+    const poll = setInterval(load, 3000);
     return () => {
       live = false;
       clearTimeout(timer);
+      clearInterval(poll);
       off();
     };
   }, [client, list.id, status]);

@@ -445,6 +445,28 @@ describe('web app in Chromium', function () {
     await phone.page.getByRole('button', { name: 'Cancel', exact: true }).click();
     await phone.context.close();
   });
+
+  it('a list renamed, left by a member and deleted by its owner changes live everywhere', async () => {
+    await a1.page.getByRole('button', { name: 'Rename' }).click();
+    await a1.page.getByLabel('List name', { exact: true }).fill('Market');
+    await a1.page.getByLabel('List name', { exact: true }).press('Enter');
+    for (const { page } of [a2, b]) await page.locator('.list-link', { hasText: 'Market' }).waitFor();
+    await a2.page.locator('#list-title', { hasText: 'Market' }).waitFor(); // the open list's heading too
+
+    // Bob (a viewer) leaves: gone from his sidebar, gone from the members Alice sees
+    await a1.page.getByRole('button', { name: 'Members' }).click();
+    await a1.page.locator('.member-list li', { hasText: 'Bob Chen' }).waitFor();
+    await openList(b.page, 'Market');
+    await b.page.getByRole('button', { name: 'Leave list' }).click();
+    await b.page.locator('.list-link', { hasText: 'Market' }).waitFor({ state: 'detached' });
+    await a1.page.locator('.member-list li', { hasText: 'Bob Chen' }).waitFor({ state: 'detached' });
+
+    await a1.page.getByRole('button', { name: 'Delete list' }).click();
+    for (const { page } of [a1, a2]) {
+      await page.locator('.list-link', { hasText: 'Market' }).waitFor({ state: 'detached' });
+      await page.locator('#list-title', { hasText: 'Inbox' }).waitFor();
+    }
+  });
 });
 
 describe('web app in Chromium: token expiry and limits', function () {
