@@ -55,6 +55,13 @@ interface Session {
   lifeMs: number;
 }
 
+/** A browser page's globals used (the repo's lib has no DOM types). */
+interface PageGlobals {
+  addEventListener(type: string, listener: () => void): void;
+  removeEventListener(type: string, listener: () => void): void;
+  document?: { visibilityState?: string };
+}
+
 interface Waiter {
   resolve(value: unknown): void;
   reject(err: ClientError): void;
@@ -219,6 +226,8 @@ class Client implements TodoClient {
   // what changed since the last 'change'
   private touched = new Set<string>();
   private listsChanged = false;
+  /** The queue's length at the last 'change' (a change fires when it moves, so pendingCount() can be shown). */
+  private queueSeen = 0;
   private replicaDirty = false;
   private readonly sortedCache = new Map<string, TaskView[]>();
   private listCache: ListView[] | undefined;
@@ -228,8 +237,8 @@ class Client implements TodoClient {
   private readonly subs = new Map<string, Set<(tasks: TaskView[]) => void>>();
   private syncedWaiters: Array<() => void> = [];
 
-  // storage writes: the latest value of each key, written in call order
-  private readonly latest = new Map<string, string | undefined>();
+  // storage writes: what each key is to hold (made when written, so a burst is serialised once), in call order
+  private readonly latest = new Map<string, () => string | undefined>();
   private writes: Promise<void> = Promise.resolve();
 
   private refreshTimer: ReturnType<typeof setTimeout> | undefined;
@@ -239,7 +248,6 @@ class Client implements TodoClient {
   private backoffMs = 200;
   private syncRetryTimer: ReturnType<typeof setTimeout> | undefined;
   private replicaTimer: ReturnType<typeof setTimeout> | undefined;
-  private queueTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly periodic: ReturnType<typeof setInterval>;
 
   constructor(private readonly options: ClientOptions) {
@@ -249,7 +257,21 @@ class Client implements TodoClient {
       if (this.socket?.connected && this.syncState === 'idle') this.requestSync();
     }, PERIODIC_SYNC_MS);
     (this.periodic as { unref?: () => void }).unref?.();
+    // in a browser: what is not written yet is written when the page is hidden or left (a reload, a closed tab)
+    const page = globalThis as Partial<PageGlobals>;
+    if (typeof page.addEventListener === 'function' && typeof page.removeEventListener === 'function') {
+      this.page = page as PageGlobals;
+      this.page.addEventListener('pagehide', this.onHide);
+      this.page.addEventListener('visibilitychange', this.onHide);
+    }
   }
+
+  private readonly page: PageGlobals | undefined;
+  private readonly onHide = (): void => {
+    if (this.closed) return;
+    if (this.page?.document?.visibilityState === 'visible') return;
+    this.flushNow();
+  };
 
   // ---------------------------------------------------------------- start, session
 
@@ -319,25 +341,33 @@ class Client implements TodoClient {
     if (this.closed) return;
     this.closed = true;
     this.dropSocket();
-    for (const t of [
-      this.refreshTimer,
-      this.reconnectTimer,
-      this.backoffTimer,
-      this.syncRetryTimer,
-      this.replicaTimer,
-      this.queueTimer,
-    ])
+    for (const t of [this.refreshTimer, this.reconnectTimer, this.backoffTimer, this.syncRetryTimer, this.replicaTimer])
       clearTimeout(t);
     clearInterval(this.periodic);
-    // the last state, written now (a client made next from the same storage reads it)
-    if (this.session) {
-      this.latest.set(KEYS.queue, this.queueJson());
-      if (this.replicaDirty) this.latest.set(KEYS.replica, this.replicaJson());
-    }
-    for (const [key, value] of this.latest)
-      void (value === undefined ? this.storage.remove(key) : this.storage.set(key, value)).catch(noop);
-    this.latest.clear();
+    this.page?.removeEventListener('pagehide', this.onHide);
+    this.page?.removeEventListener('visibilitychange', this.onHide);
+    this.flushNow();
     this.setStatus('offline');
+  }
+
+  /** Writes the last state now, not waiting for the debounce (a client made next from the same storage reads it). */
+  private flushNow(): void {
+    clearTimeout(this.replicaTimer);
+    this.replicaTimer = undefined;
+    if (this.session) {
+      const queue = this.queueJson();
+      this.latest.set(KEYS.queue, () => queue);
+      if (this.replicaDirty) {
+        const replica = this.replicaJson();
+        this.latest.set(KEYS.replica, () => replica);
+        this.replicaDirty = false;
+      }
+    }
+    for (const [key, make] of this.latest) {
+      const value = make();
+      void (value === undefined ? this.storage.remove(key) : this.storage.set(key, value)).catch(noop);
+    }
+    this.latest.clear();
   }
 
   private async authenticate(path: string, body: Record<string, string>): Promise<User> {
@@ -898,7 +928,9 @@ class Client implements TodoClient {
     this.listsChanged = false;
     for (const id of listIds) this.sortedCache.delete(id);
     if (listsChanged) this.listCache = undefined;
-    if (listIds.length > 0 || listsChanged) {
+    const queueMoved = this.queue.length !== this.queueSeen;
+    this.queueSeen = this.queue.length;
+    if (listIds.length > 0 || listsChanged || queueMoved) {
       this.emit('change', { listIds, lists: listsChanged });
       for (const id of listIds) {
         const subs = this.subs.get(id);
@@ -1265,25 +1297,26 @@ class Client implements TodoClient {
   }
 
   /** Writes `value` (undefined: removes) under `key`; writes go in call order, each with its key's latest value. */
-  private write(key: string, value: string | undefined): void {
-    this.latest.set(key, value);
+  private write(key: string, value: string | undefined | (() => string | undefined)): void {
+    this.latest.set(key, typeof value === 'function' ? value : () => value);
     this.writes = this.writes.then(async () => {
-      if (!this.latest.has(key)) return;
-      const v = this.latest.get(key);
+      const make = this.latest.get(key);
+      if (!make) return;
       this.latest.delete(key);
+      const v = make();
       await (v === undefined ? this.storage.remove(key) : this.storage.set(key, v)).catch(noop);
     });
   }
 
+  /** Writes the queue at once (its JSON is made when the write runs, once for a burst of changes). */
   private saveQueueSoon(): void {
-    if (this.queueTimer !== undefined || this.closed) return;
-    this.queueTimer = setTimeout(() => void this.saveQueue(), 0);
+    if (!this.session || this.closed) return;
+    const userId = this.session.user.id;
+    this.write(KEYS.queue, () => (this.session?.user.id === userId ? this.queueJson() : undefined));
   }
 
+  /** Resolves once the queue as it is now is stored (every change of it has called saveQueueSoon). */
   private saveQueue(): Promise<void> {
-    clearTimeout(this.queueTimer);
-    this.queueTimer = undefined;
-    if (this.session && !this.closed) this.write(KEYS.queue, this.queueJson());
     return this.writes;
   }
 
