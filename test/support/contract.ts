@@ -56,7 +56,8 @@ function load(): Checker {
   const start = performance.now();
   const openapi = openApiDocument();
   const asyncapi = asyncApiDocument();
-  const ajv = new Ajv2020({ strict: false, allErrors: true });
+  // the first problem is enough to fail; the documents themselves are validated by their parsers (test/docs)
+  const ajv = new Ajv2020({ strict: false, allErrors: false, validateSchema: false });
   addFormats(ajv);
   // the documents as schemas of their own: a pointer into one compiles that part, its $refs resolved in it
   ajv.addSchema(openapi, 'openapi.json');
