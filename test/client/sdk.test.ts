@@ -316,6 +316,51 @@ describe('client SDK (shared/client) against a real server', function () {
     await converges(a, await serverPicture(server, alice), 'a');
   });
 
+  it('syncs on sync:needed: a change no event told of is fetched', async () => {
+    const alice = await registerUser(server, 'Alice');
+    const inbox = await inboxOf(server, alice.token);
+    const a = await loggedIn(alice);
+    await bulkTasks(inbox, alice.user.id, 2, { title: 'missed' });
+    server.parts.io.to(`user:${alice.user.id}`).emit('sync:needed', {}); // as a node does after losing its relay
+    await until(a, () => a.tasks(inbox).length === 2, 'the missed tasks');
+    await converges(a, await serverPicture(server, alice), 'a');
+  });
+
+  it('catches up on lists shared, unshared, deleted and renamed while it was offline', async () => {
+    const [alice, bob] = [await registerUser(server, 'Alice'), await registerUser(server, 'Bob')];
+    const a = await loggedIn(alice);
+    const link = await kit.link(server);
+    const b = await loggedIn(bob, link.url);
+    const [kept, unshared, deleted, later] = [
+      await a.createList('Kept'),
+      await a.createList('Unshared'),
+      await a.createList('Deleted'),
+      await a.createList('Shared later'),
+    ];
+    for (const list of [kept, unshared, deleted]) await a.share(list.id, bob.email, 'editor');
+    await until(b, () => b.lists().length === 4, 'bob sees three shared lists and his Inbox');
+    await b.createTask(kept.id, { title: 'by bob' });
+    link.down();
+    await until(b, () => b.status !== 'online', 'bob offline');
+    void b.createTask(deleted.id, { title: 'into a list deleted meanwhile' });
+    const errors: ClientError[] = [];
+    b.on('error', (e) => errors.push(e));
+    await a.unshare(unshared.id, bob.user.id);
+    await a.deleteList(deleted.id);
+    await a.renameList(kept.id, 'Kept, renamed');
+    await a.share(later.id, bob.email, 'viewer');
+    await a.createTask(later.id, { title: 'in the list shared later' });
+    link.up();
+    await synced(b);
+    expect(errors.map((e) => e.code)).to.deep.equal(['not_found']);
+    expect(b.lists().map((l) => [l.name, l.role])).to.deep.equal([
+      ['Inbox', 'owner'],
+      ['Kept, renamed', 'editor'],
+      ['Shared later', 'viewer'],
+    ]);
+    await converges(b, await serverPicture(server, bob), 'bob');
+  });
+
   it('pages through sync on a large list, whole and from a cursor', async () => {
     const alice = await registerUser(server, 'Alice');
     const inbox = await inboxOf(server, alice.token);
