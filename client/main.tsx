@@ -16,6 +16,9 @@ createClient({ url: location.origin, storage: browserStorage('todo') }).then(
   (client) => {
     root.textContent = '';
     render(<App client={client} />, root);
+    // opens the app without a network next time (browsers allow workers in secure contexts only)
+    if (isSecureContext && 'serviceWorker' in navigator)
+      navigator.serviceWorker.register('/sw.js').catch(() => undefined);
   },
   (err: unknown) => {
     root.textContent = `The app could not start: ${err instanceof Error ? err.message : String(err)}`;

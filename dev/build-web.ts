@@ -1,9 +1,10 @@
 /**
  * Builds the web app: client/main.tsx (Preact, the client SDK, socket.io-client) bundled and minified by
  * esbuild into dist/client/assets/ under content-hashed names, with a gzip and a brotli copy of each, and
- * dist/client/index.html naming them. `npm run build` runs it after tsc (`node dist/dev/build-web.js`);
+ * dist/client/index.html naming them, and dist/client/sw.js, the service worker that lets the app open offline. `npm run build` runs it after tsc (`node dist/dev/build-web.js`);
  * the browser tests call buildWeb() in their before hook.
  */
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
@@ -45,6 +46,61 @@ const html = (js: string, css: string) => `<!doctype html>
     <noscript>This app needs JavaScript.</noscript>
   </body>
 </html>
+`;
+
+/**
+ * The service worker (served at /sw.js, so its scope is the whole origin): the page and its assets are
+ * kept in a cache named after this build, so the app opens without a network (its data comes from the
+ * SDK's IndexedDB). The page is asked of the network first (a new build shows at once) and taken from
+ * the cache when that fails; a hashed asset is taken from the cache first, since it never changes.
+ * Everything else (the API, socket.io) is left alone.
+ */
+const serviceWorker = (version: string, files: string[]) => `'use strict';
+const CACHE = 'todo-app-${version}';
+const FILES = ${JSON.stringify(['/', ...files])};
+self.addEventListener('install', (e) => {
+  e.waitUntil(caches.open(CACHE).then((c) => c.addAll(FILES)).then(() => self.skipWaiting()));
+});
+self.addEventListener('activate', (e) => {
+  e.waitUntil(
+    caches.keys()
+      .then((keys) => Promise.all(keys.filter((k) => k.startsWith('todo-app-') && k !== CACHE).map((k) => caches.delete(k))))
+      .then(() => self.clients.claim()),
+  );
+});
+self.addEventListener('fetch', (e) => {
+  const url = new URL(e.request.url);
+  if (e.request.method !== 'GET' || url.origin !== self.location.origin) return;
+  if (url.pathname === '/' || url.pathname === '/index.html') {
+    e.respondWith(
+      fetch(e.request)
+        .then((res) => {
+          if (res.ok) {
+            const copy = res.clone();
+            e.waitUntil(caches.open(CACHE).then((c) => c.put('/', copy)));
+          }
+          return res;
+        })
+        .catch(() => caches.match('/', { ignoreVary: true }).then((hit) => hit || Response.error())),
+    );
+  } else if (url.pathname.startsWith('/assets/')) {
+    e.respondWith(
+      // ignoreVary: the server varies on Origin (CORS), which a module script's request carries and
+      // the cached one did not; a hashed asset is the same bytes for every request
+      caches.match(e.request, { ignoreVary: true }).then(
+        (hit) =>
+          hit ||
+          fetch(e.request).then((res) => {
+            if (res.ok) {
+              const copy = res.clone();
+              e.waitUntil(caches.open(CACHE).then((c) => c.put(e.request, copy)));
+            }
+            return res;
+          }),
+      ),
+    );
+  }
+});
 `;
 
 /** Bundles the app into `<root>/dist/client` (or `outDir`) and returns what it wrote. */
@@ -89,10 +145,16 @@ export async function buildWeb(outDir?: string): Promise<WebBuild> {
     if (name === js) Object.assign(sizes, { js: body.length, jsGzip: gzip.length });
     if (name === css) Object.assign(sizes, { css: body.length, cssGzip: gzip.length });
   }
-  // index.html last, and atomically: a server reading it meanwhile gets the old or the new one whole
-  const tmp = path.join(dir, `index.html.${String(process.pid)}.tmp`);
-  fs.writeFileSync(tmp, html(js, css));
-  fs.renameSync(tmp, path.join(dir, 'index.html'));
+  // the service worker, then index.html, each atomically: a server reading one meanwhile gets it whole
+  const atomically = (name: string, text: string) => {
+    const tmp = path.join(dir, `${name}.${String(process.pid)}.tmp`);
+    fs.writeFileSync(tmp, text);
+    fs.renameSync(tmp, path.join(dir, name));
+  };
+  const page = html(js, css);
+  const version = crypto.createHash('sha256').update(page).digest('hex').slice(0, 12);
+  atomically('sw.js', serviceWorker(version, [`/assets/${js}`, `/assets/${css}`]));
+  atomically('index.html', page);
   // the assets of earlier builds go (a page loaded from one of them revalidates index.html on its next load)
   const keep = new Set(outputs.flatMap((f) => [f, `${f}.gz`, `${f}.br`]));
   for (const name of fs.readdirSync(assets)) if (!keep.has(name)) fs.rmSync(path.join(assets, name), { force: true });

@@ -2,7 +2,8 @@
  * The web app at `/`: the files `npm run build` bundles from client/ into dist/client/ (index.html and
  * content-hashed assets under assets/). index.html is revalidated on every load (`no-cache`), so a new
  * build is picked up at once; the hashed assets never change under their name, so they are cached for a
- * year (`immutable`). Without a build, `/` answers 503 with a message saying how to make one.
+ * year (`immutable`). /sw.js, the service worker that lets the app open offline, is revalidated like the
+ * page. Without a build, `/` answers 503 with a message saying how to make one.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -50,6 +51,12 @@ export function webRoutes(dir: string = WEB_DIR): Router {
     });
   };
   router.get(['/', '/index.html'], appCsp, page);
+  // the service worker: revalidated like the page, so a new build's worker is found at the next load
+  router.get('/sw.js', (_req, res, next) => {
+    res.sendFile(path.join(dir, 'sw.js'), { headers: { 'Cache-Control': 'no-cache' } }, (err) => {
+      if (err && !res.headersSent) next();
+    });
+  });
   router.use('/assets', precompressed(path.join(dir, 'assets')));
   router.use(
     '/assets',

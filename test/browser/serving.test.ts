@@ -50,6 +50,14 @@ describe('web app serving', function () {
     expect(built.sizes.jsGzip, 'the gzipped script stays small').to.be.below(60 * 1024);
   });
 
+  it('serves the service worker at /sw.js, revalidated on every load, caching this build', async () => {
+    const res = await request<string>(server, 'GET', '/sw.js');
+    expect(res.status).to.equal(200);
+    expect(res.headers.get('content-type')).to.match(/javascript/);
+    expect(res.headers.get('cache-control')).to.equal('no-cache');
+    expect(res.body).to.include(`/assets/${built.js}`).and.include(`/assets/${built.css}`);
+  });
+
   it('keeps JSON 404s for unknown API routes and missing assets', async () => {
     for (const url of ['/api/nope', '/assets/missing-123.js', '/assets/../package.json']) {
       const res = await request<ApiErrorBody>(server, 'GET', url);
