@@ -505,6 +505,7 @@ describe('web app in Chromium: token expiry and limits', function () {
   before(async function () {
     browser = await launchChromium(this, 'web app browser tests');
     closers.push(() => browser.close());
+    fs.mkdirSync(SHOTS, { recursive: true });
     await buildWeb();
     server = await startServer({ jwtExpiresIn: LIFETIME_S, maxTasksPerList: 3 });
     closers.push(() => server.close());
@@ -540,6 +541,7 @@ describe('web app in Chromium: token expiry and limits', function () {
     const dialog = away.page.getByRole('dialog');
     await dialog.waitFor();
     expect(await dialog.textContent()).to.include('1 unsent change is kept');
+    await away.page.screenshot({ path: path.join(SHOTS, 'desktop-relogin.png') });
     await dialog.getByLabel('Password').fill(carol.password);
     await dialog.getByRole('button', { name: 'Log in' }).click();
     await dialog.waitFor({ state: 'detached' });
