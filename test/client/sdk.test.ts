@@ -402,6 +402,37 @@ describe('client SDK (shared/client) against a real server', function () {
   });
 });
 
+describe('client SDK: a queue longer than the rate limit', function () {
+  this.timeout(120_000);
+  const kit = clients();
+
+  it('is sent at the pace the server allows: rate_limited answers are retried, each change applied once', async () => {
+    const server = await serverOn(0, { socketEventsPerSecond: 5 }); // bursts of 10
+    try {
+      const alice = await registerUser(server, 'Alice');
+      const inbox = await inboxOf(server, alice.token);
+      const link = await kit.link(server);
+      const a = await kit.open(link.url);
+      await a.login(alice.email, alice.password);
+      await synced(a);
+      link.down();
+      await until(a, () => a.status !== 'online', 'offline');
+      const titles = Array.from({ length: 30 }, (_, i) => `paced ${i}`);
+      const all = titles.map((title) => a.createTask(inbox, { title }));
+      const errors: ClientError[] = [];
+      a.on('error', (e) => errors.push(e));
+      link.up();
+      await Promise.all(all);
+      await synced(a);
+      expect(errors).to.deep.equal([]);
+      expect((await liveTasks(inbox)).map((r) => r.title).sort()).to.deep.equal([...titles].sort());
+      await converges(a, await serverPicture(server, alice), 'a');
+    } finally {
+      await server.close();
+    }
+  });
+});
+
 describe('client SDK: tokens', function () {
   this.timeout(120_000);
   const kit = clients();
