@@ -33,12 +33,16 @@ export type IoServer = Server<ClientToServerEvents, ServerToClientEvents, InterS
 /** Notes relayed in one message: a NOTIFY holds about 8 kB (the adapter stores larger ones in a table). */
 const RELAY_BATCH = 8;
 
+/** Committed changes found unsent within this long of each other get one sync:needed. */
+const MISSED_COALESCE_MS = 200;
+
 export const userRoom = (userId: string) => `user:${userId}`;
 
 export class Notifier {
   private io?: IoServer;
   readonly order = new ListOrder();
   private relays: Relay[] = []; // sent here, not yet relayed to the other nodes
+  private missedTimer: NodeJS.Timeout | undefined;
 
   /**
    * @param clustered other nodes may exist (a cluster adapter is attached): relay to them
@@ -123,6 +127,25 @@ export class Notifier {
    */
   relayRestored(): void {
     this.logger.warn('socket adapter listening again: every socket is told to sync');
+    this.resyncAll();
+  }
+
+  /**
+   * A change committed without its notes being sent (its outcome was learnt too late to send them):
+   * which sockets should have had them is not known here, so every socket on every node is told to sync.
+   */
+  changesMissed(reason: string): void {
+    this.logger.warn({ reason }, 'a committed change was not sent: every socket is told to sync');
+    // the changes cut off by one outage come to light together: one sync:needed for them all
+    if (this.missedTimer) return;
+    this.missedTimer = setTimeout(() => {
+      this.missedTimer = undefined;
+      this.resyncAll();
+    }, MISSED_COALESCE_MS);
+    this.missedTimer.unref();
+  }
+
+  private resyncAll(): void {
     this.io?.local.emit('sync:needed', {});
     if (this.clustered) this.io?.serverSideEmit('todo:resync');
   }

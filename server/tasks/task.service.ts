@@ -67,7 +67,8 @@ async function recover<A>(ctx: Ctx, actor: Actor, mutationId: string): Promise<C
       { bind: [lists], type: QueryTypes.SELECT },
     );
   } catch {
-    // committed, but whom to tell cannot be read now: the caller at least gets its answer
+    // committed, but whom to tell cannot be read now: the caller gets its answer, every socket a sync:needed
+    ctx.notifier.changesMissed('the members of a committed change could not be read');
   }
   const members = (listId: string) => rows.find((r) => r.listId === listId)?.to ?? [];
   const from = answer.from ? { from: { seq: answer.from.seq, to: members(answer.from.listId) } } : {};

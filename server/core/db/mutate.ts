@@ -88,17 +88,55 @@ export async function mutate<T>(
   return result;
 }
 
-/** The answer recorded for (user, mutation id), read on another connection; undefined if none or unreadable now. */
+/**
+ * The answer recorded for (user, mutation id), read on another connection; undefined if none or
+ * unreadable now. Called after a lost connection: when the record cannot be read, the change may have
+ * committed with nobody told (its retry is answered from the record, without notes), so it is read
+ * again later (settleLater).
+ */
 export async function recorded(ctx: Ctx, actor: Actor, mutationId: string): Promise<unknown> {
   try {
-    const rows = await ctx.sequelize.query<{ response: unknown }>(
-      'SELECT response FROM mutations WHERE user_id = $1 AND mutation_id = $2',
-      { bind: [actor.userId, mutationId], type: QueryTypes.SELECT },
-    );
-    return rows.at(0)?.response ?? undefined;
+    return await readRecord(ctx, actor, mutationId);
   } catch {
+    settleLater(ctx, actor, mutationId);
     return undefined; // the database is still away: the caller is answered unavailable and retries
   }
+}
+
+async function readRecord(ctx: Ctx, actor: Actor, mutationId: string): Promise<unknown> {
+  const rows = await ctx.sequelize.query<{ response: unknown }>(
+    'SELECT response FROM mutations WHERE user_id = $1 AND mutation_id = $2',
+    { bind: [actor.userId, mutationId], type: QueryTypes.SELECT },
+  );
+  return rows.at(0)?.response ?? undefined;
+}
+
+/** How long settleLater() waits between reads (doubling), and for how long it tries. */
+const SETTLE_FIRST_MS = 500;
+const SETTLE_MAX_MS = 5_000;
+const SETTLE_FOR_MS = 5 * 60_000;
+
+/**
+ * A change whose outcome is unknown (its answer was lost, and so far its mutation record could not be
+ * read): reads the record again until the database answers. If it committed, its notes were never
+ * sent, so every socket is told to sync (Notifier.changesMissed); if not, nothing happened.
+ */
+function settleLater(ctx: Ctx, actor: Actor, mutationId: string): void {
+  const until = Date.now() + SETTLE_FOR_MS;
+  const attempt = (wait: number) => {
+    setTimeout(() => {
+      readRecord(ctx, actor, mutationId).then(
+        (answer) => {
+          if (answer !== undefined) ctx.notifier.changesMissed('a change committed while its answer was lost');
+        },
+        () => {
+          if (Date.now() < until) attempt(Math.min(wait * 2, SETTLE_MAX_MS));
+          else ctx.logger.error({ mutationId }, 'could not tell whether a change committed');
+        },
+      );
+    }, wait).unref();
+  };
+  attempt(SETTLE_FIRST_MS);
 }
 
 /**
