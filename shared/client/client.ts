@@ -230,7 +230,7 @@ class Client implements TodoClient {
   private queueSeen = 0;
   private replicaDirty = false;
   private readonly sortedCache = new Map<string, TaskView[]>();
-  private listCache: ListView[] | undefined;
+  private listCache: { sorted: ListView[]; byId: Map<string, ListView> } | undefined;
   private readonly views = new WeakMap<Task, TaskView>();
 
   private readonly listeners = new Map<keyof ClientEvents, Set<(...args: never[]) => void>>();
@@ -756,6 +756,7 @@ class Client implements TodoClient {
   private putList(list: List): void {
     const old = this.baseLists.get(list.id);
     if (old?.name !== list.name || old.role !== list.role) this.listsChanged = true;
+    else if (old.seq !== list.seq || old.updatedAt !== list.updatedAt) this.listCache = undefined; // no event for these
     this.baseLists.set(list.id, list);
     this.replicaDirty = true;
   }
@@ -943,20 +944,23 @@ class Client implements TodoClient {
   }
 
   lists(): ListView[] {
+    return [...this.listViews().sorted];
+  }
+
+  list(id: string): ListView | undefined {
+    return this.listViews().byId.get(id);
+  }
+
+  /** The lists as shown (replica with the queue on top), made again only when the list set, a name or a role changed. */
+  private listViews(): { sorted: ListView[]; byId: Map<string, ListView> } {
     if (!this.listCache) {
       const out: ListView[] = [];
       for (const list of this.baseLists.values())
         if (!this.overlayLists.has(list.id)) out.push({ ...list, pending: false });
       for (const list of this.overlayLists.values()) if (list) out.push(list);
-      this.listCache = out.sort(compareLists);
+      this.listCache = { sorted: out.sort(compareLists), byId: new Map(out.map((l) => [l.id, l])) };
     }
-    return [...this.listCache];
-  }
-
-  list(id: string): ListView | undefined {
-    if (this.overlayLists.has(id)) return this.overlayLists.get(id) ?? undefined;
-    const base = this.baseLists.get(id);
-    return base && { ...base, pending: false };
+    return this.listCache;
   }
 
   tasks(listId: string): TaskView[] {
