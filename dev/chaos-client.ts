@@ -114,6 +114,8 @@ export class Device {
   private node = -1;
   private lastConnectAt = 0;
   private openedAt = 0;
+  /** connecting: a connection attempt is under way; waiting: the next one is due soon. */
+  private phase: 'connecting' | 'connected' | 'waiting' = 'waiting';
   private lastEventAt = 0;
   private syncStartedAt = 0;
   private inFlight = false;
@@ -154,7 +156,7 @@ export class Device {
 
   /** Milliseconds its current connection attempt has lasted (0 when connected or offline). */
   get connectingMs(): number {
-    return this.socket?.active && !this.socket.connected ? Date.now() - this.openedAt : 0;
+    return this.phase === 'connecting' ? Date.now() - this.openedAt : 0;
   }
 
   /** A list whose live events are timed (the canary's): seq -> when its event arrived. */
@@ -172,9 +174,9 @@ export class Device {
     const since = (t: number) => (t ? `${((Date.now() - t) / 1000).toFixed(1)} s` : 'never');
     const state = s?.connected
       ? `connected to node ${this.node}`
-      : s?.active
+      : this.phase === 'connecting'
         ? `connecting to node ${this.node} for ${since(this.openedAt)}`
-        : 'offline';
+        : 'offline, about to connect again';
     return [
       `device ${this.index}: ${state} (last connected ${since(this.lastConnectAt)} ago)`,
       this.syncing ? `syncing for ${since(this.syncStartedAt)}` : `last sync ${since(this.syncStartedAt)} ago`,
@@ -245,10 +247,12 @@ export class Device {
     this.socket = socket;
     this.node = node;
     this.openedAt = Date.now();
+    this.phase = 'connecting';
     const c = this.opts.counters;
     socket.on('connect', () => {
       c.connects += 1;
       this.lastConnectAt = Date.now();
+      if (this.socket === socket) this.phase = 'connected';
       c.syncsOnConnect += 1;
       this.requestSync();
       this.pump();
@@ -256,12 +260,18 @@ export class Device {
     socket.on('connect_error', (err) => {
       bump(c.connectErrors, err.message);
       socket.close();
-      if (this.socket === socket) this.reconnectLater();
+      if (this.socket === socket) {
+        this.phase = 'waiting';
+        this.reconnectLater();
+      }
     });
     socket.on('disconnect', (reason) => {
       bump(c.disconnects, reason);
       for (const reject of [...this.waiting]) reject(new Error(`disconnected: ${reason}`));
-      if (this.socket === socket) this.reconnectLater();
+      if (this.socket === socket) {
+        this.phase = 'waiting';
+        this.reconnectLater();
+      }
     });
     socket.on('sync:needed', () => {
       c.syncNeededReceived += 1;

@@ -8,6 +8,9 @@
  *   - commit: the answer of the next COMMIT of a transaction that records a mutation id (a list
  *             change) cut after the COMMIT went through;
  *   - answer: the answer of the next task function call (one statement, its own transaction) cut;
+ *   - lost:   the canary's own task change: its answer cut, and at that moment every database
+ *             connection cut and new ones refused for a while, so that the server cannot read
+ *             whether it committed (it did); its retry is then answered from the mutation record;
  *   - redis:  every Redis connection cut and refused for a while (SOCKET_ADAPTER=redis only).
  * Then, with the faults over and the outboxes drained, without any sync forced: every device must
  * hold exactly what a fresh sync of its user shows, and every acknowledged mutation must be in the
@@ -25,7 +28,7 @@ import { freePort } from './free-port';
 import { spawnServer, type SpawnedServer } from './spawn-server';
 import { startTcpProxy, type TcpProxy } from './tcp-proxy';
 
-export const FAULT_KINDS = ['kill', 'db', 'commit', 'answer', 'redis'] as const;
+export const FAULT_KINDS = ['kill', 'db', 'commit', 'answer', 'lost', 'redis'] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
 export interface ChaosOptions {
@@ -121,8 +124,10 @@ export interface ChaosReport {
   convergeMs: number | null;
   /** Nodes that exited without being killed. */
   crashes: string[];
-  /** The nodes' warnings and errors, by message (all nodes together). */
+  /** The nodes' warnings and errors, by message (all nodes together; at least, as read from each node's last output). */
   nodeWarnings: Record<string, number>;
+  /** The first stack seen of each, for the errors and unhandled rejections. */
+  nodeStacks: Record<string, string>;
   ok: boolean;
 }
 
@@ -235,8 +240,9 @@ interface User {
 class Node {
   server: SpawnedServer | undefined;
   killed = false;
-  /** Its warnings and errors by message (from its log, read every second). */
+  /** Its warnings and errors by message (from its log, read every second), and the first stack of each. */
   readonly warnings: Record<string, number> = {};
+  readonly stacks: Record<string, string> = {};
   private readonly seen = new Set<string>();
   private reader: NodeJS.Timeout | undefined;
   constructor(
@@ -293,10 +299,12 @@ class Node {
       seenNow.add(line);
       if (this.seen.has(line)) continue;
       try {
-        const entry = JSON.parse(line) as { level?: number; msg?: string; err?: { message?: string } };
+        const entry = JSON.parse(line) as { level?: number; msg?: string; err?: { message?: string; stack?: string } };
         if ((entry.level ?? 0) < 40) continue;
         const what = `${entry.msg ?? '?'}${entry.err?.message ? `: ${entry.err.message.slice(0, 120)}` : ''}`;
         bump(this.warnings, what);
+        if (entry.err?.stack && !Object.hasOwn(this.stacks, what))
+          this.stacks[what] = entry.err.stack.split('\n').slice(0, 8).join('\n');
       } catch {
         // a line cut at the start of the kept output
       }
@@ -643,14 +651,16 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     intervals.push(progress);
 
     // ---- faults ----
-    /** After a fault: the canary makes a change; the time until every device holds it. */
-    const converge = async (since: number): Promise<{ ms: number | null; ackMs: number | null }> => {
-      const m = queue(canary, 'task:create', {
-        listId: canaryList.id,
-        id: randomUUID(),
-        title: `canary-${short()}`,
-        mutationId: randomUUID(),
-      });
+    const canaryChange = (title = `canary-${short()}`) =>
+      queue(canary, 'task:create', { listId: canaryList.id, id: randomUUID(), title, mutationId: randomUUID() });
+    /**
+     * After a fault: the time until every device holds a change of the canary's (made now, or the
+     * one the fault was about), from `since`.
+     */
+    const converge = async (
+      since: number,
+      m = canaryChange(),
+    ): Promise<{ ms: number | null; ackMs: number | null }> => {
       const deadline = since + o.convergeMs;
       while (!m.answer && !aborted() && Date.now() < deadline) await nap(20);
       if (!m.answer?.ok) return { ms: null, ackMs: null };
@@ -691,6 +701,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const fault = async (kind: FaultKind): Promise<void> => {
       const at = elapsed();
       let detail: string;
+      let victim: Mutation | undefined;
       switch (kind) {
         case 'kill': {
           const node = nodes[killed++ % nodes.length];
@@ -715,6 +726,22 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
           detail = `${cut} Redis connections cut, refused for ${o.outageMs} ms`;
           break;
         }
+        case 'lost': {
+          const title = `canary-lost-${short()}`;
+          const before = dbProxy.answersCut;
+          const disarm = dbProxy.cutAnswer({ markers: [title], once: true, thenDown: true });
+          victim = canaryChange(title);
+          const until = Date.now() + 10_000;
+          while (dbProxy.answersCut === before && !aborted() && Date.now() < until) await nap(5);
+          disarm();
+          const cut = dbProxy.answersCut > before;
+          if (cut) await nap(o.outageMs);
+          dbProxy.up();
+          detail = cut
+            ? `the answer of a canary task:create cut, every database connection with it, refused for ${o.outageMs} ms`
+            : 'nothing to cut within 10 s';
+          break;
+        }
         case 'commit':
         case 'answer': {
           const before = dbProxy.answersCut;
@@ -731,7 +758,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
           break;
         }
       }
-      const { ms, ackMs } = await converge(Date.now());
+      const { ms, ackMs } = await converge(Date.now(), victim);
       faults.push({ kind, at: +at.toFixed(1), detail, convergeMs: ms, canaryAckMs: ackMs });
       log(
         `chaos ${elapsed().toFixed(0)} s: fault ${kind}: ${detail}; devices caught up in ${ms ?? `more than ${o.convergeMs}`} ms (canary acked in ${ackMs ?? '-'} ms)`,
@@ -995,6 +1022,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
           }, {}),
         ).sort((a, b) => b[1] - a[1]),
       ),
+      nodeStacks: Object.assign({}, ...nodes.map((node) => node.stacks)) as Record<string, string>,
       ok: lost === 0 && duplicated === 0 && left.length === 0 && unanswered.length === 0 && crashes.length === 0,
     };
     return report;
@@ -1033,6 +1061,9 @@ export function formatReport(r: ChaosReport): string {
     ...Object.entries(r.nodeWarnings)
       .slice(0, 12)
       .map(([what, count]) => `  ${String(count).padStart(6)}  ${what}`),
+    ...Object.entries(r.nodeStacks)
+      .filter(([what]) => /unhandled|uncaught|internal/i.test(what))
+      .map(([what, stack]) => `  first stack of "${what}":\n    ${stack.split('\n').join('\n    ')}`),
     ...r.crashes.map((c) => `crash: ${c}`),
     ...r.checks.problems.slice(0, 30).map((p) => `  ${p}`),
     r.ok ? 'OK' : 'FAILED',

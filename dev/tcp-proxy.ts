@@ -16,6 +16,8 @@ export interface AnswerCut {
   markers: string[];
   /** Cut only one answer, then disarm (default: every connection that matches is cut). */
   once?: boolean;
+  /** With the cut, go down (`down()`): every other connection cut too, new ones refused until `up()`. */
+  thenDown?: boolean;
 }
 
 export interface TcpProxy {
@@ -90,6 +92,10 @@ export async function startTcpProxy(target: { host: string; port: number }, port
           rules.delete(armed);
         }
         closeBoth();
+        if (armed.thenDown) {
+          isDown = true;
+          cut();
+        }
         return;
       }
       armed = undefined; // a rule spent by another connection meanwhile: this one goes on
