@@ -1,5 +1,5 @@
 /** The app: the login screen, or the lists in a sidebar and the open list's tasks; status, notices, re-login. */
-import { useCallback, useEffect, useMemo, useState } from 'preact/hooks';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type { TodoClient } from '../shared/client';
 import { AuthScreen, ReloginDialog } from './auth';
 import { errorMessage } from './format';
@@ -60,7 +60,7 @@ export function App({ client }: { client: TodoClient }) {
   return (
     <Ctx.Provider value={app}>
       {user ? (
-        <Home userName={user.name} onLogout={logout} />
+        <Home userName={user.name} onLogout={logout} blocked={authReason !== null} />
       ) : (
         <AuthScreen
           client={client}
@@ -79,12 +79,28 @@ function listFromHash(): string | null {
   return m ? m[1] : null;
 }
 
-function Home({ userName, onLogout }: { userName: string; onLogout: () => void }) {
+function Home({ userName, onLogout, blocked }: { userName: string; onLogout: () => void; blocked: boolean }) {
   const { client } = useApp();
   const lists = useLists(client);
   const [wanted, setWanted] = useState<string | null>(listFromHash);
   const [menuOpen, setMenuOpen] = useState(false);
   const current = lists.find((l) => l.id === wanted) ?? lists.at(0);
+  const layout = useRef<HTMLDivElement>(null);
+  const menuButton = useRef<HTMLButtonElement>(null);
+
+  // under the login prompt the app can be neither clicked nor tabbed into
+  useEffect(() => {
+    if (layout.current) layout.current.inert = blocked;
+  }, [blocked]);
+  // the lists panel (phones): the focus goes into it when it opens, and Escape closes it
+  useEffect(() => {
+    if (menuOpen) layout.current?.querySelector<HTMLElement>('.list-link[aria-current], .list-link')?.focus();
+  }, [menuOpen]);
+  const closeMenu = (e: KeyboardEvent) => {
+    if (e.key !== 'Escape' || !menuOpen) return;
+    setMenuOpen(false);
+    menuButton.current?.focus();
+  };
 
   useEffect(() => {
     const onHash = () => setWanted(listFromHash());
@@ -99,9 +115,10 @@ function Home({ userName, onLogout }: { userName: string; onLogout: () => void }
   };
 
   return (
-    <div class={`layout${menuOpen ? ' menu-open' : ''}`}>
+    <div class={`layout${menuOpen ? ' menu-open' : ''}`} ref={layout} onKeyDown={closeMenu}>
       <header class="topbar">
         <button
+          ref={menuButton}
           type="button"
           class="menu-button"
           aria-expanded={menuOpen}

@@ -457,6 +457,12 @@ describe('web app in Chromium', function () {
     await logIn(phone.page, alice);
     await phone.page.getByRole('button', { name: 'Lists' }).click();
     await shot(phone.page, 'phone-lists');
+    // the panel takes the focus, and Escape gives it back to its button
+    expect(await phone.page.evaluate('document.activeElement.className')).to.equal('list-link');
+    await phone.page.keyboard.press('Escape');
+    await phone.page.locator('#list-title').waitFor();
+    expect(await phone.page.evaluate('document.activeElement.getAttribute("aria-controls")')).to.equal('sidebar');
+    await phone.page.getByRole('button', { name: 'Lists' }).click();
     await openList(phone.page, 'Groceries');
     await task(phone.page, 'Honey').waitFor();
     await shot(phone.page, 'phone-list');
@@ -542,6 +548,7 @@ describe('web app in Chromium: token expiry and limits', function () {
     await dialog.waitFor();
     expect(await dialog.textContent()).to.include('1 unsent change is kept');
     await away.page.screenshot({ path: path.join(SHOTS, 'desktop-relogin.png') });
+    expect(await away.page.locator('.layout').getAttribute('inert'), 'the app under the prompt').to.not.equal(null);
     await dialog.getByLabel('Password').fill(carol.password);
     await dialog.getByRole('button', { name: 'Log in' }).click();
     await dialog.waitFor({ state: 'detached' });
