@@ -7,7 +7,7 @@
  * any loss, duplicate, divergent device or mutation left unanswered.
  *
  *   npm run chaos -- [--seconds 60] [--sockets 300] [--users 60] [--nodes 3] [--adapter postgres|redis]
- *                    [--rate 100] [--drops 5] [--faults kill,db,commit,answer,redis] [--outage-ms 2000]
+ *                    [--rate 50] [--drops 5] [--faults kill,db,commit,answer,lost,redis] [--outage-ms 2000]
  *                    [--converge-ms 20000]
  * With --adapter redis, Redis is REDIS_URL's or TEST_REDIS_URL's, else redis://127.0.0.1:6379.
  */

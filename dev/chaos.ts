@@ -69,11 +69,13 @@ export const DEFAULTS = {
   convergeMs: 20_000,
 } as const;
 
-/** Faults for a run of `seconds`: the cycle kill, db, commit, answer (, redis) repeated, one about every 12 s. */
+/** Faults for a run of `seconds`: the cycle kill, db, commit, answer, lost (, redis) repeated, one about every 10 s. */
 export function defaultFaults(seconds: number, adapter: 'postgres' | 'redis'): FaultKind[] {
   const cycle: FaultKind[] =
-    adapter === 'redis' ? ['kill', 'db', 'redis', 'commit', 'answer'] : ['kill', 'db', 'commit', 'answer'];
-  const n = Math.max(cycle.length, Math.floor(seconds / 12));
+    adapter === 'redis'
+      ? ['kill', 'db', 'redis', 'commit', 'answer', 'lost']
+      : ['kill', 'db', 'commit', 'answer', 'lost'];
+  const n = Math.max(cycle.length, Math.floor(seconds / 10));
   return Array.from({ length: n }, (_, i) => cycle[i % cycle.length]);
 }
 
