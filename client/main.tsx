@@ -2,12 +2,7 @@
 import { render } from 'preact';
 import { browserStorage, createClient } from '../shared/client';
 import { App } from './app';
-import { newId } from './format';
 import './styles.css';
-
-// crypto.randomUUID exists only in secure contexts; over plain HTTP on a LAN address the SDK still needs it
-const c = crypto as Partial<Pick<Crypto, 'randomUUID'>>;
-c.randomUUID ??= newId as Crypto['randomUUID'];
 
 const root = document.getElementById('app');
 if (!root) throw new Error('no #app element');
