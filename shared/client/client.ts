@@ -553,10 +553,10 @@ class Client implements TodoClient {
   private onConnect(): void {
     this.reconnectDelay = 1000;
     this.expired = false;
-    this.setStatus('online');
     this.syncRun++;
     this.syncState = 'wanted';
     this.buffered = [];
+    this.setStatus('online');
     this.requestSync();
   }
 
