@@ -30,7 +30,7 @@ function windows(browser: () => Browser, server: () => TestServer) {
   const errors: string[] = [];
   return {
     errors,
-    async open(viewport = DESKTOP): Promise<Device> {
+    async open(viewport = DESKTOP, url = `${server().url}/`): Promise<Device> {
       const context = await browser().newContext({ viewport });
       opened.push(context);
       const page = await context.newPage();
@@ -38,12 +38,15 @@ function windows(browser: () => Browser, server: () => TestServer) {
       page.on('dialog', (d) => void d.accept());
       page.on('pageerror', (e) => errors.push(e.message));
       page.on('console', (m) => {
-        // failed loads are what going offline looks like; anything else the page logs as an error is shown
-        const noise = m.text().startsWith('Failed to load resource');
+        // failed loads are what going offline looks like, and helmet's Cross-Origin-Opener-Policy is ignored
+        // (with a warning) on plain HTTP; anything else the page logs as an error is shown
+        const noise = /^(Failed to load resource|The Cross-Origin-Opener-Policy header has been ignored)/.test(
+          m.text(),
+        );
         if ((m.type() === 'error' && !noise) || process.env.BROWSER_CONSOLE)
           console.log(`      [page ${m.type()}] ${m.text()}`);
       });
-      await page.goto(`${server().url}/`);
+      await page.goto(url);
       return { context, page };
     },
     async closeAll() {
@@ -163,7 +166,8 @@ describe('web app in Chromium', function () {
   let listId: string;
 
   before(async function () {
-    browser = await launchChromium(this, 'web app browser tests');
+    // lan.test: a name for 127.0.0.1 that is not localhost, so no secure context (as a phone on a LAN address)
+    browser = await launchChromium(this, 'web app browser tests', ['--host-resolver-rules=MAP lan.test 127.0.0.1']);
     closers.push(() => browser.close());
     fs.mkdirSync(SHOTS, { recursive: true });
     await buildWeb(); // into dist/client, where the server looks, as npm start does
@@ -472,6 +476,17 @@ describe('web app in Chromium', function () {
     await shot(phone.page, 'phone-editor');
     await phone.page.getByRole('button', { name: 'Cancel', exact: true }).click();
     await phone.context.close();
+  });
+
+  it('works over plain HTTP on a name that is not localhost (no secure context, as on a LAN address)', async () => {
+    const lan = await win.open(DESKTOP, server.url.replace('127.0.0.1', 'lan.test') + '/');
+    expect(await lan.page.evaluate('isSecureContext')).to.equal(false);
+    await logIn(lan.page, alice);
+    await openList(lan.page, 'Inbox');
+    await addTask(lan.page, 'Sent from the LAN');
+    await online(lan.page);
+    expect(await serverTitles(server, alice, await listIdOf(lan.page))).to.include('Sent from the LAN');
+    await lan.context.close();
   });
 
   it('a list renamed, left by a member and deleted by its owner changes live everywhere', async () => {

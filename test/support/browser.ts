@@ -20,13 +20,20 @@ export const CHROMIUM_ARGS = [
   '--disable-sync',
 ];
 
-/** Launches Chromium for a describe block's before hook, or skips the block (fails in CI) saying why. */
-export async function launchChromium(ctx: Mocha.Context, what = 'browser tests'): Promise<Browser> {
+/**
+ * Launches Chromium for a describe block's before hook (with `args` added to CHROMIUM_ARGS), or skips
+ * the block (fails in CI) saying why.
+ */
+export async function launchChromium(
+  ctx: Mocha.Context,
+  what = 'browser tests',
+  args: string[] = [],
+): Promise<Browser> {
   if (!fs.existsSync(CHROMIUM)) {
     const why = `no Chromium at ${CHROMIUM}: install it (apt-get install -y chromium) or set CHROMIUM_PATH`;
     if (process.env.CI) throw new Error(`the ${what} cannot run: ${why}`);
     console.warn(`      ⚠ ${what} skipped: ${why}`);
     ctx.skip();
   }
-  return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
+  return chromium.launch({ executablePath: CHROMIUM, args: [...CHROMIUM_ARGS, ...args], headless: true });
 }
