@@ -115,6 +115,21 @@ describe('client SDK: convergence under random interleavings', function () {
         } else if (roll < 94) {
           // a change no socket is told of: the next event of that list shows a seq gap
           await gap(i);
+        } else if (roll < 97 && d.user === alice) {
+          // a new list of alice's, shared with bob once it exists (sharing is online-only: refused offline)
+          op = c
+            .createList(`extra ${i}`)
+            .then((l) => c.share(l.id, bob.email, rnd.pick(['editor', 'viewer'] as const)))
+            .catch(() => undefined);
+        } else if (d.user === alice) {
+          // bob taken off one of them, or put back as an editor (his queued changes there are refused)
+          const extra = c.lists().filter((l) => l.name.startsWith('extra') && !l.pending);
+          if (extra.length > 0) {
+            const l = rnd.pick(extra);
+            op = (
+              rnd.int(2) === 0 ? c.unshare(l.id, bob.user.id) : c.share(l.id, bob.email, 'editor').then(() => undefined)
+            ).catch(() => undefined);
+          }
         }
         // now and then wait for the change's answer, otherwise let them pile up
         // (not while its network or the server is down: the answer comes only after)
