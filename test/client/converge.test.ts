@@ -13,6 +13,7 @@ import { bulkTasks, testDb } from '../support/database';
 import { inboxOf, registerUser, request, type TestServer, type TestUser } from '../support/server';
 import { clients, converges, portOf, prng, serverOn, serverPicture, synced, until } from './kit';
 
+/** The seeds run (SDK_SEEDS=4,5,6 runs others). */
 const SEEDS = process.env.SDK_SEEDS ? process.env.SDK_SEEDS.split(',').map(Number) : [1, 2, 3];
 const STEPS = 150;
 
