@@ -33,8 +33,8 @@ export type IoServer = Server<ClientToServerEvents, ServerToClientEvents, InterS
 /** Notes relayed in one message: a NOTIFY holds about 8 kB (the adapter stores larger ones in a table). */
 const RELAY_BATCH = 8;
 
-/** Committed changes found unsent within this long of each other get one sync:needed. */
-const MISSED_COALESCE_MS = 200;
+/** Committed changes found unsent get one sync:needed at most this often (one outage brings many). */
+const MISSED_EVERY_MS = 2_000;
 
 export const userRoom = (userId: string) => `user:${userId}`;
 
@@ -43,6 +43,7 @@ export class Notifier {
   readonly order = new ListOrder();
   private relays: Relay[] = []; // sent here, not yet relayed to the other nodes
   private missedTimer: NodeJS.Timeout | undefined;
+  private lastMissed = 0;
 
   /**
    * @param clustered other nodes may exist (a cluster adapter is attached): relay to them
@@ -136,12 +137,15 @@ export class Notifier {
    */
   changesMissed(reason: string): void {
     this.logger.warn({ reason }, 'a committed change was not sent: every socket is told to sync');
-    // the changes cut off by one outage come to light together: one sync:needed for them all
+    // the changes cut off by one outage come to light over a few seconds: at once for the first, then
+    // at most one more sync:needed every MISSED_EVERY_MS for those found meanwhile
     if (this.missedTimer) return;
+    const wait = Math.max(0, this.lastMissed + MISSED_EVERY_MS - Date.now());
     this.missedTimer = setTimeout(() => {
       this.missedTimer = undefined;
+      this.lastMissed = Date.now();
       this.resyncAll();
-    }, MISSED_COALESCE_MS);
+    }, wait);
     this.missedTimer.unref();
   }
 
