@@ -229,7 +229,9 @@ class Client implements TodoClient {
   /** The queue's length at the last 'change' (a change fires when it moves, so pendingCount() can be shown). */
   private queueSeen = 0;
   private replicaDirty = false;
-  private readonly sortedCache = new Map<string, TaskView[]>();
+  private readonly sortedCache = new Map<string, { sorted: TaskView[]; byId: Map<string, TaskView> }>();
+  /** Per list, the tasks changed since its sorted view was made ('all': made again whole). */
+  private readonly dirty = new Map<string, Set<string> | 'all'>();
   private listCache: { sorted: ListView[]; byId: Map<string, ListView> } | undefined;
   private readonly views = new WeakMap<Task, TaskView>();
 
@@ -413,8 +415,8 @@ class Client implements TodoClient {
 
   /** Forgets the replica and queue (a logout, or another user's login). */
   private resetLocal(): void {
-    for (const id of this.baseLists.keys()) this.touched.add(id);
-    for (const id of this.overlayLists.keys()) this.touched.add(id);
+    for (const id of this.baseLists.keys()) this.touch(id);
+    for (const id of this.overlayLists.keys()) this.touch(id);
     this.baseLists.clear();
     this.baseTasks.clear();
     this.byList.clear();
@@ -748,9 +750,18 @@ class Client implements TodoClient {
 
   // ---------------------------------------------------------------- the replica
 
+  /** Something of the list changed: its sorted view is made again whole. */
   private touch(listId: string): void {
     this.touched.add(listId);
-    this.replicaDirty = true;
+    this.dirty.set(listId, 'all');
+  }
+
+  /** One task of the list changed: its sorted view is patched (or made again when many did). */
+  private touchTask(listId: string, taskId: string): void {
+    this.touched.add(listId);
+    const ids = this.dirty.get(listId);
+    if (ids === undefined) this.dirty.set(listId, new Set([taskId]));
+    else if (ids !== 'all') ids.add(taskId);
   }
 
   private putList(list: List): void {
@@ -767,13 +778,14 @@ class Client implements TodoClient {
     if (old && old.version > task.version) return;
     if (old && old.listId !== task.listId) {
       this.byList.get(old.listId)?.delete(task.id);
-      this.touch(old.listId);
+      this.touchTask(old.listId, task.id);
     }
     this.baseTasks.set(task.id, task);
     let ids = this.byList.get(task.listId);
     if (!ids) this.byList.set(task.listId, (ids = new Set()));
     ids.add(task.id);
-    this.touch(task.listId);
+    this.touchTask(task.listId, task.id);
+    this.replicaDirty = true;
   }
 
   /** Removes a task from the list named (a moved task may sit in its new list already). */
@@ -781,7 +793,8 @@ class Client implements TodoClient {
     if (this.baseTasks.get(id)?.listId !== listId) return;
     this.baseTasks.delete(id);
     this.byList.get(listId)?.delete(id);
-    this.touch(listId);
+    this.touchTask(listId, id);
+    this.replicaDirty = true;
   }
 
   private dropList(listId: string): void {
@@ -790,6 +803,7 @@ class Client implements TodoClient {
     for (const id of this.byList.get(listId) ?? []) this.baseTasks.delete(id);
     this.byList.delete(listId);
     this.touch(listId);
+    this.replicaDirty = true;
   }
 
   // ---------------------------------------------------------------- the optimistic view
@@ -907,17 +921,22 @@ class Client implements TodoClient {
       this.saveQueueSoon();
     }
     const { tasks, lists } = this.replay();
-    const same = (a: unknown, b: unknown) => a === b || JSON.stringify(a) === JSON.stringify(b);
+    const same = <T extends object>(a: T | null | undefined, b: T | null | undefined): boolean => {
+      if (a === b) return true;
+      if (!a || !b) return false;
+      const keys = Object.keys(a) as Array<keyof T>;
+      return keys.length === Object.keys(b).length && keys.every((k) => a[k] === b[k]);
+    };
     for (const id of new Set([...this.overlayTasks.keys(), ...tasks.keys()])) {
       const before = this.overlayTasks.get(id);
       const after = tasks.get(id);
       if (this.overlayTasks.has(id) === tasks.has(id) && same(before, after)) continue;
-      for (const t of [before, after, this.baseTasks.get(id)]) if (t) this.touched.add(t.listId);
+      for (const t of [before, after, this.baseTasks.get(id)]) if (t) this.touchTask(t.listId, id);
     }
     for (const id of new Set([...this.overlayLists.keys(), ...lists.keys()])) {
       if (this.overlayLists.has(id) === lists.has(id) && same(this.overlayLists.get(id), lists.get(id))) continue;
       this.listsChanged = true;
-      this.touched.add(id);
+      this.touch(id);
     }
     this.overlayTasks = tasks;
     this.overlayLists = lists;
@@ -927,8 +946,9 @@ class Client implements TodoClient {
     const listsChanged = this.listsChanged;
     this.touched = new Set();
     this.listsChanged = false;
-    for (const id of listIds) this.sortedCache.delete(id);
-    if (listsChanged) this.listCache = undefined;
+    if (listsChanged) this.listCache = undefined; // before the tasks: a list's visibility may have changed
+    for (const [id, ids] of this.dirty) this.patchSorted(id, ids);
+    this.dirty.clear();
     const queueMoved = this.queue.length !== this.queueSeen;
     this.queueSeen = this.queue.length;
     if (listIds.length > 0 || listsChanged || queueMoved) {
@@ -963,19 +983,53 @@ class Client implements TodoClient {
     return this.listCache;
   }
 
+  /** Brings a list's sorted view up to date: each changed task taken out of its place and put in its new one. */
+  private patchSorted(listId: string, ids: Set<string> | 'all'): void {
+    const cached = this.sortedCache.get(listId);
+    if (!cached) return;
+    if (ids === 'all' || ids.size > 64 || !this.list(listId)) {
+      this.sortedCache.delete(listId);
+      return;
+    }
+    const { sorted, byId } = cached;
+    /** Where `view` is, or goes, in `sorted` (the key ends with the id, so no two tasks compare equal). */
+    const place = (view: TaskView): number => {
+      let lo = 0;
+      let hi = sorted.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (compareTasks(sorted[mid], view) < 0) lo = mid + 1;
+        else hi = mid;
+      }
+      return lo;
+    };
+    for (const id of ids) {
+      const old = byId.get(id);
+      if (old) {
+        sorted.splice(place(old), 1);
+        byId.delete(id);
+      }
+      const view = this.task(id);
+      if (view?.listId !== listId) continue;
+      sorted.splice(place(view), 0, view);
+      byId.set(id, view);
+    }
+  }
+
   tasks(listId: string): TaskView[] {
-    let sorted = this.sortedCache.get(listId);
-    if (!sorted) {
-      sorted = [];
+    let cached = this.sortedCache.get(listId);
+    if (!cached) {
+      const sorted: TaskView[] = [];
       if (this.list(listId)) {
         for (const id of this.byList.get(listId) ?? [])
           if (!this.overlayTasks.has(id)) sorted.push(this.viewOf(this.baseTasks.get(id)!));
         for (const task of this.overlayTasks.values()) if (task?.listId === listId) sorted.push(task);
         sorted.sort(compareTasks);
       }
-      this.sortedCache.set(listId, sorted);
+      cached = { sorted, byId: new Map(sorted.map((t) => [t.id, t])) };
+      this.sortedCache.set(listId, cached);
     }
-    return [...sorted];
+    return [...cached.sorted];
   }
 
   task(id: string): TaskView | undefined {
