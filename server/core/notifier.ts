@@ -69,18 +69,18 @@ export class Notifier {
    * `landed`: the outbox is an autocommit change's (from `order.expect()`), told once it was sent.
    */
   publish(outbox: Outbox, exceptSocketId?: string, landed?: () => void): void {
-    this.order.arrived(outbox);
-    this.send(outbox, exceptSocketId, landed !== undefined)
+    this.order.arrived(outbox, landed);
+    this.send(outbox, exceptSocketId)
       .catch((err: unknown) => {
         this.logger.error({ err }, 'could not send changes');
       })
       .finally(landed);
   }
 
-  private async send(outbox: Outbox, exceptSocketId: string | undefined, landing: boolean): Promise<void> {
+  private async send(outbox: Outbox, exceptSocketId: string | undefined): Promise<void> {
     try {
       for (const note of outbox.notes) {
-        if (note.listId && note.seq) await this.order.before(note.listId, note.seq, landing);
+        if (note.listId && note.seq) await this.order.before(note.listId, note.seq);
         if (this.io && note.to.length > 0) {
           const relay: Relay = { event: note.event, payload: note.payload, to: note.to, except: exceptSocketId };
           this.deliver(relay);

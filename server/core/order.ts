@@ -3,16 +3,17 @@
  * order (the list row is locked while a seq is taken), but what runs after each commit may race:
  * - a transaction reserves its seq before it commits (a turn); the next seq waits for that turn;
  * - a change made by one autocommit statement (the task functions) learns its seq once committed.
- *   Notes already here with a lower seq of the same list go first; and while other such changes are
- *   on their way, a note after a gap waits briefly for the missing seq (a gap left by another
- *   node's change is never filled here, hence the bound).
+ *   Notes already here with a lower seq of the same list go first. A lower seq that is missing was
+ *   committed before this one, so if it is this node's, its statement was sent before this one's
+ *   answer came: a note after a gap waits until every statement that was on its way when it came has
+ *   answered (or failed), then goes (a gap left by another node's change is never filled here).
  * Every wait is bounded: one stuck sender never holds a list for long.
  */
 import type { Outbox, Turn } from './outbox';
 import { withTimeout } from './timeout';
 
 const TURN_WAIT_MS = 2_000;
-const LANDING_WAIT_MS = 20; // an autocommit change that committed first may be read a moment later
+const ANY = '*'; // the arrivals key told of every autocommit answer, whatever its list
 const SENT_MEMORY = 10_000; // lists whose last sent seq is remembered (then forgotten all at once)
 
 const keyOf = (listId: string, seq: number) => `${listId}:${seq}`;
@@ -22,8 +23,8 @@ export class ListOrder {
   private readonly sent = new Map<string, number>(); // the last seq of each list sent here
   private readonly here = new Map<string, Set<number>>(); // seqs whose notes are here, not sent yet
   private readonly waiting = new Map<string, Array<() => void>>(); // told once that seq is sent
-  private readonly arrivals = new Map<string, Array<() => void>>(); // told when a note of the list arrives
-  private landing = 0; // autocommit changes on their way
+  private readonly arrivals = new Map<string, Array<() => void>>(); // told when a note of the list (or ANY) arrives
+  private readonly unanswered = new Set<() => void>(); // autocommit statements sent, their answer not here yet
 
   /** Called inside the transaction right after it took `seq` of `listId`. */
   reserve(outbox: Outbox, listId: string, seq: number): void {
@@ -43,35 +44,35 @@ export class ListOrder {
     }
   }
 
-  /** An autocommit change is on its way; call the function returned once its notes were sent (or it failed). */
+  /**
+   * An autocommit statement is on its way. The function returned is its token: pass it to `arrived`
+   * with its notes, and call it once they were sent, or when the statement failed.
+   */
   expect(): () => void {
-    this.landing += 1;
-    let landed = false;
-    return () => {
-      if (!landed) this.landing -= 1;
-      landed = true;
-    };
+    const landed = () => this.answered(landed);
+    this.unanswered.add(landed);
+    return landed;
   }
 
-  /** The notes of an outbox have arrived, before any is sent. */
-  arrived(outbox: Outbox): void {
+  /** The notes of an outbox have arrived, before any is sent (`statement`: the token from `expect()`). */
+  arrived(outbox: Outbox, statement?: () => void): void {
     for (const { listId, seq } of outbox.notes) {
       if (!listId || !seq) continue;
       this.here.set(listId, (this.here.get(listId) ?? new Set()).add(seq));
-      const told = this.arrivals.get(listId);
-      this.arrivals.delete(listId);
-      for (const resolve of told ?? []) resolve();
+      this.tell(this.arrivals, listId);
     }
+    if (statement) this.answered(statement);
   }
 
-  /** Resolves when `seq` of the list may be sent (`landing`: the note is an autocommit change's). */
-  async before(listId: string, seq: number, landing: boolean): Promise<void> {
+  /** Resolves when `seq` of the list may be sent. */
+  async before(listId: string, seq: number): Promise<void> {
     const turn = this.turns.get(keyOf(listId, seq - 1));
     if (turn) {
       await withTimeout(turn.done, TURN_WAIT_MS, undefined);
       return;
     }
-    const deadline = Date.now() + LANDING_WAIT_MS;
+    const deadline = Date.now() + TURN_WAIT_MS;
+    const inFlight = new Set(this.unanswered); // a missing lower seq of this node's is among these
     for (;;) {
       const earlier = this.earliest(listId, seq);
       if (earlier !== undefined) {
@@ -79,15 +80,15 @@ export class ListOrder {
         if (!went) this.here.get(listId)?.delete(earlier); // stuck: not waited for again
         continue;
       }
-      // a gap while other autocommit changes are on their way: wait a moment for seq - 1 to be sent,
-      // or for a lower seq of this list to arrive (then it goes first)
+      for (const statement of inFlight) if (!this.unanswered.has(statement)) inFlight.delete(statement);
       const last = this.sent.get(listId);
       const left = deadline - Date.now();
-      if (left <= 0 || this.landing - (landing ? 1 : 0) === 0 || (last !== undefined && last >= seq - 1)) return;
+      if (seq <= 1 || inFlight.size === 0 || left <= 0 || (last !== undefined && last >= seq - 1)) return;
+      // a gap while statements are on their way: wait for seq - 1 to be sent, or for an answer
       await this.until(
         [
           [this.waiting, keyOf(listId, seq - 1)],
-          [this.arrivals, listId],
+          [this.arrivals, ANY],
         ],
         left,
       );
@@ -101,9 +102,17 @@ export class ListOrder {
     if (here?.size === 0) this.here.delete(listId);
     if (this.sent.size >= SENT_MEMORY) this.sent.clear();
     if ((this.sent.get(listId) ?? 0) < seq) this.sent.set(listId, seq);
-    const key = keyOf(listId, seq);
-    const told = this.waiting.get(key);
-    this.waiting.delete(key);
+    this.tell(this.waiting, keyOf(listId, seq));
+  }
+
+  /** An autocommit statement answered (its notes are here) or failed. */
+  private answered(statement: () => void): void {
+    if (this.unanswered.delete(statement)) this.tell(this.arrivals, ANY);
+  }
+
+  private tell(map: Map<string, Array<() => void>>, key: string): void {
+    const told = map.get(key);
+    map.delete(key);
     for (const resolve of told ?? []) resolve();
   }
 

@@ -139,6 +139,12 @@ describe('hardening: toAppError', () => {
       Object.assign(new Error('wrapper'), { parent: Object.assign(new Error('x'), { code: 'ECONNREFUSED' }) }),
       Object.assign(new Error('wrapper'), { original: pgError('x', { code: '57P01' }) }),
       { name: 'SequelizeConnectionAcquireTimeoutError', message: 'Operation timeout' },
+      // the database too slow to answer within DB_TIMEOUTS: statement_timeout, idle_in_transaction_session_timeout, the client's read timeout
+      new DatabaseError(pgError('canceling statement due to statement timeout', { code: '57014' }) as never),
+      new DatabaseError(
+        pgError('terminating connection due to idle-in-transaction timeout', { code: '25P03' }) as never,
+      ),
+      new DatabaseError(new Error('Query read timeout') as never),
     ];
     for (const err of unavailable) {
       expect(isDatabaseUnavailable(err), err.message).to.equal(true);
@@ -153,10 +159,6 @@ describe('hardening: toAppError', () => {
         'internal',
       ],
       [new DatabaseError(pgError('syntax error', { code: '42601' }) as never), 'internal'],
-      [
-        new DatabaseError(pgError('canceling statement due to statement timeout', { code: '57014' }) as never),
-        'internal',
-      ],
       [
         new DatabaseError(pgError('date/time field value out of range', { code: '22008' }) as never),
         'validation_error',
