@@ -85,14 +85,14 @@ export async function startServer(
 /**
  * Resolves once every node's Socket.IO adapter has heard of all the others (their heartbeats), so
  * that counts over all nodes (fetchSockets) include them; the adapter tells of a new node by no event,
- * so this looks every 25 ms, for at most 5 s.
+ * so this looks every 25 ms, for at most 15 s (the adapters' heartbeat comes every 5 s, later on a loaded machine).
  */
 export async function cluster(...nodes: TestServer[]): Promise<void> {
-  const deadline = Date.now() + 5000;
+  const deadline = Date.now() + 15_000;
   const counts = () => Promise.all(nodes.map((n) => n.parts.io.of('/').adapter.serverCount()));
   while ((await counts()).some((c) => c < nodes.length)) {
     if (Date.now() > deadline)
-      throw new Error(`the nodes did not all see each other within 5 s: ${(await counts()).join(', ')}`);
+      throw new Error(`the nodes did not all see each other within 15 s: ${(await counts()).join(', ')}`);
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
 }
