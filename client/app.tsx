@@ -15,7 +15,14 @@ interface Notice {
 
 let noticeIds = 0;
 
-export function App({ client }: { client: TodoClient }) {
+/** `earlyAuth`: an 'auth' event that came before the app listened (an expired stored session), once. */
+export function App({
+  client,
+  earlyAuth = () => null,
+}: {
+  client: TodoClient;
+  earlyAuth?: () => 'expired' | 'unauthorized' | null;
+}) {
   const user = useSession(client);
   const [authReason, setAuthReason] = useState<'expired' | 'unauthorized' | null>(null);
   const [notices, setNotices] = useState<Notice[]>([]);
@@ -34,12 +41,14 @@ export function App({ client }: { client: TodoClient }) {
     const offError = client.on('error', (e) => {
       if (e.code !== 'cancelled') notify(errorMessage(e)); // cancelled: dropped by our own logout
     });
+    const early = earlyAuth();
+    if (early) setAuthReason(early);
     return () => {
       offAuth();
       offSession();
       offError();
     };
-  }, [client, notify]);
+  }, [client, notify, earlyAuth]);
 
   const app = useMemo<AppContext>(() => ({ client, notify }), [client, notify]);
 

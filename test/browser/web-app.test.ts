@@ -544,9 +544,11 @@ describe('web app in Chromium: token expiry and limits', function () {
   it('a session outlives its token (refreshed), and an expired one asks for a login and keeps the queue', async () => {
     const carol = await registerUser(server, 'Carol');
     // two devices of Carol's: one stays online (its token is refreshed), one is offline past its token's life
-    const [kept, away] = await Promise.all([win.open(), win.open()]);
+    // and a third whose page is closed, and opened again once its token has expired
+    const [kept, away, later] = await Promise.all([win.open(), win.open(), win.open()]);
     const loggedIn = Date.now();
-    await Promise.all([logIn(kept.page, carol), logIn(away.page, carol)]);
+    await Promise.all([logIn(kept.page, carol), logIn(away.page, carol), logIn(later.page, carol)]);
+    await later.page.close();
     const inbox = await listIdOf(kept.page);
     await away.context.setOffline(true);
     await away.page.locator('.status-offline').waitFor();
@@ -571,6 +573,13 @@ describe('web app in Chromium: token expiry and limits', function () {
     const both = ['After the first token', 'Queued while expired'];
     await Promise.all([kept, away].map(({ page }) => titlesAre(page, both)));
     expect(await serverTitles(server, carol, inbox)).to.deep.equal(both);
+
+    const reopened = await later.context.newPage();
+    await reopened.goto(`${server.url}/`);
+    await reopened.getByRole('dialog').getByLabel('Password').fill(carol.password);
+    await reopened.getByRole('dialog').getByRole('button', { name: 'Log in' }).click();
+    await online(reopened);
+    await titlesAre(reopened, both);
   });
 
   it('a limit reached is reported, and the refused task is taken back', async () => {
