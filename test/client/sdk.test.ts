@@ -470,6 +470,38 @@ describe('client SDK: tokens', function () {
     }
   });
 
+  it('a client made from storage whose token expired meanwhile asks for a login, then drains its queue', async () => {
+    const server = await serverOn(0, { jwtExpiresIn: 2 });
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'todo-sdk-'));
+    try {
+      const alice = await registerUser(server, 'Alice');
+      const inbox = await inboxOf(server, alice.token);
+      const first = await kit.open(server.url, { storage: fileStorage(dir), refreshMarginMs: -60_000 });
+      const expired: string[] = [];
+      first.on('auth', (e) => expired.push(e.reason));
+      await first.login(alice.email, alice.password);
+      await first.createTask(inbox, { title: 'made before' });
+      await until(first, () => expired.length > 0, 'the token expires');
+      void first.createTask(inbox, { title: 'queued after expiry' });
+      first.close();
+
+      const again = await kit.open(server.url, { storage: fileStorage(dir) });
+      const auth: string[] = [];
+      again.on('auth', (e) => auth.push(e.reason)); // right after createClient resolves
+      expect(again.user?.id).to.equal(alice.user.id);
+      expect(again.status).to.equal('offline');
+      expect(again.pendingCount()).to.equal(1);
+      await until(again, () => auth.length > 0, 'the auth event');
+      expect(auth).to.deep.equal(['expired']);
+      await again.login(alice.email, alice.password);
+      await synced(again);
+      expect((await liveTasks(inbox)).map((r) => r.title).sort()).to.deep.equal(['made before', 'queued after expiry']);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+      await server.close();
+    }
+  });
+
   it('on expiry asks for a login, keeps the queue and the replica, and drains after a login of the same user', async () => {
     const server = await serverOn(0, { jwtExpiresIn: 3 });
     try {
