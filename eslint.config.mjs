@@ -10,6 +10,8 @@ import tseslint from 'typescript-eslint';
 
 const DOMAINS = ['auth', 'lists', 'tasks', 'sync'];
 const TRANSPORTS = ['http', 'realtime'];
+/** The API documents (OpenAPI, AsyncAPI) and their pages: built from shared/; app.ts hands their router to http/. */
+const DOCS = 'docs';
 const WIRING = ['server/app.ts', 'server/models.ts', 'server/index.ts', 'server/cluster.ts'];
 const dirs = (...names) => names.map((name) => `./server/${name}`);
 const wiring = WIRING.map((file) => `./${file}`);
@@ -17,7 +19,8 @@ const wiring = WIRING.map((file) => `./${file}`);
 /**
  * Who may import whom (a zone forbids `target` to import `from`; type-only imports count too):
  * shared/ < dev/ < server/core < auth < lists < tasks < sync; http/ and realtime/ are handed the
- * domains' routes and handlers by app.ts, so of the domains they know auth only.
+ * domains' routes and handlers by app.ts, so of the domains they know auth only; docs/ (the API
+ * documents) knows shared/ and core only, and app.ts hands its router to http/ like a domain's.
  */
 const LAYERS = [
   {
@@ -36,23 +39,36 @@ const LAYERS = [
     message: 'server/ imports nothing from test/ or bench/.',
   },
   {
+    target: ['./server', './shared', './dev', './test', './bench'],
+    from: './client',
+    message: 'client/ is the web app, bundled for browsers: nothing imports it (the server serves its build).',
+  },
+  {
     target: './bench',
     from: './test',
     message: 'bench/ takes its helpers from dev/, not test/.',
   },
   {
     target: './server/core',
+    from: [...dirs(...DOMAINS, ...TRANSPORTS, DOCS), ...wiring],
+    message: 'server/core knows no domain, transport, docs or wiring.',
+  },
+  {
+    target: `./server/${DOCS}`,
     from: [...dirs(...DOMAINS, ...TRANSPORTS), ...wiring],
-    message: 'server/core knows no domain, transport or wiring.',
+    message: `server/${DOCS} builds the API documents from shared/ (and core): no domain, transport or wiring.`,
   },
   ...DOMAINS.map((domain, i) => ({
     target: `./server/${domain}`,
-    from: [...dirs(...DOMAINS.slice(i + 1), ...TRANSPORTS), ...wiring],
+    from: [...dirs(...DOMAINS.slice(i + 1), ...TRANSPORTS, DOCS), ...wiring],
     message: `server/${domain} imports only core and the domains below it (${DOMAINS.slice(0, i).join(', ') || 'none'}), no transport or wiring.`,
   })),
   ...TRANSPORTS.map((transport) => ({
     target: `./server/${transport}`,
-    from: [...dirs(...DOMAINS.filter((d) => d !== 'auth'), ...TRANSPORTS.filter((t) => t !== transport)), ...wiring],
+    from: [
+      ...dirs(...DOMAINS.filter((d) => d !== 'auth'), ...TRANSPORTS.filter((t) => t !== transport), DOCS),
+      ...wiring,
+    ],
     message: `server/${transport} is handed the domains' routes and handlers by app.ts: of the domains it imports auth only.`,
   })),
 ];
@@ -117,6 +133,52 @@ export default defineConfig(
       ],
       'import-x/no-cycle': 'error',
       'import-x/no-restricted-paths': ['error', { basePath: import.meta.dirname, zones: LAYERS }],
+    },
+  },
+  {
+    // the web app (client/): browser code with its own tsconfig (DOM lib, Preact's JSX); it imports only
+    // shared/ (the contract and the client SDK), and nothing imports it
+    files: ['client/**/*.ts', 'client/**/*.tsx'],
+    extends: [tseslint.configs.strictTypeChecked],
+    languageOptions: {
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+      globals: { window: 'readonly', document: 'readonly', location: 'readonly', history: 'readonly' },
+    },
+    plugins: { 'import-x': importX },
+    settings: {
+      'import-x/extensions': ['.ts', '.tsx', '.js'],
+      'import-x/parsers': { '@typescript-eslint/parser': ['.ts', '.tsx'] },
+      'import-x/resolver-next': [createTypeScriptImportResolver({ project: 'client/tsconfig.json' })],
+    },
+    rules: {
+      // as for the rest of the code (above)
+      '@typescript-eslint/restrict-template-expressions': [
+        'error',
+        {
+          allowNumber: true,
+          allowAny: false,
+          allowBoolean: false,
+          allowNullish: false,
+          allowRegExp: false,
+          allowNever: false,
+        },
+      ],
+      '@typescript-eslint/no-confusing-void-expression': ['error', { ignoreArrowShorthand: true }],
+      '@typescript-eslint/no-non-null-assertion': 'off',
+      'import-x/no-cycle': 'error',
+      'import-x/no-restricted-paths': [
+        'error',
+        {
+          basePath: import.meta.dirname,
+          zones: [
+            {
+              target: './client',
+              from: ['./server', './dev', './test', './bench'],
+              message: 'client/ (the web app) imports only shared/: the contract and the client SDK.',
+            },
+          ],
+        },
+      ],
     },
   },
   {
