@@ -124,7 +124,9 @@ const schema = Joi.object<Env>({
     .default('postgres')
     .when('WEB_CONCURRENCY', {
       is: '1',
-      then: Joi.invalid('cluster').messages({ 'any.invalid': '"SOCKET_ADAPTER" cluster needs WEB_CONCURRENCY above 1' }),
+      then: Joi.invalid('cluster').messages({
+        'any.invalid': '"SOCKET_ADAPTER" cluster needs WEB_CONCURRENCY above 1',
+      }),
     }),
   REDIS_URL: Joi.string()
     .uri({ scheme: ['redis', 'rediss'] })
