@@ -99,9 +99,10 @@ export function createServer(config: Config, opts: { logger?: Logger; sequelize?
     connectTimeout: UNAUTHENTICATED_MS, // a connection that never completes its handshake is closed soon
   });
   const restored = () => notifier.relayRestored();
+  const failed = (err: unknown) => notifier.relayFailed(err);
   const adapter = {
-    postgres: () => attachPostgresAdapter(io, config.databaseUrl, logger, restored),
-    redis: () => attachRedisAdapter(io, { url: config.redisUrl, key: config.redisKey }, logger, restored),
+    postgres: () => attachPostgresAdapter(io, config.databaseUrl, logger, restored, failed),
+    redis: () => attachRedisAdapter(io, { url: config.redisUrl, key: config.redisKey }, logger, restored, failed),
     cluster: () => {
       io.adapter(createClusterAdapter()); // the workers' primary relays (server/cluster.ts)
       return undefined;

@@ -10,6 +10,7 @@ import type { ClientToServerEvents, ServerToClientEvents } from '../../shared/ev
 import type { Logger } from './logger';
 import { ListOrder } from './order';
 import type { Outbox } from './outbox';
+import { withTimeout } from './timeout';
 
 /** A committed note relayed to the other nodes. */
 export interface Relay {
@@ -22,8 +23,8 @@ export interface Relay {
 interface InterServerEvents {
   /** Committed notes, in the order this node sent them. */
   'todo:relay': (relays: Relay[]) => void;
-  /** A node's relay was down for a while: every socket may have missed changes. */
-  'todo:resync': () => void;
+  /** A node's relay was down for a while, or failed: every socket may have missed changes (acknowledged). */
+  'todo:resync': (ack: () => void) => void;
   /** Logout-all: the user's new token version. */
   'todo:revoked': (revoked: { userId: string; version: number }) => void;
 }
@@ -36,6 +37,10 @@ const RELAY_BATCH = 8;
 /** Committed changes found unsent get one sync:needed at most this often (one outage brings many). */
 const MISSED_EVERY_MS = 2_000;
 
+/** How long a failed relay is repaired for; after that, the adapter's own comeback (relayRestored) is the cure. */
+const REPAIR_FOR_MS = 5 * 60_000;
+const RESYNC_ACK_MS = 5_000;
+
 export const userRoom = (userId: string) => `user:${userId}`;
 
 export class Notifier {
@@ -44,6 +49,7 @@ export class Notifier {
   private relays: Relay[] = []; // sent here, not yet relayed to the other nodes
   private missedTimer: NodeJS.Timeout | undefined;
   private lastMissed = 0;
+  private repairing = false;
 
   /**
    * @param clustered other nodes may exist (a cluster adapter is attached): relay to them
@@ -61,7 +67,10 @@ export class Notifier {
       for (const relay of relays) this.deliver(relay);
     });
     io.on('todo:revoked', ({ userId, version }) => this.onRevoked(userId, version));
-    io.on('todo:resync', () => this.io?.local.emit('sync:needed', {}));
+    io.on('todo:resync', (ack) => {
+      this.io?.local.emit('sync:needed', {});
+      if (typeof ack === 'function') ack();
+    });
   }
 
   /**
@@ -149,9 +158,46 @@ export class Notifier {
     this.missedTimer.unref();
   }
 
+  /**
+   * The adapter failed to publish a relay or to read one (a wait for its connection ran out, Redis
+   * was away): some node's sockets may have missed changes, and nothing else would tell them. Once
+   * a message crosses to every other node again (an acknowledged `todo:resync`, retried with
+   * back-off), every socket on every node is told to sync.
+   */
+  relayFailed(err: unknown): void {
+    this.logger.warn({ err }, 'a relay between nodes failed: every socket will be told to sync');
+    if (this.repairing || !this.clustered) return;
+    this.repairing = true;
+    void (async () => {
+      const until = Date.now() + REPAIR_FOR_MS;
+      for (let wait = 500; Date.now() < until; wait = Math.min(wait * 2, 10_000)) {
+        await new Promise((resolve) => setTimeout(resolve, wait).unref());
+        if (await this.resyncOthers()) {
+          this.io?.local.emit('sync:needed', {});
+          return;
+        }
+      }
+    })().finally(() => (this.repairing = false));
+  }
+
   private resyncAll(): void {
     this.io?.local.emit('sync:needed', {});
-    if (this.clustered) this.io?.serverSideEmit('todo:resync');
+    if (this.clustered) void this.resyncOthers();
+  }
+
+  /** Tells every other node's sockets to sync; true once every node acknowledged. */
+  private async resyncOthers(): Promise<boolean> {
+    if (!this.io) return false;
+    try {
+      // the adapter bounds its own wait for the answers; this bounds it too
+      return await withTimeout(
+        this.io.serverSideEmitWithAck('todo:resync').then(() => true),
+        RESYNC_ACK_MS,
+        false,
+      );
+    } catch {
+      return false;
+    }
   }
 
   /** Logout-all: every node learns the new token version and disconnects the user's sockets. */

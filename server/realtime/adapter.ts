@@ -7,7 +7,9 @@
  * The adapter (0.5) re-establishes a lost listener by itself, but never gives the dead connection
  * back to its pool; with two connections the new listener would then hold the last one and every
  * publish would starve. Here a connection that ends is taken out of the pool at once. And once the
- * listener is back, `onRestored` is told: changes relayed while it was down were missed here.
+ * listener is back, `onRestored` is told: changes relayed while it was down were missed here. A
+ * message the adapter failed to publish or to read (its wait for the publishing connection ran out
+ * under a burst) is gone: `onFailed` is told, and the notifier makes every socket resync.
  */
 import { createAdapter } from '@socket.io/postgres-adapter';
 import pg from 'pg';
@@ -22,6 +24,7 @@ export function attachPostgresAdapter(
   databaseUrl: string,
   logger: Logger,
   onRestored: () => void,
+  onFailed: (err: unknown) => void,
 ): { ready(): Promise<void>; close(): Promise<void> } {
   let listens = 0;
   const pool: pg.Pool = new pg.Pool({
@@ -66,11 +69,25 @@ export function attachPostgresAdapter(
   // a lost connection (database restart) must not crash the server: the adapter reconnects by itself
   pool.on('connect', (client) => client.on('error', (err) => logger.warn({ err }, 'socket adapter connection lost')));
   pool.on('error', (err) => logger.warn({ err }, 'socket adapter connection lost'));
+  // the adapter stores a message over 8 kB first; a failure of that store escapes its errorHandler
+  // (an un-awaited promise in 0.5), so it is caught here
+  const query = pool.query.bind(pool) as (...args: unknown[]) => unknown;
+  pool.query = ((...args: unknown[]) => {
+    const result = query(...args);
+    if (
+      typeof args[0] === 'string' &&
+      args[0].startsWith('INSERT INTO socket_io_attachments') &&
+      result instanceof Promise
+    )
+      result.catch(onFailed);
+    return result;
+  }) as typeof pool.query;
   const listening = new Promise<void>((resolve) => pool.once('listening', resolve));
   io.adapter(
     createAdapter(pool, {
       tableName: 'socket_io_attachments',
-      errorHandler: (err) => logger.warn({ err }, 'socket adapter error'),
+      // a publish or the read of a large message that failed: the message is gone, so its receivers resync
+      errorHandler: onFailed,
     }),
   );
   return {

@@ -17,6 +17,7 @@ export function attachRedisAdapter(
   { url, key }: { url: string; key: string },
   logger: Logger,
   onRestored: () => void,
+  onFailed: (err: unknown) => void,
 ): { ready(): Promise<void>; close(): Promise<void> } {
   const pub = createClient({
     url,
@@ -24,6 +25,14 @@ export function attachRedisAdapter(
     socket: { connectTimeout: 5_000, reconnectStrategy: (retries) => Math.min(100 * 2 ** retries, 2_000) },
   });
   const sub = pub.duplicate();
+  // the adapter publishes without waiting for the answer: a failed publish (Redis away) would be an
+  // unhandled rejection and a lost message; it is told to `onFailed` instead, whose receivers resync
+  const publish = pub.publish.bind(pub);
+  pub.publish = (...args: Parameters<typeof publish>) =>
+    publish(...args).catch((err: unknown) => {
+      onFailed(err);
+      return 0;
+    });
   for (const client of [pub, sub])
     client.on('error', (err: unknown) => logger.warn({ err }, 'socket adapter connection lost'));
   let readies = 0;

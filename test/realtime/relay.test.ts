@@ -51,4 +51,24 @@ describe('the relay between nodes', function () {
     await ok(onB, 'task:create', { listId: inbox, title: 'from B' });
     await onASaw;
   });
+
+  it('when a relay cannot be published, tells the sockets of every node to sync once messages cross again', async () => {
+    const alice = await registerUser(nodeA);
+    const inbox = await inboxOf(nodeA, alice.token);
+    const [onA, onB] = [await open(alice.token, nodeA), await open(alice.token, nodeB)];
+    // a note over the adapter's 8 kB NOTIFY limit is stored in its attachments table first: make that fail
+    const db = testDb().sequelize;
+    await db.query(`CREATE OR REPLACE FUNCTION todo_test_refuse() RETURNS trigger LANGUAGE plpgsql AS
+      $$ BEGIN RAISE EXCEPTION 'refused by the test'; END $$`);
+    await db.query(`CREATE TRIGGER todo_test_refuse BEFORE INSERT ON socket_io_attachments
+      FOR EACH ROW EXECUTE FUNCTION todo_test_refuse()`);
+    try {
+      const told = [next(onA, 'sync:needed', () => true, 15_000), next(onB, 'sync:needed', () => true, 15_000)];
+      await ok(onA, 'task:create', { listId: inbox, title: 'too big to relay', notes: 'x'.repeat(9_000) });
+      await Promise.all(told); // B never got the change; it is told to sync, and so is A's side
+    } finally {
+      await db.query('DROP TRIGGER todo_test_refuse ON socket_io_attachments');
+      await db.query('DROP FUNCTION todo_test_refuse()');
+    }
+  });
 });
