@@ -53,7 +53,8 @@ const userName = Joi.string().trim().min(1).max(LIMITS.userNameMax);
 const listName = Joi.string().trim().min(1).max(LIMITS.listNameMax);
 const title = Joi.string().trim().min(1).max(LIMITS.titleMax);
 const notes = Joi.string().allow('').max(LIMITS.notesMax);
-const dueAt = Joi.date().iso().allow(null);
+// years 0000 to 9999: what an ISO-8601 / RFC 3339 time string (the contract's times) can carry back
+const dueAt = Joi.date().iso().min('0000-01-01T00:00:00.000Z').max('9999-12-31T23:59:59.999Z').allow(null);
 const priority = Joi.number().integer().min(0).max(LIMITS.priorityMax);
 const position = Joi.string().min(LIMITS.positionMin).max(LIMITS.positionMax);
 const version = Joi.number().integer().min(1);
