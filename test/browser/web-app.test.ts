@@ -461,7 +461,10 @@ describe('web app in Chromium', function () {
     await logIn(phone.page, alice);
     await phone.page.getByRole('button', { name: 'Lists' }).click();
     await shot(phone.page, 'phone-lists');
-    // the panel takes the focus, and Escape gives it back to its button
+    // the panel takes the focus (once it has opened), and Escape gives it back to its button
+    await phone.page
+      .waitForFunction("document.activeElement.className === 'list-link'", null, { timeout: 5_000 })
+      .catch(() => undefined);
     expect(await phone.page.evaluate('document.activeElement.className')).to.equal('list-link');
     await phone.page.keyboard.press('Escape');
     await phone.page.locator('#list-title').waitFor();
