@@ -62,6 +62,17 @@ describe('configuration', () => {
     expect(config).to.include({ socketAdapter: 'redis', redisUrl: 'redis://127.0.0.1:6379', redisKey: 'todo' });
   });
 
+  it('runs WEB_CONCURRENCY workers, relaying over IPC unless another adapter is chosen', () => {
+    const config = (env: Record<string, string>) => loadConfig({ DATA_DIR: dataDir(), ...env });
+    expect(config({})).to.include({ webConcurrency: 1, socketAdapter: 'postgres' });
+    expect(config({ WEB_CONCURRENCY: '4' })).to.include({ webConcurrency: 4, socketAdapter: 'cluster' });
+    expect(config({ WEB_CONCURRENCY: '4', SOCKET_ADAPTER: 'postgres' })).to.include({ socketAdapter: 'postgres' });
+    expect(config({ WEB_CONCURRENCY: 'auto' }).webConcurrency).to.equal(os.availableParallelism());
+    expect(problems({ WEB_CONCURRENCY: '0' }).join()).to.include('WEB_CONCURRENCY');
+    expect(problems({ WEB_CONCURRENCY: 'many' }).join()).to.include('WEB_CONCURRENCY');
+    expect(problems({ SOCKET_ADAPTER: 'cluster' }).join()).to.include('needs WEB_CONCURRENCY above 1');
+  });
+
   it('reads TRUST_PROXY as Express does: true, a hop count, or addresses; warns of true', () => {
     const warnings: string[] = [];
     const trust = (value: string) =>

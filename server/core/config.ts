@@ -78,7 +78,7 @@ interface Env {
   LOG_LEVEL: string;
   DATA_DIR: string;
   AUTH_RATE_LIMIT: number;
-  SOCKET_ADAPTER: Config['socketAdapter'];
+  SOCKET_ADAPTER?: Config['socketAdapter'];
   WEB_CONCURRENCY: string;
   REDIS_URL: string;
   REDIS_KEY: string;
@@ -119,15 +119,8 @@ const schema = Joi.object<Env>({
     .pattern(/^(auto|[1-9]\d{0,2})$/)
     .message('"WEB_CONCURRENCY" must be a number of worker processes (1 to 999) or auto (one per core)')
     .default('1'),
-  SOCKET_ADAPTER: Joi.string()
-    .valid('postgres', 'redis', 'cluster', 'none')
-    .default('postgres')
-    .when('WEB_CONCURRENCY', {
-      is: '1',
-      then: Joi.invalid('cluster').messages({
-        'any.invalid': '"SOCKET_ADAPTER" cluster needs WEB_CONCURRENCY above 1',
-      }),
-    }),
+  // no default here: loadConfig() chooses one by WEB_CONCURRENCY
+  SOCKET_ADAPTER: Joi.string().valid('postgres', 'redis', 'cluster', 'none'),
   REDIS_URL: Joi.string()
     .uri({ scheme: ['redis', 'rediss'] })
     .allow('')
@@ -173,6 +166,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, warn: (msg: str
       "TRUST_PROXY=true believes any X-Forwarded-For: safe only when clients cannot reach the server but through the proxy; prefer a hop count or the proxy's addresses",
     );
   }
+  const webConcurrency = value.WEB_CONCURRENCY === 'auto' ? os.availableParallelism() : Number(value.WEB_CONCURRENCY);
+  // the workers of one machine relay over IPC unless told otherwise (several machines need postgres or redis)
+  const socketAdapter = value.SOCKET_ADAPTER ?? (webConcurrency > 1 ? 'cluster' : 'postgres');
+  if (socketAdapter === 'cluster' && webConcurrency === 1)
+    throw new ConfigError(['"SOCKET_ADAPTER" cluster needs WEB_CONCURRENCY above 1']);
   const origins = value.CORS_ORIGINS.split(',')
     .map((o) => o.trim())
     .filter(Boolean);
@@ -189,8 +187,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, warn: (msg: str
     logLevel: value.LOG_LEVEL,
     dataDir,
     authRateLimit: value.AUTH_RATE_LIMIT,
-    socketAdapter: value.SOCKET_ADAPTER,
-    webConcurrency: value.WEB_CONCURRENCY === 'auto' ? os.availableParallelism() : Number(value.WEB_CONCURRENCY),
+    socketAdapter,
+    webConcurrency,
     redisUrl: value.REDIS_URL,
     redisKey: value.REDIS_KEY,
     socketEventsPerSecond: value.SOCKET_EVENTS_PER_SECOND,
