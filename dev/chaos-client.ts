@@ -12,14 +12,14 @@ import type {
   ClientEventName,
   ClientToServerEvents,
   EventPayload,
-  ServerEventName,
   ServerToClientEvents,
 } from '../shared/events';
+import { listSeqOf, type ServerEventMessage } from '../shared/events';
 import type { Ack, List, SyncResult, Task, TaskDeleted } from '../shared/types';
 
 type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 type Payload<E extends ClientEventName> = Parameters<ClientToServerEvents[E]>[0];
-type LiveEvent = { [E in ServerEventName]: { event: E; payload: EventPayload<E> } }[ServerEventName];
+type LiveEvent = ServerEventMessage;
 
 /** A mutation the outbox sends until it is answered. */
 export interface Mutation<E extends ClientEventName = ClientEventName> {
@@ -399,7 +399,7 @@ export class Device {
       }
       return;
     }
-    const scope = scopeOf(ev);
+    const scope = listSeqOf(ev);
     if (!scope) return;
     const cursor = Object.hasOwn(this.cursors, scope.listId) ? this.cursors[scope.listId] : undefined;
     if (cursor === undefined) {
@@ -503,23 +503,5 @@ export class Device {
         this.later(() => this.pump(), randomBetween(50, 200));
       },
     );
-  }
-}
-
-function scopeOf(ev: LiveEvent): { listId: string; seq: number } | undefined {
-  switch (ev.event) {
-    case 'task:created':
-    case 'task:updated':
-      return { listId: ev.payload.task.listId, seq: ev.payload.task.seq };
-    case 'task:deleted':
-      return { listId: ev.payload.listId, seq: ev.payload.seq };
-    case 'list:updated':
-      return { listId: ev.payload.list.id, seq: ev.payload.list.seq };
-    case 'member:added':
-      return { listId: ev.payload.member.listId, seq: ev.payload.seq };
-    case 'member:removed':
-      return { listId: ev.payload.listId, seq: ev.payload.seq };
-    default:
-      return undefined;
   }
 }

@@ -131,3 +131,28 @@ export type AckData<E extends ClientEventName> =
   Parameters<Parameters<ClientToServerEvents[E]>[1]>[0] extends Ack<infer T> ? T : never;
 /** The payload of a server notification. */
 export type EventPayload<E extends ServerEventName> = Parameters<ServerToClientEvents[E]>[0];
+
+/** A server event and its payload, one tagged union over every server event. */
+export type ServerEventMessage = { [E in ServerEventName]: { event: E; payload: EventPayload<E> } }[ServerEventName];
+
+/**
+ * The list and the seq a server event is a change of (each list's changes take seqs one by one), or
+ * undefined for one that is not (`list:created`, `list:deleted`, `auth:expired`, `sync:needed`).
+ */
+export function listSeqOf(ev: ServerEventMessage): { listId: string; seq: number } | undefined {
+  switch (ev.event) {
+    case 'task:created':
+    case 'task:updated':
+      return { listId: ev.payload.task.listId, seq: ev.payload.task.seq };
+    case 'task:deleted':
+      return { listId: ev.payload.listId, seq: ev.payload.seq };
+    case 'list:updated':
+      return { listId: ev.payload.list.id, seq: ev.payload.list.seq };
+    case 'member:added':
+      return { listId: ev.payload.member.listId, seq: ev.payload.seq };
+    case 'member:removed':
+      return { listId: ev.payload.listId, seq: ev.payload.seq };
+    default:
+      return undefined;
+  }
+}

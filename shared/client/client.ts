@@ -5,15 +5,8 @@
  * the server answers. What the app reads is always the replica with the queue replayed on top.
  */
 import { io, type Socket } from 'socket.io-client';
-import type {
-  AckData,
-  ClientEventName,
-  ClientToServerEvents,
-  EventPayload,
-  ServerEventName,
-  ServerToClientEvents,
-  TaskPatch,
-} from '../events';
+import type { AckData, ClientEventName, ClientToServerEvents, ServerToClientEvents, TaskPatch } from '../events';
+import { listSeqOf, type ServerEventMessage } from '../events';
 import type { Ack, ApiError, AuthResult, List, Member, SyncResult, Task, TaskDeleted, User } from '../types';
 import { comparePositions, positionBetween, positionsBetween } from './position';
 import { memoryStorage, type ClientStorage } from './storage';
@@ -30,7 +23,7 @@ import type {
 
 type TodoSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 type Payload<E extends ClientEventName> = Parameters<ClientToServerEvents[E]>[0];
-type LiveEvent = { [E in ServerEventName]: { event: E; payload: EventPayload<E> } }[ServerEventName];
+type LiveEvent = ServerEventMessage;
 
 type QueuedEvent = 'list:create' | 'list:rename' | 'list:delete' | 'task:create' | 'task:update' | 'task:delete';
 /** A queued mutation: the exact payload sent (and sent again) until answered. */
@@ -707,7 +700,7 @@ class Client implements TodoClient {
       if (!this.cursors.has(ev.payload.list.id)) this.requestSync();
       return;
     }
-    const scope = scopeOf(ev);
+    const scope = listSeqOf(ev);
     if (!scope) return;
     const cursor = this.cursors.get(scope.listId);
     if (cursor === undefined) {
@@ -1395,24 +1388,6 @@ const now = (): string => {
   lastAt = Math.max(Date.now(), lastAt + 1);
   return new Date(lastAt).toISOString();
 };
-
-function scopeOf(ev: LiveEvent): { listId: string; seq: number } | undefined {
-  switch (ev.event) {
-    case 'task:created':
-    case 'task:updated':
-      return { listId: ev.payload.task.listId, seq: ev.payload.task.seq };
-    case 'task:deleted':
-      return { listId: ev.payload.listId, seq: ev.payload.seq };
-    case 'list:updated':
-      return { listId: ev.payload.list.id, seq: ev.payload.list.seq };
-    case 'member:added':
-      return { listId: ev.payload.member.listId, seq: ev.payload.seq };
-    case 'member:removed':
-      return { listId: ev.payload.listId, seq: ev.payload.seq };
-    default:
-      return undefined;
-  }
-}
 
 /** Loads the stored session, replica and queue, and connects when a session is stored. */
 export async function createClient(options: ClientOptions): Promise<TodoClient> {
