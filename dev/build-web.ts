@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { build } from 'esbuild';
+import { projectRoot } from './project-root';
 
 export interface WebBuild {
   dir: string;
@@ -17,16 +18,6 @@ export interface WebBuild {
   css: string;
   /** Bytes of the script and stylesheet, raw and gzipped. */
   sizes: { js: number; css: number; jsGzip: number; cssGzip: number };
-}
-
-function findRoot(from: string): string {
-  let dir = from;
-  while (!fs.existsSync(path.join(dir, 'package.json'))) {
-    const parent = path.dirname(dir);
-    if (parent === dir) throw new Error(`package.json not found above ${from}`);
-    dir = parent;
-  }
-  return dir;
 }
 
 const html = (js: string, css: string) => `<!doctype html>
@@ -105,7 +96,7 @@ self.addEventListener('fetch', (e) => {
 
 /** Bundles the app into `<root>/dist/client` (or `outDir`) and returns what it wrote. */
 export async function buildWeb(outDir?: string): Promise<WebBuild> {
-  const root = findRoot(__dirname);
+  const root = projectRoot();
   const dir = outDir ?? path.join(root, 'dist', 'client');
   const assets = path.join(dir, 'assets');
   fs.mkdirSync(assets, { recursive: true });

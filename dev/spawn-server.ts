@@ -3,9 +3,8 @@
  * server/index.ts` in the project folder, on a free loopback port, ready once GET /health answers.
  */
 import { spawn } from 'node:child_process';
-import fs from 'node:fs';
-import path from 'node:path';
 import { freePort } from './free-port';
+import { projectRoot } from './project-root';
 
 const START_TIMEOUT_MS = 60_000;
 const STOP_TIMEOUT_MS = 15_000; // the server forces its own exit after 10 s
@@ -31,14 +30,6 @@ export interface SpawnOptions {
   port?: number;
   /** How long to wait for GET /health (default 60 s). */
   timeoutMs?: number;
-}
-
-/** The folder holding package.json, whether this runs from dev/ (tsx) or dist/dev/ (built). */
-function projectRoot(): string {
-  for (let dir = __dirname; ; dir = path.dirname(dir)) {
-    if (fs.existsSync(path.join(dir, 'package.json'))) return dir;
-    if (dir === path.dirname(dir)) throw new Error(`package.json not found above ${__dirname}`);
-  }
 }
 
 /** Starts the server on 127.0.0.1 and resolves once GET /health answers 200; rejects (and kills it) otherwise. */
