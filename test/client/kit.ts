@@ -3,7 +3,10 @@
  * the test can cut (the client's network), a server restarted on the same port and database, waits on
  * the client's own events, and the server's state read fresh over REST to compare a replica with.
  */
+import fs from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 import { expect } from 'chai';
 import { createClient, memoryStorage, type ClientStorage, type TodoClient } from '../../shared/client/index';
 import type { List, Task } from '../../shared/types';
@@ -82,24 +85,51 @@ export class Link {
 /** Socket options of the tests' clients: websocket only, quick reconnection. */
 export const SOCKET_OPTIONS = { transports: ['websocket'], reconnectionDelay: 100, reconnectionDelayMax: 500 };
 
-/** SDK clients (and links) for a describe block, closed after each test. */
+/**
+ * SDK clients (and links, and folders for file storage) for a describe block: after each test the
+ * clients are closed, their storage's last writes awaited, then the folders removed.
+ */
 export function clients(): {
   open(url: string, opts?: { storage?: ClientStorage; refreshMarginMs?: number }): Promise<TodoClient>;
   link(server: TestServer): Promise<Link>;
+  folder(): string;
 } {
   let made: TodoClient[] = [];
   let links: Link[] = [];
+  let folders: string[] = [];
+  const writing = new Set<Promise<unknown>>();
+  const track = <T>(work: Promise<T>): Promise<T> => {
+    writing.add(work);
+    void work.then(
+      () => writing.delete(work),
+      () => writing.delete(work),
+    );
+    return work;
+  };
+  const tracked = (storage: ClientStorage): ClientStorage => ({
+    get: (key) => track(storage.get(key)),
+    set: (key, value) => track(storage.set(key, value)),
+    remove: (key) => track(storage.remove(key)),
+  });
   afterEach(async () => {
-    made.forEach((c) => c.close());
+    made.forEach((c) => c.close()); // a client writes what it has left on close
     made = [];
     await Promise.all(links.map((l) => l.close()));
     links = [];
+    while (writing.size) await Promise.allSettled([...writing]);
+    folders.forEach((dir) => fs.rmSync(dir, { recursive: true, force: true }));
+    folders = [];
   });
   return {
+    folder() {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'todo-sdk-'));
+      folders.push(dir);
+      return dir;
+    },
     async open(url, opts = {}) {
       const client = await createClient({
         url,
-        storage: opts.storage ?? memoryStorage(),
+        storage: tracked(opts.storage ?? memoryStorage()),
         socketOptions: SOCKET_OPTIONS,
         refreshMarginMs: opts.refreshMarginMs,
       });

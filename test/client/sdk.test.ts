@@ -1,6 +1,3 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { expect } from 'chai';
 import { QueryTypes } from 'sequelize';
 import type { ClientError, TaskView } from '../../shared/client/index';
@@ -241,41 +238,37 @@ describe('client SDK (shared/client) against a real server', function () {
   it('a reload from the same storage keeps the session, the replica and the queue', async () => {
     const alice = await registerUser(server, 'Alice');
     const inbox = await inboxOf(server, alice.token);
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'todo-sdk-'));
-    try {
-      const link = await kit.link(server);
-      const first = await loggedIn(alice, link.url, { storage: fileStorage(dir) });
-      const kept = await first.createTask(inbox, { title: 'acknowledged' });
-      link.down();
-      await until(first, () => first.status !== 'online', 'offline');
-      void first.createTask(inbox, { title: 'queued 1' });
-      void first.createTask(inbox, { title: 'queued 2' });
-      void first.updateTask(kept.id, { title: 'acknowledged, then edited' });
-      first.close();
+    const dir = kit.folder();
+    const link = await kit.link(server);
+    const first = await loggedIn(alice, link.url, { storage: fileStorage(dir) });
+    const kept = await first.createTask(inbox, { title: 'acknowledged' });
+    link.down();
+    await until(first, () => first.status !== 'online', 'offline');
+    void first.createTask(inbox, { title: 'queued 1' });
+    void first.createTask(inbox, { title: 'queued 2' });
+    void first.updateTask(kept.id, { title: 'acknowledged, then edited' });
+    first.close();
 
-      const reloaded = await kit.open(link.url, { storage: fileStorage(dir) });
-      expect(reloaded.user?.id, 'the session').to.equal(alice.user.id);
-      expect(reloaded.pendingCount(), 'the queue').to.equal(3);
-      expect(reloaded.tasks(inbox).map((t) => [t.title, t.pending])).to.deep.equal([
-        ['acknowledged, then edited', true],
-        ['queued 1', true],
-        ['queued 2', true],
-      ]);
-      link.up();
-      await synced(reloaded);
-      expect((await liveTasks(inbox)).map((r) => r.title).sort()).to.deep.equal([
-        'acknowledged, then edited',
-        'queued 1',
-        'queued 2',
-      ]);
-      await converges(reloaded, await serverPicture(server, alice), 'the reloaded client');
-      await reloaded.logout();
-      const afterLogout = await kit.open(link.url, { storage: fileStorage(dir) });
-      expect(afterLogout.user).to.equal(null);
-      expect(afterLogout.lists()).to.deep.equal([]);
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
+    const reloaded = await kit.open(link.url, { storage: fileStorage(dir) });
+    expect(reloaded.user?.id, 'the session').to.equal(alice.user.id);
+    expect(reloaded.pendingCount(), 'the queue').to.equal(3);
+    expect(reloaded.tasks(inbox).map((t) => [t.title, t.pending])).to.deep.equal([
+      ['acknowledged, then edited', true],
+      ['queued 1', true],
+      ['queued 2', true],
+    ]);
+    link.up();
+    await synced(reloaded);
+    expect((await liveTasks(inbox)).map((r) => r.title).sort()).to.deep.equal([
+      'acknowledged, then edited',
+      'queued 1',
+      'queued 2',
+    ]);
+    await converges(reloaded, await serverPicture(server, alice), 'the reloaded client');
+    await reloaded.logout();
+    const afterLogout = await kit.open(link.url, { storage: fileStorage(dir) });
+    expect(afterLogout.user).to.equal(null);
+    expect(afterLogout.lists()).to.deep.equal([]);
   });
 
   it('a server event for a task with queued changes does not show the old value meanwhile', async () => {
@@ -472,7 +465,7 @@ describe('client SDK: tokens', function () {
 
   it('a client made from storage whose token expired meanwhile asks for a login, then drains its queue', async () => {
     const server = await serverOn(0, { jwtExpiresIn: 2 });
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'todo-sdk-'));
+    const dir = kit.folder();
     try {
       const alice = await registerUser(server, 'Alice');
       const inbox = await inboxOf(server, alice.token);
@@ -497,7 +490,6 @@ describe('client SDK: tokens', function () {
       await synced(again);
       expect((await liveTasks(inbox)).map((r) => r.title).sort()).to.deep.equal(['made before', 'queued after expiry']);
     } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
       await server.close();
     }
   });
