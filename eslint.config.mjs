@@ -73,6 +73,28 @@ const LAYERS = [
   })),
 ];
 
+/** strictTypeChecked, less what fights this code's idioms (the server's and the web app's alike). */
+const TYPESCRIPT_RULES = {
+  // numbers in messages (`${ms} ms`) are meant; any, objects, nullish and booleans are still refused
+  '@typescript-eslint/restrict-template-expressions': [
+    'error',
+    {
+      allowNumber: true,
+      allowAny: false,
+      allowBoolean: false,
+      allowNullish: false,
+      allowRegExp: false,
+      allowNever: false,
+    },
+  ],
+  // `(err) => logger.warn(...)`, `() => resolve()`: a shorthand arrow's void result is no confusion
+  '@typescript-eslint/no-confusing-void-expression': ['error', { ignoreArrowShorthand: true }],
+  // `map.get(key)!` after the key was set, a row the caller just locked: invariants the types cannot
+  // express; the `!` marks them (no-unnecessary-type-assertion still flags the ones that are not needed)
+  '@typescript-eslint/no-non-null-assertion': 'off',
+  'import-x/no-cycle': 'error',
+};
+
 export default defineConfig(
   {
     ignores: ['dist/', 'node_modules/', '.data/', '.scratch/', 'bench/results/', 'coverage/'],
@@ -103,24 +125,7 @@ export default defineConfig(
       'import-x/resolver-next': [createTypeScriptImportResolver({ project: 'tsconfig.json' })],
     },
     rules: {
-      // strictTypeChecked, less what fights this code's idioms:
-      // numbers in messages (`${ms} ms`) are meant; any, objects, nullish and booleans are still refused
-      '@typescript-eslint/restrict-template-expressions': [
-        'error',
-        {
-          allowNumber: true,
-          allowAny: false,
-          allowBoolean: false,
-          allowNullish: false,
-          allowRegExp: false,
-          allowNever: false,
-        },
-      ],
-      // `(err) => logger.warn(...)`, `() => resolve()`: a shorthand arrow's void result is no confusion
-      '@typescript-eslint/no-confusing-void-expression': ['error', { ignoreArrowShorthand: true }],
-      // `map.get(key)!` after the key was set, a row the caller just locked: invariants the types cannot
-      // express; the `!` marks them (no-unnecessary-type-assertion still flags the ones that are not needed)
-      '@typescript-eslint/no-non-null-assertion': 'off',
+      ...TYPESCRIPT_RULES,
       // like tsc's noUnusedParameters: a leading _ marks a parameter kept for its position (Express's 4-argument error handler)
       '@typescript-eslint/no-unused-vars': [
         'error',
@@ -131,7 +136,6 @@ export default defineConfig(
           destructuredArrayIgnorePattern: '^_',
         },
       ],
-      'import-x/no-cycle': 'error',
       'import-x/no-restricted-paths': ['error', { basePath: import.meta.dirname, zones: LAYERS }],
     },
   },
@@ -151,21 +155,7 @@ export default defineConfig(
       'import-x/resolver-next': [createTypeScriptImportResolver({ project: 'client/tsconfig.json' })],
     },
     rules: {
-      // as for the rest of the code (above)
-      '@typescript-eslint/restrict-template-expressions': [
-        'error',
-        {
-          allowNumber: true,
-          allowAny: false,
-          allowBoolean: false,
-          allowNullish: false,
-          allowRegExp: false,
-          allowNever: false,
-        },
-      ],
-      '@typescript-eslint/no-confusing-void-expression': ['error', { ignoreArrowShorthand: true }],
-      '@typescript-eslint/no-non-null-assertion': 'off',
-      'import-x/no-cycle': 'error',
+      ...TYPESCRIPT_RULES,
       'import-x/no-restricted-paths': [
         'error',
         {
