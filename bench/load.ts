@@ -336,6 +336,7 @@ export async function load(db: BenchDatabase): Promise<void> {
         AUTH_RATE_LIMIT: raised,
         SOCKET_EVENTS_PER_SECOND: raised,
         USER_EVENTS_PER_SECOND: raised,
+        MAX_ANONYMOUS_CONNECTIONS_PER_ADDRESS: raised, // BENCH_CONNECT_CONCURRENCY handshakes at once from one address
         ...(D > 50 ? { MAX_SOCKETS_PER_USER: String(D) } : {}),
       },
     });

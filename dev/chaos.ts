@@ -367,6 +367,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     SOCKET_EVENTS_PER_SECOND: '10000',
     USER_EVENTS_PER_SECOND: '10000',
     SHARE_RATE_LIMIT: '100000',
+    MAX_ANONYMOUS_CONNECTIONS_PER_ADDRESS: '100000', // every device reconnects at once when its node restarts
   };
   const nodes: Node[] = [];
   const onCrash = (what: string) => {

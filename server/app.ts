@@ -16,6 +16,7 @@ import { requireAuth } from './auth/auth.middleware';
 import { authRoutes } from './auth/auth.routes';
 import { Sessions } from './auth/sessions';
 import { Tokens } from './auth/tokens';
+import { clientAddress, type TrustProxy } from './core/address';
 import type { Config } from './core/config';
 import { spendEvent } from './core/express';
 import { createLogger, type Logger } from './core/logger';
@@ -30,6 +31,7 @@ import { listRoutes } from './lists/list.routes';
 import { createListIn } from './lists/list.service';
 import { createSequelize } from './models';
 import { attachPostgresAdapter } from './realtime/adapter';
+import { guardAnonymous } from './realtime/anonymous';
 import { attachRedisAdapter } from './realtime/redis-adapter';
 import { attachSockets } from './realtime/session';
 import { syncHandlers } from './sync/sync.handlers';
@@ -96,7 +98,16 @@ export function createServer(config: Config, opts: { logger?: Logger; sequelize?
     serveClient: false,
     // an event just over the contract's 64 KiB is still read and answered payload_too_large; far larger closes the socket
     maxHttpBufferSize: LIMITS.payloadBytes + 8 * 1024,
-    connectTimeout: UNAUTHENTICATED_MS, // a connection that never completes its handshake is closed soon
+    // a fallback: guardAnonymous() closes a connection that has not authenticated at UNAUTHENTICATED_MS,
+    // and must come first, or a polling transport's close would wait for its 30 s closeTimeout
+    connectTimeout: UNAUTHENTICATED_MS + 1_000,
+  });
+  // anonymous connections: few per client address (as Express sees it), bounded in all, closed at 5 s
+  guardAnonymous(io, {
+    perAddress: config.maxAnonymousPerAddress,
+    max: config.maxAnonymous,
+    timeoutMs: UNAUTHENTICATED_MS,
+    addressOf: clientAddress(app.get('trust proxy fn') as TrustProxy),
   });
   const restored = () => notifier.relayRestored();
   const failed = (err: unknown) => notifier.relayFailed(err);

@@ -51,6 +51,10 @@ export interface Config {
   trustProxy: boolean | number | string;
   /** How long a socket's token version check is cached (logout-all clears it on every node at once). */
   sessionRecheckMs: number;
+  /** Connections (Engine.IO sessions) not yet authenticated, from one client address at once. */
+  maxAnonymousPerAddress: number;
+  /** Connections not yet authenticated, from all addresses together, in this process at once. */
+  maxAnonymous: number;
 }
 
 export class ConfigError extends Error {
@@ -92,6 +96,8 @@ interface Env {
   LOGIN_FAILURE_LIMIT: number;
   TRUST_PROXY: string;
   SESSION_RECHECK_MS: number;
+  MAX_ANONYMOUS_CONNECTIONS_PER_ADDRESS: number;
+  MAX_ANONYMOUS_CONNECTIONS: number;
 }
 
 const schema = Joi.object<Env>({
@@ -143,6 +149,8 @@ const schema = Joi.object<Env>({
     .pattern(/^(true|false|\d+|[\w.:/, -]+)$/)
     .message('"TRUST_PROXY" must be true, false, a hop count, or addresses/subnets such as loopback, 10.0.0.0/8'),
   SESSION_RECHECK_MS: Joi.number().integer().min(0).default(2000),
+  MAX_ANONYMOUS_CONNECTIONS_PER_ADDRESS: Joi.number().integer().min(1).default(20),
+  MAX_ANONYMOUS_CONNECTIONS: Joi.number().integer().min(1).default(5000),
 }).unknown(true);
 
 /**
@@ -201,6 +209,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, warn: (msg: str
     loginFailureLimit: value.LOGIN_FAILURE_LIMIT,
     trustProxy: trustProxy(value.TRUST_PROXY),
     sessionRecheckMs: value.SESSION_RECHECK_MS,
+    maxAnonymousPerAddress: value.MAX_ANONYMOUS_CONNECTIONS_PER_ADDRESS,
+    maxAnonymous: value.MAX_ANONYMOUS_CONNECTIONS,
   };
 }
 

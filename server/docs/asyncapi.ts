@@ -384,7 +384,14 @@ export function buildAsyncApi(): JsonSchema {
         protocol: 'ws',
         pathname: '/socket.io/',
         title: 'This server',
-        description: 'Socket.IO (Engine.IO 4) on the HTTP port; WebSocket, or HTTP long-polling.',
+        description:
+          'Socket.IO (Engine.IO 4) on the HTTP port; WebSocket, or HTTP long-polling. A connection whose ' +
+          'handshake (CONNECT) is not accepted within 5 s is closed, whatever its transport. At most ' +
+          'MAX_ANONYMOUS_CONNECTIONS_PER_ADDRESS (20) connections of one client address, and ' +
+          'MAX_ANONYMOUS_CONNECTIONS (5,000) of one server process, may be waiting for that at once: past ' +
+          'either, the Engine.IO handshake request is answered HTTP 429 with `Retry-After: 5` and the body ' +
+          '`{"code":4,"message":"too_many_connections"}`, before any session is made (socket.io-client: ' +
+          '`connect_error` of type `TransportError`, retried with its back-off).',
         security: [{ $ref: '#/components/securitySchemes/token' }],
       },
     },

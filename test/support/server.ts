@@ -51,6 +51,8 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     loginFailureLimit: 10,
     trustProxy: false,
     sessionRecheckMs: 2000,
+    maxAnonymousPerAddress: 1000, // tests open many sockets at once from 127.0.0.1; test/realtime/anonymous.test.ts tries the bounds
+    maxAnonymous: 5000,
     ...overrides,
   };
 }
