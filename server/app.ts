@@ -14,6 +14,7 @@ import type { AuthCtx } from './auth/auth.context';
 import { authHandlers } from './auth/auth.handlers';
 import { requireAuth } from './auth/auth.middleware';
 import { authRoutes } from './auth/auth.routes';
+import { Passwords } from './auth/passwords';
 import { Sessions } from './auth/sessions';
 import { Tokens } from './auth/tokens';
 import { clientAddress, type TrustProxy } from './core/address';
@@ -80,6 +81,7 @@ export function createServer(config: Config, opts: { logger?: Logger; sequelize?
     sessions,
     rates: new Rates(config, rateStore && { client: rateStore, key: config.redisKey }),
     tokens: new Tokens(config.jwtSecret, config.jwtExpiresIn),
+    passwords: new Passwords(config.bcryptRounds, config.passwordHashConcurrency, config.passwordHashQueue),
   };
   const metrics = createMetrics(sequelize);
 

@@ -167,6 +167,29 @@ describe('configuration', () => {
     expect(loadConfig({ DATA_DIR: dataDir(), JWT_EXPIRES_IN: '90' }).jwtExpiresIn).to.equal(90);
   });
 
+  it('bounds connections not yet authenticated and password hashing: documented defaults, bad values named', () => {
+    expect(loadConfig({ DATA_DIR: dataDir() })).to.include({
+      maxAnonymousPerAddress: 20,
+      maxAnonymous: 5000,
+      passwordHashConcurrency: 2,
+      passwordHashQueue: 16,
+    });
+    const bad = problems({
+      MAX_ANONYMOUS_CONNECTIONS_PER_ADDRESS: '0',
+      MAX_ANONYMOUS_CONNECTIONS: 'many',
+      PASSWORD_HASH_CONCURRENCY: '0',
+      PASSWORD_HASH_QUEUE: '-1',
+    }).join();
+    for (const name of [
+      'MAX_ANONYMOUS_CONNECTIONS_PER_ADDRESS',
+      'MAX_ANONYMOUS_CONNECTIONS',
+      'PASSWORD_HASH_CONCURRENCY',
+      'PASSWORD_HASH_QUEUE',
+    ])
+      expect(bad).to.include(name);
+    expect(loadConfig({ DATA_DIR: dataDir(), PASSWORD_HASH_QUEUE: '0' }).passwordHashQueue).to.equal(0);
+  });
+
   it('makes the server exit 1 with one clear message and no stack trace', function () {
     this.timeout(20_000);
     const { DATABASE_URL: _unused, ...env } = process.env;

@@ -1,4 +1,5 @@
 import type { Ctx } from '../core/context';
+import type { Passwords } from './passwords';
 import type { Sessions } from './sessions';
 import type { Tokens } from './tokens';
 
@@ -7,4 +8,6 @@ export interface AuthCtx extends Ctx {
   tokens: Tokens;
   /** Cached token versions for socket events. */
   sessions: Sessions;
+  /** Password hashing, at most PASSWORD_HASH_CONCURRENCY at once. */
+  passwords: Passwords;
 }

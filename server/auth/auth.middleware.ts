@@ -2,6 +2,7 @@ import type { RequestHandler } from 'express';
 import { AppError } from '../core/errors';
 import type { AuthCtx } from './auth.context';
 import { authenticate } from './auth.service';
+import { hashingBusy } from './passwords';
 import { bearerToken } from './tokens';
 import type { User } from './user.model';
 
@@ -21,4 +22,14 @@ export const requireAuth =
     res.locals.user = user;
     res.locals.actor = { userId: user.id };
     next();
+  };
+
+/**
+ * Register and login: refused `unavailable` at once, before any database work, while password hashing
+ * is full (the check that counts is the hash's own; this one only sheds a flood early and cheaply).
+ */
+export const unlessHashingIsFull =
+  (ctx: AuthCtx): RequestHandler =>
+  (_req, _res, next) => {
+    next(ctx.passwords.full ? hashingBusy() : undefined);
   };

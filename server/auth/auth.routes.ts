@@ -4,7 +4,7 @@ import { loginSchema, registerSchema } from '../../shared/schemas';
 import { AppError } from '../core/errors';
 import { validate } from '../core/validate';
 import type { AuthCtx } from './auth.context';
-import { requireAuth } from './auth.middleware';
+import { requireAuth, unlessHashingIsFull } from './auth.middleware';
 import { login, logoutAll, refresh, register, type SetUpAccount } from './auth.service';
 
 /** /api/auth: register, login, me, refresh, logout-all. */
@@ -21,12 +21,13 @@ export function authRoutes(ctx: AuthCtx, setUpAccount: SetUpAccount): Router {
     handler: (_req, _res, next) => next(new AppError('rate_limited', 'Too many attempts, try again in a minute')),
   });
   const auth = requireAuth(ctx);
+  const hashing = unlessHashingIsFull(ctx); // a flood of logins is refused before it reads the database
 
   return Router()
-    .post('/register', attempts, async (req, res) => {
+    .post('/register', attempts, hashing, async (req, res) => {
       res.status(201).json(await register(ctx, validate(registerSchema, req.body), setUpAccount));
     })
-    .post('/login', attempts, async (req, res) => {
+    .post('/login', attempts, hashing, async (req, res) => {
       res.json(await login(ctx, validate(loginSchema, req.body), req.ip ?? ''));
     })
     .get('/me', auth, (_req, res) => {

@@ -1,5 +1,4 @@
 /** Accounts and tokens: register, login, authenticate, refresh, logout-all. */
-import bcrypt from 'bcrypt';
 import { QueryTypes, UniqueConstraintError, type Transaction } from 'sequelize';
 import { LIMITS } from '../../shared/limits';
 import type { LoginInput, RegisterInput } from '../../shared/schemas';
@@ -15,8 +14,13 @@ export type SetUpAccount = (t: Transaction, userId: string) => Promise<unknown>;
 const dummyHashes = new Map<number, Promise<string>>();
 
 /** A hash to compare against when the email is unknown, so that both failures cost one bcrypt. */
-function dummyHash(rounds: number): Promise<string> {
-  if (!dummyHashes.has(rounds)) dummyHashes.set(rounds, bcrypt.hash('not-a-real-password', rounds));
+function dummyHash(ctx: Ctx): Promise<string> {
+  const rounds = ctx.config.bcryptRounds;
+  if (!dummyHashes.has(rounds)) {
+    const made = ctx.passwords.hash('not-a-real-password');
+    dummyHashes.set(rounds, made);
+    made.catch(() => dummyHashes.delete(rounds)); // refused while hashing was busy: made on a later login
+  }
   return dummyHashes.get(rounds)!;
 }
 
@@ -26,7 +30,7 @@ function issue(ctx: Ctx, user: User): AuthResult {
 
 /** Creates the user, and what `setUp` adds to a new account, in one transaction. */
 export async function register(ctx: Ctx, input: RegisterInput, setUp: SetUpAccount): Promise<AuthResult> {
-  const passwordHash = await bcrypt.hash(input.password, ctx.config.bcryptRounds);
+  const passwordHash = await ctx.passwords.hash(input.password);
   try {
     const user = await ctx.sequelize.transaction(async (t) => {
       const created = await User.create({ email: input.email, name: input.name, passwordHash }, { transaction: t });
@@ -47,8 +51,8 @@ export async function register(ctx: Ctx, input: RegisterInput, setUp: SetUpAccou
 export async function login(ctx: Ctx, input: LoginInput, address: string): Promise<AuthResult> {
   await ctx.rates.checkLogin(input.email, address);
   const user = await User.findOne({ where: { email: input.email } });
-  const hash = user?.passwordHash ?? (await dummyHash(ctx.config.bcryptRounds));
-  const ok = await bcrypt.compare(input.password, hash);
+  const hash = user?.passwordHash ?? (await dummyHash(ctx));
+  const ok = await ctx.passwords.compare(input.password, hash);
   // bcrypt reads 72 bytes only: a longer password was never registered, whatever its first 72 bytes
   const tooLong = Buffer.byteLength(input.password) > LIMITS.passwordMaxBytes;
   if (!user || !ok || tooLong) {

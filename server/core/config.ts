@@ -55,6 +55,10 @@ export interface Config {
   maxAnonymousPerAddress: number;
   /** Connections not yet authenticated, from all addresses together, in this process at once. */
   maxAnonymous: number;
+  /** Password hashes (bcrypt, on libuv's thread pool) computed at once by this process. */
+  passwordHashConcurrency: number;
+  /** Password checks waiting for a hashing slot; past it, register and login answer `unavailable`. */
+  passwordHashQueue: number;
 }
 
 export class ConfigError extends Error {
@@ -98,6 +102,8 @@ interface Env {
   SESSION_RECHECK_MS: number;
   MAX_ANONYMOUS_CONNECTIONS_PER_ADDRESS: number;
   MAX_ANONYMOUS_CONNECTIONS: number;
+  PASSWORD_HASH_CONCURRENCY: number;
+  PASSWORD_HASH_QUEUE: number;
 }
 
 const schema = Joi.object<Env>({
@@ -151,6 +157,8 @@ const schema = Joi.object<Env>({
   SESSION_RECHECK_MS: Joi.number().integer().min(0).default(2000),
   MAX_ANONYMOUS_CONNECTIONS_PER_ADDRESS: Joi.number().integer().min(1).default(20),
   MAX_ANONYMOUS_CONNECTIONS: Joi.number().integer().min(1).default(5000),
+  PASSWORD_HASH_CONCURRENCY: Joi.number().integer().min(1).max(64).default(2),
+  PASSWORD_HASH_QUEUE: Joi.number().integer().min(0).default(16),
 }).unknown(true);
 
 /**
@@ -211,6 +219,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, warn: (msg: str
     sessionRecheckMs: value.SESSION_RECHECK_MS,
     maxAnonymousPerAddress: value.MAX_ANONYMOUS_CONNECTIONS_PER_ADDRESS,
     maxAnonymous: value.MAX_ANONYMOUS_CONNECTIONS,
+    passwordHashConcurrency: value.PASSWORD_HASH_CONCURRENCY,
+    passwordHashQueue: value.PASSWORD_HASH_QUEUE,
   };
 }
 

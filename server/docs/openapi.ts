@@ -71,6 +71,9 @@ const CHANGE: Errors = {
   rate_limited: 'The user\u2019s event budget (socket events and REST changes together) is spent for now',
 };
 const UUID_PARAM = { type: 'string', format: 'uuid' };
+/** Register's and login's 503: the database, or password hashing full (server/auth/passwords.ts). */
+const HASHING_BUSY =
+  'The database cannot be reached, or too many passwords are being checked at once (PASSWORD_HASH_CONCURRENCY running, PASSWORD_HASH_QUEUE waiting): answered at once; try again in a moment';
 
 const listId = { name: 'listId', in: 'path', required: true, schema: UUID_PARAM, example: ex.ids.list };
 const taskId = { name: 'id', in: 'path', required: true, schema: UUID_PARAM, example: ex.ids.task };
@@ -101,6 +104,7 @@ const ROUTES: RouteDoc[] = [
       validation_error: 'A bad email, a password not 8 to 72 bytes, an empty name, or a malformed request',
       email_taken: 'An account with this email exists',
       rate_limited: 'Too many register and login attempts from this address (AUTH_RATE_LIMIT a minute)',
+      unavailable: HASHING_BUSY,
     },
   },
   {
@@ -122,6 +126,7 @@ const ROUTES: RouteDoc[] = [
       invalid_credentials: 'Unknown email or wrong password (the same body for both)',
       rate_limited:
         'Too many attempts from this address, or too many failed logins for this account (even the right password is refused until the window passes)',
+      unavailable: HASHING_BUSY,
     },
   },
   {

@@ -53,6 +53,8 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     sessionRecheckMs: 2000,
     maxAnonymousPerAddress: 1000, // tests open many sockets at once from 127.0.0.1; test/realtime/anonymous.test.ts tries the bounds
     maxAnonymous: 5000,
+    passwordHashConcurrency: 2,
+    passwordHashQueue: 1000, // tests register many users at once; test/http/passwords.test.ts tries the bound
     ...overrides,
   };
 }
