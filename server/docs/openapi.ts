@@ -548,7 +548,10 @@ export function buildOpenApi(): JsonSchema {
         'To try the routes: `POST /api/auth/register` or `POST /api/auth/login` (this page then uses the ' +
         'token it answers; **Authorize** takes one by hand), then the lists and tasks routes. Changes made ' +
         'here reach connected sockets like any other.\n\n' +
-        'Every failure answers `{error: {code, message, details?}}`; each route lists its codes by status.',
+        'Every failure answers `{error: {code, message, details?}}`; each route lists its codes by status.\n\n' +
+        'Every `/api` answer and every error carries `Cache-Control: no-store`. A JSON answer of 8 KiB or more ' +
+        'is compressed (`Content-Encoding: br` or `gzip`, brotli when `Accept-Encoding` weighs both alike; ' +
+        '`Vary: Accept-Encoding`), as are these documents; a smaller one is sent as it is.',
     },
     servers: [{ url: '/', description: 'This server' }],
     tags: [

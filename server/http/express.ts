@@ -9,11 +9,12 @@ import express, { type Router } from 'express';
 import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
 import { LIMITS } from '../../shared/limits';
+import { compressJson } from '../core/compress';
 import type { Ctx } from '../core/context';
 import { LOG_SERIALIZERS } from '../core/logger';
 import type { Metrics } from '../core/metrics';
 import { healthRoutes } from './health.routes';
-import { errorHandler, notFoundRoute } from './middleware';
+import { errorHandler, noStore, notFoundRoute } from './middleware';
 import { webRoutes } from './web';
 
 export function createHttpApp(ctx: Ctx, metrics: Metrics, routers: Record<string, Router>): express.Express {
@@ -42,6 +43,9 @@ export function createHttpApp(ctx: Ctx, metrics: Metrics, routers: Record<string
   app.use(metrics.middleware);
   app.use(helmet());
   app.use(cors({ origin: corsOrigin(config.corsOrigins), credentials: false }));
+  // API answers are a user's own data: never kept by a browser or a proxy (set before anything can fail,
+  // so errors carry it too); a large JSON answer (a user's lists, a task page) goes out compressed
+  app.use('/api', noStore, compressJson());
   app.use(express.json({ limit: LIMITS.payloadBytes }));
   app.use(healthRoutes(ctx, metrics));
   for (const [path, router] of Object.entries(routers)) app.use(path, router);

@@ -1,6 +1,12 @@
-/** The Express app's own ends: the route that matches nothing, and the one error handler. */
+/** The Express app's own ends: the route that matches nothing, and the one error handler; `no-store`. */
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { AppError, toAppError } from '../core/errors';
+
+/** `Cache-Control: no-store`: the answer is kept by no browser or proxy cache. */
+export const noStore: RequestHandler = (_req, res, next) => {
+  res.set('Cache-Control', 'no-store');
+  next();
+};
 
 export const notFoundRoute: RequestHandler = (_req, _res, next) => next(new AppError('not_found', 'No such route'));
 
@@ -16,5 +22,5 @@ export const errorHandler = (): ErrorRequestHandler => (err, req, res, _next) =>
     else res.err = err instanceof Error ? err : new Error(String(err));
   }
   if (res.headersSent) return;
-  res.status(appError.status).json({ error: appError.toJSON() });
+  res.status(appError.status).set('Cache-Control', 'no-store').json({ error: appError.toJSON() }); // an error is never cached
 };

@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import express, { type RequestHandler, type Router } from 'express';
 import helmet from 'helmet';
+import { encodingFor } from '../core/compress';
 import { projectRoot } from '../core/paths';
 
 /** Where `npm run build` (dev/build-web.ts) writes the app. */
@@ -88,8 +89,8 @@ function precompressed(dir: string): RequestHandler {
       next();
       return;
     }
-    const encoding = req.acceptsEncodings('br', 'gzip');
-    if (encoding !== 'br' && encoding !== 'gzip') {
+    const encoding = encodingFor(req); // brotli when the browser weighs both alike
+    if (encoding === undefined) {
       next();
       return;
     }
