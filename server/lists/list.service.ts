@@ -16,6 +16,7 @@ import type { Outbox } from '../core/outbox';
 import { ANY_MEMBER, authorize, idsOf, membersOf, OWNER, WRITERS, type MemberRow } from './access';
 import { List } from './list.model';
 import { ListMember } from './member.model';
+import { lockUser } from './user-lock';
 
 /** Creates a list owned by `ownerId` inside an open transaction. */
 export async function createListIn(t: Transaction, ownerId: string, name: string, id?: string): Promise<List> {
@@ -162,11 +163,13 @@ async function lockList(nextSeq: MutationScope['nextSeq'], listId: string): Prom
 
 /**
  * Refuses a list more for a user who belongs to the most lists already. The user's row is locked
- * until commit, so concurrent creates and shares for one user are counted one after the other.
+ * until commit, so concurrent creates and shares for one user are counted one after the other, on
+ * every process and node (the lock is PostgreSQL's).
  */
 async function checkListRoom(ctx: Ctx, t: Transaction, userId: string): Promise<void> {
+  await lockUser(ctx, t, userId);
   const rows = await ctx.sequelize.query<{ n: number }>(
-    'SELECT (SELECT count(*) FROM list_members m WHERE m.user_id = u.id) AS n FROM users u WHERE u.id = $1 FOR NO KEY UPDATE',
+    'SELECT count(*)::int AS n FROM list_members WHERE user_id = $1',
     { bind: [userId], type: QueryTypes.SELECT, transaction: t },
   );
   if ((rows.at(0)?.n ?? 0) >= ctx.config.maxListsPerUser) {
