@@ -25,6 +25,7 @@ import { Rates } from './core/rates';
 import { withTimeout } from './core/timeout';
 import { docsRoutes } from './docs/docs.routes';
 import { corsOrigin, createHttpApp } from './http/express';
+import { blockRoutes } from './lists/block.routes';
 import { listHandlers } from './lists/list.handlers';
 import { listRoutes } from './lists/list.routes';
 import { createListIn } from './lists/list.service';
@@ -85,7 +86,7 @@ export function createServer(config: Config, opts: { logger?: Logger; sequelize?
   const authed = Router().use(requireAuth(ctx), spendEvent(ctx));
   const app = createHttpApp(ctx, metrics, {
     '/api/auth': authRoutes(ctx, (t, userId) => createListIn(t, userId, 'Inbox')), // every account starts with an Inbox
-    '/api': Router().use(listRoutes(ctx, authed), taskRoutes(ctx, authed)),
+    '/api': Router().use(listRoutes(ctx, authed), taskRoutes(ctx, authed), blockRoutes(ctx, authed)),
     '/': docsRoutes(), // /openapi.json, /asyncapi.json, Swagger UI at /docs, the events page at /docs/events
   });
 

@@ -39,4 +39,6 @@ export const BOUNDS = {
   sharesPerMinute: 30,
   /** Failed logins of one account from one address per 15 minutes (ten times as many from all addresses). */
   loginFailures: 10,
+  /** People one user blocks (`user:block`); the most allowed, so that `blocks:list` fits one answer. */
+  blocksPerUser: 1000,
 } as const;

@@ -13,6 +13,7 @@ import {
   ERROR_STATUS,
   type ApiError,
   type AuthResult,
+  type Block,
   type List,
   type Member,
   type SyncResult,
@@ -89,6 +90,17 @@ export const taskDeletedSchema = Joi.object<TaskDeleted, true>({
 })
   .id('TaskDeleted')
   .description('A task that left a list (deleted, or moved away) at change `seq` of that list.');
+
+export const blockSchema = Joi.object<Block, true>({
+  userId: id.required(),
+  email: Joi.string().email({ tlds: false }).required(),
+  name: Joi.string().min(1).max(LIMITS.userNameMax).required(),
+  createdAt: time.required().description('When the block was made'),
+})
+  .id('Block')
+  .description(
+    'A person the user blocked: their later `list:share` to the user is answered as if the email had no account.',
+  );
 
 const validationProblem = Joi.object<{ path: string; message: string }, true>({
   path: Joi.string().allow('').required(),
@@ -172,6 +184,9 @@ export const notReadySchema = Joi.object<{ status: 'unavailable'; db: 'down' }, 
 const withTask = Joi.object<{ task: Task }, true>({ task: taskSchema.required() });
 const withList = Joi.object<{ list: List }, true>({ list: listSchema.required() });
 const empty = Joi.object<Record<string, never>, true>({});
+const listIdsLeft = Joi.array()
+  .items(id)
+  .description('The lists left, each as `list:unshare` of oneself (`member:removed` to its members)');
 
 /** The `data` of each client event's successful ack. */
 export const ackDataSchemas: { [E in ClientEventName]: Joi.ObjectSchema<AckData<E>> } = {
@@ -200,6 +215,15 @@ export const ackDataSchemas: { [E in ClientEventName]: Joi.ObjectSchema<AckData<
   'auth:refresh': Joi.object<AckData<'auth:refresh'>, true>({
     expiresAt: time.required().description('The socket\u2019s expiry now'),
   }),
+  'user:block': Joi.object<AckData<'user:block'>, true>({
+    block: blockSchema.required(),
+    listIds: listIdsLeft.required().description('The lists left (with `leave`; else empty)'),
+  }),
+  'user:unblock': Joi.object<AckData<'user:unblock'>, true>({ userId: id.required() }),
+  'blocks:list': Joi.object<AckData<'blocks:list'>, true>({
+    blocks: Joi.array().items(blockSchema).required().description('Oldest first; at most MAX_BLOCKS_PER_USER'),
+  }),
+  'lists:leave': Joi.object<AckData<'lists:leave'>, true>({ listIds: listIdsLeft.required() }),
 };
 
 /** The payload of each server event. */
@@ -230,4 +254,7 @@ export const httpBodySchemas = {
   list: withList,
   task: withTask,
   taskUpdate: ackDataSchemas['task:update'],
+  blocks: ackDataSchemas['blocks:list'],
+  block: ackDataSchemas['user:block'],
+  listsLeft: ackDataSchemas['lists:leave'],
 };

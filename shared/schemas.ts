@@ -5,6 +5,7 @@
 import Joi from 'joi';
 import type {
   AuthRefreshInput,
+  BlocksListInput,
   ClientEventName,
   ListCreateInput,
   ListDeleteInput,
@@ -12,11 +13,14 @@ import type {
   ListRenameInput,
   ListShareInput,
   ListUnshareInput,
+  ListsLeaveInput,
   SyncInput,
   TaskCreateInput,
   TaskDeleteInput,
   TaskPatch,
   TaskUpdateInput,
+  UserBlockInput,
+  UserUnblockInput,
 } from './events';
 import { LIMITS } from './limits';
 
@@ -117,6 +121,14 @@ const cursors = Joi.object<Record<string, number>>()
   });
 export const syncSchema = Joi.object<SyncInput, true>({ cursors });
 export const authRefreshSchema = Joi.object<AuthRefreshInput, true>({ token: Joi.string().max(4096).required() });
+export const userBlockSchema = Joi.object<UserBlockInput, true>({
+  userId: id.required(),
+  leave: Joi.boolean(),
+  mutationId,
+});
+export const userUnblockSchema = Joi.object<UserUnblockInput, true>({ userId: id.required(), mutationId });
+export const blocksListSchema = Joi.object<BlocksListInput, true>({});
+export const listsLeaveSchema = Joi.object<ListsLeaveInput, true>({ ownerId: id.required(), mutationId });
 
 /** The schema of every client event: the server validates each payload with it before its handler runs. */
 export const clientSchemas = {
@@ -131,6 +143,10 @@ export const clientSchemas = {
   'task:delete': taskDeleteSchema,
   sync: syncSchema,
   'auth:refresh': authRefreshSchema,
+  'user:block': userBlockSchema,
+  'user:unblock': userUnblockSchema,
+  'blocks:list': blocksListSchema,
+  'lists:leave': listsLeaveSchema,
 } satisfies { [E in ClientEventName]: Joi.ObjectSchema };
 
 /** The value a client event's payload becomes once validated (what its handler is given). */
@@ -166,3 +182,6 @@ export const taskPageQuerySchema = Joi.object<TaskPageQuery, true>({
     .max(4096)
     .pattern(/^[A-Za-z0-9_-]+$/),
 });
+
+/** DELETE /api/blocks/:userId: the person is in the path; an optional body. */
+export const restUnblockSchema = Joi.object<Omit<UserUnblockInput, 'userId'>, true>({ mutationId });

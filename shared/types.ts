@@ -105,3 +105,12 @@ export interface TaskPage {
   /** Pass as `after` for the following page; null on the last one. */
   next: string | null;
 }
+
+/** A person the user blocked: their later `list:share` to the user is answered as if the email had no account. */
+export interface Block {
+  userId: string;
+  email: string;
+  name: string;
+  /** When the block was made. */
+  createdAt: string;
+}

@@ -515,6 +515,10 @@ function eventPayloads(p: Pools): Record<ClientEventName, fc.Arbitrary<unknown>>
     ),
     sync: shaped({ cursors: spec(cursors, hostileCursors) }, []),
     'auth:refresh': shaped({ token: spec(fc.constantFrom(...p.tokens), boundaryString) }, ['token']),
+    'user:block': shaped({ userId: ids(p.userIds), leave: spec(fc.boolean()), mutationId }, ['userId']),
+    'user:unblock': shaped({ userId: ids(p.userIds), mutationId }, ['userId']),
+    'blocks:list': fc.oneof({ weight: 3, arbitrary: fc.constant({}) }, { weight: 1, arbitrary: hostile }),
+    'lists:leave': shaped({ ownerId: ids(p.userIds), mutationId }, ['ownerId']),
   };
 }
 

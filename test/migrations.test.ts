@@ -8,7 +8,16 @@ import { createDatabase, dropDatabase } from '../dev/databases';
 import { testDb } from './support/database';
 
 const run = promisify(execFile);
-const TABLES = ['list_members', 'lists', 'mutations', 'socket_io_attachments', 'task_tombstones', 'tasks', 'users'];
+const TABLES = [
+  'list_members',
+  'lists',
+  'mutations',
+  'socket_io_attachments',
+  'task_tombstones',
+  'tasks',
+  'user_blocks',
+  'users',
+];
 
 async function tables(sequelize: Sequelize): Promise<string[]> {
   const rows = await sequelize.query<{ name: string }>(
@@ -32,7 +41,7 @@ describe('migrations on an empty database', () => {
 
   it('go up, all the way down, and up again from the server', async () => {
     const migrator = createMigrator(sequelize);
-    expect(await migrator.up()).to.have.length(7);
+    expect(await migrator.up()).to.have.length(8);
     expect(await tables(sequelize)).to.deep.equal(TABLES);
     await migrator.down({ to: 0 });
     expect(await tables(sequelize)).to.deep.equal([]);

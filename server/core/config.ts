@@ -51,6 +51,8 @@ export interface Config {
   trustProxy: boolean | number | string;
   /** How long a socket's token version check is cached (logout-all clears it on every node at once). */
   sessionRecheckMs: number;
+  /** People one user may block. */
+  maxBlocksPerUser: number;
 }
 
 export class ConfigError extends Error {
@@ -92,6 +94,7 @@ interface Env {
   LOGIN_FAILURE_LIMIT: number;
   TRUST_PROXY: string;
   SESSION_RECHECK_MS: number;
+  MAX_BLOCKS_PER_USER: number;
 }
 
 const schema = Joi.object<Env>({
@@ -143,6 +146,8 @@ const schema = Joi.object<Env>({
     .pattern(/^(true|false|\d+|[\w.:/, -]+)$/)
     .message('"TRUST_PROXY" must be true, false, a hop count, or addresses/subnets such as loopback, 10.0.0.0/8'),
   SESSION_RECHECK_MS: Joi.number().integer().min(0).default(2000),
+  // at most the default: blocks:list answers them all in one answer of well under 1 MiB
+  MAX_BLOCKS_PER_USER: Joi.number().integer().min(1).max(BOUNDS.blocksPerUser).default(BOUNDS.blocksPerUser),
 }).unknown(true);
 
 /**
@@ -201,6 +206,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, warn: (msg: str
     loginFailureLimit: value.LOGIN_FAILURE_LIMIT,
     trustProxy: trustProxy(value.TRUST_PROXY),
     sessionRecheckMs: value.SESSION_RECHECK_MS,
+    maxBlocksPerUser: value.MAX_BLOCKS_PER_USER,
   };
 }
 

@@ -11,6 +11,7 @@ import { clientSchemas } from '../../shared/schemas';
 import type { ErrorCode } from '../../shared/types';
 import { packageVersion } from '../core/paths';
 import * as ex from './examples';
+import { PEOPLE_EVENTS } from './people';
 import { SchemaSet, type JsonSchema } from './schemas';
 
 /** The codes any event may be answered: the wrapper's checks and the server's own faults. */
@@ -24,7 +25,7 @@ export const ANY_EVENT_ERRORS: Partial<Record<ErrorCode, string>> = {
   internal: 'A fault of the server',
 };
 
-interface ClientEventDoc {
+export interface ClientEventDoc {
   summary: string;
   /** Who may send it. */
   who: string;
@@ -154,6 +155,7 @@ const CLIENT_EVENTS: Record<ClientEventName, ClientEventDoc> = {
       'socket\u2019s expiry now. An older or equal token is accepted and changes nothing.',
     errors: { unauthorized: 'An invalid, expired or revoked token, or a token of another user' },
   },
+  ...PEOPLE_EVENTS,
 };
 
 interface ServerEventDoc {

@@ -27,6 +27,7 @@ import {
 import { ERROR_STATUS, type ErrorCode } from '../../shared/types';
 import { packageVersion } from '../core/paths';
 import * as ex from './examples';
+import { peopleRoutes, USER_ID_PARAM } from './people';
 import { SchemaSet, type JsonSchema } from './schemas';
 
 type Method = 'get' | 'post' | 'patch' | 'delete';
@@ -42,7 +43,7 @@ interface Answer {
   media?: { type: string; schema: JsonSchema };
 }
 
-interface RouteDoc {
+export interface RouteDoc {
   method: Method;
   /** The OpenAPI path template (`{listId}`, where Express has `:listId`). */
   path: string;
@@ -328,6 +329,7 @@ const ROUTES: RouteDoc[] = [
         'A stale `expectedVersion` (`details.task`), a task moved by someone else meanwhile, or a `mutationId` used for another event',
     },
   },
+  ...peopleRoutes({ bearer: BEARER, change: CHANGE }),
   {
     method: 'get',
     path: '/health',
@@ -492,6 +494,7 @@ function operationOf(set: SchemaSet, route: RouteDoc): JsonSchema {
   const parameters: JsonSchema[] = [];
   if (route.path.includes('{listId}')) parameters.push(listId);
   if (route.path.includes('{id}')) parameters.push(taskId);
+  if (route.path.includes('{userId}')) parameters.push(USER_ID_PARAM);
   if (route.query) {
     const query = set.request(route.query);
     const props = query.properties as Record<string, JsonSchema>;
@@ -552,6 +555,7 @@ export function buildOpenApi(): JsonSchema {
       { name: 'tasks', description: 'Tasks, for clients without a socket' },
       { name: 'operations', description: 'Health, readiness, metrics' },
       { name: 'docs', description: 'These documents' },
+      { name: 'blocks', description: 'People whose shares the user refuses' },
     ],
     paths,
     components: {

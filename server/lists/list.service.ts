@@ -13,6 +13,7 @@ import { User } from '../auth/user.model';
 import { mutate, type MutationScope } from '../core/db/mutate';
 import { AppError } from '../core/errors';
 import type { Outbox } from '../core/outbox';
+import { shareableUser } from './block.service';
 import { ANY_MEMBER, authorize, idsOf, membersOf, OWNER, WRITERS, type MemberRow } from './access';
 import { List } from './list.model';
 import { ListMember } from './member.model';
@@ -85,7 +86,8 @@ export async function shareList(
     const seq = await lockList(nextSeq, input.listId);
     const members = await membersOf(ctx.sequelize, input.listId, t);
     authorize(members, actor.userId, OWNER);
-    const user = await User.findOne({ where: { email: input.email }, transaction: t });
+    // someone who blocks the caller is answered like an email with no account: a block does not show
+    const user = await shareableUser(ctx, t, input.email, actor.userId);
     if (!user) throw new AppError('not_found', 'No user has this email');
     const current = members.find((m) => m.userId === user.id);
     if (current?.role === 'owner') throw new AppError('validation_error', 'The owner is a member already');
