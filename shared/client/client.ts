@@ -7,7 +7,7 @@
 import { io, type Socket } from 'socket.io-client';
 import type { AckData, ClientEventName, ClientToServerEvents, ServerToClientEvents, TaskPatch } from '../events';
 import { listSeqOf, type ServerEventMessage } from '../events';
-import type { Ack, ApiError, AuthResult, List, Member, SyncResult, Task, TaskDeleted, User } from '../types';
+import type { Ack, ApiError, AuthResult, Block, List, Member, SyncResult, Task, TaskDeleted, User } from '../types';
 import { comparePositions, positionBetween, positionsBetween } from './position';
 import { memoryStorage, type ClientStorage } from './storage';
 import type {
@@ -1329,6 +1329,39 @@ class Client implements TodoClient {
     if (!userId)
       return this.refuse(new TodoClientError('unauthorized', 'Not logged in', undefined, undefined, 'list:unshare'));
     return this.unshare(listId, userId);
+  }
+
+  async leaveAllFrom(ownerId: string): Promise<string[]> {
+    const { listIds } = await this.online('lists:leave', { ownerId, mutationId: uuid() });
+    this.dropLeft(listIds);
+    return listIds;
+  }
+
+  async block(userId: string, opts: { leave?: boolean } = {}): Promise<{ block: Block; listIds: string[] }> {
+    const payload = opts.leave ? { userId, leave: true, mutationId: uuid() } : { userId, mutationId: uuid() };
+    const data = await this.online('user:block', payload);
+    this.dropLeft(data.listIds);
+    return data;
+  }
+
+  async unblock(userId: string): Promise<void> {
+    await this.online('user:unblock', { userId, mutationId: uuid() });
+  }
+
+  async blocks(): Promise<Block[]> {
+    return (await this.online('blocks:list', {})).blocks;
+  }
+
+  /**
+   * Lists this user left (their ack carries no seqs, and this socket gets no member:removed): dropped
+   * now. A sync running meanwhile may have read them before the leave: it runs again, and the server
+   * names them in removedListIds.
+   */
+  private dropLeft(listIds: string[]): void {
+    if (!listIds.length) return;
+    for (const id of listIds) this.dropList(id);
+    if (this.syncState === 'running') this.requestSync();
+    this.commit();
   }
 
   // ---------------------------------------------------------------- persistence
