@@ -12,7 +12,17 @@ import { buildWeb } from '../../dev/build-web';
 import { projectRoot } from '../../server/core/paths';
 import type { AuthResult, Task } from '../../shared/types';
 import { launchChromium } from '../support/browser';
-import { registerUser, request, startServer, tasksOf, type TestServer, type TestUser } from '../support/server';
+import {
+  call,
+  connect,
+  ok,
+  registerUser,
+  request,
+  startServer,
+  tasksOf,
+  type TestServer,
+  type TestUser,
+} from '../support/server';
 
 const SHOTS = path.join(projectRoot, 'test-output', 'browser');
 const DESKTOP = { width: 1280, height: 800 };
@@ -511,6 +521,40 @@ describe('web app in Chromium', function () {
     for (const { page } of [a1, a2]) {
       await page.locator('.list-link', { hasText: 'Market' }).waitFor({ state: 'detached' });
       await page.locator('#list-title', { hasText: 'Inbox' }).waitFor();
+    }
+  });
+
+  it('share spam: a member leaves all lists of their owner at once and blocks them (each after a confirm)', async () => {
+    const sam = await registerUser(server, 'Sam Spam');
+    const spammer = await connect(server, sam.token);
+    try {
+      const spam: string[] = [];
+      for (const name of ['Spam 1', 'Spam 2', 'Spam 3', 'Spam 4']) {
+        const { list } = await ok(spammer, 'list:create', { name });
+        spam.push(list.id);
+      }
+      for (const listId of spam.slice(0, 3))
+        await ok(spammer, 'list:share', { listId, email: bob.email, role: 'viewer' });
+      const { page } = b;
+      await openList(page, 'Spam 2');
+      await page.getByRole('button', { name: 'Members' }).click();
+      await page.getByRole('button', { name: 'Leave all lists from Sam Spam' }).click();
+      await page.getByText('Left 3 lists from Sam Spam.').waitFor();
+      for (const name of ['Spam 1', 'Spam 2', 'Spam 3'])
+        await page.locator('.list-link', { hasText: name }).waitFor({ state: 'detached' });
+
+      await ok(spammer, 'list:share', { listId: spam[3], email: bob.email, role: 'viewer' });
+      await openList(page, 'Spam 4');
+      await page.getByRole('button', { name: 'Members' }).click();
+      await page.getByRole('button', { name: 'Block Sam Spam' }).click();
+      await page.getByText('Blocked Sam Spam: their shares no longer reach you.').waitFor();
+      await shot(page, 'desktop-block');
+      // blocked: a share is answered as for an email with no account, and the list Bob is in stays
+      const again = await call(spammer, 'list:share', { listId: spam[0], email: bob.email, role: 'viewer' });
+      expect(again.ok || again.error).to.deep.equal({ code: 'not_found', message: 'No user has this email' });
+      expect(await page.locator('.list-link', { hasText: 'Spam 4' }).count()).to.equal(1);
+    } finally {
+      spammer.close();
     }
   });
 });
