@@ -75,7 +75,8 @@ const CLIENT_EVENTS: Record<ClientEventName, ClientEventDoc> = {
       'Ack `{member, seq}`. A new member\u2019s sockets get `list:created` first; then every member, the new one ' +
       'included, gets `member:added`. Sharing with the other role changes the role.',
     errors: {
-      not_found: 'No such list, the caller is not a member, or no user has this email',
+      not_found:
+        'No such list, the caller is not a member, or no user has this email (or that user blocks the caller: the same answer)',
       forbidden: 'The caller is not the owner',
       conflict: 'The user already has this role',
       validation_error: 'The user is the list\u2019s owner, or a bad payload',
