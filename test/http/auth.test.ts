@@ -58,6 +58,60 @@ describe('REST auth', () => {
       });
     }
 
+    it('stores one form of an email: NFC and NFD "rené", an IDN domain and its punycode, any case, are one account', async () => {
+      const tag = Date.now().toString(36);
+      const pairs: Array<[string, string, string]> = [
+        [`ren\u00e9.${tag}@example.com`, `REN\u0045\u0301.${tag}@example.com`, `ren\u00e9.${tag}@example.com`],
+        [
+          `carol.${tag}@b\u00fccher.example`,
+          `carol.${tag}@xn--bcher-kva.example`,
+          `carol.${tag}@xn--bcher-kva.example`,
+        ],
+        [`dan.${tag}@xn--bcher-kva.example`, `Dan.${tag}@B\u00dcCHER.example`, `dan.${tag}@xn--bcher-kva.example`],
+      ];
+      for (const [first, second, stored] of pairs) {
+        const made = await request<AuthResult>(server, 'POST', '/api/auth/register', {
+          body: { email: first, password: 'long enough', name: 'A' },
+        });
+        expect([made.status, made.body.user.email], first).to.deep.equal([201, stored]);
+        const again = await request<ApiErrorBody>(server, 'POST', '/api/auth/register', {
+          body: { email: second, password: 'long enough', name: 'B' },
+        });
+        expect([again.status, again.body.error.code], second).to.deep.equal([409, 'email_taken']);
+        const login = await request<AuthResult>(server, 'POST', '/api/auth/login', {
+          body: { email: second, password: 'long enough' },
+        });
+        expect([login.status, login.body.user.id], second).to.deep.equal([200, made.body.user.id]);
+      }
+    });
+
+    it('refuses invisible and bidirectional control characters in an email with 400 validation_error', async () => {
+      const tag = Date.now().toString(36);
+      for (const char of ['\u200b', '\u200d', '\u202e', '\u2066', '\ufeff', '\u00ad', '\u00a0', '\u3164', '\u0007']) {
+        for (const route of ['register', 'login']) {
+          const res = await request<ApiErrorBody>(server, 'POST', `/api/auth/${route}`, {
+            body: { email: `b${char}ob.${tag}@example.com`, password: 'long enough', name: 'A' },
+          });
+          const what = `U+${char.codePointAt(0)!.toString(16).padStart(4, '0')} (${route})`;
+          expect([res.status, res.body.error.code], what).to.deep.equal([400, 'validation_error']);
+          expect(res.body.error.details, what).to.be.an('array').with.length.above(0);
+        }
+      }
+    });
+
+    it('keeps a lookalike of another script (Cyrillic "\u0430" for Latin "a") a separate account, as mail servers do', async () => {
+      const tag = Date.now().toString(36);
+      const a = await request<AuthResult>(server, 'POST', '/api/auth/register', {
+        body: { email: `alice.${tag}@example.com`, password: 'long enough', name: 'A' },
+      });
+      const cyrillic = await request<AuthResult>(server, 'POST', '/api/auth/register', {
+        body: { email: `\u0430lice.${tag}@example.com`, password: 'long enough', name: 'B' },
+      });
+      expect([a.status, cyrillic.status]).to.deep.equal([201, 201]);
+      expect(cyrillic.body.user.email).to.equal(`\u0430lice.${tag}@example.com`);
+      expect(cyrillic.body.user.id).not.to.equal(a.body.user.id);
+    });
+
     it('accepts a 72-byte password', async () => {
       const res = await request(server, 'POST', '/api/auth/register', {
         body: { email: unique(), password: 'é'.repeat(36), name: 'A' },
