@@ -1,7 +1,15 @@
 import { expect } from 'chai';
 import jwt from 'jsonwebtoken';
 import type { AuthResult, List, User } from '../../shared/types';
-import { registerUser, request, startServer, TEST_SECRET, type ApiErrorBody, type TestServer } from '../support/server';
+import {
+  registerUser,
+  request,
+  startServer,
+  TEST_SECRET,
+  type ApiErrorBody,
+  type HttpResult,
+  type TestServer,
+} from '../support/server';
 
 const unique = () => `a${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}@Example.com`;
 
@@ -189,6 +197,49 @@ describe('REST auth', () => {
       expect((await request(server, 'GET', '/api/auth/me', { token: again.body.token })).status).to.equal(200);
     });
 
+    it("POST /logout answers 204 and refuses that token from then on; the user's other tokens keep working", async () => {
+      const user = await registerUser(server);
+      const other = await request<AuthResult>(server, 'POST', '/api/auth/login', {
+        body: { email: user.email, password: user.password },
+      });
+      const res = await request(server, 'POST', '/api/auth/logout', { token: user.token });
+      expect([res.status, res.body]).to.deep.equal([204, undefined]);
+      for (const [method, path] of [
+        ['GET', '/api/auth/me'],
+        ['POST', '/api/auth/refresh'],
+        ['POST', '/api/auth/logout'],
+        ['GET', '/api/lists'],
+      ]) {
+        const refused = await request<ApiErrorBody>(server, method, path, { token: user.token });
+        expect([refused.status, refused.body.error.code], path).to.deep.equal([401, 'unauthorized']);
+      }
+      expect((await request(server, 'GET', '/api/auth/me', { token: other.body.token })).status).to.equal(200);
+      expect((await request(server, 'GET', '/api/lists', { token: other.body.token })).status).to.equal(200);
+    });
+
+    it('POST /logout revokes a token signed without an id (before tokens had one) too', async () => {
+      const user = await registerUser(server);
+      const { ver } = jwt.decode(user.token) as { ver: number };
+      const old = jwt.sign({ ver }, TEST_SECRET, { subject: user.user.id, expiresIn: 600 });
+      expect((await request(server, 'GET', '/api/auth/me', { token: old })).status).to.equal(200);
+      expect((await request(server, 'POST', '/api/auth/logout', { token: old })).status).to.equal(204);
+      expect((await request(server, 'GET', '/api/auth/me', { token: old })).status).to.equal(401);
+      expect((await request(server, 'GET', '/api/auth/me', { token: user.token })).status).to.equal(200);
+    });
+
+    it('refuses a token whose subject is not a user id with 401 unauthorized', async () => {
+      const user = await registerUser(server);
+      const { ver } = jwt.decode(user.token) as { ver: number };
+      for (const subject of ['not-a-uuid', '42', `${user.user.id}x`, '']) {
+        const claims: Record<string, unknown> = { ver, sub: subject };
+        const token = jwt.sign(claims, TEST_SECRET, { expiresIn: 60 });
+        for (const path of ['/api/auth/me', '/api/lists']) {
+          const res = await request<ApiErrorBody>(server, 'GET', path, { token });
+          expect([res.status, res.body.error.code], `${subject} ${path}`).to.deep.equal([401, 'unauthorized']);
+        }
+      }
+    });
+
     it('refuses missing, tampered, wrong-secret, alg:none and expired tokens with 401 unauthorized', async () => {
       const user = await registerUser(server);
       const { sub, ver } = jwt.decode(user.token) as { sub: string; ver: number };
@@ -216,6 +267,33 @@ describe('REST auth', () => {
     });
   });
 
+  describe("the user's event budget", () => {
+    let tight: TestServer;
+    before(async () => {
+      tight = await startServer({ userEventsPerSecond: 1 }); // bursts of 2
+    });
+    after(async () => {
+      await tight.close();
+    });
+
+    for (const [method, path] of [
+      ['GET', '/api/auth/me'],
+      ['POST', '/api/auth/refresh'],
+    ] as const) {
+      it(`${method} ${path} spends one unit of it: past it, 429 rate_limited with Retry-After`, async () => {
+        const user = await registerUser(tight);
+        let refused: HttpResult<ApiErrorBody> | undefined;
+        for (let i = 0; i < 10 && !refused; i++) {
+          const res = await request<ApiErrorBody>(tight, method, path, { token: user.token });
+          if (res.status !== 200) refused = res;
+        }
+        expect(refused?.status, 'refused within 10 calls at 1 a second').to.equal(429);
+        expect(refused?.body.error.code).to.equal('rate_limited');
+        expect(Number(refused?.headers.get('retry-after'))).to.be.within(1, 2);
+      });
+    }
+  });
+
   describe('rate limit', () => {
     let limited: TestServer;
     before(async () => {
@@ -227,14 +305,17 @@ describe('REST auth', () => {
 
     it('answers 429 rate_limited after AUTH_RATE_LIMIT register and login attempts a minute', async () => {
       const statuses: number[] = [];
+      let last: HttpResult | undefined;
       for (let i = 0; i < 4; i++) {
         const res = await request<ApiErrorBody>(limited, 'POST', '/api/auth/login', {
           body: { email: unique(), password: 'whatever1' },
         });
+        last = res;
         statuses.push(res.status);
         if (res.status === 429) expect(res.body.error.code).to.equal('rate_limited');
       }
       expect(statuses).to.deep.equal([401, 401, 401, 429]);
+      expect(Number(last?.headers.get('retry-after')), 'the seconds left of the minute').to.be.within(1, 60);
       const register = await request(limited, 'POST', '/api/auth/register', {
         body: { email: unique(), password: 'long enough', name: 'A' },
       });
