@@ -14,6 +14,8 @@ import type { AuthCtx } from './auth/auth.context';
 import { authHandlers } from './auth/auth.handlers';
 import { requireAuth } from './auth/auth.middleware';
 import { authRoutes } from './auth/auth.routes';
+import { Devices } from './auth/devices';
+import { Revocations } from './auth/revocations';
 import { Sessions } from './auth/sessions';
 import { Tokens } from './auth/tokens';
 import type { Config } from './core/config';
@@ -55,8 +57,12 @@ export function createServer(config: Config, opts: { logger?: Logger; sequelize?
   const logger = opts.logger ?? createLogger(config.logLevel);
   const sequelize = opts.sequelize ?? createSequelize({ url: config.databaseUrl, poolMax: config.dbPoolMax });
   const sessions = new Sessions(config.sessionRecheckMs);
-  const notifier = new Notifier(logger, config.socketAdapter !== 'none', (userId, version) =>
-    sessions.seen(userId, version),
+  const revocations = new Revocations(sequelize, config.sessionRecheckMs);
+  const notifier = new Notifier(
+    logger,
+    config.socketAdapter !== 'none',
+    (userId, version) => sessions.seen(userId, version),
+    (tokenId) => revocations.seen(tokenId, true),
   );
   // with Redis, the per-user rates are counted there, shared by every node
   const rateStore =
@@ -77,6 +83,8 @@ export function createServer(config: Config, opts: { logger?: Logger; sequelize?
     logger,
     notifier,
     sessions,
+    revocations,
+    devices: new Devices(config.jwtSecret),
     rates: new Rates(config, rateStore && { client: rateStore, key: config.redisKey }),
     tokens: new Tokens(config.jwtSecret, config.jwtExpiresIn),
   };

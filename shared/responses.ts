@@ -27,10 +27,15 @@ const id = Joi.string().guid().lowercase();
 const time = Joi.string().isoDate().description('ISO-8601 UTC time with milliseconds');
 const seq = Joi.number().integer().min(0);
 const role = Joi.string().valid('owner', 'editor', 'viewer');
+/** An email as stored (shared/email.ts): lower case, NFC (the local part may hold any letters), the domain in ASCII. */
+const storedEmail = Joi.string()
+  .max(LIMITS.emailMax)
+  .pattern(/^[^@\s]+@[a-z0-9.-]+$/)
+  .description('Lower case, Unicode NFC; an internationalized domain in punycode (xn--)');
 
 export const userSchema = Joi.object<User, true>({
   id: id.required(),
-  email: Joi.string().email({ tlds: false }).required(),
+  email: storedEmail.required(),
   name: Joi.string().min(1).max(LIMITS.userNameMax).required(),
   createdAt: time.required(),
 })
@@ -52,7 +57,7 @@ export const listSchema = Joi.object<List, true>({
 export const memberSchema = Joi.object<Member, true>({
   listId: id.required(),
   userId: id.required(),
-  email: Joi.string().email({ tlds: false }).required(),
+  email: storedEmail.required(),
   name: Joi.string().min(1).max(LIMITS.userNameMax).required(),
   role: role.required(),
 })

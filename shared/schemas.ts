@@ -22,6 +22,7 @@ import type {
   UserBlockInput,
   UserUnblockInput,
 } from './events';
+import { normalizeEmail } from './email';
 import { LIMITS } from './limits';
 
 /** A payload as validation leaves it: `dueAt`, an ISO string on the wire, becomes a Date. */
@@ -51,7 +52,18 @@ const bytesBetween = (min: number, max: number) => (value: string, helpers: Joi.
   return n < min || n > max ? helpers.message({ custom: `{{#label}} must be ${min} to ${max} bytes` }) : value;
 };
 
-export const email = Joi.string().trim().lowercase().email({ tlds: false }).max(LIMITS.emailMax);
+/** Trimmed, then one form (shared/email.ts): lower case, NFC, no invisible characters, an IDN domain in punycode. */
+export const email = Joi.string()
+  .trim()
+  .email({ tlds: false })
+  .custom((value: string, helpers) => {
+    const form = normalizeEmail(value);
+    if ('email' in form) return form.email;
+    return form.problem === 'invisible'
+      ? helpers.message({ custom: '{{#label}} must not contain invisible or bidirectional control characters' })
+      : helpers.message({ custom: '{{#label}} must be a valid email' });
+  })
+  .max(LIMITS.emailMax);
 export const password = Joi.string().custom(bytesBetween(LIMITS.passwordMinBytes, LIMITS.passwordMaxBytes));
 const userName = Joi.string().trim().min(1).max(LIMITS.userNameMax);
 const listName = Joi.string().trim().min(1).max(LIMITS.listNameMax);

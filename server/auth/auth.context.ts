@@ -1,4 +1,6 @@
 import type { Ctx } from '../core/context';
+import type { Devices } from './devices';
+import type { Revocations } from './revocations';
 import type { Sessions } from './sessions';
 import type { Tokens } from './tokens';
 
@@ -7,4 +9,8 @@ export interface AuthCtx extends Ctx {
   tokens: Tokens;
   /** Cached token versions for socket events. */
   sessions: Sessions;
+  /** Cached revocations of single tokens (log out) for socket events. */
+  revocations: Revocations;
+  /** Device cookies: known devices are not held by an account's login lockout. */
+  devices: Devices;
 }

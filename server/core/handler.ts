@@ -11,8 +11,8 @@ import type { Actor } from './context';
 export interface SocketSession {
   /** The token's expiry, seconds since the epoch. */
   readonly exp: number;
-  /** A newer token of the same user moves the socket's expiry. */
-  extend(exp: number): void;
+  /** A newer token of the same user (`tokenId`) moves the socket's expiry; the socket runs on it from then on. */
+  extend(exp: number, tokenId: string): void;
 }
 
 export type Handler<E extends ClientEventName> = (

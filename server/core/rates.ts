@@ -8,7 +8,7 @@ import type { Store } from 'express-rate-limit';
 import { RateLimiterMemory, RateLimiterRedis, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import { RedisStore, type RedisReply } from 'rate-limit-redis';
 import type { Config } from './config';
-import { AppError } from './errors';
+import { rateLimited, type AppError } from './errors';
 import { withTimeout } from './timeout';
 
 /** About `rate` takes a second, bursts up to `burst`. */
@@ -30,6 +30,12 @@ export class TokenBucket {
     return true;
   }
 
+  /** Milliseconds until the next take() can succeed (0 when it can now). */
+  get waitMs(): number {
+    this.refill();
+    return this.tokens >= 1 ? 0 : ((1 - this.tokens) / this.rate) * 1000;
+  }
+
   /** Full again: nothing to remember about its owner. */
   get idle(): boolean {
     this.refill();
@@ -47,6 +53,9 @@ const SWEEP_EVERY_MS = 10_000;
 const LOGIN_WINDOW_S = 15 * 60;
 /** Failed logins of one account from all addresses together, as a multiple of the per-address limit. */
 const ACCOUNT_FACTOR = 10;
+
+/** msBeforeNext of a limiter's refusal (a RateLimiterRes), if it is one. */
+const msBefore = (res: unknown): number | undefined => (res as { msBeforeNext?: number } | undefined)?.msBeforeNext;
 
 /** Where counts are kept: this process, or a Redis shared by every node (`client`: a node-redis client). */
 export interface RateStore {
@@ -68,6 +77,7 @@ export class Rates {
   private readonly shares: RateLimiterAbstract;
   private readonly loginsByAddress: RateLimiterAbstract;
   private readonly loginsByAccount: RateLimiterAbstract;
+  private readonly loginsByDevice: RateLimiterAbstract;
   private readonly store?: RateStore;
 
   /**
@@ -96,6 +106,7 @@ export class Rates {
     this.shares = limiter('share', config.shareRateLimit, 60);
     this.loginsByAddress = limiter('login-ip', config.loginFailureLimit, LOGIN_WINDOW_S);
     this.loginsByAccount = limiter('login', ACCOUNT_FACTOR * config.loginFailureLimit, LOGIN_WINDOW_S);
+    this.loginsByDevice = limiter('login-device', config.loginFailureLimit, LOGIN_WINDOW_S);
   }
 
   /** Spends one of the user's events (a socket event, known or not, or a REST change); throws `rate_limited` when none is left. */
@@ -103,7 +114,7 @@ export class Rates {
     if (this.events) {
       await this.events.consume(userId).catch((res: unknown) => {
         if (res instanceof Error) throw res;
-        throw new AppError('rate_limited', 'Too many requests from this account, slow down');
+        throw rateLimited('Too many requests from this account, slow down', msBefore(res));
       });
       return;
     }
@@ -113,7 +124,7 @@ export class Rates {
       bucket = new TokenBucket(this.config.userEventsPerSecond);
       this.users.set(userId, bucket);
     }
-    if (!bucket.take()) throw new AppError('rate_limited', 'Too many requests from this account, slow down');
+    if (!bucket.take()) throw rateLimited('Too many requests from this account, slow down', bucket.waitMs);
   }
 
   /**
@@ -148,12 +159,22 @@ export class Rates {
   async spendShare(userId: string): Promise<void> {
     await this.shares.consume(userId).catch((res: unknown) => {
       if (res instanceof Error) throw res;
-      throw new AppError('rate_limited', 'Too many shares, try again in a minute');
+      throw rateLimited('Too many shares, try again in a minute', msBefore(res));
     });
   }
 
-  /** Before checking a password: refuses (even a correct one) while the account, from here or overall, failed too often. */
-  async checkLogin(email: string, address: string): Promise<void> {
+  /**
+   * Before checking a password: refuses (even a correct one) while the account, from here or overall,
+   * failed too often. A `device` the account signed in from before (its device cookie) is held by its
+   * own failures only, so that a stranger's guesses cannot lock the owner out.
+   */
+  async checkLogin(email: string, address: string, device?: string): Promise<void> {
+    if (device !== undefined) {
+      const mine = await this.loginsByDevice.get(device);
+      if ((mine?.consumedPoints ?? 0) >= this.config.loginFailureLimit)
+        throw lockedOut('Too many failed logins from this device', mine?.msBeforeNext ?? 0);
+      return;
+    }
     const [here, all] = await Promise.all([
       this.loginsByAddress.get(`${email}|${address}`),
       this.loginsByAccount.get(email),
@@ -162,19 +183,24 @@ export class Rates {
       (here?.consumedPoints ?? 0) >= this.config.loginFailureLimit ||
       (all?.consumedPoints ?? 0) >= ACCOUNT_FACTOR * this.config.loginFailureLimit
     ) {
-      const wait = Math.ceil(Math.max(here?.msBeforeNext ?? 0, all?.msBeforeNext ?? 0) / 60_000);
-      throw new AppError('rate_limited', `Too many failed logins for this account, try again in ${wait} minutes`);
+      const wait = Math.max(here?.msBeforeNext ?? 0, all?.msBeforeNext ?? 0);
+      throw lockedOut('Too many failed logins for this account', wait);
     }
   }
 
-  async loginFailed(email: string, address: string): Promise<void> {
+  /** A wrong password: counted for the device alone when it is a known one, else for the address and the account. */
+  async loginFailed(email: string, address: string, device?: string): Promise<void> {
     // consume() rejects once a limiter is over; the count is what matters here
-    await Promise.all([this.loginsByAddress.penalty(`${email}|${address}`), this.loginsByAccount.penalty(email)]);
+    if (device !== undefined) await this.loginsByDevice.penalty(device);
+    else await Promise.all([this.loginsByAddress.penalty(`${email}|${address}`), this.loginsByAccount.penalty(email)]);
   }
 
-  /** A correct password from this address forgets its failures there (not the account's overall count). */
-  async loginSucceeded(email: string, address: string): Promise<void> {
-    await this.loginsByAddress.delete(`${email}|${address}`);
+  /** A correct password forgets the failures of this address (and device), not the account's overall count. */
+  async loginSucceeded(email: string, address: string, device?: string): Promise<void> {
+    await Promise.all([
+      this.loginsByAddress.delete(`${email}|${address}`),
+      device === undefined ? undefined : this.loginsByDevice.delete(device),
+    ]);
   }
 
   /** Forgets users whose buckets are full again, so memory follows the active users only. */
@@ -184,4 +210,9 @@ export class Rates {
     this.lastSweep = now;
     for (const [userId, bucket] of this.users) if (bucket.idle) this.users.delete(userId);
   }
+}
+
+/** A login lockout: `rate_limited`, its message saying the minutes left, `Retry-After` the seconds. */
+function lockedOut(what: string, waitMs: number): AppError {
+  return rateLimited(`${what}, try again in ${Math.ceil(waitMs / 60_000)} minutes`, waitMs);
 }

@@ -20,7 +20,8 @@ export const ANY_EVENT_ERRORS: Partial<Record<ErrorCode, string>> = {
   payload_too_large: `A payload over ${LIMITS.payloadBytes / 1024} KiB`,
   validation_error:
     'The payload fails the event\u2019s schema, nests over 16 levels, or more than one payload was sent',
-  unauthorized: 'The user logged out everywhere: the socket is answered, then disconnected',
+  unauthorized:
+    'The user logged out everywhere, or the socket\u2019s token was logged out: the socket is answered, then disconnected',
   unavailable: 'The database cannot be reached',
   internal: 'A fault of the server',
 };
@@ -153,7 +154,8 @@ const CLIENT_EVENTS: Record<ClientEventName, ClientEventDoc> = {
     who: 'self',
     description:
       'Payload: a newer valid token of the same user (from `POST /api/auth/refresh`). Ack `{expiresAt}`: the ' +
-      'socket\u2019s expiry now. An older or equal token is accepted and changes nothing.',
+      'socket\u2019s expiry now, and the socket runs on that token from then on (its log out disconnects the ' +
+      'socket). An older or equal token is accepted and changes nothing.',
     errors: { unauthorized: 'An invalid, expired or revoked token, or a token of another user' },
   },
   ...PEOPLE_EVENTS,
@@ -209,7 +211,8 @@ export const messageKey = (event: string): string => event.replace(/:/g, '.');
 
 /** The handshake's connect_error messages and why. */
 export const HANDSHAKE_ERRORS: Record<string, string> = {
-  unauthorized: 'A missing, malformed, expired or revoked token',
+  unauthorized:
+    'A missing, malformed (a subject that is not a user id included), expired or revoked (log out, log out everywhere) token',
   too_many_connections: 'The user has MAX_SOCKETS_PER_USER sockets open over all nodes',
   unavailable: 'The database cannot be reached (keep the token; connect again later)',
   internal: 'A fault of the server (keep the token; connect again later)',

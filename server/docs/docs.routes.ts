@@ -18,7 +18,11 @@ const docs = (): Documents =>
 /** The swagger-ui-dist files the page loads; no other file of the package is served. */
 const ASSETS = new Set(['swagger-ui.css', 'swagger-ui-bundle.js', 'favicon-32x32.png', 'favicon-16x16.png']);
 
-/** Swagger UI's start: loads /openapi.json; a successful register or login authorizes the page with its token. */
+/**
+ * Swagger UI's start: loads /openapi.json; a successful register or login authorizes the page with its
+ * token, kept in localStorage (persistAuthorization) so that a reload stays signed in; a successful log
+ * out (or log out everywhere) signs the page out and removes that token from localStorage.
+ */
 const INITIALIZER = `'use strict';
 window.addEventListener('load', function () {
   var ui = SwaggerUIBundle({
@@ -29,8 +33,12 @@ window.addEventListener('load', function () {
     persistAuthorization: true,
     displayRequestDuration: true,
     responseInterceptor: function (res) {
-      if (res.ok && /\\/api\\/auth\\/(login|register)$/.test(res.url) && res.body && res.body.token)
-        ui.preauthorizeApiKey('bearer', res.body.token);
+      if (res.ok && /\\/api\\/auth\\/(login|register)$/.test(res.url) && res.body && res.body.token) {
+        var schema = ui.specSelectors.specJson().getIn(['components', 'securitySchemes', 'bearer']).toJS();
+        ui.authActions.authorizeWithPersistOption({ bearer: { name: 'bearer', schema: schema, value: res.body.token } });
+      } else if (res.ok && /\\/api\\/auth\\/logout(-all)?$/.test(res.url)) {
+        ui.authActions.logoutWithPersistOption(['bearer']);
+      }
       return res;
     },
   });

@@ -23,6 +23,8 @@ interface SocketData {
   ver: number;
   /** Token expiry, seconds since the epoch. */
   exp: number;
+  /** The id of the token the socket runs on (log out revokes it). */
+  tid: string;
 }
 
 export type AppSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
@@ -49,11 +51,12 @@ export function eventWrapper(
   ctx: Ctx,
   metrics: Metrics,
 ): { attach: (socket: AppSocket, session: SocketSession) => void; idle: () => Promise<void> } {
-  /** Rate limits, then the token's version: a socket whose user logged out everywhere is answered, then dropped. */
+  /** Rate limits, then the token: a socket whose user logged out everywhere, or whose token was logged out, is answered, then dropped. */
   const admit = async ({ socket, bucket }: Client): Promise<void> => {
     if (!bucket.take()) throw new AppError('rate_limited');
     await ctx.rates.spendEvent(socket.data.userId);
     if (!(await ctx.sessions.valid(socket.data.userId, socket.data.ver))) throw REVOKED;
+    if (!(await ctx.revocations.valid(socket.data.tid))) throw REVOKED;
   };
 
   /** Sends the one ack; an answer that cannot be sent is logged and the socket closed (its client resyncs). */

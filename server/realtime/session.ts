@@ -9,7 +9,7 @@ import { bearerToken } from '../auth/tokens';
 import { AppError, toAppError } from '../core/errors';
 import type { HandlerMap, SocketSession } from '../core/handler';
 import type { Metrics } from '../core/metrics';
-import { userRoom, type IoServer } from '../core/notifier';
+import { tokenRoom, userRoom, type IoServer } from '../core/notifier';
 import { eventWrapper, type AppSocket } from './handlers';
 
 const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -48,7 +48,7 @@ export function attachSockets(
         if (left > 0) admitted.set(user.userId, left);
         else admitted.delete(user.userId);
       });
-      Object.assign(socket.data, { userId: user.userId, ver: user.version, exp: user.exp });
+      Object.assign(socket.data, { userId: user.userId, ver: user.version, exp: user.exp, tid: user.tokenId });
       next();
     } catch (err) {
       // a token problem is "unauthorized"; a database outage must not make a client drop a good token
@@ -63,7 +63,8 @@ export function attachSockets(
 
   io.on('connection', (raw) => {
     const socket = raw as AppSocket;
-    void socket.join(userRoom(socket.data.userId)); // before anything else: from now on it gets its lists' changes
+    // before anything else: from now on it gets its lists' changes, and a log out of its token reaches it
+    void socket.join([userRoom(socket.data.userId), tokenRoom(socket.data.tid)]);
     metrics.sockets.inc();
     socket.on('disconnect', () => {
       metrics.sockets.dec();
@@ -74,8 +75,13 @@ export function attachSockets(
       get exp() {
         return socket.data.exp;
       },
-      extend(exp) {
+      extend(exp, tokenId) {
         socket.data.exp = exp;
+        if (tokenId !== socket.data.tid) {
+          void socket.leave(tokenRoom(socket.data.tid));
+          socket.data.tid = tokenId;
+          void socket.join(tokenRoom(tokenId));
+        }
         armExpiry(socket);
       },
     };

@@ -60,9 +60,13 @@ interface Waiter {
   reject(err: ClientError): void;
 }
 
-const KEYS = { session: 'todo.session', replica: 'todo.replica', queue: 'todo.queue' } as const;
+const KEYS = { session: 'todo.session', replica: 'todo.replica', queue: 'todo.queue', device: 'todo.device' } as const;
 const FORMAT = 1;
 const ACK_TIMEOUT_MS = 15_000;
+/** How long logout() waits for the server to revoke the token before it forgets the session all the same. */
+const LOGOUT_TIMEOUT_MS = 5_000;
+/** The server's device cookie (server/auth/devices.ts): a browser keeps it itself, other clients in storage. */
+const DEVICE_COOKIE = 'todo_device';
 const SYNC_TIMEOUT_MS = 30_000;
 const PERIODIC_SYNC_MS = 5 * 60_000;
 const REPLICA_SAVE_MS = 300;
@@ -319,7 +323,14 @@ class Client implements TodoClient {
     return this.authenticate('/api/auth/login', { email, password });
   }
 
+  /**
+   * Asks the server to revoke this session's token (its sockets are closed) while forgetting the session,
+   * replica and queue here at once. Offline, or without an answer within LOGOUT_TIMEOUT_MS, the session is
+   * forgotten all the same (the token then stays valid until it expires). The device cookie is kept.
+   */
   async logout(): Promise<void> {
+    const token = this.session && !this.authNeeded ? this.session.token : undefined;
+    const revoked = token === undefined ? Promise.resolve() : this.revoke(token);
     this.dropSocket();
     clearTimeout(this.refreshTimer);
     clearTimeout(this.reconnectTimer);
@@ -329,7 +340,24 @@ class Client implements TodoClient {
     this.write(KEYS.session, undefined);
     this.setStatus('offline');
     this.emit('session', null);
-    await this.writes;
+    await Promise.all([this.writes, revoked]);
+  }
+
+  /** POST /api/auth/logout with `token`; never rejects (offline, refused or late: nothing more to do). */
+  private async revoke(token: string): Promise<void> {
+    const abort = new AbortController();
+    const timer = setTimeout(() => abort.abort(), LOGOUT_TIMEOUT_MS);
+    try {
+      await fetch(`${this.url}/api/auth/logout`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}` },
+        signal: abort.signal,
+      });
+    } catch {
+      // offline: forgotten here all the same
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   close(): void {
@@ -367,20 +395,33 @@ class Client implements TodoClient {
 
   private async authenticate(path: string, body: Record<string, string>): Promise<User> {
     let res: Response;
+    // outside a browser, the device cookie (a known device is not held by its account's login lockout) is
+    // sent from storage; a browser sends its own and drops this header
+    const device = await this.storage.get(KEYS.device).catch(() => undefined);
     try {
       res = await fetch(this.url + path, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', ...(device ? { cookie: `${DEVICE_COOKIE}=${device}` } : {}) },
         body: JSON.stringify(body),
       });
     } catch {
       throw new TodoClientError('offline', 'The server could not be reached');
     }
+    this.keepDeviceCookie(res);
     const answer = (await res.json().catch(() => undefined)) as Partial<AuthResult> & { error?: ApiError };
     if (!res.ok || !answer.user || !answer.token || !answer.expiresAt)
       throw apiError(answer.error ?? { code: 'internal', message: `HTTP ${res.status}` });
     this.startSession({ user: answer.user, token: answer.token, expiresAt: answer.expiresAt });
     return answer.user;
+  }
+
+  /** Stores the device cookie a sign-in answered, where the client can read it (not in a browser). */
+  private keepDeviceCookie(res: Response): void {
+    const headers: { getSetCookie?: () => string[] } = res.headers; // browsers before 2023 lack it
+    for (const cookie of headers.getSetCookie?.() ?? []) {
+      const match = new RegExp(`^${DEVICE_COOKIE}=([^;]+)`).exec(cookie);
+      if (match) this.write(KEYS.device, match[1]);
+    }
   }
 
   private startSession(auth: AuthResult): void {

@@ -68,7 +68,11 @@ export interface TodoClient {
   register(email: string, password: string, name: string): Promise<User>;
   /** The same user as the stored session: queue and replica kept (and the queue drained). */
   login(email: string, password: string): Promise<User>;
-  /** Forgets session, replica and queue locally. */
+  /**
+   * Ends the session on the server (POST /api/auth/logout: this token is refused from then on, its
+   * sockets closed; other devices stay signed in) and forgets session, replica and queue locally at once.
+   * Offline, or with no answer within 5 s, the local part is done all the same.
+   */
   logout(): Promise<void>;
 
   /** Sorted by name (case-insensitive), then createdAt. */

@@ -557,6 +557,42 @@ describe('web app in Chromium', function () {
       spammer.close();
     }
   });
+
+  it('Log out ends the session on the server; the device then signs in again through a lockout a stranger caused', async () => {
+    const dana = await registerUser(server, 'Dana');
+    const [d, other] = await Promise.all([win.open(), win.open()]);
+    await Promise.all([logIn(d.page, dana), logIn(other.page, dana)]);
+    const token = await d.page.evaluate<string>(`new Promise((resolve, reject) => {
+      const open = indexedDB.open('todo');
+      open.onerror = () => reject(new Error('no database'));
+      open.onsuccess = () => {
+        const get = open.result.transaction('kv', 'readonly').objectStore('kv').get('todo.session');
+        get.onsuccess = () => { resolve(JSON.parse(get.result).token); open.result.close(); };
+        get.onerror = () => reject(new Error('no session'));
+      };
+    })`);
+    expect((await request(server, 'GET', '/api/auth/me', { token })).status).to.equal(200);
+    const loggedOut = d.page.waitForResponse((r) => r.url().endsWith('/api/auth/logout'));
+    await d.page.getByRole('button', { name: 'Log out' }).click();
+    expect((await loggedOut).status()).to.equal(204);
+    await d.page.getByLabel('Email').waitFor();
+    expect((await request(server, 'GET', '/api/auth/me', { token })).status, 'the token after Log out').to.equal(401);
+    await online(other.page); // the other window is not logged out
+
+    // the page's sign-in left a device cookie the page's script cannot read
+    const cookie = (await d.context.cookies()).find((c) => c.name === 'todo_device');
+    expect(cookie).to.include({ httpOnly: true, sameSite: 'Strict', path: '/api/auth' });
+    // a stranger guesses until the account is locked for untrusted attempts (here, all from this machine)
+    let locked = false;
+    for (let i = 0; i < 11 && !locked; i++) {
+      const res = await request(server, 'POST', '/api/auth/login', {
+        body: { email: dana.email, password: 'wrong password' },
+      });
+      locked = res.status === 429;
+    }
+    expect(locked, 'locked within LOGIN_FAILURE_LIMIT + 1 tries').to.equal(true);
+    await logIn(d.page, dana); // the known device is not held
+  });
 });
 
 describe('web app in Chromium: token expiry and limits', function () {

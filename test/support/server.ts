@@ -136,7 +136,13 @@ export async function request<T = unknown>(
     /* not JSON */
   }
   // every answer is checked against the OpenAPI document: a mismatch fails the test that made the request
-  checkHttp(method, path, { status: res.status, contentType: res.headers.get('content-type'), text, body });
+  checkHttp(method, path, {
+    status: res.status,
+    contentType: res.headers.get('content-type'),
+    text,
+    body,
+    headers: res.headers,
+  });
   return { status: res.status, body: body as T, headers: res.headers };
 }
 
