@@ -32,7 +32,7 @@ describe('migrations on an empty database', () => {
 
   it('go up, all the way down, and up again from the server', async () => {
     const migrator = createMigrator(sequelize);
-    expect(await migrator.up()).to.have.length(7);
+    expect(await migrator.up()).to.have.length(8);
     expect(await tables(sequelize)).to.deep.equal(TABLES);
     await migrator.down({ to: 0 });
     expect(await tables(sequelize)).to.deep.equal([]);

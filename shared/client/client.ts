@@ -7,6 +7,7 @@
 import { io, type Socket } from 'socket.io-client';
 import type { AckData, ClientEventName, ClientToServerEvents, ServerToClientEvents, TaskPatch } from '../events';
 import { listSeqOf, type ServerEventMessage } from '../events';
+import { parseTime } from '../time';
 import type { Ack, ApiError, AuthResult, List, Member, SyncResult, Task, TaskDeleted, User } from '../types';
 import { comparePositions, positionBetween, positionsBetween } from './position';
 import { memoryStorage, type ClientStorage } from './storage';
@@ -135,10 +136,11 @@ function uuid(): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
+/** A time as the server will store it (UTC), or the text itself if the server will refuse it. */
 function isoOrSame(value: string | null | undefined): string | null {
   if (value === null || value === undefined) return null;
-  const ms = Date.parse(value);
-  return Number.isNaN(ms) ? value : new Date(ms).toISOString();
+  const parsed = parseTime(value);
+  return 'time' in parsed ? parsed.time.toISOString() : value;
 }
 
 function parse(text: string | undefined): unknown {
