@@ -131,7 +131,14 @@ const cursors = Joi.object<Record<string, number>>()
     if (bad !== undefined) return helpers.message({ custom: `cursors key "${bad.slice(0, 40)}" is not a list id` });
     return Object.fromEntries(Object.entries(value).map(([key, n]) => [key.toLowerCase(), n]));
   });
-export const syncSchema = Joi.object<SyncInput, true>({ cursors });
+export const syncSchema = Joi.object<SyncInput, true>({
+  cursors,
+  listsTag: Joi.string()
+    .max(128)
+    .description(
+      'The `listsTag` of an earlier answer, sent while holding exactly the lists of that answer: if the lists have not changed since, they are not sent again (`lists` empty, `listsUnchanged` true)',
+    ),
+});
 export const authRefreshSchema = Joi.object<AuthRefreshInput, true>({ token: Joi.string().max(4096).required() });
 
 /** The schema of every client event: the server validates each payload with it before its handler runs. */

@@ -107,7 +107,10 @@ export const payloadExamples: Record<ClientEventName, unknown> = {
   },
   'task:update': { id: TASK, patch: { completed: true }, expectedVersion: 1 },
   'task:delete': { id: TASK, expectedVersion: 2 },
-  sync: { cursors: { [INBOX]: 10, [LIST]: 5 } },
+  sync: {
+    cursors: { [INBOX]: 10, [LIST]: 5 },
+    listsTag: '0d1e2f3a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f6',
+  },
   'auth:refresh': { token: TOKEN },
 };
 
@@ -128,6 +131,8 @@ export const ackExamples: { [E in ClientEventName]: AckData<E> } = {
     removedListIds: [],
     cursors: { [INBOX]: 12, [LIST]: 7 },
     more: false,
+    listsTag: '9f2c4e7a1b3d5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8',
+    listsUnchanged: false,
   },
   'auth:refresh': { expiresAt: '2026-11-24T11:50:00.000Z' },
 };

@@ -40,6 +40,8 @@ interface Answer {
   example?: unknown;
   /** A body of another type than JSON. */
   media?: { type: string; schema: JsonSchema };
+  /** Response headers besides x-request-id. */
+  headers?: Record<string, JsonSchema>;
 }
 
 interface RouteDoc {
@@ -53,6 +55,8 @@ interface RouteDoc {
   bearer?: boolean;
   body?: { schema: Joi.Schema; example: unknown; required: boolean; patch?: (schema: JsonSchema) => void };
   query?: Joi.ObjectSchema;
+  /** Request headers the route reads (OpenAPI parameters `in: header`). */
+  headers?: JsonSchema[];
   ok: Answer[];
   errors: Errors;
 }
@@ -71,6 +75,11 @@ const CHANGE: Errors = {
   rate_limited: 'The user\u2019s event budget (socket events and REST changes together) is spent for now',
 };
 const UUID_PARAM = { type: 'string', format: 'uuid' };
+
+const LISTS_ETAG: JsonSchema = {
+  description: 'The tag of the caller\u2019s lists, quoted: `"` + the `listsTag` of `sync` + `"`',
+  schema: { type: 'string', pattern: '^"[0-9a-f]{64}"$' },
+};
 
 const listId = { name: 'listId', in: 'path', required: true, schema: UUID_PARAM, example: ex.ids.list };
 const taskId = { name: 'id', in: 'path', required: true, schema: UUID_PARAM, example: ex.ids.task };
@@ -174,14 +183,34 @@ const ROUTES: RouteDoc[] = [
     operationId: 'getLists',
     tag: 'lists',
     summary: 'The caller\u2019s lists',
-    description: 'Every list the user is a member of, oldest first, each with the user\u2019s own role.',
+    description:
+      'Every list the user is a member of, oldest first, each with the user\u2019s own role. The answer carries ' +
+      'the tag of these lists as a strong `ETag` (the `listsTag` of the socket event `sync`): it changes whenever ' +
+      'anything of them does (a name, a role, a seq, updatedAt, a list gained or lost). A client that sends it ' +
+      'back in `If-None-Match` while holding those lists gets 304 with no body if nothing changed.',
     bearer: true,
+    headers: [
+      {
+        name: 'If-None-Match',
+        in: 'header',
+        required: false,
+        description: 'The `ETag` of an earlier answer (or several, comma-separated; `W/` and `*` as in RFC 9110)',
+        schema: { type: 'string' },
+        example: `"${ex.ackExamples.sync.listsTag}"`,
+      },
+    ],
     ok: [
       {
         status: 200,
         description: 'The lists',
         schema: httpBodySchemas.lists,
         example: { lists: [ex.inbox, ex.list] },
+        headers: { ETag: LISTS_ETAG },
+      },
+      {
+        status: 304,
+        description: 'Not modified: `If-None-Match` names the lists\u2019 current tag; no body',
+        headers: { ETag: LISTS_ETAG },
       },
     ],
     errors: BEARER,
@@ -449,7 +478,7 @@ const REQUEST_ID = {
 function answerOf(set: SchemaSet, a: Answer): JsonSchema {
   const out: JsonSchema = {
     description: a.description,
-    headers: { 'x-request-id': { $ref: '#/components/headers/RequestId' } },
+    headers: { 'x-request-id': { $ref: '#/components/headers/RequestId' }, ...a.headers },
   };
   if (a.schema) {
     const schema = set.answer(a.schema);
@@ -499,6 +528,7 @@ function operationOf(set: SchemaSet, route: RouteDoc): JsonSchema {
     for (const [name, schema] of Object.entries(props))
       parameters.push({ name, in: 'query', required: required.includes(name), schema });
   }
+  parameters.push(...(route.headers ?? []));
   const responses: Record<string, JsonSchema> = {};
   for (const a of route.ok) responses[String(a.status)] = answerOf(set, a);
   Object.assign(responses, errorAnswers(set, route.errors));
