@@ -23,7 +23,8 @@ const ORDER = 'created_at, id'; // the lists' order everywhere: oldest first
  * `v`: the user's lists, each one's fields as one text: the fixed-format ones separated by `|` (none
  * of them holds one), then the name's length in bytes and the name, so that no two different sets of
  * lists give the same text (JSON would do, but escaping every control character of 1,000 long names
- * costs several times the hash). The tag is the SHA-256 of those texts, in order.
+ * costs several times the hash). The tag is the SHA-256 of those texts, in order. A field added to
+ * the list objects (List.toDto) must be added here, or a client could keep an old value of it.
  */
 const V = `v AS (
   SELECT l.id, l.seq, l.created_at,

@@ -40,6 +40,8 @@ describe('unchanged lists are not sent again: sync listsTag, GET /api/lists ETag
     expect(r.listsTag).to.match(TAG);
     expect(r.listsUnchanged).to.equal(false);
     expect(r.lists).to.deep.equal(await listsOf(alice));
+    // the tag covers each of these fields (server/lists/list.tag.ts): a field added to lists must be added there
+    expect(Object.keys(r.lists[0])).to.deep.equal(['id', 'name', 'ownerId', 'role', 'seq', 'createdAt', 'updatedAt']);
     const again = await ok(socket, 'sync', { cursors: r.cursors });
     expect(again).to.deep.include({ lists: r.lists, listsTag: r.listsTag, listsUnchanged: false });
     // GET /api/lists tags the same lists the same way
