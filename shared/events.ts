@@ -90,6 +90,8 @@ export interface TaskDeleteInput {
 }
 export interface SyncInput {
   cursors?: Record<string, number>;
+  /** The `listsTag` of the lists the client holds (beyond the contract): unchanged lists are not sent again. */
+  listsTag?: string;
 }
 export interface AuthRefreshInput {
   token: string;

@@ -164,12 +164,25 @@ const cursors = Joi.object<Record<string, number>>()
   .description('The seq reached of each list, by list id');
 
 export const syncResultSchema = Joi.object<SyncResult, true>({
-  lists: Joi.array().items(listSchema).required().description('Every list the user can see now'),
+  lists: Joi.array()
+    .items(listSchema)
+    .required()
+    .description('Every list the user can see now; empty when `listsUnchanged` (the `listsTag` sent is current)'),
   tasks: Joi.array().items(taskSchema).required(),
   deleted: Joi.array().items(taskDeletedSchema).required(),
   removedListIds: Joi.array().items(id).required(),
   cursors: cursors.required(),
   more: Joi.boolean().required().description('True when the answer stopped at its bound: call `sync` again'),
+  listsTag: Joi.string()
+    .required()
+    .description(
+      'The tag of the user\u2019s lists now: it changes whenever anything in them does (a name, a role, a seq, updatedAt, a list gained or lost). Send it back as `listsTag` while holding exactly these lists',
+    ),
+  listsUnchanged: Joi.boolean()
+    .required()
+    .description(
+      'True when the `listsTag` sent is current: `lists` is then empty and the lists of that tag are the user\u2019s lists (false, with `lists` whole, otherwise)',
+    ),
 }).id('SyncResult');
 
 export const healthSchema = Joi.object<{ status: 'ok'; app: string; version: string }, true>({

@@ -24,6 +24,7 @@ import type {
 } from './events';
 import { normalizeEmail } from './email';
 import { LIMITS } from './limits';
+import { parseTime, TIME_PROBLEMS } from './time';
 
 /** A payload as validation leaves it: `dueAt`, an ISO string on the wire, becomes a Date. */
 export type Valid<T> = {
@@ -69,11 +70,26 @@ const userName = Joi.string().trim().min(1).max(LIMITS.userNameMax);
 const listName = Joi.string().trim().min(1).max(LIMITS.listNameMax);
 const title = Joi.string().trim().min(1).max(LIMITS.titleMax);
 const notes = Joi.string().allow('').max(LIMITS.notesMax);
-// years 0000 to 9999: what an ISO-8601 / RFC 3339 time string (the contract's times) can carry back
-const dueAt = Joi.date().iso().min('0000-01-01T00:00:00.000Z').max('9999-12-31T23:59:59.999Z').allow(null);
+/**
+ * A real ISO-8601 date or date-time in the years 0000 to 9999 (UTC), read by shared/time.ts: joi's own
+ * reading (Date.parse) rolls 2026-02-30 over to March 2 and reads a time without offset as local time.
+ */
+const dueAt = Joi.date()
+  .iso()
+  .custom((_value: Date, helpers: Joi.CustomHelpers) => {
+    const original: unknown = helpers.original;
+    const parsed = parseTime(original instanceof Date ? original.toISOString() : String(original));
+    if ('time' in parsed) return parsed.time;
+    return helpers.message({ custom: `{{#label}} ${TIME_PROBLEMS[parsed.problem]}` });
+  })
+  .allow(null)
+  .description(
+    'A date (`2026-12-01`, midnight UTC) or date-time (`2026-12-01T09:00+01:00`; without an offset, UTC) that exists in the calendar, in the years 0000 to 9999 (UTC); answered in UTC (`2026-12-01T08:00:00.000Z`)',
+  );
 const priority = Joi.number().integer().min(0).max(LIMITS.priorityMax);
 const position = Joi.string().min(LIMITS.positionMin).max(LIMITS.positionMax);
-const version = Joi.number().integer().min(1);
+// a whole number from 1; one that no task's version can reach (past 2^31 - 1) is stale: a conflict
+const version = Joi.number().integer().min(1).unsafe();
 const seq = Joi.number().integer().min(0);
 
 export const registerSchema = Joi.object<RegisterInput, true>({
@@ -131,7 +147,14 @@ const cursors = Joi.object<Record<string, number>>()
     if (bad !== undefined) return helpers.message({ custom: `cursors key "${bad.slice(0, 40)}" is not a list id` });
     return Object.fromEntries(Object.entries(value).map(([key, n]) => [key.toLowerCase(), n]));
   });
-export const syncSchema = Joi.object<SyncInput, true>({ cursors });
+export const syncSchema = Joi.object<SyncInput, true>({
+  cursors,
+  listsTag: Joi.string()
+    .max(128)
+    .description(
+      'The `listsTag` of an earlier answer, sent while holding exactly the lists of that answer: if the lists have not changed since, they are not sent again (`lists` empty, `listsUnchanged` true)',
+    ),
+});
 export const authRefreshSchema = Joi.object<AuthRefreshInput, true>({ token: Joi.string().max(4096).required() });
 export const userBlockSchema = Joi.object<UserBlockInput, true>({
   userId: id.required(),

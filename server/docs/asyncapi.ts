@@ -146,7 +146,9 @@ const CLIENT_EVENTS: Record<ClientEventName, ClientEventDoc> = {
     description:
       'For a list with a cursor, the tasks changed and the ids deleted since that seq; for a list without, all ' +
       `its live tasks. Paged: at most ${LIMITS.syncEntries} entries of \`tasks\` plus \`deleted\` and about ` +
-      `${LIMITS.answerBytes / 1024 / 1024} MiB; while \`more\` is true, call again with the \`cursors\` answered.`,
+      `${LIMITS.answerBytes / 1024 / 1024} MiB; while \`more\` is true, call again with the \`cursors\` answered. ` +
+      '`lists` is whole, unless `listsTag` names the lists the client holds and they have not changed since ' +
+      '(then `lists` is empty and `listsUnchanged` true); every answer carries the current `listsTag`.',
     errors: {},
   },
   'auth:refresh': {

@@ -56,7 +56,7 @@ export interface RouteDoc {
   bearer?: boolean;
   body?: { schema: Joi.Schema; example: unknown; required: boolean; patch?: (schema: JsonSchema) => void };
   query?: Joi.ObjectSchema;
-  /** Parameters beyond the path's and the query's (a cookie). */
+  /** Parameters beyond the path's and the query's (a cookie, a request header). */
   parameters?: JsonSchema[];
   ok: Answer[];
   errors: Errors;
@@ -101,6 +101,10 @@ const DEVICE_COOKIE_PARAM = {
     'The device cookie of an earlier register or login of this account (see the `Set-Cookie` of the 200). ' +
     'Not needed to log in; without a valid one, the attempt is counted for the address and the account.',
   schema: { type: 'string' },
+};
+const LISTS_ETAG: JsonSchema = {
+  description: 'The tag of the caller\u2019s lists, quoted: `"` + the `listsTag` of `sync` + `"`',
+  schema: { type: 'string', pattern: '^"[0-9a-f]{64}"$' },
 };
 
 const listId = { name: 'listId', in: 'path', required: true, schema: UUID_PARAM, example: ex.ids.list };
@@ -244,14 +248,34 @@ const ROUTES: RouteDoc[] = [
     operationId: 'getLists',
     tag: 'lists',
     summary: 'The caller\u2019s lists',
-    description: 'Every list the user is a member of, oldest first, each with the user\u2019s own role.',
+    description:
+      'Every list the user is a member of, oldest first, each with the user\u2019s own role. The answer carries ' +
+      'the tag of these lists as a strong `ETag` (the `listsTag` of the socket event `sync`): it changes whenever ' +
+      'anything of them does (a name, a role, a seq, updatedAt, a list gained or lost). A client that sends it ' +
+      'back in `If-None-Match` while holding those lists gets 304 with no body if nothing changed.',
     bearer: true,
+    parameters: [
+      {
+        name: 'If-None-Match',
+        in: 'header',
+        required: false,
+        description: 'The `ETag` of an earlier answer (or several, comma-separated; `W/` and `*` as in RFC 9110)',
+        schema: { type: 'string' },
+        example: `"${ex.ackExamples.sync.listsTag}"`,
+      },
+    ],
     ok: [
       {
         status: 200,
         description: 'The lists',
         schema: httpBodySchemas.lists,
         example: { lists: [ex.inbox, ex.list] },
+        headers: { ETag: LISTS_ETAG },
+      },
+      {
+        status: 304,
+        description: 'Not modified: `If-None-Match` names the lists\u2019 current tag; no body',
+        headers: { ETag: LISTS_ETAG },
       },
     ],
     errors: BEARER,

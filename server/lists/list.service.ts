@@ -7,7 +7,7 @@ import type {
   ListShareInput,
   ListUnshareInput,
 } from '../../shared/events';
-import type { List as ListDto, Member, Role } from '../../shared/types';
+import type { List as ListDto, Member } from '../../shared/types';
 import type { Actor, Ctx } from '../core/context';
 import { User } from '../auth/user.model';
 import { mutate, type MutationScope } from '../core/db/mutate';
@@ -24,15 +24,6 @@ export async function createListIn(t: Transaction, ownerId: string, name: string
   const list = await List.create({ id, name, ownerId }, { transaction: t });
   await ListMember.create({ listId: list.id, userId: ownerId, role: 'owner' }, { transaction: t });
   return list;
-}
-
-/** Every list the user is a member of, with the user's role. */
-export async function visibleLists(ctx: Ctx, userId: string, t?: Transaction): Promise<ListDto[]> {
-  const lists = await ctx.sequelize.query<List>(
-    `SELECT l.*, m.role FROM list_members m JOIN lists l ON l.id = m.list_id WHERE m.user_id = $1 ORDER BY l.created_at, l.id`,
-    { bind: [userId], model: List, mapToModel: true, transaction: t },
-  );
-  return lists.map((list) => list.toDto(list.get('role') as Role));
 }
 
 export async function createList(ctx: Ctx, actor: Actor, input: ListCreateInput): Promise<{ list: ListDto }> {
