@@ -51,6 +51,12 @@ export interface Config {
   trustProxy: boolean | number | string;
   /** How long a socket's token version check is cached (logout-all clears it on every node at once). */
   sessionRecheckMs: number;
+  /** Bytes written to a socket and not yet sent above which its next event is refused (`rate_limited`). */
+  socketUnsentBytes: number;
+  /** Bytes written to a socket and not yet sent (broadcasts included) above which its connection is closed. */
+  socketUnsentMaxBytes: number;
+  /** Expensive reads (sync pages, task pages) of one user running at once in one process. */
+  userReadsAtOnce: number;
 }
 
 export class ConfigError extends Error {
@@ -92,6 +98,9 @@ interface Env {
   LOGIN_FAILURE_LIMIT: number;
   TRUST_PROXY: string;
   SESSION_RECHECK_MS: number;
+  SOCKET_UNSENT_BYTES: number;
+  SOCKET_UNSENT_MAX_BYTES: number;
+  USER_READS_AT_ONCE: number;
 }
 
 const schema = Joi.object<Env>({
@@ -143,6 +152,13 @@ const schema = Joi.object<Env>({
     .pattern(/^(true|false|\d+|[\w.:/, -]+)$/)
     .message('"TRUST_PROXY" must be true, false, a hop count, or addresses/subnets such as loopback, 10.0.0.0/8'),
   SESSION_RECHECK_MS: Joi.number().integer().min(0).default(2000),
+  SOCKET_UNSENT_BYTES: Joi.number().integer().min(1024).default(BOUNDS.socketUnsentBytes),
+  SOCKET_UNSENT_MAX_BYTES: Joi.number()
+    .integer()
+    .greater(Joi.ref('SOCKET_UNSENT_BYTES'))
+    .message('"SOCKET_UNSENT_MAX_BYTES" must be greater than SOCKET_UNSENT_BYTES')
+    .default(BOUNDS.socketUnsentMaxBytes),
+  USER_READS_AT_ONCE: Joi.number().integer().min(1).max(1000).default(BOUNDS.userReadsAtOnce),
 }).unknown(true);
 
 /**
@@ -201,6 +217,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, warn: (msg: str
     loginFailureLimit: value.LOGIN_FAILURE_LIMIT,
     trustProxy: trustProxy(value.TRUST_PROXY),
     sessionRecheckMs: value.SESSION_RECHECK_MS,
+    socketUnsentBytes: value.SOCKET_UNSENT_BYTES,
+    socketUnsentMaxBytes: value.SOCKET_UNSENT_MAX_BYTES,
+    userReadsAtOnce: value.USER_READS_AT_ONCE,
   };
 }
 

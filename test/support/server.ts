@@ -51,6 +51,9 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     loginFailureLimit: 10,
     trustProxy: false,
     sessionRecheckMs: 2000,
+    socketUnsentBytes: 1024 * 1024,
+    socketUnsentMaxBytes: 4 * 1024 * 1024,
+    userReadsAtOnce: 2,
     ...overrides,
   };
 }
