@@ -22,6 +22,7 @@ import { createLogger, type Logger } from './core/logger';
 import { createMetrics } from './core/metrics';
 import { Notifier, type IoServer } from './core/notifier';
 import { Rates } from './core/rates';
+import { ReadSlots } from './core/reads';
 import { withTimeout } from './core/timeout';
 import { docsRoutes } from './docs/docs.routes';
 import { corsOrigin, createHttpApp } from './http/express';
@@ -77,6 +78,7 @@ export function createServer(config: Config, opts: { logger?: Logger; sequelize?
     notifier,
     sessions,
     rates: new Rates(config, rateStore && { client: rateStore, key: config.redisKey }),
+    reads: new ReadSlots(config.userReadsAtOnce),
     tokens: new Tokens(config.jwtSecret, config.jwtExpiresIn),
   };
   const metrics = createMetrics(sequelize);
