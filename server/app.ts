@@ -71,14 +71,15 @@ export function createServer(config: Config, opts: { logger?: Logger; sequelize?
       : undefined;
   rateStore?.on('error', (err: unknown) => logger.warn({ err }, 'rate store connection lost'));
   rateStore?.connect().catch((err: unknown) => logger.warn({ err }, 'rate store could not connect to Redis'));
+  const rates = new Rates(config, rateStore && { client: rateStore, key: config.redisKey });
   const ctx: AuthCtx = {
     config,
     sequelize,
     logger,
     notifier,
     sessions,
-    rates: new Rates(config, rateStore && { client: rateStore, key: config.redisKey }),
-    reads: new ReadSlots(config.userReadsAtOnce),
+    rates,
+    reads: new ReadSlots(config.userReadsAtOnce, rates),
     tokens: new Tokens(config.jwtSecret, config.jwtExpiresIn),
   };
   const metrics = createMetrics(sequelize);

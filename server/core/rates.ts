@@ -37,6 +37,12 @@ export class TokenBucket {
     this.tokens -= cost;
   }
 
+  /** Tokens left now: below zero after a charge. */
+  get left(): number {
+    this.refill();
+    return this.tokens;
+  }
+
   /** Full again: nothing to remember about its owner. */
   get idle(): boolean {
     this.refill();
@@ -136,6 +142,17 @@ export class Rates {
     if (cost <= 0) return;
     if (this.events) await this.events.penalty(userId, cost);
     else this.bucketOf(userId).charge(cost);
+  }
+
+  /**
+   * Throws `rate_limited` while the user's budget is below zero (large answers charged after they were
+   * made): an expensive read that waited for its turn checks it before it starts.
+   */
+  async checkEvents(userId: string): Promise<void> {
+    const spent = this.events
+      ? ((await this.events.get(userId))?.consumedPoints ?? 0) > 2 * this.config.userEventsPerSecond
+      : (this.users.get(userId)?.left ?? 0) < 0;
+    if (spent) throw new AppError('rate_limited', 'Too many requests from this account, slow down');
   }
 
   private bucketOf(userId: string): TokenBucket {

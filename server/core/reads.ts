@@ -3,14 +3,18 @@
  * process, so that one user never holds more than that many of the pool's connections for reads,
  * however many sockets and requests they send. A read waits for a slot of its user, at most
  * READ_WAIT_MS and behind at most READ_QUEUE others; past either it is `rate_limited`. Waiting holds
- * no database connection.
+ * no database connection. A read costs its user one event per READ_UNIT_MS it ran (the server's time
+ * is what it costs everyone else), on top of what its answer costs by size (rates.ts answerCost).
  */
 import { AppError } from './errors';
+import type { Rates } from './rates';
 
 /** How long a read waits for a slot of its user before it is refused. */
 export const READ_WAIT_MS = 5_000;
 /** Reads of one user that may wait at once (more are refused at once). */
 export const READ_QUEUE = 50;
+/** A read costs one of its user's events per this many milliseconds it ran. */
+export const READ_UNIT_MS = 2;
 
 interface Slots {
   running: number;
@@ -23,16 +27,31 @@ const busy = () => new AppError('rate_limited', 'Too many reads of this account 
 export class ReadSlots {
   private readonly users = new Map<string, Slots>();
 
+  /**
+   * `rates`: the user's budget, checked when a read's turn comes (the answers made meanwhile may have
+   * spent it), and charged the read's time after it.
+   */
   constructor(
     private readonly atOnce: number,
+    private readonly rates: Pick<Rates, 'checkEvents' | 'chargeEvent'>,
     private readonly waitMs = READ_WAIT_MS,
   ) {}
 
-  /** Runs `read` in one of the user's slots (after waiting for one, bounded); throws `rate_limited` if none comes. */
+  /**
+   * Runs `read` in one of the user's slots, after waiting for one (bounded); throws `rate_limited` if
+   * none comes, or if the user's budget is below zero when it does. Then charges the time it ran.
+   */
   async run<T>(userId: string, read: () => Promise<T>): Promise<T> {
     await this.acquire(userId);
     try {
-      return await read();
+      await this.rates.checkEvents(userId);
+      const started = performance.now();
+      try {
+        return await read();
+      } finally {
+        const units = Math.floor((performance.now() - started) / READ_UNIT_MS);
+        await this.rates.chargeEvent(userId, units).catch(() => undefined); // a charge lost costs nobody else
+      }
     } finally {
       this.release(userId);
     }
