@@ -147,8 +147,8 @@ const CLIENT_EVENTS: Record<ClientEventName, ClientEventDoc> = {
       'For a list with a cursor, the tasks changed and the ids deleted since that seq; for a list without, all ' +
       `its live tasks. Paged: at most ${LIMITS.syncEntries} entries of \`tasks\` plus \`deleted\` and about ` +
       `${LIMITS.answerBytes / 1024 / 1024} MiB; while \`more\` is true, call again with the \`cursors\` answered. ` +
-      'An expensive read: it costs the user one event of their budget per 64 KiB of its answer begun (a full ' +
-      `page: 16), and at most USER_READS_AT_ONCE (${BOUNDS.userReadsAtOnce}) of the user\u2019s syncs and task pages are read at once ` +
+      'An expensive read: it costs the user one event of their budget per 64 KiB of its answer begun plus ' +
+      `one per 2 ms the server spent reading it (a full page: 30 or more), and at most USER_READS_AT_ONCE (${BOUNDS.userReadsAtOnce}) of the user\u2019s syncs and task pages are read at once ` +
       '(the others wait).',
     errors: {
       rate_limited:
