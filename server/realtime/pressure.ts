@@ -116,7 +116,7 @@ export class Unsent {
     const bytes = this.bytes;
     this.conn.transport.socket?.terminate(); // websocket: the TCP connection and its buffers
     for (const res of this.polls.keys()) res.destroy(); // polling: the answers not yet sent
-    this.conn.close(true); // Engine.IO's buffer, and the socket's "disconnect" (transport close)
+    this.conn.close(true); // Engine.IO's buffer, at once: the socket's "disconnect" says "forced close"
     this.onClose(bytes);
   }
 }
