@@ -24,6 +24,7 @@ import { createLogger, type Logger } from './core/logger';
 import { createMetrics } from './core/metrics';
 import { Notifier, type IoServer } from './core/notifier';
 import { Rates } from './core/rates';
+import { ReadSlots } from './core/reads';
 import { withTimeout } from './core/timeout';
 import { docsRoutes } from './docs/docs.routes';
 import { corsOrigin, createHttpApp } from './http/express';
@@ -77,6 +78,7 @@ export function createServer(config: Config, opts: { logger?: Logger; sequelize?
       : undefined;
   rateStore?.on('error', (err: unknown) => logger.warn({ err }, 'rate store connection lost'));
   rateStore?.connect().catch((err: unknown) => logger.warn({ err }, 'rate store could not connect to Redis'));
+  const rates = new Rates(config, rateStore && { client: rateStore, key: config.redisKey });
   const ctx: AuthCtx = {
     config,
     sequelize,
@@ -85,7 +87,8 @@ export function createServer(config: Config, opts: { logger?: Logger; sequelize?
     sessions,
     revocations,
     devices: new Devices(config.jwtSecret),
-    rates: new Rates(config, rateStore && { client: rateStore, key: config.redisKey }),
+    rates,
+    reads: new ReadSlots(config.userReadsAtOnce, rates),
     tokens: new Tokens(config.jwtSecret, config.jwtExpiresIn),
   };
   const metrics = createMetrics(sequelize);

@@ -53,6 +53,12 @@ export interface Config {
   sessionRecheckMs: number;
   /** People one user may block. */
   maxBlocksPerUser: number;
+  /** Bytes written to a socket and not yet sent above which its next event is refused (`rate_limited`). */
+  socketUnsentBytes: number;
+  /** Bytes written to a socket and not yet sent (broadcasts included) above which its connection is closed. */
+  socketUnsentMaxBytes: number;
+  /** Expensive reads (sync pages, task pages) of one user running at once in one process. */
+  userReadsAtOnce: number;
 }
 
 export class ConfigError extends Error {
@@ -95,6 +101,9 @@ interface Env {
   TRUST_PROXY: string;
   SESSION_RECHECK_MS: number;
   MAX_BLOCKS_PER_USER: number;
+  SOCKET_UNSENT_BYTES: number;
+  SOCKET_UNSENT_MAX_BYTES: number;
+  USER_READS_AT_ONCE: number;
 }
 
 const schema = Joi.object<Env>({
@@ -148,6 +157,13 @@ const schema = Joi.object<Env>({
   SESSION_RECHECK_MS: Joi.number().integer().min(0).default(2000),
   // at most the default: blocks:list answers them all in one answer of well under 1 MiB
   MAX_BLOCKS_PER_USER: Joi.number().integer().min(1).max(BOUNDS.blocksPerUser).default(BOUNDS.blocksPerUser),
+  SOCKET_UNSENT_BYTES: Joi.number().integer().min(1024).default(BOUNDS.socketUnsentBytes),
+  SOCKET_UNSENT_MAX_BYTES: Joi.number()
+    .integer()
+    .greater(Joi.ref('SOCKET_UNSENT_BYTES'))
+    .message('"SOCKET_UNSENT_MAX_BYTES" must be greater than SOCKET_UNSENT_BYTES')
+    .default(BOUNDS.socketUnsentMaxBytes),
+  USER_READS_AT_ONCE: Joi.number().integer().min(1).max(1000).default(BOUNDS.userReadsAtOnce),
 }).unknown(true);
 
 /**
@@ -207,6 +223,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, warn: (msg: str
     trustProxy: trustProxy(value.TRUST_PROXY),
     sessionRecheckMs: value.SESSION_RECHECK_MS,
     maxBlocksPerUser: value.MAX_BLOCKS_PER_USER,
+    socketUnsentBytes: value.SOCKET_UNSENT_BYTES,
+    socketUnsentMaxBytes: value.SOCKET_UNSENT_MAX_BYTES,
+    userReadsAtOnce: value.USER_READS_AT_ONCE,
   };
 }
 

@@ -23,10 +23,11 @@ export class TokenBucket {
     this.tokens = burst;
   }
 
-  take(): boolean {
+  /** Takes `cost` tokens when there are that many; else takes none. */
+  take(cost = 1): boolean {
     this.refill();
-    if (this.tokens < 1) return false;
-    this.tokens -= 1;
+    if (this.tokens < cost) return false;
+    this.tokens -= cost;
     return true;
   }
 
@@ -34,6 +35,18 @@ export class TokenBucket {
   get waitMs(): number {
     this.refill();
     return this.tokens >= 1 ? 0 : ((1 - this.tokens) / this.rate) * 1000;
+  }
+
+  /** Takes `cost` tokens whatever is left: below zero, the next take() waits until they are back. */
+  charge(cost: number): void {
+    this.refill();
+    this.tokens -= cost;
+  }
+
+  /** Tokens left now: below zero after a charge. */
+  get left(): number {
+    this.refill();
+    return this.tokens;
   }
 
   /** Full again: nothing to remember about its owner. */
@@ -50,6 +63,12 @@ export class TokenBucket {
 }
 
 const SWEEP_EVERY_MS = 10_000;
+
+/** An answer costs one of the user's events per this many bytes of it (at least one). */
+export const ANSWER_UNIT_BYTES = 64 * 1024;
+
+/** What an answer of `bytes` costs of the user's events: one per ANSWER_UNIT_BYTES begun (a full 1 MiB page: 16). */
+export const answerCost = (bytes: number): number => Math.max(1, Math.ceil(bytes / ANSWER_UNIT_BYTES));
 const LOGIN_WINDOW_S = 15 * 60;
 /** Failed logins of one account from all addresses together, as a multiple of the per-address limit. */
 const ACCOUNT_FACTOR = 10;
@@ -109,22 +128,52 @@ export class Rates {
     this.loginsByDevice = limiter('login-device', config.loginFailureLimit, LOGIN_WINDOW_S);
   }
 
-  /** Spends one of the user's events (a socket event, known or not, or a REST change); throws `rate_limited` when none is left. */
-  async spendEvent(userId: string): Promise<void> {
+  /**
+   * Spends `cost` of the user's events (a socket event, known or not, a REST change or a task page: 1);
+   * throws `rate_limited` when fewer are left.
+   */
+  async spendEvent(userId: string, cost = 1): Promise<void> {
     if (this.events) {
-      await this.events.consume(userId).catch((res: unknown) => {
+      await this.events.consume(userId, cost).catch((res: unknown) => {
         if (res instanceof Error) throw res;
         throw rateLimited('Too many requests from this account, slow down', msBefore(res));
       });
       return;
     }
+    const bucket = this.bucketOf(userId);
+    if (!bucket.take(cost)) throw rateLimited('Too many requests from this account, slow down', bucket.waitMs);
+  }
+
+  /**
+   * Charges `cost` of the user's events for work already done (the rest of a large answer's cost,
+   * see answerCost): never refused, it may leave the budget below zero, and the user's next events
+   * are refused until it is back.
+   */
+  async chargeEvent(userId: string, cost: number): Promise<void> {
+    if (cost <= 0) return;
+    if (this.events) await this.events.penalty(userId, cost);
+    else this.bucketOf(userId).charge(cost);
+  }
+
+  /**
+   * Throws `rate_limited` while the user's budget is below zero (large answers charged after they were
+   * made): an expensive read that waited for its turn checks it before it starts.
+   */
+  async checkEvents(userId: string): Promise<void> {
+    const spent = this.events
+      ? ((await this.events.get(userId))?.consumedPoints ?? 0) > 2 * this.config.userEventsPerSecond
+      : (this.users.get(userId)?.left ?? 0) < 0;
+    if (spent) throw rateLimited('Too many requests from this account, slow down', 1000);
+  }
+
+  private bucketOf(userId: string): TokenBucket {
     let bucket = this.users.get(userId);
     if (!bucket) {
       this.sweep();
       bucket = new TokenBucket(this.config.userEventsPerSecond);
       this.users.set(userId, bucket);
     }
-    if (!bucket.take()) throw rateLimited('Too many requests from this account, slow down', bucket.waitMs);
+    return bucket;
   }
 
   /**

@@ -5,7 +5,7 @@
  * (schemas.ts); this file adds who may send what, who receives what, and each event's error codes.
  */
 import type { ClientEventName, ServerEventName } from '../../shared/events';
-import { LIMITS } from '../../shared/limits';
+import { BOUNDS, LIMITS } from '../../shared/limits';
 import { ackDataSchemas, apiErrorSchema, eventPayloadSchemas } from '../../shared/responses';
 import { clientSchemas } from '../../shared/schemas';
 import type { ErrorCode } from '../../shared/types';
@@ -16,7 +16,10 @@ import { SchemaSet, type JsonSchema } from './schemas';
 
 /** The codes any event may be answered: the wrapper's checks and the server's own faults. */
 export const ANY_EVENT_ERRORS: Partial<Record<ErrorCode, string>> = {
-  rate_limited: `The socket sent over about ${LIMITS.eventsPerSecond} events a second, or the user\u2019s event budget is spent`,
+  rate_limited:
+    `The socket sent over about ${LIMITS.eventsPerSecond} events a second, the user\u2019s event budget is spent, ` +
+    `or the socket has not read what it was sent (over SOCKET_UNSENT_BYTES, ${BOUNDS.socketUnsentBytes / 1024 / 1024} MiB, not sent yet: message ` +
+    '"This connection has answers it has not read yet\u2026")',
   payload_too_large: `A payload over ${LIMITS.payloadBytes / 1024} KiB`,
   validation_error:
     'The payload fails the event\u2019s schema, nests over 16 levels, or more than one payload was sent',
@@ -148,8 +151,15 @@ const CLIENT_EVENTS: Record<ClientEventName, ClientEventDoc> = {
       `its live tasks. Paged: at most ${LIMITS.syncEntries} entries of \`tasks\` plus \`deleted\` and about ` +
       `${LIMITS.answerBytes / 1024 / 1024} MiB; while \`more\` is true, call again with the \`cursors\` answered. ` +
       '`lists` is whole, unless `listsTag` names the lists the client holds and they have not changed since ' +
-      '(then `lists` is empty and `listsUnchanged` true); every answer carries the current `listsTag`.',
-    errors: {},
+      '(then `lists` is empty and `listsUnchanged` true); every answer carries the current `listsTag`. ' +
+      'An expensive read: it costs the user one event of their budget per 64 KiB of its answer begun plus ' +
+      `one per 2 ms the server spent reading it (a full page: 30 or more), and at most USER_READS_AT_ONCE (${BOUNDS.userReadsAtOnce}) of the user\u2019s syncs and task pages are read at once ` +
+      '(the others wait).',
+    errors: {
+      rate_limited:
+        `${ANY_EVENT_ERRORS.rate_limited ?? ''}; or USER_READS_AT_ONCE of the user\u2019s reads were running ` +
+        'and none ended within 5 s',
+    },
   },
   'auth:refresh': {
     summary: 'Push the socket\u2019s expiry back',

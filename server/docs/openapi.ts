@@ -4,7 +4,7 @@
  * what a schema cannot say: the routes, who may call them, and which error codes each can answer.
  */
 import type Joi from 'joi';
-import { LIMITS } from '../../shared/limits';
+import { BOUNDS, LIMITS } from '../../shared/limits';
 import {
   authResultSchema,
   errorBodySchema,
@@ -316,7 +316,10 @@ const ROUTES: RouteDoc[] = [
     description:
       'Live tasks sorted by (position, createdAt, id), the list\u2019s seq and `next`, read from one snapshot. ' +
       `A page holds at most \`limit\` tasks and about ${LIMITS.answerBytes / 1024 / 1024} MiB of JSON. Pass ` +
-      '`next` as `after` for the following page; it is null on the last. Any member may read.',
+      '`next` as `after` for the following page; it is null on the last. Any member may read. An expensive ' +
+      'read: it costs the user one event of their budget per 64 KiB of its JSON begun plus one per 2 ms the ' +
+      'server spent reading it (a full page: 30 or more), and ' +
+      `at most USER_READS_AT_ONCE (${BOUNDS.userReadsAtOnce}) of the user\u2019s pages and syncs are read at once, the others wait.`,
     bearer: true,
     query: taskPageQuerySchema,
     ok: [
@@ -336,6 +339,10 @@ const ROUTES: RouteDoc[] = [
       validation_error:
         '`limit` not an integer 1 to 500 or given twice, `after` not a cursor this server made, or a malformed request',
       not_found: 'The list id is not a UUID, the list does not exist, or the caller is not a member',
+      rate_limited:
+        'The user\u2019s event budget is spent (a page costs one event per 64 KiB of its JSON and per 2 ms of ' +
+        'reading, at least one), or ' +
+        'USER_READS_AT_ONCE of the user\u2019s reads were running and none ended within 5 s',
     },
   },
   {
@@ -466,7 +473,8 @@ const ROUTES: RouteDoc[] = [
     summary: 'Prometheus metrics',
     description:
       'Process metrics, `http_requests_total`, `http_request_duration_seconds`, `db_pool_connections_in_use`, ' +
-      '`socketio_connected_sockets`, `socketio_events_total`, `socketio_event_duration_seconds`.',
+      '`socketio_connected_sockets`, `socketio_events_total`, `socketio_event_duration_seconds`, ' +
+      '`socketio_not_reading_closed_total`.',
     ok: [
       {
         status: 200,

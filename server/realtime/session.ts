@@ -1,7 +1,7 @@
 /**
  * A socket's life: handshake authentication and the user's socket bound, its user room, the token's
- * expiry (auth:expired, then disconnect, unless auth:refresh brought a newer token), and the
- * domains' handlers behind the one wrapper.
+ * expiry (auth:expired, then disconnect, unless auth:refresh brought a newer token), what it was sent
+ * and has not read (pressure.ts), and the domains' handlers behind the one wrapper.
  */
 import type { AuthCtx as Ctx } from '../auth/auth.context';
 import { checkToken } from '../auth/auth.service';
@@ -11,6 +11,7 @@ import type { HandlerMap, SocketSession } from '../core/handler';
 import type { Metrics } from '../core/metrics';
 import { tokenRoom, userRoom, type IoServer } from '../core/notifier';
 import { eventWrapper, type AppSocket } from './handlers';
+import { Unsent } from './pressure';
 
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
@@ -71,6 +72,18 @@ export function attachSockets(
       clearTimeout(expiryTimers.get(socket));
     });
     armExpiry(socket);
+    // what it was sent and has not read: past the hard bound its connection is dropped (broadcasts included)
+    const unsent = new Unsent(
+      socket,
+      { soft: ctx.config.socketUnsentBytes, hard: ctx.config.socketUnsentMaxBytes },
+      (bytes) => {
+        metrics.socketsNotReading.inc();
+        ctx.logger.warn(
+          { userId: socket.data.userId, bytes },
+          'socket closed: its client does not read what it is sent',
+        );
+      },
+    );
     const session: SocketSession = {
       get exp() {
         return socket.data.exp;
@@ -84,8 +97,9 @@ export function attachSockets(
         }
         armExpiry(socket);
       },
+      checkReading: () => unsent.check(),
     };
-    wrapper.attach(socket, session);
+    wrapper.attach(socket, session, unsent);
   });
   return { idle: wrapper.idle };
 }

@@ -52,6 +52,9 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     trustProxy: false,
     sessionRecheckMs: 2000,
     maxBlocksPerUser: 1000,
+    socketUnsentBytes: 1024 * 1024,
+    socketUnsentMaxBytes: 4 * 1024 * 1024,
+    userReadsAtOnce: 2,
     ...overrides,
   };
 }
