@@ -5,6 +5,7 @@ import { LIMITS } from '../shared/limits';
 import type { Member, MemberRole } from '../shared/types';
 import { errorMessage, isClientError, newId } from './format';
 import { useApp, useConnection, useTasks } from './hooks';
+import { OwnerActions } from './owner-actions';
 import { TaskList } from './task-list';
 
 export function ListView({ list }: { list: List }) {
@@ -125,6 +126,7 @@ function Members({ list }: { list: List }) {
   const [role, setRole] = useState<MemberRole>('editor');
   const [busy, setBusy] = useState(false);
   const isOwner = list.role === 'owner';
+  const owner = members?.find((m) => m.role === 'owner');
 
   // (re)read on open, when the connection comes back, and whenever the list changes (a share, a removal)
   useEffect(() => {
@@ -217,6 +219,7 @@ function Members({ list }: { list: List }) {
           ))}
         </ul>
       )}
+      {!isOwner && owner && <OwnerActions owner={owner} online={status === 'online'} />}
       {isOwner && (
         <form class="share-form" onSubmit={(e) => void share(e)}>
           <div class="field grow">

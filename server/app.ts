@@ -14,7 +14,9 @@ import type { AuthCtx } from './auth/auth.context';
 import { authHandlers } from './auth/auth.handlers';
 import { requireAuth } from './auth/auth.middleware';
 import { authRoutes } from './auth/auth.routes';
+import { Devices } from './auth/devices';
 import { Passwords } from './auth/passwords';
+import { Revocations } from './auth/revocations';
 import { Sessions } from './auth/sessions';
 import { Tokens } from './auth/tokens';
 import { clientAddress, type TrustProxy } from './core/address';
@@ -24,9 +26,11 @@ import { createLogger, type Logger } from './core/logger';
 import { createMetrics } from './core/metrics';
 import { Notifier, type IoServer } from './core/notifier';
 import { Rates } from './core/rates';
+import { ReadSlots } from './core/reads';
 import { withTimeout } from './core/timeout';
 import { docsRoutes } from './docs/docs.routes';
 import { corsOrigin, createHttpApp } from './http/express';
+import { blockRoutes } from './lists/block.routes';
 import { listHandlers } from './lists/list.handlers';
 import { listRoutes } from './lists/list.routes';
 import { createListIn } from './lists/list.service';
@@ -57,8 +61,12 @@ export function createServer(config: Config, opts: { logger?: Logger; sequelize?
   const logger = opts.logger ?? createLogger(config.logLevel);
   const sequelize = opts.sequelize ?? createSequelize({ url: config.databaseUrl, poolMax: config.dbPoolMax });
   const sessions = new Sessions(config.sessionRecheckMs);
-  const notifier = new Notifier(logger, config.socketAdapter !== 'none', (userId, version) =>
-    sessions.seen(userId, version),
+  const revocations = new Revocations(sequelize, config.sessionRecheckMs);
+  const notifier = new Notifier(
+    logger,
+    config.socketAdapter !== 'none',
+    (userId, version) => sessions.seen(userId, version),
+    (tokenId) => revocations.seen(tokenId, true),
   );
   // with Redis, the per-user rates are counted there, shared by every node
   const rateStore =
@@ -73,13 +81,17 @@ export function createServer(config: Config, opts: { logger?: Logger; sequelize?
       : undefined;
   rateStore?.on('error', (err: unknown) => logger.warn({ err }, 'rate store connection lost'));
   rateStore?.connect().catch((err: unknown) => logger.warn({ err }, 'rate store could not connect to Redis'));
+  const rates = new Rates(config, rateStore && { client: rateStore, key: config.redisKey });
   const ctx: AuthCtx = {
     config,
     sequelize,
     logger,
     notifier,
     sessions,
-    rates: new Rates(config, rateStore && { client: rateStore, key: config.redisKey }),
+    revocations,
+    devices: new Devices(config.jwtSecret),
+    rates,
+    reads: new ReadSlots(config.userReadsAtOnce, rates),
     tokens: new Tokens(config.jwtSecret, config.jwtExpiresIn),
     passwords: new Passwords(config.bcryptRounds, config.passwordHashConcurrency, config.passwordHashQueue),
   };
@@ -89,7 +101,7 @@ export function createServer(config: Config, opts: { logger?: Logger; sequelize?
   const authed = Router().use(requireAuth(ctx), spendEvent(ctx));
   const app = createHttpApp(ctx, metrics, {
     '/api/auth': authRoutes(ctx, (t, userId) => createListIn(t, userId, 'Inbox')), // every account starts with an Inbox
-    '/api': Router().use(listRoutes(ctx, authed), taskRoutes(ctx, authed)),
+    '/api': Router().use(listRoutes(ctx, authed), taskRoutes(ctx, authed), blockRoutes(ctx, authed)),
     '/': docsRoutes(), // /openapi.json, /asyncapi.json, Swagger UI at /docs, the events page at /docs/events
   });
 

@@ -1,5 +1,5 @@
 /** Socket.IO events of the wire contract: names, payloads and the typed maps for `Server` and `io()`. */
-import type { Ack, List, Member, MemberRole, SyncResult, Task, TaskDeleted } from './types';
+import type { Ack, Block, List, Member, MemberRole, SyncResult, Task, TaskDeleted } from './types';
 
 /** Client to server requests. */
 export const ClientEvent = {
@@ -14,6 +14,10 @@ export const ClientEvent = {
   TaskDelete: 'task:delete',
   Sync: 'sync',
   AuthRefresh: 'auth:refresh',
+  UserBlock: 'user:block',
+  UserUnblock: 'user:unblock',
+  BlocksList: 'blocks:list',
+  ListsLeave: 'lists:leave',
 } as const;
 
 /** Server to client notifications. */
@@ -86,9 +90,27 @@ export interface TaskDeleteInput {
 }
 export interface SyncInput {
   cursors?: Record<string, number>;
+  /** The `listsTag` of the lists the client holds (beyond the contract): unchanged lists are not sent again. */
+  listsTag?: string;
 }
 export interface AuthRefreshInput {
   token: string;
+}
+/** `leave`: also leave every list the person owns (as lists:leave), in the same transaction. */
+export interface UserBlockInput {
+  userId: string;
+  leave?: boolean;
+  mutationId?: string;
+}
+export interface UserUnblockInput {
+  userId: string;
+  mutationId?: string;
+}
+export type BlocksListInput = Record<string, never>;
+/** Leave every list that `ownerId` owns and the caller is a member of. */
+export interface ListsLeaveInput {
+  ownerId: string;
+  mutationId?: string;
 }
 
 type Request<I, O> = (payload: I, ack: (res: Ack<O>) => void) => void;
@@ -108,6 +130,11 @@ export interface ClientToServerEvents {
   'task:delete': Request<TaskDeleteInput, TaskDeleted>;
   sync: Request<SyncInput, SyncResult>;
   'auth:refresh': Request<AuthRefreshInput, { expiresAt: string }>;
+  /** `listIds`: the lists left (empty unless `leave`). */
+  'user:block': Request<UserBlockInput, { block: Block; listIds: string[] }>;
+  'user:unblock': Request<UserUnblockInput, { userId: string }>;
+  'blocks:list': Request<BlocksListInput, { blocks: Block[] }>;
+  'lists:leave': Request<ListsLeaveInput, { listIds: string[] }>;
 }
 
 export interface ServerToClientEvents {

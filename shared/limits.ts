@@ -39,4 +39,12 @@ export const BOUNDS = {
   sharesPerMinute: 30,
   /** Failed logins of one account from one address per 15 minutes (ten times as many from all addresses). */
   loginFailures: 10,
+  /** People one user blocks (`user:block`); the most allowed, so that `blocks:list` fits one answer. */
+  blocksPerUser: 1000,
+  /** Bytes written to one socket and not yet sent above which its next event is refused (`rate_limited`). */
+  socketUnsentBytes: 1024 * 1024,
+  /** Bytes written to one socket and not yet sent, broadcasts included, above which its connection is closed. */
+  socketUnsentMaxBytes: 4 * 1024 * 1024,
+  /** Expensive reads (`sync` pages, task pages) of one user served at once by one server process. */
+  userReadsAtOnce: 2,
 } as const;

@@ -13,6 +13,7 @@ import {
   ERROR_STATUS,
   type ApiError,
   type AuthResult,
+  type Block,
   type List,
   type Member,
   type SyncResult,
@@ -26,10 +27,15 @@ const id = Joi.string().guid().lowercase();
 const time = Joi.string().isoDate().description('ISO-8601 UTC time with milliseconds');
 const seq = Joi.number().integer().min(0);
 const role = Joi.string().valid('owner', 'editor', 'viewer');
+/** An email as stored (shared/email.ts): lower case, NFC (the local part may hold any letters), the domain in ASCII. */
+const storedEmail = Joi.string()
+  .max(LIMITS.emailMax)
+  .pattern(/^[^@\s]+@[a-z0-9.-]+$/)
+  .description('Lower case, Unicode NFC; an internationalized domain in punycode (xn--)');
 
 export const userSchema = Joi.object<User, true>({
   id: id.required(),
-  email: Joi.string().email({ tlds: false }).required(),
+  email: storedEmail.required(),
   name: Joi.string().min(1).max(LIMITS.userNameMax).required(),
   createdAt: time.required(),
 })
@@ -51,7 +57,7 @@ export const listSchema = Joi.object<List, true>({
 export const memberSchema = Joi.object<Member, true>({
   listId: id.required(),
   userId: id.required(),
-  email: Joi.string().email({ tlds: false }).required(),
+  email: storedEmail.required(),
   name: Joi.string().min(1).max(LIMITS.userNameMax).required(),
   role: role.required(),
 })
@@ -89,6 +95,17 @@ export const taskDeletedSchema = Joi.object<TaskDeleted, true>({
 })
   .id('TaskDeleted')
   .description('A task that left a list (deleted, or moved away) at change `seq` of that list.');
+
+export const blockSchema = Joi.object<Block, true>({
+  userId: id.required(),
+  email: Joi.string().email({ tlds: false }).required(),
+  name: Joi.string().min(1).max(LIMITS.userNameMax).required(),
+  createdAt: time.required().description('When the block was made'),
+})
+  .id('Block')
+  .description(
+    'A person the user blocked: their later `list:share` to the user is answered as if the email had no account.',
+  );
 
 const validationProblem = Joi.object<{ path: string; message: string }, true>({
   path: Joi.string().allow('').required(),
@@ -147,12 +164,25 @@ const cursors = Joi.object<Record<string, number>>()
   .description('The seq reached of each list, by list id');
 
 export const syncResultSchema = Joi.object<SyncResult, true>({
-  lists: Joi.array().items(listSchema).required().description('Every list the user can see now'),
+  lists: Joi.array()
+    .items(listSchema)
+    .required()
+    .description('Every list the user can see now; empty when `listsUnchanged` (the `listsTag` sent is current)'),
   tasks: Joi.array().items(taskSchema).required(),
   deleted: Joi.array().items(taskDeletedSchema).required(),
   removedListIds: Joi.array().items(id).required(),
   cursors: cursors.required(),
   more: Joi.boolean().required().description('True when the answer stopped at its bound: call `sync` again'),
+  listsTag: Joi.string()
+    .required()
+    .description(
+      'The tag of the user\u2019s lists now: it changes whenever anything in them does (a name, a role, a seq, updatedAt, a list gained or lost). Send it back as `listsTag` while holding exactly these lists',
+    ),
+  listsUnchanged: Joi.boolean()
+    .required()
+    .description(
+      'True when the `listsTag` sent is current: `lists` is then empty and the lists of that tag are the user\u2019s lists (false, with `lists` whole, otherwise)',
+    ),
 }).id('SyncResult');
 
 export const healthSchema = Joi.object<{ status: 'ok'; app: string; version: string }, true>({
@@ -172,6 +202,9 @@ export const notReadySchema = Joi.object<{ status: 'unavailable'; db: 'down' }, 
 const withTask = Joi.object<{ task: Task }, true>({ task: taskSchema.required() });
 const withList = Joi.object<{ list: List }, true>({ list: listSchema.required() });
 const empty = Joi.object<Record<string, never>, true>({});
+const listIdsLeft = Joi.array()
+  .items(id)
+  .description('The lists left, each as `list:unshare` of oneself (`member:removed` to its members)');
 
 /** The `data` of each client event's successful ack. */
 export const ackDataSchemas: { [E in ClientEventName]: Joi.ObjectSchema<AckData<E>> } = {
@@ -200,6 +233,15 @@ export const ackDataSchemas: { [E in ClientEventName]: Joi.ObjectSchema<AckData<
   'auth:refresh': Joi.object<AckData<'auth:refresh'>, true>({
     expiresAt: time.required().description('The socket\u2019s expiry now'),
   }),
+  'user:block': Joi.object<AckData<'user:block'>, true>({
+    block: blockSchema.required(),
+    listIds: listIdsLeft.required().description('The lists left (with `leave`; else empty)'),
+  }),
+  'user:unblock': Joi.object<AckData<'user:unblock'>, true>({ userId: id.required() }),
+  'blocks:list': Joi.object<AckData<'blocks:list'>, true>({
+    blocks: Joi.array().items(blockSchema).required().description('Oldest first; at most MAX_BLOCKS_PER_USER'),
+  }),
+  'lists:leave': Joi.object<AckData<'lists:leave'>, true>({ listIds: listIdsLeft.required() }),
 };
 
 /** The payload of each server event. */
@@ -230,4 +272,7 @@ export const httpBodySchemas = {
   list: withList,
   task: withTask,
   taskUpdate: ackDataSchemas['task:update'],
+  blocks: ackDataSchemas['blocks:list'],
+  block: ackDataSchemas['user:block'],
+  listsLeft: ackDataSchemas['lists:leave'],
 };

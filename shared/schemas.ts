@@ -5,6 +5,7 @@
 import Joi from 'joi';
 import type {
   AuthRefreshInput,
+  BlocksListInput,
   ClientEventName,
   ListCreateInput,
   ListDeleteInput,
@@ -12,13 +13,18 @@ import type {
   ListRenameInput,
   ListShareInput,
   ListUnshareInput,
+  ListsLeaveInput,
   SyncInput,
   TaskCreateInput,
   TaskDeleteInput,
   TaskPatch,
   TaskUpdateInput,
+  UserBlockInput,
+  UserUnblockInput,
 } from './events';
+import { normalizeEmail } from './email';
 import { LIMITS } from './limits';
+import { parseTime, TIME_PROBLEMS } from './time';
 
 /** A payload as validation leaves it: `dueAt`, an ISO string on the wire, becomes a Date. */
 export type Valid<T> = {
@@ -47,17 +53,43 @@ const bytesBetween = (min: number, max: number) => (value: string, helpers: Joi.
   return n < min || n > max ? helpers.message({ custom: `{{#label}} must be ${min} to ${max} bytes` }) : value;
 };
 
-export const email = Joi.string().trim().lowercase().email({ tlds: false }).max(LIMITS.emailMax);
+/** Trimmed, then one form (shared/email.ts): lower case, NFC, no invisible characters, an IDN domain in punycode. */
+export const email = Joi.string()
+  .trim()
+  .email({ tlds: false })
+  .custom((value: string, helpers) => {
+    const form = normalizeEmail(value);
+    if ('email' in form) return form.email;
+    return form.problem === 'invisible'
+      ? helpers.message({ custom: '{{#label}} must not contain invisible or bidirectional control characters' })
+      : helpers.message({ custom: '{{#label}} must be a valid email' });
+  })
+  .max(LIMITS.emailMax);
 export const password = Joi.string().custom(bytesBetween(LIMITS.passwordMinBytes, LIMITS.passwordMaxBytes));
 const userName = Joi.string().trim().min(1).max(LIMITS.userNameMax);
 const listName = Joi.string().trim().min(1).max(LIMITS.listNameMax);
 const title = Joi.string().trim().min(1).max(LIMITS.titleMax);
 const notes = Joi.string().allow('').max(LIMITS.notesMax);
-// years 0000 to 9999: what an ISO-8601 / RFC 3339 time string (the contract's times) can carry back
-const dueAt = Joi.date().iso().min('0000-01-01T00:00:00.000Z').max('9999-12-31T23:59:59.999Z').allow(null);
+/**
+ * A real ISO-8601 date or date-time in the years 0000 to 9999 (UTC), read by shared/time.ts: joi's own
+ * reading (Date.parse) rolls 2026-02-30 over to March 2 and reads a time without offset as local time.
+ */
+const dueAt = Joi.date()
+  .iso()
+  .custom((_value: Date, helpers: Joi.CustomHelpers) => {
+    const original: unknown = helpers.original;
+    const parsed = parseTime(original instanceof Date ? original.toISOString() : String(original));
+    if ('time' in parsed) return parsed.time;
+    return helpers.message({ custom: `{{#label}} ${TIME_PROBLEMS[parsed.problem]}` });
+  })
+  .allow(null)
+  .description(
+    'A date (`2026-12-01`, midnight UTC) or date-time (`2026-12-01T09:00+01:00`; without an offset, UTC) that exists in the calendar, in the years 0000 to 9999 (UTC); answered in UTC (`2026-12-01T08:00:00.000Z`)',
+  );
 const priority = Joi.number().integer().min(0).max(LIMITS.priorityMax);
 const position = Joi.string().min(LIMITS.positionMin).max(LIMITS.positionMax);
-const version = Joi.number().integer().min(1);
+// a whole number from 1; one that no task's version can reach (past 2^31 - 1) is stale: a conflict
+const version = Joi.number().integer().min(1).unsafe();
 const seq = Joi.number().integer().min(0);
 
 export const registerSchema = Joi.object<RegisterInput, true>({
@@ -115,8 +147,23 @@ const cursors = Joi.object<Record<string, number>>()
     if (bad !== undefined) return helpers.message({ custom: `cursors key "${bad.slice(0, 40)}" is not a list id` });
     return Object.fromEntries(Object.entries(value).map(([key, n]) => [key.toLowerCase(), n]));
   });
-export const syncSchema = Joi.object<SyncInput, true>({ cursors });
+export const syncSchema = Joi.object<SyncInput, true>({
+  cursors,
+  listsTag: Joi.string()
+    .max(128)
+    .description(
+      'The `listsTag` of an earlier answer, sent while holding exactly the lists of that answer: if the lists have not changed since, they are not sent again (`lists` empty, `listsUnchanged` true)',
+    ),
+});
 export const authRefreshSchema = Joi.object<AuthRefreshInput, true>({ token: Joi.string().max(4096).required() });
+export const userBlockSchema = Joi.object<UserBlockInput, true>({
+  userId: id.required(),
+  leave: Joi.boolean(),
+  mutationId,
+});
+export const userUnblockSchema = Joi.object<UserUnblockInput, true>({ userId: id.required(), mutationId });
+export const blocksListSchema = Joi.object<BlocksListInput, true>({});
+export const listsLeaveSchema = Joi.object<ListsLeaveInput, true>({ ownerId: id.required(), mutationId });
 
 /** The schema of every client event: the server validates each payload with it before its handler runs. */
 export const clientSchemas = {
@@ -131,6 +178,10 @@ export const clientSchemas = {
   'task:delete': taskDeleteSchema,
   sync: syncSchema,
   'auth:refresh': authRefreshSchema,
+  'user:block': userBlockSchema,
+  'user:unblock': userUnblockSchema,
+  'blocks:list': blocksListSchema,
+  'lists:leave': listsLeaveSchema,
 } satisfies { [E in ClientEventName]: Joi.ObjectSchema };
 
 /** The value a client event's payload becomes once validated (what its handler is given). */
@@ -166,3 +217,6 @@ export const taskPageQuerySchema = Joi.object<TaskPageQuery, true>({
     .max(4096)
     .pattern(/^[A-Za-z0-9_-]+$/),
 });
+
+/** DELETE /api/blocks/:userId: the person is in the path; an optional body. */
+export const restUnblockSchema = Joi.object<Omit<UserUnblockInput, 'userId'>, true>({ mutationId });

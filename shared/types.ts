@@ -96,6 +96,13 @@ export interface SyncResult {
   cursors: Record<string, number>;
   /** The answer had to stop at its bound: call `sync` again with `cursors` until this is false. */
   more: boolean;
+  /**
+   * Beyond the contract: the tag of the user's lists now (changes whenever anything in them does). Send
+   * it back as `listsTag` while holding exactly these lists, and an unchanged set is not sent again.
+   */
+  listsTag: string;
+  /** True when the `listsTag` sent is still current: `lists` is then empty, and the lists held are the lists. */
+  listsUnchanged: boolean;
 }
 
 /** One page of a list's live tasks (GET /api/lists/:listId/tasks). */
@@ -104,4 +111,13 @@ export interface TaskPage {
   seq: number;
   /** Pass as `after` for the following page; null on the last one. */
   next: string | null;
+}
+
+/** A person the user blocked: their later `list:share` to the user is answered as if the email had no account. */
+export interface Block {
+  userId: string;
+  email: string;
+  name: string;
+  /** When the block was made. */
+  createdAt: string;
 }

@@ -515,6 +515,10 @@ function eventPayloads(p: Pools): Record<ClientEventName, fc.Arbitrary<unknown>>
     ),
     sync: shaped({ cursors: spec(cursors, hostileCursors) }, []),
     'auth:refresh': shaped({ token: spec(fc.constantFrom(...p.tokens), boundaryString) }, ['token']),
+    'user:block': shaped({ userId: ids(p.userIds), leave: spec(fc.boolean()), mutationId }, ['userId']),
+    'user:unblock': shaped({ userId: ids(p.userIds), mutationId }, ['userId']),
+    'blocks:list': fc.oneof({ weight: 3, arbitrary: fc.constant({}) }, { weight: 1, arbitrary: hostile }),
+    'lists:leave': shaped({ ownerId: ids(p.userIds), mutationId }, ['ownerId']),
   };
 }
 
@@ -849,6 +853,10 @@ describe('fuzz: hostile payloads to every event and route', function () {
     ClientEvent.TaskDelete,
     ClientEvent.ListUnshare,
     ClientEvent.ListDelete,
+    ClientEvent.UserBlock,
+    ClientEvent.UserUnblock,
+    ClientEvent.BlocksList,
+    ClientEvent.ListsLeave,
   ];
   for (const event of SOCKET_ORDER) {
     it(`${event}: any payload gets exactly one contract ack, never internal, and accepted data is within the limits`, async () => {
@@ -1227,6 +1235,28 @@ describe('fuzz: hostile payloads to every event and route', function () {
         body: p['task:delete'],
         ok: [204],
       },
+      'GET /api/blocks': { method: 'GET', path: fc.constant('/api/blocks'), auth: authHeader(alice.token), ok: [200] },
+      'POST /api/blocks': {
+        method: 'POST',
+        path: fc.constant('/api/blocks'),
+        auth: authHeader(alice.token),
+        body: p['user:block'],
+        ok: [201],
+      },
+      'DELETE /api/blocks/:userId': {
+        method: 'DELETE',
+        path: segment(pools.userIds).map((id) => `/api/blocks/${id}`),
+        auth: authHeader(alice.token),
+        body: p['user:unblock'],
+        ok: [204],
+      },
+      'POST /api/lists/leave': {
+        method: 'POST',
+        path: fc.constant('/api/lists/leave'),
+        auth: authHeader(alice.token),
+        body: p['lists:leave'],
+        ok: [200],
+      },
     };
   };
 
@@ -1241,6 +1271,10 @@ describe('fuzz: hostile payloads to every event and route', function () {
     'POST /api/lists/:listId/tasks',
     'PATCH /api/tasks/:id',
     'DELETE /api/tasks/:id',
+    'GET /api/blocks',
+    'POST /api/blocks',
+    'DELETE /api/blocks/:userId',
+    'POST /api/lists/leave',
     'POST /api/auth/logout-all',
   ];
   for (const name of HTTP_ROUTES) {

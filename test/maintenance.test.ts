@@ -1,9 +1,10 @@
 import { expect } from 'chai';
 import crypto from 'node:crypto';
+import jwt from 'jsonwebtoken';
 import { QueryTypes } from 'sequelize';
-import { purgeMutations } from '../server/core/db/maintenance';
+import { purgeMutations, purgeRevokedTokens } from '../server/core/db/maintenance';
 import { testDb } from './support/database';
-import { registerUser, startServer } from './support/server';
+import { registerUser, request, startServer } from './support/server';
 
 describe('mutation records clean-up', () => {
   it('keeps the records of the last 24 hours (and more) and removes those older than 48 hours', async () => {
@@ -25,6 +26,37 @@ describe('mutation records clean-up', () => {
         type: QueryTypes.SELECT,
       });
       expect(left.map((r) => r.id).sort()).to.deep.equal(ids.slice(0, 3).sort());
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe('revoked tokens clean-up', () => {
+  it('removes the revocations of tokens expired by now, and keeps the others (their tokens stay refused)', async () => {
+    const server = await startServer();
+    try {
+      const user = await registerUser(server);
+      const { sequelize } = testDb();
+      expect((await request(server, 'POST', '/api/auth/logout', { token: user.token })).status).to.equal(204);
+      const ids = ['expired-1', 'expired-2', 'later'].map((n) => `${n}-${crypto.randomUUID()}`);
+      for (const [i, id] of ids.entries())
+        await sequelize.query(
+          `INSERT INTO revoked_tokens (token_id, user_id, expires_at) VALUES ($1, $2, now() + make_interval(mins => $3))`,
+          { bind: [id, user.user.id, i < 2 ? -5 : 5] },
+        );
+      expect(await purgeRevokedTokens(sequelize)).to.be.at.least(2);
+      const left = await sequelize.query<{ id: string }>(
+        'SELECT token_id AS id FROM revoked_tokens WHERE user_id = $1',
+        {
+          bind: [user.user.id],
+          type: QueryTypes.SELECT,
+        },
+      );
+      // the later one, and the logged-out token (it expires in an hour)
+      const { jti } = jwt.decode(user.token) as { jti: string };
+      expect(left.map((r) => r.id)).to.have.members([ids[2], jti]);
+      expect((await request(server, 'GET', '/api/auth/me', { token: user.token })).status).to.equal(401);
     } finally {
       await server.close();
     }

@@ -1,5 +1,7 @@
 import type { Ctx } from '../core/context';
+import type { Devices } from './devices';
 import type { Passwords } from './passwords';
+import type { Revocations } from './revocations';
 import type { Sessions } from './sessions';
 import type { Tokens } from './tokens';
 
@@ -10,4 +12,8 @@ export interface AuthCtx extends Ctx {
   sessions: Sessions;
   /** Password hashing, at most PASSWORD_HASH_CONCURRENCY at once. */
   passwords: Passwords;
+  /** Cached revocations of single tokens (log out) for socket events. */
+  revocations: Revocations;
+  /** Device cookies: known devices are not held by an account's login lockout. */
+  devices: Devices;
 }

@@ -3,23 +3,26 @@ import { AppError } from '../core/errors';
 import type { AuthCtx } from './auth.context';
 import { authenticate } from './auth.service';
 import { hashingBusy } from './passwords';
-import { bearerToken } from './tokens';
+import { bearerToken, type Claims } from './tokens';
 import type { User } from './user.model';
 
 declare module 'express-serve-static-core' {
   interface Locals {
     user: User;
+    /** The bearer token's claims (its id and expiry: what log out revokes). */
+    claims: Claims;
   }
 }
 
-/** Bearer authentication: sets res.locals.user and res.locals.actor, or answers 401. */
+/** Bearer authentication: sets res.locals.user, res.locals.claims and res.locals.actor, or answers 401. */
 export const requireAuth =
   (ctx: AuthCtx): RequestHandler =>
   async (req, res, next) => {
     const token = bearerToken(req.headers.authorization);
     if (!token) throw new AppError('unauthorized');
-    const { user } = await authenticate(ctx, token);
+    const { user, claims } = await authenticate(ctx, token);
     res.locals.user = user;
+    res.locals.claims = claims;
     res.locals.actor = { userId: user.id };
     next();
   };

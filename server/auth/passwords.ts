@@ -9,9 +9,12 @@
 import bcrypt from 'bcrypt';
 import { AppError } from '../core/errors';
 
-/** The refusal when hashing is full. */
-export const hashingBusy = (): AppError =>
-  new AppError('unavailable', 'Too many passwords are being checked: try again in a moment');
+/** The refusal when hashing is full: try again in a second (`Retry-After: 1`). */
+export function hashingBusy(): AppError {
+  const err = new AppError('unavailable', 'Too many passwords are being checked: try again in a moment');
+  err.retryAfter = 1;
+  return err;
+}
 
 export class Passwords {
   private running = 0;

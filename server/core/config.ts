@@ -51,6 +51,14 @@ export interface Config {
   trustProxy: boolean | number | string;
   /** How long a socket's token version check is cached (logout-all clears it on every node at once). */
   sessionRecheckMs: number;
+  /** People one user may block. */
+  maxBlocksPerUser: number;
+  /** Bytes written to a socket and not yet sent above which its next event is refused (`rate_limited`). */
+  socketUnsentBytes: number;
+  /** Bytes written to a socket and not yet sent (broadcasts included) above which its connection is closed. */
+  socketUnsentMaxBytes: number;
+  /** Expensive reads (sync pages, task pages) of one user running at once in one process. */
+  userReadsAtOnce: number;
   /** Connections (Engine.IO sessions) not yet authenticated, from one client address at once. */
   maxAnonymousPerAddress: number;
   /** Connections not yet authenticated, from all addresses together, in this process at once. */
@@ -100,6 +108,10 @@ interface Env {
   LOGIN_FAILURE_LIMIT: number;
   TRUST_PROXY: string;
   SESSION_RECHECK_MS: number;
+  MAX_BLOCKS_PER_USER: number;
+  SOCKET_UNSENT_BYTES: number;
+  SOCKET_UNSENT_MAX_BYTES: number;
+  USER_READS_AT_ONCE: number;
   MAX_ANONYMOUS_CONNECTIONS_PER_ADDRESS: number;
   MAX_ANONYMOUS_CONNECTIONS: number;
   PASSWORD_HASH_CONCURRENCY: number;
@@ -155,6 +167,15 @@ const schema = Joi.object<Env>({
     .pattern(/^(true|false|\d+|[\w.:/, -]+)$/)
     .message('"TRUST_PROXY" must be true, false, a hop count, or addresses/subnets such as loopback, 10.0.0.0/8'),
   SESSION_RECHECK_MS: Joi.number().integer().min(0).default(2000),
+  // at most the default: blocks:list answers them all in one answer of well under 1 MiB
+  MAX_BLOCKS_PER_USER: Joi.number().integer().min(1).max(BOUNDS.blocksPerUser).default(BOUNDS.blocksPerUser),
+  SOCKET_UNSENT_BYTES: Joi.number().integer().min(1024).default(BOUNDS.socketUnsentBytes),
+  SOCKET_UNSENT_MAX_BYTES: Joi.number()
+    .integer()
+    .greater(Joi.ref('SOCKET_UNSENT_BYTES'))
+    .message('"SOCKET_UNSENT_MAX_BYTES" must be greater than SOCKET_UNSENT_BYTES')
+    .default(BOUNDS.socketUnsentMaxBytes),
+  USER_READS_AT_ONCE: Joi.number().integer().min(1).max(1000).default(BOUNDS.userReadsAtOnce),
   MAX_ANONYMOUS_CONNECTIONS_PER_ADDRESS: Joi.number().integer().min(1).default(20),
   MAX_ANONYMOUS_CONNECTIONS: Joi.number().integer().min(1).default(5000),
   PASSWORD_HASH_CONCURRENCY: Joi.number().integer().min(1).max(64).default(2),
@@ -217,6 +238,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, warn: (msg: str
     loginFailureLimit: value.LOGIN_FAILURE_LIMIT,
     trustProxy: trustProxy(value.TRUST_PROXY),
     sessionRecheckMs: value.SESSION_RECHECK_MS,
+    maxBlocksPerUser: value.MAX_BLOCKS_PER_USER,
+    socketUnsentBytes: value.SOCKET_UNSENT_BYTES,
+    socketUnsentMaxBytes: value.SOCKET_UNSENT_MAX_BYTES,
+    userReadsAtOnce: value.USER_READS_AT_ONCE,
     maxAnonymousPerAddress: value.MAX_ANONYMOUS_CONNECTIONS_PER_ADDRESS,
     maxAnonymous: value.MAX_ANONYMOUS_CONNECTIONS,
     passwordHashConcurrency: value.PASSWORD_HASH_CONCURRENCY,

@@ -1,6 +1,7 @@
 import type { Sequelize } from 'sequelize';
 import type { Config } from './config';
 import type { Rates } from './rates';
+import type { ReadSlots } from './reads';
 import type { Logger } from './logger';
 import type { Notifier } from './notifier';
 
@@ -12,6 +13,8 @@ export interface Ctx {
   notifier: Notifier;
   /** Per-user rates: events, shares, failed logins. */
   rates: Rates;
+  /** Expensive reads (sync, task pages): at most a few of one user at once. */
+  reads: ReadSlots;
 }
 
 /** Who is asking: the user, and the socket the request came on (it gets the ack, not the broadcast). */

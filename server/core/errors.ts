@@ -17,6 +17,9 @@ const DEFAULT_MESSAGES: Record<ErrorCode, string> = {
 };
 
 export class AppError extends Error {
+  /** For `rate_limited` (or an `unavailable` that knows): whole seconds until a try may succeed (HTTP's `Retry-After`; 429: 1 when not known). */
+  retryAfter?: number;
+
   constructor(
     readonly code: ErrorCode,
     message = DEFAULT_MESSAGES[code],
@@ -35,6 +38,13 @@ export class AppError extends Error {
       ? { code: this.code, message: this.message }
       : { code: this.code, message: this.message, details: this.details };
   }
+}
+
+/** `rate_limited`, saying how long to wait when that is known (`waitMs`: the window's or the bucket's time left). */
+export function rateLimited(message: string, waitMs?: number): AppError {
+  const err = new AppError('rate_limited', message);
+  if (waitMs !== undefined && Number.isFinite(waitMs)) err.retryAfter = Math.max(1, Math.ceil(waitMs / 1000));
+  return err;
 }
 
 /** Any thrown value as an AppError; anything unknown becomes `internal` with no detail. */

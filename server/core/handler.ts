@@ -11,8 +11,14 @@ import type { Actor } from './context';
 export interface SocketSession {
   /** The token's expiry, seconds since the epoch. */
   readonly exp: number;
-  /** A newer token of the same user moves the socket's expiry. */
-  extend(exp: number): void;
+  /** A newer token of the same user (`tokenId`) moves the socket's expiry; the socket runs on it from then on. */
+  extend(exp: number, tokenId: string): void;
+  /**
+   * Throws `rate_limited` while the client has not read what it was sent (over SOCKET_UNSENT_BYTES),
+   * or once the socket is closed: an expensive read calls it when its turn comes, so that it is not
+   * made for nobody.
+   */
+  checkReading(): void;
 }
 
 export type Handler<E extends ClientEventName> = (

@@ -41,6 +41,11 @@ export function createMetrics(sequelize: Sequelize) {
     labelNames: ['event', 'outcome'],
     registers: [registry],
   });
+  const socketsNotReading = new Counter({
+    name: 'socketio_not_reading_closed_total',
+    help: 'Socket connections closed because their client did not read what it was sent (SOCKET_UNSENT_MAX_BYTES)',
+    registers: [registry],
+  });
   const socketEventDuration = new Histogram({
     name: 'socketio_event_duration_seconds',
     help: 'Time from a socket event to its ack',
@@ -62,5 +67,5 @@ export function createMetrics(sequelize: Sequelize) {
     next();
   };
 
-  return { registry, middleware, sockets, socketEvents, socketEventDuration };
+  return { registry, middleware, sockets, socketEvents, socketEventDuration, socketsNotReading };
 }

@@ -27,6 +27,8 @@ interface InterServerEvents {
   'todo:resync': (ack: () => void) => void;
   /** Logout-all: the user's new token version. */
   'todo:revoked': (revoked: { userId: string; version: number }) => void;
+  /** Log out: one token revoked. */
+  'todo:token-revoked': (revoked: { tokenId: string }) => void;
 }
 
 export type IoServer = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents>;
@@ -42,6 +44,8 @@ const REPAIR_FOR_MS = 5 * 60_000;
 const RESYNC_ACK_MS = 5_000;
 
 export const userRoom = (userId: string) => `user:${userId}`;
+/** The room of the sockets running on one token (its id), so that log out can reach them on every node. */
+export const tokenRoom = (tokenId: string) => `token:${tokenId}`;
 
 export class Notifier {
   private io?: IoServer;
@@ -54,11 +58,13 @@ export class Notifier {
   /**
    * @param clustered other nodes may exist (a cluster adapter is attached): relay to them
    * @param onRevoked told of every logout-all, on this node or another
+   * @param onTokenRevoked told of every log out (one token), on this node or another
    */
   constructor(
     private readonly logger: Logger,
     private readonly clustered: boolean,
     private readonly onRevoked: (userId: string, version: number) => void,
+    private readonly onTokenRevoked: (tokenId: string) => void,
   ) {}
 
   attach(io: IoServer): void {
@@ -67,6 +73,7 @@ export class Notifier {
       for (const relay of relays) this.deliver(relay);
     });
     io.on('todo:revoked', ({ userId, version }) => this.onRevoked(userId, version));
+    io.on('todo:token-revoked', ({ tokenId }) => this.onTokenRevoked(tokenId));
     io.on('todo:resync', (ack) => {
       this.io?.local.emit('sync:needed', {});
       if (typeof ack === 'function') ack();
@@ -205,5 +212,12 @@ export class Notifier {
     this.onRevoked(userId, version);
     if (this.clustered) this.io?.serverSideEmit('todo:revoked', { userId, version });
     this.io?.in(userRoom(userId)).disconnectSockets(true);
+  }
+
+  /** Log out: every node learns that the token is revoked, and the sockets running on it are disconnected. */
+  revokeToken(tokenId: string): void {
+    this.onTokenRevoked(tokenId);
+    if (this.clustered) this.io?.serverSideEmit('todo:token-revoked', { tokenId });
+    this.io?.in(tokenRoom(tokenId)).disconnectSockets(true);
   }
 }

@@ -5,26 +5,31 @@
  * (schemas.ts); this file adds who may send what, who receives what, and each event's error codes.
  */
 import type { ClientEventName, ServerEventName } from '../../shared/events';
-import { LIMITS } from '../../shared/limits';
+import { BOUNDS, LIMITS } from '../../shared/limits';
 import { ackDataSchemas, apiErrorSchema, eventPayloadSchemas } from '../../shared/responses';
 import { clientSchemas } from '../../shared/schemas';
 import type { ErrorCode } from '../../shared/types';
 import { packageVersion } from '../core/paths';
 import * as ex from './examples';
+import { PEOPLE_EVENTS } from './people';
 import { SchemaSet, type JsonSchema } from './schemas';
 
 /** The codes any event may be answered: the wrapper's checks and the server's own faults. */
 export const ANY_EVENT_ERRORS: Partial<Record<ErrorCode, string>> = {
-  rate_limited: `The socket sent over about ${LIMITS.eventsPerSecond} events a second, or the user\u2019s event budget is spent`,
+  rate_limited:
+    `The socket sent over about ${LIMITS.eventsPerSecond} events a second, the user\u2019s event budget is spent, ` +
+    `or the socket has not read what it was sent (over SOCKET_UNSENT_BYTES, ${BOUNDS.socketUnsentBytes / 1024 / 1024} MiB, not sent yet: message ` +
+    '"This connection has answers it has not read yet\u2026")',
   payload_too_large: `A payload over ${LIMITS.payloadBytes / 1024} KiB`,
   validation_error:
     'The payload fails the event\u2019s schema, nests over 16 levels, or more than one payload was sent',
-  unauthorized: 'The user logged out everywhere: the socket is answered, then disconnected',
+  unauthorized:
+    'The user logged out everywhere, or the socket\u2019s token was logged out: the socket is answered, then disconnected',
   unavailable: 'The database cannot be reached',
   internal: 'A fault of the server',
 };
 
-interface ClientEventDoc {
+export interface ClientEventDoc {
   summary: string;
   /** Who may send it. */
   who: string;
@@ -74,7 +79,8 @@ const CLIENT_EVENTS: Record<ClientEventName, ClientEventDoc> = {
       'Ack `{member, seq}`. A new member\u2019s sockets get `list:created` first; then every member, the new one ' +
       'included, gets `member:added`. Sharing with the other role changes the role.',
     errors: {
-      not_found: 'No such list, the caller is not a member, or no user has this email',
+      not_found:
+        'No such list, the caller is not a member, or no user has this email (or that user blocks the caller: the same answer)',
       forbidden: 'The caller is not the owner',
       conflict: 'The user already has this role',
       validation_error: 'The user is the list\u2019s owner, or a bad payload',
@@ -143,17 +149,28 @@ const CLIENT_EVENTS: Record<ClientEventName, ClientEventDoc> = {
     description:
       'For a list with a cursor, the tasks changed and the ids deleted since that seq; for a list without, all ' +
       `its live tasks. Paged: at most ${LIMITS.syncEntries} entries of \`tasks\` plus \`deleted\` and about ` +
-      `${LIMITS.answerBytes / 1024 / 1024} MiB; while \`more\` is true, call again with the \`cursors\` answered.`,
-    errors: {},
+      `${LIMITS.answerBytes / 1024 / 1024} MiB; while \`more\` is true, call again with the \`cursors\` answered. ` +
+      '`lists` is whole, unless `listsTag` names the lists the client holds and they have not changed since ' +
+      '(then `lists` is empty and `listsUnchanged` true); every answer carries the current `listsTag`. ' +
+      'An expensive read: it costs the user one event of their budget per 64 KiB of its answer begun plus ' +
+      `one per 2 ms the server spent reading it (a full page: 30 or more), and at most USER_READS_AT_ONCE (${BOUNDS.userReadsAtOnce}) of the user\u2019s syncs and task pages are read at once ` +
+      '(the others wait).',
+    errors: {
+      rate_limited:
+        `${ANY_EVENT_ERRORS.rate_limited ?? ''}; or USER_READS_AT_ONCE of the user\u2019s reads were running ` +
+        'and none ended within 5 s',
+    },
   },
   'auth:refresh': {
     summary: 'Push the socket\u2019s expiry back',
     who: 'self',
     description:
       'Payload: a newer valid token of the same user (from `POST /api/auth/refresh`). Ack `{expiresAt}`: the ' +
-      'socket\u2019s expiry now. An older or equal token is accepted and changes nothing.',
+      'socket\u2019s expiry now, and the socket runs on that token from then on (its log out disconnects the ' +
+      'socket). An older or equal token is accepted and changes nothing.',
     errors: { unauthorized: 'An invalid, expired or revoked token, or a token of another user' },
   },
+  ...PEOPLE_EVENTS,
 };
 
 interface ServerEventDoc {
@@ -206,7 +223,8 @@ export const messageKey = (event: string): string => event.replace(/:/g, '.');
 
 /** The handshake's connect_error messages and why. */
 export const HANDSHAKE_ERRORS: Record<string, string> = {
-  unauthorized: 'A missing, malformed, expired or revoked token',
+  unauthorized:
+    'A missing, malformed (a subject that is not a user id included), expired or revoked (log out, log out everywhere) token',
   too_many_connections: 'The user has MAX_SOCKETS_PER_USER sockets open over all nodes',
   unavailable: 'The database cannot be reached (keep the token; connect again later)',
   internal: 'A fault of the server (keep the token; connect again later)',

@@ -25,7 +25,11 @@ const TEXT_ASSETS: Partial<Record<string, string>> = { 'swagger-ui.css': 'css', 
 /** As express.static sent them: cached a day. */
 const ASSET_CACHE = { 'Cache-Control': 'public, max-age=86400' };
 
-/** Swagger UI's start: loads /openapi.json; a successful register or login authorizes the page with its token. */
+/**
+ * Swagger UI's start: loads /openapi.json; a successful register or login authorizes the page with its
+ * token, kept in localStorage (persistAuthorization) so that a reload stays signed in; a successful log
+ * out (or log out everywhere) signs the page out and removes that token from localStorage.
+ */
 const INITIALIZER = `'use strict';
 window.addEventListener('load', function () {
   var ui = SwaggerUIBundle({
@@ -36,8 +40,12 @@ window.addEventListener('load', function () {
     persistAuthorization: true,
     displayRequestDuration: true,
     responseInterceptor: function (res) {
-      if (res.ok && /\\/api\\/auth\\/(login|register)$/.test(res.url) && res.body && res.body.token)
-        ui.preauthorizeApiKey('bearer', res.body.token);
+      if (res.ok && /\\/api\\/auth\\/(login|register)$/.test(res.url) && res.body && res.body.token) {
+        var schema = ui.specSelectors.specJson().getIn(['components', 'securitySchemes', 'bearer']).toJS();
+        ui.authActions.authorizeWithPersistOption({ bearer: { name: 'bearer', schema: schema, value: res.body.token } });
+      } else if (res.ok && /\\/api\\/auth\\/logout(-all)?$/.test(res.url)) {
+        ui.authActions.logoutWithPersistOption(['bearer']);
+      }
       return res;
     },
   });

@@ -3,12 +3,13 @@
  * shared types, so an example cannot miss a field the type has.
  */
 import type { AckData, ClientEventName, EventPayload, ServerEventName } from '../../shared/events';
-import type { ApiError, AuthResult, ErrorCode, List, Member, Task, TaskDeleted, User } from '../../shared/types';
+import type { ApiError, AuthResult, Block, ErrorCode, List, Member, Task, TaskDeleted, User } from '../../shared/types';
 
 const ADA = '6fc59d36-2475-42d3-b983-34cdc1bbfd9e';
 const BOB = 'd63111e1-0294-4086-9326-4a498fd3a53e';
 const LIST = '7c9e6679-7425-40de-944b-e07fc1f90ae7';
 const INBOX = '5fc26d00-c776-432a-8743-c99dd8e2b039';
+const BOBS_LIST = 'a3c9e1f2-6b7d-4e8a-9c0b-1d2e3f4a5b6c';
 const TASK = '3d6f4a1b-2c8e-4b7a-9f10-6e5d4c3b2a19';
 const TOKEN =
   'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJ2ZXIiOjAsImV4cCI6MTc5NTUxODAwMCwiaWF0IjoxNzk1NTE0NDAwLCJzdWIiOiI2ZmM1OWQzNi0yNDc1LTQyZDMtYjk4My0zNGNkYzFiYmZkOWUifQ.X3ieRL9Sk8cleyspzIpkioFdiYfrP_S_Y2b0TMff-0E';
@@ -64,6 +65,12 @@ export const updatedTask: Task = {
   updatedAt: '2026-11-24T10:12:30.118Z',
 };
 export const deleted: TaskDeleted = { id: TASK, listId: LIST, seq: 7 };
+export const block: Block = {
+  userId: BOB,
+  email: 'bob@example.com',
+  name: 'Bob',
+  createdAt: '2026-11-24T10:30:00.000Z',
+};
 
 export const auth: AuthResult = { user, token: TOKEN, expiresAt: '2026-11-24T11:00:00.000Z' };
 
@@ -107,8 +114,15 @@ export const payloadExamples: Record<ClientEventName, unknown> = {
   },
   'task:update': { id: TASK, patch: { completed: true }, expectedVersion: 1 },
   'task:delete': { id: TASK, expectedVersion: 2 },
-  sync: { cursors: { [INBOX]: 10, [LIST]: 5 } },
+  sync: {
+    cursors: { [INBOX]: 10, [LIST]: 5 },
+    listsTag: '0d1e2f3a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f6',
+  },
   'auth:refresh': { token: TOKEN },
+  'user:block': { userId: BOB, leave: true, mutationId: '0c1d2e3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f' },
+  'user:unblock': { userId: BOB },
+  'blocks:list': {},
+  'lists:leave': { ownerId: BOB, mutationId: '9f8e7d6c-5b4a-4392-8170-6f5e4d3c2b1a' },
 };
 
 export const ackExamples: { [E in ClientEventName]: AckData<E> } = {
@@ -128,8 +142,14 @@ export const ackExamples: { [E in ClientEventName]: AckData<E> } = {
     removedListIds: [],
     cursors: { [INBOX]: 12, [LIST]: 7 },
     more: false,
+    listsTag: '9f2c4e7a1b3d5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8',
+    listsUnchanged: false,
   },
   'auth:refresh': { expiresAt: '2026-11-24T11:50:00.000Z' },
+  'user:block': { block, listIds: [BOBS_LIST] },
+  'user:unblock': { userId: BOB },
+  'blocks:list': { blocks: [block] },
+  'lists:leave': { listIds: [BOBS_LIST] },
 };
 
 export const eventExamples: { [E in ServerEventName]: EventPayload<E> } = {

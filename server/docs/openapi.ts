@@ -4,7 +4,7 @@
  * what a schema cannot say: the routes, who may call them, and which error codes each can answer.
  */
 import type Joi from 'joi';
-import { LIMITS } from '../../shared/limits';
+import { BOUNDS, LIMITS } from '../../shared/limits';
 import {
   authResultSchema,
   errorBodySchema,
@@ -27,6 +27,7 @@ import {
 import { ERROR_STATUS, type ErrorCode } from '../../shared/types';
 import { packageVersion } from '../core/paths';
 import * as ex from './examples';
+import { peopleRoutes, USER_ID_PARAM } from './people';
 import { SchemaSet, type JsonSchema } from './schemas';
 
 type Method = 'get' | 'post' | 'patch' | 'delete';
@@ -40,9 +41,11 @@ interface Answer {
   example?: unknown;
   /** A body of another type than JSON. */
   media?: { type: string; schema: JsonSchema };
+  /** Headers beyond x-request-id. */
+  headers?: Record<string, JsonSchema>;
 }
 
-interface RouteDoc {
+export interface RouteDoc {
   method: Method;
   /** The OpenAPI path template (`{listId}`, where Express has `:listId`). */
   path: string;
@@ -53,6 +56,8 @@ interface RouteDoc {
   bearer?: boolean;
   body?: { schema: Joi.Schema; example: unknown; required: boolean; patch?: (schema: JsonSchema) => void };
   query?: Joi.ObjectSchema;
+  /** Parameters beyond the path's and the query's (a cookie, a request header). */
+  parameters?: JsonSchema[];
   ok: Answer[];
   errors: Errors;
 }
@@ -65,7 +70,11 @@ const ANY: Errors = {
   internal: 'A fault of the server (never carries a stack trace or SQL)',
 };
 const DB: Errors = { ...ANY, unavailable: 'The database cannot be reached' };
-const BEARER: Errors = { ...DB, unauthorized: 'A missing, malformed, expired or revoked token' };
+const BEARER: Errors = {
+  ...DB,
+  unauthorized:
+    'A missing, malformed (a subject that is not a user id included), expired or revoked (log out, log out everywhere) token',
+};
 const CHANGE: Errors = {
   ...BEARER,
   rate_limited: 'The user\u2019s event budget (socket events and REST changes together) is spent for now',
@@ -73,7 +82,33 @@ const CHANGE: Errors = {
 const UUID_PARAM = { type: 'string', format: 'uuid' };
 /** Register's and login's 503: the database, or password hashing full (server/auth/passwords.ts). */
 const HASHING_BUSY =
-  'The database cannot be reached, or too many passwords are being checked at once (PASSWORD_HASH_CONCURRENCY running, PASSWORD_HASH_QUEUE waiting): answered at once; try again in a moment';
+  'The database cannot be reached, or too many passwords are being checked at once (PASSWORD_HASH_CONCURRENCY running, PASSWORD_HASH_QUEUE waiting): answered at once, with `Retry-After: 1`';
+
+/** The device cookie a sign-in sets (server/auth/devices.ts). */
+const DEVICE_COOKIE_HEADER = {
+  'Set-Cookie': {
+    description:
+      '`todo_device=<value>; Max-Age=31536000; Path=/api/auth; HttpOnly; SameSite=Strict` (and `Secure` over ' +
+      'HTTPS): the device cookie. A login that presents it, for the same account, is a known device: its failed ' +
+      'logins are counted for that device alone, and the account\u2019s lockout (which a stranger can trigger) ' +
+      'does not hold it. A browser keeps and sends it by itself; another client sends it back as a ' +
+      '`Cookie: todo_device=<value>` header with its logins.',
+    schema: { type: 'string' },
+  },
+};
+const DEVICE_COOKIE_PARAM = {
+  name: 'todo_device',
+  in: 'cookie',
+  required: false,
+  description:
+    'The device cookie of an earlier register or login of this account (see the `Set-Cookie` of the 200). ' +
+    'Not needed to log in; without a valid one, the attempt is counted for the address and the account.',
+  schema: { type: 'string' },
+};
+const LISTS_ETAG: JsonSchema = {
+  description: 'The tag of the caller\u2019s lists, quoted: `"` + the `listsTag` of `sync` + `"`',
+  schema: { type: 'string', pattern: '^"[0-9a-f]{64}"$' },
+};
 
 const listId = { name: 'listId', in: 'path', required: true, schema: UUID_PARAM, example: ex.ids.list };
 const taskId = { name: 'id', in: 'path', required: true, schema: UUID_PARAM, example: ex.ids.task };
@@ -87,9 +122,11 @@ const ROUTES: RouteDoc[] = [
     tag: 'auth',
     summary: 'Create an account',
     description:
-      'Creates the user and their first list, `Inbox`, and answers a token. The email is trimmed and ' +
-      'compared case-insensitively; the password is 8 to 72 bytes. In Swagger UI, a successful register ' +
-      'or login authorizes the page with the token it answers.',
+      'Creates the user and their first list, `Inbox`, and answers a token and a device cookie. The email is ' +
+      'trimmed and stored in one form: lower case, Unicode NFC, an internationalized domain in punycode ' +
+      '(`bücher.example` is `xn--bcher-kva.example`); invisible and bidirectional control characters ' +
+      '(U+200B, U+202E, ...) are refused. The password is 8 to 72 bytes. In Swagger UI, a successful ' +
+      'register or login authorizes the page with the token it answers (kept in localStorage until a log out).',
     body: {
       schema: registerSchema,
       example: { email: 'ada@example.com', password: 'correct horse', name: 'Ada' },
@@ -97,11 +134,18 @@ const ROUTES: RouteDoc[] = [
       patch: (s) => describeProp(s, 'password', '8 to 72 bytes (UTF-8)'),
     },
     ok: [
-      { status: 201, description: 'The new user, a token and its expiry', schema: authResultSchema, example: ex.auth },
+      {
+        status: 201,
+        description: 'The new user, a token and its expiry',
+        schema: authResultSchema,
+        example: ex.auth,
+        headers: DEVICE_COOKIE_HEADER,
+      },
     ],
     errors: {
       ...DB,
-      validation_error: 'A bad email, a password not 8 to 72 bytes, an empty name, or a malformed request',
+      validation_error:
+        'A bad email (invisible or bidirectional control characters included), a password not 8 to 72 bytes, an empty name, or a malformed request',
       email_taken: 'An account with this email exists',
       rate_limited: 'Too many register and login attempts from this address (AUTH_RATE_LIMIT a minute)',
       unavailable: HASHING_BUSY,
@@ -113,19 +157,33 @@ const ROUTES: RouteDoc[] = [
     operationId: 'login',
     tag: 'auth',
     summary: 'Log in',
-    description: 'Answers a token. An unknown email, a wrong password and a password over 72 bytes get the same 401.',
+    description:
+      'Answers a token and a new device cookie. An unknown email, a wrong password and a password over 72 bytes ' +
+      'get the same 401. The email is normalized as for register. Failed logins are limited per account: ' +
+      'LOGIN_FAILURE_LIMIT per address and ten times as many over all addresses in 15 minutes; a device that ' +
+      'presents the device cookie of an earlier sign-in of this account is counted on its own instead ' +
+      '(LOGIN_FAILURE_LIMIT in 15 minutes) and is not held by the account\u2019s lockout.',
     body: {
       schema: loginSchema,
       example: { email: 'ada@example.com', password: 'correct horse' },
       required: true,
     },
-    ok: [{ status: 200, description: 'The user, a token and its expiry', schema: authResultSchema, example: ex.auth }],
+    parameters: [DEVICE_COOKIE_PARAM],
+    ok: [
+      {
+        status: 200,
+        description: 'The user, a token and its expiry',
+        schema: authResultSchema,
+        example: ex.auth,
+        headers: DEVICE_COOKIE_HEADER,
+      },
+    ],
     errors: {
       ...DB,
       validation_error: 'A missing or empty field, an email that is not an address, or a malformed request',
       invalid_credentials: 'Unknown email or wrong password (the same body for both)',
       rate_limited:
-        'Too many attempts from this address, or too many failed logins for this account (even the right password is refused until the window passes)',
+        'Too many attempts from this address, or too many failed logins for this account (even the right password is refused until the window passes; not for a known device), or from this known device',
       unavailable: HASHING_BUSY,
     },
   },
@@ -135,10 +193,10 @@ const ROUTES: RouteDoc[] = [
     operationId: 'me',
     tag: 'auth',
     summary: 'The caller',
-    description: 'The user the token belongs to.',
+    description: 'The user the token belongs to. Counts one unit of the user\u2019s event budget.',
     bearer: true,
     ok: [{ status: 200, description: 'The user', schema: httpBodySchemas.me, example: { user: ex.user } }],
-    errors: BEARER,
+    errors: CHANGE,
   },
   {
     method: 'post',
@@ -147,8 +205,9 @@ const ROUTES: RouteDoc[] = [
     tag: 'auth',
     summary: 'A new token for a valid one',
     description:
-      'Trades a token that has not expired for a new one. The old token stays valid until its own expiry. ' +
-      'A socket takes the new token with `auth:refresh`.',
+      'Trades a token that has not expired for a new one. The old token stays valid until its own expiry ' +
+      '(or its log out). A socket takes the new token with `auth:refresh`. Counts one unit of the user\u2019s ' +
+      'event budget.',
     bearer: true,
     ok: [
       {
@@ -158,6 +217,21 @@ const ROUTES: RouteDoc[] = [
         example: { token: ex.ids.token, expiresAt: '2026-11-24T11:50:00.000Z' },
       },
     ],
+    errors: CHANGE,
+  },
+  {
+    method: 'post',
+    path: '/api/auth/logout',
+    operationId: 'logout',
+    tag: 'auth',
+    summary: 'Log out this device',
+    description:
+      'Ends this session on the server: the token sent is refused from now on (401), and every open socket ' +
+      'running on it (connected with it, or moved to it by `auth:refresh`), on every server node, is ' +
+      'disconnected. The user\u2019s other tokens, and so their other devices, are not affected. Swagger UI ' +
+      'forgets the token it kept.',
+    bearer: true,
+    ok: [{ status: 204, description: 'Done; no body' }],
     errors: BEARER,
   },
   {
@@ -179,14 +253,34 @@ const ROUTES: RouteDoc[] = [
     operationId: 'getLists',
     tag: 'lists',
     summary: 'The caller\u2019s lists',
-    description: 'Every list the user is a member of, oldest first, each with the user\u2019s own role.',
+    description:
+      'Every list the user is a member of, oldest first, each with the user\u2019s own role. The answer carries ' +
+      'the tag of these lists as a strong `ETag` (the `listsTag` of the socket event `sync`): it changes whenever ' +
+      'anything of them does (a name, a role, a seq, updatedAt, a list gained or lost). A client that sends it ' +
+      'back in `If-None-Match` while holding those lists gets 304 with no body if nothing changed.',
     bearer: true,
+    parameters: [
+      {
+        name: 'If-None-Match',
+        in: 'header',
+        required: false,
+        description: 'The `ETag` of an earlier answer (or several, comma-separated; `W/` and `*` as in RFC 9110)',
+        schema: { type: 'string' },
+        example: `"${ex.ackExamples.sync.listsTag}"`,
+      },
+    ],
     ok: [
       {
         status: 200,
         description: 'The lists',
         schema: httpBodySchemas.lists,
         example: { lists: [ex.inbox, ex.list] },
+        headers: { ETag: LISTS_ETAG },
+      },
+      {
+        status: 304,
+        description: 'Not modified: `If-None-Match` names the lists\u2019 current tag; no body',
+        headers: { ETag: LISTS_ETAG },
       },
     ],
     errors: BEARER,
@@ -227,7 +321,10 @@ const ROUTES: RouteDoc[] = [
     description:
       'Live tasks sorted by (position, createdAt, id), the list\u2019s seq and `next`, read from one snapshot. ' +
       `A page holds at most \`limit\` tasks and about ${LIMITS.answerBytes / 1024 / 1024} MiB of JSON. Pass ` +
-      '`next` as `after` for the following page; it is null on the last. Any member may read.',
+      '`next` as `after` for the following page; it is null on the last. Any member may read. An expensive ' +
+      'read: it costs the user one event of their budget per 64 KiB of its JSON begun plus one per 2 ms the ' +
+      'server spent reading it (a full page: 30 or more), and ' +
+      `at most USER_READS_AT_ONCE (${BOUNDS.userReadsAtOnce}) of the user\u2019s pages and syncs are read at once, the others wait.`,
     bearer: true,
     query: taskPageQuerySchema,
     ok: [
@@ -247,6 +344,10 @@ const ROUTES: RouteDoc[] = [
       validation_error:
         '`limit` not an integer 1 to 500 or given twice, `after` not a cursor this server made, or a malformed request',
       not_found: 'The list id is not a UUID, the list does not exist, or the caller is not a member',
+      rate_limited:
+        'The user\u2019s event budget is spent (a page costs one event per 64 KiB of its JSON and per 2 ms of ' +
+        'reading, at least one), or ' +
+        'USER_READS_AT_ONCE of the user\u2019s reads were running and none ended within 5 s',
     },
   },
   {
@@ -333,6 +434,7 @@ const ROUTES: RouteDoc[] = [
         'A stale `expectedVersion` (`details.task`), a task moved by someone else meanwhile, or a `mutationId` used for another event',
     },
   },
+  ...peopleRoutes({ bearer: BEARER, change: CHANGE }),
   {
     method: 'get',
     path: '/health',
@@ -376,7 +478,8 @@ const ROUTES: RouteDoc[] = [
     summary: 'Prometheus metrics',
     description:
       'Process metrics, `http_requests_total`, `http_request_duration_seconds`, `db_pool_connections_in_use`, ' +
-      '`socketio_connected_sockets`, `socketio_events_total`, `socketio_event_duration_seconds`.',
+      '`socketio_connected_sockets`, `socketio_events_total`, `socketio_event_duration_seconds`, ' +
+      '`socketio_not_reading_closed_total`.',
     ok: [
       {
         status: 200,
@@ -451,10 +554,18 @@ const REQUEST_ID = {
   schema: { type: 'string' },
 };
 
+const RETRY_AFTER = {
+  description:
+    'Whole seconds to wait before trying again: the time left of the lockout or of the rate window when ' +
+    'the server knows it, else 1',
+  required: true,
+  schema: { type: 'integer', minimum: 1 },
+};
+
 function answerOf(set: SchemaSet, a: Answer): JsonSchema {
   const out: JsonSchema = {
     description: a.description,
-    headers: { 'x-request-id': { $ref: '#/components/headers/RequestId' } },
+    headers: { 'x-request-id': { $ref: '#/components/headers/RequestId' }, ...a.headers },
   };
   if (a.schema) {
     const schema = set.answer(a.schema);
@@ -476,7 +587,10 @@ function errorAnswers(set: SchemaSet, errors: Errors): Record<string, JsonSchema
         `${STATUS_TEXT[status] ?? 'Error'}:`,
         ...codes.map((code) => `\`${code}\`: ${errors[code] ?? ''}.`),
       ].join(' '),
-      headers: { 'x-request-id': { $ref: '#/components/headers/RequestId' } },
+      headers: {
+        'x-request-id': { $ref: '#/components/headers/RequestId' },
+        ...(status === 429 ? { 'Retry-After': { $ref: '#/components/headers/RetryAfter' } } : {}),
+      },
       content: {
         'application/json': {
           schema: {
@@ -497,6 +611,8 @@ function operationOf(set: SchemaSet, route: RouteDoc): JsonSchema {
   const parameters: JsonSchema[] = [];
   if (route.path.includes('{listId}')) parameters.push(listId);
   if (route.path.includes('{id}')) parameters.push(taskId);
+  if (route.path.includes('{userId}')) parameters.push(USER_ID_PARAM);
+  parameters.push(...(route.parameters ?? []));
   if (route.query) {
     const query = set.request(route.query);
     const props = query.properties as Record<string, JsonSchema>;
@@ -560,6 +676,7 @@ export function buildOpenApi(): JsonSchema {
       { name: 'tasks', description: 'Tasks, for clients without a socket' },
       { name: 'operations', description: 'Health, readiness, metrics' },
       { name: 'docs', description: 'These documents' },
+      { name: 'blocks', description: 'People whose shares the user refuses' },
     ],
     paths,
     components: {
@@ -572,7 +689,7 @@ export function buildOpenApi(): JsonSchema {
           description: 'The `token` of register, login or refresh, as `Authorization: Bearer <token>`',
         },
       },
-      headers: { RequestId: REQUEST_ID },
+      headers: { RequestId: REQUEST_ID, RetryAfter: RETRY_AFTER },
     },
   };
 }

@@ -14,6 +14,7 @@ export const notFoundRoute: RequestHandler = (_req, _res, next) => next(new AppE
  * The contract's `{error}` body for every failure; a 500 never carries a stack or SQL. A 500 or 503
  * is logged once: pino-http's line for the request (error level, with the request id) carries the
  * error from res.err; only when that line was written already (the client went away) is it logged here.
+ * A 429 carries `Retry-After` (seconds).
  */
 export const errorHandler = (): ErrorRequestHandler => (err, req, res, _next) => {
   const appError = toAppError(err);
@@ -22,5 +23,9 @@ export const errorHandler = (): ErrorRequestHandler => (err, req, res, _next) =>
     else res.err = err instanceof Error ? err : new Error(String(err));
   }
   if (res.headersSent) return;
+  // every 429 says when to come back: the lockout's or the window's time left, else a second; so does
+  // a 503 that knows (password hashing full)
+  if (appError.status === 429 || appError.retryAfter !== undefined)
+    res.set('Retry-After', String(appError.retryAfter ?? 1));
   res.status(appError.status).set('Cache-Control', 'no-store').json({ error: appError.toJSON() }); // an error is never cached
 };

@@ -1,5 +1,7 @@
 import type { Ctx } from '../core/context';
 import type { HandlerMap } from '../core/handler';
+import { blockUser, listBlocks, unblockUser } from './block.service';
+import { leaveListsOf } from './leave.service';
 import { createList, deleteList, listMembers, renameList, shareList, unshareList } from './list.service';
 
 export const listHandlers = (ctx: Ctx): HandlerMap => ({
@@ -9,4 +11,8 @@ export const listHandlers = (ctx: Ctx): HandlerMap => ({
   'list:share': (actor, input) => shareList(ctx, actor, input),
   'list:unshare': (actor, input) => unshareList(ctx, actor, input),
   'list:members': (actor, input) => listMembers(actor, input.listId),
+  'lists:leave': (actor, input) => leaveListsOf(ctx, actor, input),
+  'user:block': (actor, input) => blockUser(ctx, actor, input),
+  'user:unblock': (actor, input) => unblockUser(ctx, actor, input),
+  'blocks:list': (actor) => listBlocks(ctx, actor),
 });

@@ -7,30 +7,23 @@ import type {
   ListShareInput,
   ListUnshareInput,
 } from '../../shared/events';
-import type { List as ListDto, Member, Role } from '../../shared/types';
+import type { List as ListDto, Member } from '../../shared/types';
 import type { Actor, Ctx } from '../core/context';
 import { User } from '../auth/user.model';
 import { mutate, type MutationScope } from '../core/db/mutate';
 import { AppError } from '../core/errors';
 import type { Outbox } from '../core/outbox';
+import { shareableUser } from './block.service';
 import { ANY_MEMBER, authorize, idsOf, membersOf, OWNER, WRITERS, type MemberRow } from './access';
 import { List } from './list.model';
 import { ListMember } from './member.model';
+import { lockUser } from './user-lock';
 
 /** Creates a list owned by `ownerId` inside an open transaction. */
 export async function createListIn(t: Transaction, ownerId: string, name: string, id?: string): Promise<List> {
   const list = await List.create({ id, name, ownerId }, { transaction: t });
   await ListMember.create({ listId: list.id, userId: ownerId, role: 'owner' }, { transaction: t });
   return list;
-}
-
-/** Every list the user is a member of, with the user's role. */
-export async function visibleLists(ctx: Ctx, userId: string, t?: Transaction): Promise<ListDto[]> {
-  const lists = await ctx.sequelize.query<List>(
-    `SELECT l.*, m.role FROM list_members m JOIN lists l ON l.id = m.list_id WHERE m.user_id = $1 ORDER BY l.created_at, l.id`,
-    { bind: [userId], model: List, mapToModel: true, transaction: t },
-  );
-  return lists.map((list) => list.toDto(list.get('role') as Role));
 }
 
 export async function createList(ctx: Ctx, actor: Actor, input: ListCreateInput): Promise<{ list: ListDto }> {
@@ -84,7 +77,8 @@ export async function shareList(
     const seq = await lockList(nextSeq, input.listId);
     const members = await membersOf(ctx.sequelize, input.listId, t);
     authorize(members, actor.userId, OWNER);
-    const user = await User.findOne({ where: { email: input.email }, transaction: t });
+    // someone who blocks the caller is answered like an email with no account: a block does not show
+    const user = await shareableUser(ctx, t, input.email, actor.userId);
     if (!user) throw new AppError('not_found', 'No user has this email');
     const current = members.find((m) => m.userId === user.id);
     if (current?.role === 'owner') throw new AppError('validation_error', 'The owner is a member already');
@@ -162,11 +156,13 @@ async function lockList(nextSeq: MutationScope['nextSeq'], listId: string): Prom
 
 /**
  * Refuses a list more for a user who belongs to the most lists already. The user's row is locked
- * until commit, so concurrent creates and shares for one user are counted one after the other.
+ * until commit, so concurrent creates and shares for one user are counted one after the other, on
+ * every process and node (the lock is PostgreSQL's).
  */
 async function checkListRoom(ctx: Ctx, t: Transaction, userId: string): Promise<void> {
+  await lockUser(ctx, t, userId);
   const rows = await ctx.sequelize.query<{ n: number }>(
-    'SELECT (SELECT count(*) FROM list_members m WHERE m.user_id = u.id) AS n FROM users u WHERE u.id = $1 FOR NO KEY UPDATE',
+    'SELECT count(*)::int AS n FROM list_members WHERE user_id = $1',
     { bind: [userId], type: QueryTypes.SELECT, transaction: t },
   );
   if ((rows.at(0)?.n ?? 0) >= ctx.config.maxListsPerUser) {

@@ -1,7 +1,7 @@
 /**
- * The one wrapper every socket event goes through: rate limits (the socket's and the user's), size,
- * the token's version, validation, the service, and exactly one ack. Nothing a client sends can
- * throw past it.
+ * The one wrapper every socket event goes through: rate limits (the socket's and the user's), the
+ * socket's unsent answers (pressure.ts), size, the token's version, validation, the service, and
+ * exactly one ack, whose size is charged to the user's budget. Nothing a client sends can throw past it.
  */
 import type Joi from 'joi';
 import type { Socket } from 'socket.io';
@@ -13,8 +13,9 @@ import type { AuthCtx as Ctx } from '../auth/auth.context';
 import { AppError, toAppError } from '../core/errors';
 import type { Handler, HandlerMap, SocketSession } from '../core/handler';
 import type { Metrics } from '../core/metrics';
-import { TokenBucket } from '../core/rates';
+import { answerCost, TokenBucket } from '../core/rates';
 import { checkPayload, validate } from '../core/validate';
+import type { Unsent } from './pressure';
 
 /** Plain data only: other nodes may read it (fetchSockets). */
 interface SocketData {
@@ -23,6 +24,8 @@ interface SocketData {
   ver: number;
   /** Token expiry, seconds since the epoch. */
   exp: number;
+  /** The id of the token the socket runs on (log out revokes it). */
+  tid: string;
 }
 
 export type AppSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
@@ -37,10 +40,12 @@ interface Client {
   socket: AppSocket;
   session: SocketSession;
   bucket: TokenBucket;
+  /** The bytes written to the socket and not yet sent. */
+  unsent: Unsent;
 }
 
 /**
- * The wrapper for one server: `attach(socket, session)` gives a socket its one listener, which serves
+ * The wrapper for one server: `attach(socket, session, unsent)` gives a socket its one listener, which serves
  * every event the domains handle and answers any other event sent with an ack `not_found`; `idle()`
  * resolves once no event is being served (a stopping server waits for it before closing its pool).
  */
@@ -48,24 +53,38 @@ export function eventWrapper(
   handlers: HandlerMap,
   ctx: Ctx,
   metrics: Metrics,
-): { attach: (socket: AppSocket, session: SocketSession) => void; idle: () => Promise<void> } {
-  /** Rate limits, then the token's version: a socket whose user logged out everywhere is answered, then dropped. */
-  const admit = async ({ socket, bucket }: Client): Promise<void> => {
+): { attach: (socket: AppSocket, session: SocketSession, unsent: Unsent) => void; idle: () => Promise<void> } {
+  /**
+   * Rate limits, what the socket has not read yet, then the token's version: a socket whose user
+   * logged out everywhere, or whose token was logged out, is answered, then dropped.
+   */
+  const admit = async ({ socket, bucket, unsent }: Client): Promise<void> => {
     if (!bucket.take()) throw new AppError('rate_limited');
+    unsent.check(); // a client that does not read what it was sent is not served more
     await ctx.rates.spendEvent(socket.data.userId);
     if (!(await ctx.sessions.valid(socket.data.userId, socket.data.ver))) throw REVOKED;
+    if (!(await ctx.revocations.valid(socket.data.tid))) throw REVOKED;
   };
 
-  /** Sends the one ack; an answer that cannot be sent is logged and the socket closed (its client resyncs). */
-  const answer = (socket: AppSocket, event: string, ack: AckFn, reply: Ack<unknown>, err?: unknown): void => {
+  /**
+   * Sends the one ack; an answer that cannot be sent is logged and the socket closed (its client
+   * resyncs). An ack over ANSWER_UNIT_BYTES (a sync page) costs the user the rest of its answerCost.
+   */
+  const answer = ({ socket, unsent }: Client, event: string, ack: AckFn, reply: Ack<unknown>, err?: unknown): void => {
     metrics.socketEvents.inc({ event, outcome: reply.ok ? 'ok' : reply.error.code });
+    const before = unsent.written;
     try {
-      ack(reply);
+      ack(reply); // encoded and written at once: `written` grows by its bytes
     } catch (ackErr) {
       ctx.logger.error({ err: ackErr, event }, 'could not send an ack');
       socket.disconnect(true);
       return;
     }
+    const rest = answerCost(unsent.written - before) - 1; // the event's first unit was spent by admit()
+    if (rest > 0)
+      ctx.rates
+        .chargeEvent(socket.data.userId, rest)
+        .catch((chargeErr: unknown) => ctx.logger.warn({ err: chargeErr }, 'could not charge an answer'));
     if (err === REVOKED) socket.disconnect(true);
   };
 
@@ -105,7 +124,7 @@ export function eventWrapper(
       reply = fail(event, (error = err));
     }
     end();
-    answer(client.socket, event, ack as AckFn, reply, error);
+    answer(client, event, ack as AckFn, reply, error);
   };
 
   // an event the server does not know, sent with an ack, is answered rather than left to time out; it counts like any other
@@ -120,15 +139,15 @@ export function eventWrapper(
     } catch (err) {
       reply = fail('unknown', (error = err));
     }
-    answer(client.socket, 'unknown', ack as AckFn, reply, error);
+    answer(client, 'unknown', ack as AckFn, reply, error);
   };
 
   const known = (event: unknown): event is ClientEventName =>
     typeof event === 'string' && Object.hasOwn(handlers, event);
 
   const running = new Set<Promise<void>>();
-  const attach = (socket: AppSocket, session: SocketSession): void => {
-    const client: Client = { socket, session, bucket: new TokenBucket(ctx.config.socketEventsPerSecond) };
+  const attach = (socket: AppSocket, session: SocketSession, unsent: Unsent): void => {
+    const client: Client = { socket, session, bucket: new TokenBucket(ctx.config.socketEventsPerSecond), unsent };
     // one listener a socket; each path answers its own failures
     socket.onAny((event: unknown, ...args: unknown[]) => {
       const served = known(event)

@@ -1,7 +1,7 @@
 /**
  * A socket's life: handshake authentication and the user's socket bound, its user room, the token's
- * expiry (auth:expired, then disconnect, unless auth:refresh brought a newer token), and the
- * domains' handlers behind the one wrapper.
+ * expiry (auth:expired, then disconnect, unless auth:refresh brought a newer token), what it was sent
+ * and has not read (pressure.ts), and the domains' handlers behind the one wrapper.
  */
 import type { AuthCtx as Ctx } from '../auth/auth.context';
 import { checkToken } from '../auth/auth.service';
@@ -9,8 +9,9 @@ import { bearerToken } from '../auth/tokens';
 import { AppError, toAppError } from '../core/errors';
 import type { HandlerMap, SocketSession } from '../core/handler';
 import type { Metrics } from '../core/metrics';
-import { userRoom, type IoServer } from '../core/notifier';
+import { tokenRoom, userRoom, type IoServer } from '../core/notifier';
 import { eventWrapper, type AppSocket } from './handlers';
+import { Unsent } from './pressure';
 
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
@@ -48,7 +49,7 @@ export function attachSockets(
         if (left > 0) admitted.set(user.userId, left);
         else admitted.delete(user.userId);
       });
-      Object.assign(socket.data, { userId: user.userId, ver: user.version, exp: user.exp });
+      Object.assign(socket.data, { userId: user.userId, ver: user.version, exp: user.exp, tid: user.tokenId });
       next();
     } catch (err) {
       // a token problem is "unauthorized"; a database outage must not make a client drop a good token
@@ -63,23 +64,42 @@ export function attachSockets(
 
   io.on('connection', (raw) => {
     const socket = raw as AppSocket;
-    void socket.join(userRoom(socket.data.userId)); // before anything else: from now on it gets its lists' changes
+    // before anything else: from now on it gets its lists' changes, and a log out of its token reaches it
+    void socket.join([userRoom(socket.data.userId), tokenRoom(socket.data.tid)]);
     metrics.sockets.inc();
     socket.on('disconnect', () => {
       metrics.sockets.dec();
       clearTimeout(expiryTimers.get(socket));
     });
     armExpiry(socket);
+    // what it was sent and has not read: past the hard bound its connection is dropped (broadcasts included)
+    const unsent = new Unsent(
+      socket,
+      { soft: ctx.config.socketUnsentBytes, hard: ctx.config.socketUnsentMaxBytes },
+      (bytes) => {
+        metrics.socketsNotReading.inc();
+        ctx.logger.warn(
+          { userId: socket.data.userId, bytes },
+          'socket closed: its client does not read what it is sent',
+        );
+      },
+    );
     const session: SocketSession = {
       get exp() {
         return socket.data.exp;
       },
-      extend(exp) {
+      extend(exp, tokenId) {
         socket.data.exp = exp;
+        if (tokenId !== socket.data.tid) {
+          void socket.leave(tokenRoom(socket.data.tid));
+          socket.data.tid = tokenId;
+          void socket.join(tokenRoom(tokenId));
+        }
         armExpiry(socket);
       },
+      checkReading: () => unsent.check(),
     };
-    wrapper.attach(socket, session);
+    wrapper.attach(socket, session, unsent);
   });
   return { idle: wrapper.idle };
 }

@@ -3,5 +3,11 @@ import type { HandlerMap } from '../core/handler';
 import { sync } from './sync.service';
 
 export const syncHandlers = (ctx: Ctx): HandlerMap => ({
-  sync: (actor, input) => sync(ctx, actor, input),
+  // an expensive read: a few of the user's at once, and none for a client that does not read its
+  // answers (checked again when its turn comes); the wrapper charges the answer by its size
+  sync: (actor, input, session) =>
+    ctx.reads.run(actor.userId, async () => {
+      session.checkReading();
+      return sync(ctx, actor, input);
+    }),
 });

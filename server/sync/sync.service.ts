@@ -4,17 +4,20 @@
  * misses nothing and applies nothing twice.
  *
  * Paged: one answer holds at most LIMITS.syncEntries entries (`tasks` plus `deleted`) and about
- * LIMITS.answerBytes of JSON. Lists are walked in the order of `lists`, and the entries of one list
+ * LIMITS.answerBytes of JSON. Lists are walked in the order of the user's lists (oldest first), and the entries of one list
  * in seq order (a live task's entry is its latest change, a departure's the tombstone's seq), so a
  * list cut short has had every entry at or below its returned cursor: the next call, from that
  * cursor, sends exactly what is left, as of its own snapshot.
+ *
+ * `lists` is whole, unless the client sends the `listsTag` of the lists it holds and that tag is still
+ * current (list.tag.ts): then it is empty and `listsUnchanged` true, on every page of a pass.
  */
 import { QueryTypes, Transaction } from 'sequelize';
 import { LIMITS } from '../../shared/limits';
 import type { SyncInput } from '../../shared/events';
-import type { SyncResult, TaskDeleted } from '../../shared/types';
+import type { List, SyncResult, TaskDeleted } from '../../shared/types';
 import type { Actor, Ctx } from '../core/context';
-import { visibleLists } from '../lists/list.service';
+import { listsTag, taggedLists, type ListKey } from '../lists/list.tag';
 import { TASK_JSON_OVERHEAD, TASK_TEXT_BYTES, TASK_TEXT_MIN_BYTES, tasksByIds } from '../tasks/task.pages';
 
 /** Bytes of one `deleted` entry at its largest, and a comma. */
@@ -91,19 +94,37 @@ interface EntryRow {
   bytes: number | null;
 }
 
+/**
+ * The user's lists in the snapshot `t`: their keys (in answer order) and tag, and the lists themselves
+ * unless `held`, the tag of the lists the client holds, is still current (then only the tag is read).
+ */
+async function listsOf(
+  ctx: Ctx,
+  userId: string,
+  held: string | undefined,
+  t: Transaction,
+): Promise<{ keys: ListKey[]; lists: List[]; tag: string; unchanged: boolean }> {
+  if (held !== undefined) {
+    const { tag, keys } = await listsTag(ctx, userId, { keys: true, t });
+    if (tag === held) return { keys, lists: [], tag, unchanged: true };
+  }
+  const { tag, lists } = await taggedLists(ctx, userId, t);
+  return { keys: lists, lists, tag, unchanged: false };
+}
+
 export async function sync(ctx: Ctx, actor: Actor, input: SyncInput): Promise<SyncResult> {
   const sent: Partial<Record<string, number>> = input.cursors ?? {}; // the device's cursors: some lists have none
   return ctx.sequelize.transaction({ isolationLevel: Transaction.ISOLATION_LEVELS.REPEATABLE_READ }, async (t) => {
-    const lists = await visibleLists(ctx, actor.userId, t);
-    const visible = new Set(lists.map((l) => l.id));
+    const { keys, lists, tag, unchanged } = await listsOf(ctx, actor.userId, input.listsTag, t);
+    const visible = new Set(keys.map((l) => l.id));
     const removedListIds = Object.keys(sent).filter((id) => !visible.has(id));
     // a cursor ahead of the list (a list this device never really saw) counts as no cursor
-    const since = lists.map((l) => {
+    const since = keys.map((l) => {
       const c = sent[l.id];
       return c !== undefined && c <= l.seq ? c : 0;
     });
     // lists at their cursor have no entries: they are not queried
-    const pending = lists.flatMap((l, i) => (since[i] < l.seq ? [{ list: l, since: since[i] }] : []));
+    const pending = keys.flatMap((l, i) => (since[i] < l.seq ? [{ list: l, since: since[i] }] : []));
     const rows =
       pending.length === 0
         ? []
@@ -113,10 +134,19 @@ export async function sync(ctx: Ctx, actor: Actor, input: SyncInput): Promise<Sy
             transaction: t,
           });
 
-    // cut by bytes: `lists` (always whole), removedListIds and cursors (at their largest) count too
-    const allCursors = Object.fromEntries(lists.map((l) => [l.id, l.seq]));
+    // cut by bytes: `lists` (whole, or empty when unchanged), removedListIds and cursors (at their largest) count too
+    const allCursors = Object.fromEntries(keys.map((l) => [l.id, l.seq]));
     let bytes = Buffer.byteLength(
-      JSON.stringify({ lists, tasks: [], deleted: [], removedListIds, cursors: allCursors, more: false }),
+      JSON.stringify({
+        lists,
+        tasks: [],
+        deleted: [],
+        removedListIds,
+        cursors: allCursors,
+        more: false,
+        listsTag: tag,
+        listsUnchanged: unchanged,
+      }),
     );
     const taken: EntryRow[] = [];
     let cut = false;
@@ -147,7 +177,7 @@ export async function sync(ctx: Ctx, actor: Actor, input: SyncInput): Promise<Sy
     });
     const cursors: Record<string, number> = {};
     let more = false;
-    lists.forEach((l, i) => {
+    keys.forEach((l, i) => {
       if (since[i] === l.seq) cursors[l.id] = l.seq;
       else if (reached.has(l.id)) {
         cursors[l.id] = reached.get(l.id)!;
@@ -166,6 +196,6 @@ export async function sync(ctx: Ctx, actor: Actor, input: SyncInput): Promise<Sy
     const deleted: TaskDeleted[] = taken
       .filter((r) => r.kind === 'd')
       .map((r) => ({ id: r.id!, listId: pending[r.ord - 1].list.id, seq: r.seq! }));
-    return { lists, tasks, deleted, removedListIds, cursors, more };
+    return { lists, tasks, deleted, removedListIds, cursors, more, listsTag: tag, listsUnchanged: unchanged };
   });
 }

@@ -7,6 +7,7 @@ import {
 } from '../../shared/schemas';
 import type { Ctx } from '../core/context';
 import { actorOf, uuidParams } from '../core/express';
+import { answerCost } from '../core/rates';
 import { validate } from '../core/validate';
 import { listTasks } from './task.pages';
 import { createTask, deleteTask, updateTask } from './task.service';
@@ -15,9 +16,14 @@ import { createTask, deleteTask, updateTask } from './task.service';
 export function taskRoutes(ctx: Ctx, authed: RequestHandler): Router {
   return Router()
     .get('/lists/:listId/tasks', authed, uuidParams('listId'), async (req, res) => {
-      res.json(
-        await listTasks(ctx, actorOf(res), req.params.listId as string, validate(taskPageQuerySchema, req.query)),
-      );
+      // an expensive read: one of the user's events to start, a few at once, then the rest of its answer's cost
+      const actor = actorOf(res);
+      await ctx.rates.spendEvent(actor.userId);
+      const query = validate(taskPageQuerySchema, req.query);
+      const page = await ctx.reads.run(actor.userId, () => listTasks(ctx, actor, req.params.listId as string, query));
+      const body = JSON.stringify(page);
+      await ctx.rates.chargeEvent(actor.userId, answerCost(Buffer.byteLength(body)) - 1);
+      res.type('json').send(body);
     })
     .post('/lists/:listId/tasks', authed, uuidParams('listId'), async (req, res) => {
       const input = validate(restTaskCreateSchema, req.body);

@@ -166,18 +166,35 @@ function change<A>(
     id,
     JSON.stringify(opts.patch ? { ...opts.patch, dueAt: sqlTime(opts.patch.dueAt) } : {}),
     opts.patch === undefined,
-    opts.expectedVersion ?? null,
+    sqlVersion(opts.expectedVersion),
     ctx.config.maxTasksPerList,
     opts.mutationId ?? null,
   ]);
 }
 
+/** The most a task's version (an SQL integer) can be. */
+const MAX_VERSION = 2 ** 31 - 1;
+
 /**
- * A time as PostgreSQL reads it: ISO 8601, a year past 9999 without JavaScript's "+0" padding. A year
- * before 1 stays as JavaScript writes it, which PostgreSQL refuses (validation_error), as before.
+ * An expectedVersion as the SQL function takes it (an integer): one past what a version can be is
+ * never current, so it is sent as 0, which no task has (versions start at 1): a stale version,
+ * answered `conflict` with the current task like any other.
+ */
+function sqlVersion(expected: number | undefined): number | null {
+  if (expected === undefined) return null;
+  return expected > MAX_VERSION ? 0 : expected;
+}
+
+/**
+ * A time as PostgreSQL reads it: ISO 8601, a year past 9999 without JavaScript's "+0" padding, and a
+ * year before 1 as PostgreSQL counts it (it has no year 0: ISO's year 0 is 1 BC, -1 is 2 BC).
  */
 function sqlTime(date: Date | null | undefined): string | null | undefined {
-  return date ? date.toISOString().replace(/^\+0*/, '') : date;
+  if (!date) return date;
+  const iso = date.toISOString();
+  const year = date.getUTCFullYear();
+  if (year > 0) return iso.replace(/^\+0*/, '');
+  return `${String(1 - year).padStart(4, '0')}${iso.slice(iso.indexOf('-', 1))} BC`;
 }
 
 /** A committed change goes to the list's members, in seq order (the function took `seq` under the list's lock). */

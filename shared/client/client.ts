@@ -7,7 +7,8 @@
 import { io, type Socket } from 'socket.io-client';
 import type { AckData, ClientEventName, ClientToServerEvents, ServerToClientEvents, TaskPatch } from '../events';
 import { listSeqOf, type ServerEventMessage } from '../events';
-import type { Ack, ApiError, AuthResult, List, Member, SyncResult, Task, TaskDeleted, User } from '../types';
+import { parseTime } from '../time';
+import type { Ack, ApiError, AuthResult, Block, List, Member, SyncResult, Task, TaskDeleted, User } from '../types';
 import { comparePositions, positionBetween, positionsBetween } from './position';
 import { memoryStorage, type ClientStorage } from './storage';
 import type {
@@ -60,9 +61,13 @@ interface Waiter {
   reject(err: ClientError): void;
 }
 
-const KEYS = { session: 'todo.session', replica: 'todo.replica', queue: 'todo.queue' } as const;
+const KEYS = { session: 'todo.session', replica: 'todo.replica', queue: 'todo.queue', device: 'todo.device' } as const;
 const FORMAT = 1;
 const ACK_TIMEOUT_MS = 15_000;
+/** How long logout() waits for the server to revoke the token before it forgets the session all the same. */
+const LOGOUT_TIMEOUT_MS = 5_000;
+/** The server's device cookie (server/auth/devices.ts): a browser keeps it itself, other clients in storage. */
+const DEVICE_COOKIE = 'todo_device';
 const SYNC_TIMEOUT_MS = 30_000;
 const PERIODIC_SYNC_MS = 5 * 60_000;
 const REPLICA_SAVE_MS = 300;
@@ -135,10 +140,11 @@ function uuid(): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
+/** A time as the server will store it (UTC), or the text itself if the server will refuse it. */
 function isoOrSame(value: string | null | undefined): string | null {
   if (value === null || value === undefined) return null;
-  const ms = Date.parse(value);
-  return Number.isNaN(ms) ? value : new Date(ms).toISOString();
+  const parsed = parseTime(value);
+  return 'time' in parsed ? parsed.time.toISOString() : value;
 }
 
 function parse(text: string | undefined): unknown {
@@ -200,6 +206,8 @@ class Client implements TodoClient {
   private readonly baseTasks = new Map<string, Task>();
   private readonly byList = new Map<string, Set<string>>();
   private cursors = new Map<string, number>();
+  /** The server's tag of exactly the lists in baseLists (sync's listsTag); cleared when they change otherwise. */
+  private listsTag: string | undefined;
 
   // the queue: unanswered mutations, then answered ones whose effect may not be in the replica yet
   private queue: Mutation[] = [];
@@ -280,11 +288,14 @@ class Client implements TodoClient {
     if (!session?.user.id || !session.token) return;
     this.session = session;
     const replica = parse(r) as
-      { v: number; userId: string; lists: List[]; tasks: Task[]; cursors: Record<string, number> } | undefined;
+      | { v: number; userId: string; lists: List[]; tasks: Task[]; cursors: Record<string, number>; listsTag?: unknown }
+      | undefined;
     if (replica?.v === FORMAT && replica.userId === session.user.id) {
       for (const list of replica.lists) this.baseLists.set(list.id, list);
       for (const task of replica.tasks) this.putTask(task);
       this.cursors = new Map(Object.entries(replica.cursors));
+      // written with the lists it tags (an older replica has none: the first sync sends the lists)
+      if (typeof replica.listsTag === 'string') this.listsTag = replica.listsTag;
     }
     const queue = parse(q) as { v: number; userId: string; queue: Mutation[] } | undefined;
     if (queue?.v === FORMAT && queue.userId === session.user.id) this.queue = queue.queue;
@@ -319,7 +330,14 @@ class Client implements TodoClient {
     return this.authenticate('/api/auth/login', { email, password });
   }
 
+  /**
+   * Asks the server to revoke this session's token (its sockets are closed) while forgetting the session,
+   * replica and queue here at once. Offline, or without an answer within LOGOUT_TIMEOUT_MS, the session is
+   * forgotten all the same (the token then stays valid until it expires). The device cookie is kept.
+   */
   async logout(): Promise<void> {
+    const token = this.session && !this.authNeeded ? this.session.token : undefined;
+    const revoked = token === undefined ? Promise.resolve() : this.revoke(token);
     this.dropSocket();
     clearTimeout(this.refreshTimer);
     clearTimeout(this.reconnectTimer);
@@ -329,7 +347,24 @@ class Client implements TodoClient {
     this.write(KEYS.session, undefined);
     this.setStatus('offline');
     this.emit('session', null);
-    await this.writes;
+    await Promise.all([this.writes, revoked]);
+  }
+
+  /** POST /api/auth/logout with `token`; never rejects (offline, refused or late: nothing more to do). */
+  private async revoke(token: string): Promise<void> {
+    const abort = new AbortController();
+    const timer = setTimeout(() => abort.abort(), LOGOUT_TIMEOUT_MS);
+    try {
+      await fetch(`${this.url}/api/auth/logout`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}` },
+        signal: abort.signal,
+      });
+    } catch {
+      // offline: forgotten here all the same
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   close(): void {
@@ -367,20 +402,33 @@ class Client implements TodoClient {
 
   private async authenticate(path: string, body: Record<string, string>): Promise<User> {
     let res: Response;
+    // outside a browser, the device cookie (a known device is not held by its account's login lockout) is
+    // sent from storage; a browser sends its own and drops this header
+    const device = await this.storage.get(KEYS.device).catch(() => undefined);
     try {
       res = await fetch(this.url + path, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', ...(device ? { cookie: `${DEVICE_COOKIE}=${device}` } : {}) },
         body: JSON.stringify(body),
       });
     } catch {
       throw new TodoClientError('offline', 'The server could not be reached');
     }
+    this.keepDeviceCookie(res);
     const answer = (await res.json().catch(() => undefined)) as Partial<AuthResult> & { error?: ApiError };
     if (!res.ok || !answer.user || !answer.token || !answer.expiresAt)
       throw apiError(answer.error ?? { code: 'internal', message: `HTTP ${res.status}` });
     this.startSession({ user: answer.user, token: answer.token, expiresAt: answer.expiresAt });
     return answer.user;
+  }
+
+  /** Stores the device cookie a sign-in answered, where the client can read it (not in a browser). */
+  private keepDeviceCookie(res: Response): void {
+    const headers: { getSetCookie?: () => string[] } = res.headers; // browsers before 2023 lack it
+    for (const cookie of headers.getSetCookie?.() ?? []) {
+      const match = new RegExp(`^${DEVICE_COOKIE}=([^;]+)`).exec(cookie);
+      if (match) this.write(KEYS.device, match[1]);
+    }
   }
 
   private startSession(auth: AuthResult): void {
@@ -411,6 +459,7 @@ class Client implements TodoClient {
     for (const id of this.baseLists.keys()) this.touch(id);
     for (const id of this.overlayLists.keys()) this.touch(id);
     this.baseLists.clear();
+    this.listsTag = undefined;
     this.baseTasks.clear();
     this.byList.clear();
     this.cursors.clear();
@@ -638,10 +687,15 @@ class Client implements TodoClient {
       do {
         this.syncAgain = false;
         const sent = Object.fromEntries(this.cursors);
-        const ack = await this.call('sync', { cursors: sent }, SYNC_TIMEOUT_MS);
+        const tag = this.listsTag; // the lists held are not sent again while this tag is current
+        const ack = await this.call(
+          'sync',
+          tag === undefined ? { cursors: sent } : { cursors: sent, listsTag: tag },
+          SYNC_TIMEOUT_MS,
+        );
         if (run !== this.syncRun) return; // disconnected or reset meanwhile
         if (!ack.ok) throw apiError(ack.error, 'sync');
-        this.applySync(ack.data, sent);
+        this.applySync(ack.data, sent, tag);
         if (ack.data.more) this.syncAgain = true;
         this.commit();
       } while (this.syncAgain);
@@ -669,11 +723,24 @@ class Client implements TodoClient {
     else this.applyLive(ev);
   }
 
-  private applySync(r: SyncResult, sent: Record<string, number>): void {
-    for (const id of r.removedListIds) this.dropList(id);
-    const visible = new Set(r.lists.map((l) => l.id));
+  /**
+   * Applies one sync answer. Its `lists` are the lists, unless it says the tag sent is current
+   * (`listsUnchanged`): then the lists held are. A server that knows no tags always sends them.
+   */
+  private applySync(r: SyncResult, sent: Record<string, number>, sentTag: string | undefined): void {
+    const tagged: Partial<Pick<SyncResult, 'listsTag' | 'listsUnchanged'>> = r; // a server without tags sends neither
+    const unchanged = sentTag !== undefined && tagged.listsUnchanged === true && tagged.listsTag === sentTag;
+    if (unchanged && this.listsTag !== sentTag) {
+      // the lists held changed while the answer was on its way: it cannot say what they are now
+      this.syncAgain = true;
+      return;
+    }
+    let exact = true;
+    for (const id of r.removedListIds) if (this.dropList(id) && unchanged) exact = false;
+    const lists = unchanged ? [...this.baseLists.values()] : r.lists;
+    const visible = new Set(lists.map((l) => l.id));
     for (const id of [...this.baseLists.keys()]) if (!visible.has(id)) this.dropList(id);
-    for (const list of r.lists) {
+    for (const list of lists) {
       this.putList(list);
       const c = Object.hasOwn(sent, list.id) ? sent[list.id] : undefined;
       const now = Object.hasOwn(r.cursors, list.id) ? r.cursors[list.id] : undefined;
@@ -687,6 +754,8 @@ class Client implements TodoClient {
     for (const d of r.deleted) this.dropTask(d.id, d.listId);
     for (const task of r.tasks) this.putTask(task);
     this.cursors = new Map(Object.entries(r.cursors));
+    // the lists held are now exactly those of the answer's tag (unless a server without tags answered)
+    this.listsTag = exact && typeof tagged.listsTag === 'string' ? tagged.listsTag : undefined;
     this.replicaDirty = true;
   }
 
@@ -758,6 +827,7 @@ class Client implements TodoClient {
   }
 
   private putList(list: List): void {
+    this.listsTag = undefined; // the lists are no longer those of the tag (a sync sets it again after)
     const old = this.baseLists.get(list.id);
     if (old?.name !== list.name || old.role !== list.role) this.listsChanged = true;
     else if (old.seq !== list.seq || old.updatedAt !== list.updatedAt) this.listCache = undefined; // no event for these
@@ -790,13 +860,19 @@ class Client implements TodoClient {
     this.replicaDirty = true;
   }
 
-  private dropList(listId: string): void {
-    if (this.baseLists.delete(listId)) this.listsChanged = true;
+  /** Forgets a list and its tasks; true if the replica held it. */
+  private dropList(listId: string): boolean {
+    const held = this.baseLists.delete(listId);
+    if (held) {
+      this.listsChanged = true;
+      this.listsTag = undefined;
+    }
     this.cursors.delete(listId);
     for (const id of this.byList.get(listId) ?? []) this.baseTasks.delete(id);
     this.byList.delete(listId);
     this.touch(listId);
     this.replicaDirty = true;
+    return held;
   }
 
   // ---------------------------------------------------------------- the optimistic view
@@ -1331,6 +1407,39 @@ class Client implements TodoClient {
     return this.unshare(listId, userId);
   }
 
+  async leaveAllFrom(ownerId: string): Promise<string[]> {
+    const { listIds } = await this.online('lists:leave', { ownerId, mutationId: uuid() });
+    this.dropLeft(listIds);
+    return listIds;
+  }
+
+  async block(userId: string, opts: { leave?: boolean } = {}): Promise<{ block: Block; listIds: string[] }> {
+    const payload = opts.leave ? { userId, leave: true, mutationId: uuid() } : { userId, mutationId: uuid() };
+    const data = await this.online('user:block', payload);
+    this.dropLeft(data.listIds);
+    return data;
+  }
+
+  async unblock(userId: string): Promise<void> {
+    await this.online('user:unblock', { userId, mutationId: uuid() });
+  }
+
+  async blocks(): Promise<Block[]> {
+    return (await this.online('blocks:list', {})).blocks;
+  }
+
+  /**
+   * Lists this user left (their ack carries no seqs, and this socket gets no member:removed): dropped
+   * now. A sync running meanwhile may have read them before the leave: it runs again, and the server
+   * names them in removedListIds.
+   */
+  private dropLeft(listIds: string[]): void {
+    if (!listIds.length) return;
+    for (const id of listIds) this.dropList(id);
+    if (this.syncState === 'running') this.requestSync();
+    this.commit();
+  }
+
   // ---------------------------------------------------------------- persistence
 
   private replicaJson(): string {
@@ -1340,6 +1449,7 @@ class Client implements TodoClient {
       lists: [...this.baseLists.values()],
       tasks: [...this.baseTasks.values()],
       cursors: Object.fromEntries(this.cursors),
+      listsTag: this.listsTag,
     });
   }
 

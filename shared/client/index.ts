@@ -17,4 +17,4 @@ export type {
   TodoClient,
 } from './types';
 export type { TaskPatch } from '../events';
-export type { List, Member, Role, Task, User } from '../types';
+export type { Block, List, Member, Role, Task, User } from '../types';

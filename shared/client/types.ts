@@ -1,7 +1,7 @@
 /** The SDK's public types (see docs/client-guide.md, "Using the SDK"). */
 import type { ManagerOptions, SocketOptions } from 'socket.io-client';
 import type { TaskPatch } from '../events';
-import type { List, Member, Task, User } from '../types';
+import type { Block, List, Member, Task, User } from '../types';
 import type { ClientStorage } from './storage';
 
 export type ConnectionStatus = 'online' | 'connecting' | 'offline';
@@ -68,7 +68,11 @@ export interface TodoClient {
   register(email: string, password: string, name: string): Promise<User>;
   /** The same user as the stored session: queue and replica kept (and the queue drained). */
   login(email: string, password: string): Promise<User>;
-  /** Forgets session, replica and queue locally. */
+  /**
+   * Ends the session on the server (POST /api/auth/logout: this token is refused from then on, its
+   * sockets closed; other devices stay signed in) and forgets session, replica and queue locally at once.
+   * Offline, or with no answer within 5 s, the local part is done all the same.
+   */
   logout(): Promise<void>;
 
   /** Sorted by name (case-insensitive), then createdAt. */
@@ -100,6 +104,16 @@ export interface TodoClient {
   share(listId: string, email: string, role: 'editor' | 'viewer'): Promise<Member>;
   unshare(listId: string, userId: string): Promise<void>;
   leave(listId: string): Promise<void>;
+  /** Leaves every list `ownerId` owns (lists:leave); resolves with the lists left, already gone from the replica. */
+  leaveAllFrom(ownerId: string): Promise<string[]>;
+  /**
+   * Blocks a person (user:block): their later shares to this user are answered as if the email had no
+   * account. `leave`: also leaves every list they own (`listIds`, gone from the replica).
+   */
+  block(userId: string, opts?: { leave?: boolean }): Promise<{ block: Block; listIds: string[] }>;
+  unblock(userId: string): Promise<void>;
+  /** The people this user blocks, oldest first. */
+  blocks(): Promise<Block[]>;
 
   /** Disconnects and stops timers (storage is kept). */
   close(): void;

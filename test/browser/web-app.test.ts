@@ -12,7 +12,17 @@ import { buildWeb } from '../../dev/build-web';
 import { projectRoot } from '../../server/core/paths';
 import type { AuthResult, Task } from '../../shared/types';
 import { launchChromium } from '../support/browser';
-import { registerUser, request, startServer, tasksOf, type TestServer, type TestUser } from '../support/server';
+import {
+  call,
+  connect,
+  ok,
+  registerUser,
+  request,
+  startServer,
+  tasksOf,
+  type TestServer,
+  type TestUser,
+} from '../support/server';
 
 const SHOTS = path.join(projectRoot, 'test-output', 'browser');
 const DESKTOP = { width: 1280, height: 800 };
@@ -512,6 +522,76 @@ describe('web app in Chromium', function () {
       await page.locator('.list-link', { hasText: 'Market' }).waitFor({ state: 'detached' });
       await page.locator('#list-title', { hasText: 'Inbox' }).waitFor();
     }
+  });
+
+  it('share spam: a member leaves all lists of their owner at once and blocks them (each after a confirm)', async () => {
+    const sam = await registerUser(server, 'Sam Spam');
+    const spammer = await connect(server, sam.token);
+    try {
+      const spam: string[] = [];
+      for (const name of ['Spam 1', 'Spam 2', 'Spam 3', 'Spam 4']) {
+        const { list } = await ok(spammer, 'list:create', { name });
+        spam.push(list.id);
+      }
+      for (const listId of spam.slice(0, 3))
+        await ok(spammer, 'list:share', { listId, email: bob.email, role: 'viewer' });
+      const { page } = b;
+      await openList(page, 'Spam 2');
+      await page.getByRole('button', { name: 'Members' }).click();
+      await page.getByRole('button', { name: 'Leave all lists from Sam Spam' }).click();
+      await page.getByText('Left 3 lists from Sam Spam.').waitFor();
+      for (const name of ['Spam 1', 'Spam 2', 'Spam 3'])
+        await page.locator('.list-link', { hasText: name }).waitFor({ state: 'detached' });
+
+      await ok(spammer, 'list:share', { listId: spam[3], email: bob.email, role: 'viewer' });
+      await openList(page, 'Spam 4');
+      await page.getByRole('button', { name: 'Members' }).click();
+      await page.getByRole('button', { name: 'Block Sam Spam' }).click();
+      await page.getByText('Blocked Sam Spam: their shares no longer reach you.').waitFor();
+      await shot(page, 'desktop-block');
+      // blocked: a share is answered as for an email with no account, and the list Bob is in stays
+      const again = await call(spammer, 'list:share', { listId: spam[0], email: bob.email, role: 'viewer' });
+      expect(again.ok || again.error).to.deep.equal({ code: 'not_found', message: 'No user has this email' });
+      expect(await page.locator('.list-link', { hasText: 'Spam 4' }).count()).to.equal(1);
+    } finally {
+      spammer.close();
+    }
+  });
+
+  it('Log out ends the session on the server; the device then signs in again through a lockout a stranger caused', async () => {
+    const dana = await registerUser(server, 'Dana');
+    const [d, other] = await Promise.all([win.open(), win.open()]);
+    await Promise.all([logIn(d.page, dana), logIn(other.page, dana)]);
+    const token = await d.page.evaluate<string>(`new Promise((resolve, reject) => {
+      const open = indexedDB.open('todo');
+      open.onerror = () => reject(new Error('no database'));
+      open.onsuccess = () => {
+        const get = open.result.transaction('kv', 'readonly').objectStore('kv').get('todo.session');
+        get.onsuccess = () => { resolve(JSON.parse(get.result).token); open.result.close(); };
+        get.onerror = () => reject(new Error('no session'));
+      };
+    })`);
+    expect((await request(server, 'GET', '/api/auth/me', { token })).status).to.equal(200);
+    const loggedOut = d.page.waitForResponse((r) => r.url().endsWith('/api/auth/logout'));
+    await d.page.getByRole('button', { name: 'Log out' }).click();
+    expect((await loggedOut).status()).to.equal(204);
+    await d.page.getByLabel('Email').waitFor();
+    expect((await request(server, 'GET', '/api/auth/me', { token })).status, 'the token after Log out').to.equal(401);
+    await online(other.page); // the other window is not logged out
+
+    // the page's sign-in left a device cookie the page's script cannot read
+    const cookie = (await d.context.cookies()).find((c) => c.name === 'todo_device');
+    expect(cookie).to.include({ httpOnly: true, sameSite: 'Strict', path: '/api/auth' });
+    // a stranger guesses until the account is locked for untrusted attempts (here, all from this machine)
+    let locked = false;
+    for (let i = 0; i < 11 && !locked; i++) {
+      const res = await request(server, 'POST', '/api/auth/login', {
+        body: { email: dana.email, password: 'wrong password' },
+      });
+      locked = res.status === 429;
+    }
+    expect(locked, 'locked within LOGIN_FAILURE_LIMIT + 1 tries').to.equal(true);
+    await logIn(d.page, dana); // the known device is not held
   });
 });
 

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { QueryTypes } from 'sequelize';
-import type { ClientError, TaskView } from '../../shared/client/index';
+import { memoryStorage, type ClientError, type TaskView } from '../../shared/client/index';
 import { fileStorage } from '../../shared/client/node';
 import type { Task } from '../../shared/types';
 import { bulkTasks, testDb } from '../support/database';
@@ -375,6 +375,53 @@ describe('client SDK (shared/client) against a real server', function () {
     expect(syncs.n - before, 'two pages from the cursor').to.be.at.least(2);
     await synced(a);
     await converges(a, await serverPicture(server, alice), 'a');
+  });
+
+  it('logout() ends the session on the server (that token refused, its socket closed; other devices stay), offline here only', async () => {
+    const alice = await registerUser(server, 'Alice');
+    const storage = memoryStorage();
+    const phone = await loggedIn(alice, server.url, { storage });
+    const laptop = await loggedIn(alice);
+    const { token } = JSON.parse((await storage.get('todo.session'))!) as { token: string };
+    const phoneSockets = serverSockets(server, alice.user.id).length;
+    await phone.logout();
+    expect(phone.user).to.equal(null);
+    expect((await request(server, 'GET', '/api/auth/me', { token })).status, 'the token after logout()').to.equal(401);
+    expect(await storage.get('todo.session')).to.equal(undefined);
+    const inbox = await inboxOf(server, alice.token);
+    await laptop.createTask(inbox, { title: 'still signed in' });
+    expect(laptop.status).to.equal('online');
+    expect(serverSockets(server, alice.user.id).length).to.equal(phoneSockets - 1);
+
+    // offline, the session is forgotten here all the same (the token then lives until it expires)
+    const tabletStorage = memoryStorage();
+    const link = await kit.link(server);
+    const tablet = await loggedIn(alice, link.url, { storage: tabletStorage });
+    const tablets = JSON.parse((await tabletStorage.get('todo.session'))!) as { token: string };
+    link.down();
+    await until(tablet, () => tablet.status !== 'online', 'offline');
+    await tablet.logout();
+    expect(tablet.user).to.equal(null);
+    expect(await tabletStorage.get('todo.session')).to.equal(undefined);
+    expect((await request(server, 'GET', '/api/auth/me', { token: tablets.token })).status).to.equal(200);
+  });
+
+  it('keeps the device cookie in its storage outside a browser: a lockout a stranger caused does not hold it', async () => {
+    const alice = await registerUser(server, 'Alice');
+    const storage = memoryStorage();
+    const client = await loggedIn(alice, server.url, { storage });
+    await client.logout();
+    expect(await storage.get('todo.device'), 'kept through logout()').to.be.a('string');
+    let locked = false;
+    for (let i = 0; i < 11 && !locked; i++) {
+      const res = await request(server, 'POST', '/api/auth/login', {
+        body: { email: alice.email, password: 'wrong password' },
+      });
+      locked = res.status === 429;
+    }
+    expect(locked, 'the account is locked for untrusted attempts from here').to.equal(true);
+    await client.login(alice.email, alice.password);
+    expect(client.user?.id).to.equal(alice.user.id);
   });
 
   it("after a logout everywhere asks for a login; another user's login starts from nothing", async () => {

@@ -54,6 +54,18 @@ describe('answers checked against the API documents', function () {
     );
   });
 
+  it('refuses a 429 without a Retry-After of whole seconds, which the document requires', () => {
+    const limited = (retryAfter?: string) => ({
+      ...json(429, { error: ex.errors.rate_limited }),
+      headers: new Headers(retryAfter === undefined ? {} : { 'retry-after': retryAfter }),
+    });
+    checkHttp('POST', '/api/lists', limited('1')); // as documented
+    checkHttp('POST', '/api/auth/login', limited('900'));
+    refused(() => checkHttp('POST', '/api/lists', limited()), /no Retry-After header/);
+    refused(() => checkHttp('POST', '/api/auth/login', limited('0')), /not a whole number of at least 1/);
+    refused(() => checkHttp('GET', '/api/auth/me', limited('soon')), /not a whole number/);
+  });
+
   it('refuses acks and events the AsyncAPI document does not describe, and unknown handshake messages', () => {
     checkAck('list:share', { ok: true, data: { member: ex.member, seq: 2 } });
     refused(() => checkAck('list:share', { ok: true, data: { member: ex.member } }), /required property 'seq'/);

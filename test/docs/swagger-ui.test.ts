@@ -8,7 +8,7 @@ import type { Browser, Page } from 'playwright-core';
 import { openApiDocument } from '../../server/docs/documents';
 import type { Task } from '../../shared/types';
 import { launchChromium } from '../support/browser';
-import { devices, inboxOf, next, registerUser, startServer, type TestServer } from '../support/server';
+import { devices, inboxOf, next, registerUser, request, startServer, type TestServer } from '../support/server';
 const WAIT = 20_000;
 
 /** Runs one operation of the page: opens it, "Try it out", fills the parameters and body, "Execute"; the status shown. */
@@ -85,6 +85,41 @@ describe('Swagger UI at /docs', function () {
       expect(task).to.deep.include({ listId: inbox, title, createdBy: user.user.id } satisfies Partial<Task>);
       expect(problems, 'no errors in the page (a CSP refusal is one)').to.deep.equal([]);
       expect(elsewhere, 'nothing fetched from another origin').to.deep.equal([]);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('keeps the token of a login through a reload, and a log out there revokes it and removes it from localStorage', async () => {
+    const user = await registerUser(server);
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    page.setDefaultTimeout(WAIT);
+    const problems: string[] = [];
+    page.on('pageerror', (e) => problems.push(e.message));
+    /** The bearer token Swagger UI keeps in localStorage (persistAuthorization), if any. */
+    const kept = () =>
+      page.evaluate<string | null>(
+        `(() => { const a = JSON.parse(localStorage.getItem('authorized') || '{}'); return (a.bearer && a.bearer.value) || null; })()`,
+      );
+    try {
+      await page.goto(`${server.url}/docs`);
+      expect(
+        await tryOut(page, 'operations-auth-login', { body: { email: user.email, password: user.password } }),
+      ).to.equal('200');
+      await page.locator('.auth-wrapper .authorize.locked').waitFor();
+      const token = await kept();
+      expect(token, 'the token kept in localStorage').to.be.a('string');
+      await page.reload();
+      await page.locator('.auth-wrapper .authorize.locked').waitFor(); // still authorized after the reload
+
+      expect(await tryOut(page, 'operations-auth-logout', {})).to.equal('204');
+      await page.locator('.auth-wrapper .authorize.unlocked').waitFor();
+      expect(await kept(), 'the token left in localStorage').to.equal(null);
+      expect((await request(server, 'GET', '/api/auth/me', { token: token! })).status).to.equal(401);
+      await page.reload();
+      await page.locator('.auth-wrapper .authorize.unlocked').waitFor();
+      expect(problems).to.deep.equal([]);
     } finally {
       await context.close();
     }

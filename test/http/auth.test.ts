@@ -1,7 +1,15 @@
 import { expect } from 'chai';
 import jwt from 'jsonwebtoken';
 import type { AuthResult, List, User } from '../../shared/types';
-import { registerUser, request, startServer, TEST_SECRET, type ApiErrorBody, type TestServer } from '../support/server';
+import {
+  registerUser,
+  request,
+  startServer,
+  TEST_SECRET,
+  type ApiErrorBody,
+  type HttpResult,
+  type TestServer,
+} from '../support/server';
 
 const unique = () => `a${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}@Example.com`;
 
@@ -57,6 +65,60 @@ describe('REST auth', () => {
         expect(res.body.error.details).to.be.an('array').with.lengthOf.above(0);
       });
     }
+
+    it('stores one form of an email: NFC and NFD "rené", an IDN domain and its punycode, any case, are one account', async () => {
+      const tag = Date.now().toString(36);
+      const pairs: Array<[string, string, string]> = [
+        [`ren\u00e9.${tag}@example.com`, `REN\u0045\u0301.${tag}@example.com`, `ren\u00e9.${tag}@example.com`],
+        [
+          `carol.${tag}@b\u00fccher.example`,
+          `carol.${tag}@xn--bcher-kva.example`,
+          `carol.${tag}@xn--bcher-kva.example`,
+        ],
+        [`dan.${tag}@xn--bcher-kva.example`, `Dan.${tag}@B\u00dcCHER.example`, `dan.${tag}@xn--bcher-kva.example`],
+      ];
+      for (const [first, second, stored] of pairs) {
+        const made = await request<AuthResult>(server, 'POST', '/api/auth/register', {
+          body: { email: first, password: 'long enough', name: 'A' },
+        });
+        expect([made.status, made.body.user.email], first).to.deep.equal([201, stored]);
+        const again = await request<ApiErrorBody>(server, 'POST', '/api/auth/register', {
+          body: { email: second, password: 'long enough', name: 'B' },
+        });
+        expect([again.status, again.body.error.code], second).to.deep.equal([409, 'email_taken']);
+        const login = await request<AuthResult>(server, 'POST', '/api/auth/login', {
+          body: { email: second, password: 'long enough' },
+        });
+        expect([login.status, login.body.user.id], second).to.deep.equal([200, made.body.user.id]);
+      }
+    });
+
+    it('refuses invisible and bidirectional control characters in an email with 400 validation_error', async () => {
+      const tag = Date.now().toString(36);
+      for (const char of ['\u200b', '\u200d', '\u202e', '\u2066', '\ufeff', '\u00ad', '\u00a0', '\u3164', '\u0007']) {
+        for (const route of ['register', 'login']) {
+          const res = await request<ApiErrorBody>(server, 'POST', `/api/auth/${route}`, {
+            body: { email: `b${char}ob.${tag}@example.com`, password: 'long enough', name: 'A' },
+          });
+          const what = `U+${char.codePointAt(0)!.toString(16).padStart(4, '0')} (${route})`;
+          expect([res.status, res.body.error.code], what).to.deep.equal([400, 'validation_error']);
+          expect(res.body.error.details, what).to.be.an('array').with.length.above(0);
+        }
+      }
+    });
+
+    it('keeps a lookalike of another script (Cyrillic "\u0430" for Latin "a") a separate account, as mail servers do', async () => {
+      const tag = Date.now().toString(36);
+      const a = await request<AuthResult>(server, 'POST', '/api/auth/register', {
+        body: { email: `alice.${tag}@example.com`, password: 'long enough', name: 'A' },
+      });
+      const cyrillic = await request<AuthResult>(server, 'POST', '/api/auth/register', {
+        body: { email: `\u0430lice.${tag}@example.com`, password: 'long enough', name: 'B' },
+      });
+      expect([a.status, cyrillic.status]).to.deep.equal([201, 201]);
+      expect(cyrillic.body.user.email).to.equal(`\u0430lice.${tag}@example.com`);
+      expect(cyrillic.body.user.id).not.to.equal(a.body.user.id);
+    });
 
     it('accepts a 72-byte password', async () => {
       const res = await request(server, 'POST', '/api/auth/register', {
@@ -135,6 +197,49 @@ describe('REST auth', () => {
       expect((await request(server, 'GET', '/api/auth/me', { token: again.body.token })).status).to.equal(200);
     });
 
+    it("POST /logout answers 204 and refuses that token from then on; the user's other tokens keep working", async () => {
+      const user = await registerUser(server);
+      const other = await request<AuthResult>(server, 'POST', '/api/auth/login', {
+        body: { email: user.email, password: user.password },
+      });
+      const res = await request(server, 'POST', '/api/auth/logout', { token: user.token });
+      expect([res.status, res.body]).to.deep.equal([204, undefined]);
+      for (const [method, path] of [
+        ['GET', '/api/auth/me'],
+        ['POST', '/api/auth/refresh'],
+        ['POST', '/api/auth/logout'],
+        ['GET', '/api/lists'],
+      ]) {
+        const refused = await request<ApiErrorBody>(server, method, path, { token: user.token });
+        expect([refused.status, refused.body.error.code], path).to.deep.equal([401, 'unauthorized']);
+      }
+      expect((await request(server, 'GET', '/api/auth/me', { token: other.body.token })).status).to.equal(200);
+      expect((await request(server, 'GET', '/api/lists', { token: other.body.token })).status).to.equal(200);
+    });
+
+    it('POST /logout revokes a token signed without an id (before tokens had one) too', async () => {
+      const user = await registerUser(server);
+      const { ver } = jwt.decode(user.token) as { ver: number };
+      const old = jwt.sign({ ver }, TEST_SECRET, { subject: user.user.id, expiresIn: 600 });
+      expect((await request(server, 'GET', '/api/auth/me', { token: old })).status).to.equal(200);
+      expect((await request(server, 'POST', '/api/auth/logout', { token: old })).status).to.equal(204);
+      expect((await request(server, 'GET', '/api/auth/me', { token: old })).status).to.equal(401);
+      expect((await request(server, 'GET', '/api/auth/me', { token: user.token })).status).to.equal(200);
+    });
+
+    it('refuses a token whose subject is not a user id with 401 unauthorized', async () => {
+      const user = await registerUser(server);
+      const { ver } = jwt.decode(user.token) as { ver: number };
+      for (const subject of ['not-a-uuid', '42', `${user.user.id}x`, '']) {
+        const claims: Record<string, unknown> = { ver, sub: subject };
+        const token = jwt.sign(claims, TEST_SECRET, { expiresIn: 60 });
+        for (const path of ['/api/auth/me', '/api/lists']) {
+          const res = await request<ApiErrorBody>(server, 'GET', path, { token });
+          expect([res.status, res.body.error.code], `${subject} ${path}`).to.deep.equal([401, 'unauthorized']);
+        }
+      }
+    });
+
     it('refuses missing, tampered, wrong-secret, alg:none and expired tokens with 401 unauthorized', async () => {
       const user = await registerUser(server);
       const { sub, ver } = jwt.decode(user.token) as { sub: string; ver: number };
@@ -162,6 +267,33 @@ describe('REST auth', () => {
     });
   });
 
+  describe("the user's event budget", () => {
+    let tight: TestServer;
+    before(async () => {
+      tight = await startServer({ userEventsPerSecond: 1 }); // bursts of 2
+    });
+    after(async () => {
+      await tight.close();
+    });
+
+    for (const [method, path] of [
+      ['GET', '/api/auth/me'],
+      ['POST', '/api/auth/refresh'],
+    ] as const) {
+      it(`${method} ${path} spends one unit of it: past it, 429 rate_limited with Retry-After`, async () => {
+        const user = await registerUser(tight);
+        let refused: HttpResult<ApiErrorBody> | undefined;
+        for (let i = 0; i < 10 && !refused; i++) {
+          const res = await request<ApiErrorBody>(tight, method, path, { token: user.token });
+          if (res.status !== 200) refused = res;
+        }
+        expect(refused?.status, 'refused within 10 calls at 1 a second').to.equal(429);
+        expect(refused?.body.error.code).to.equal('rate_limited');
+        expect(Number(refused?.headers.get('retry-after'))).to.be.within(1, 2);
+      });
+    }
+  });
+
   describe('rate limit', () => {
     let limited: TestServer;
     before(async () => {
@@ -173,14 +305,17 @@ describe('REST auth', () => {
 
     it('answers 429 rate_limited after AUTH_RATE_LIMIT register and login attempts a minute', async () => {
       const statuses: number[] = [];
+      let last: HttpResult | undefined;
       for (let i = 0; i < 4; i++) {
         const res = await request<ApiErrorBody>(limited, 'POST', '/api/auth/login', {
           body: { email: unique(), password: 'whatever1' },
         });
+        last = res;
         statuses.push(res.status);
         if (res.status === 429) expect(res.body.error.code).to.equal('rate_limited');
       }
       expect(statuses).to.deep.equal([401, 401, 401, 429]);
+      expect(Number(last?.headers.get('retry-after')), 'the seconds left of the minute').to.be.within(1, 60);
       const register = await request(limited, 'POST', '/api/auth/register', {
         body: { email: unique(), password: 'long enough', name: 'A' },
       });

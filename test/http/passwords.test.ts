@@ -80,6 +80,7 @@ describe('password hashing', () => {
         expect(res.status, path).to.equal(503);
         expect(res.body.error.code).to.equal('unavailable');
         expect(res.headers.get('cache-control')).to.equal('no-store');
+        expect(res.headers.get('retry-after'), 'try again in a second').to.equal('1');
       }
       release();
       await busy;

@@ -1,7 +1,9 @@
 import { expect } from 'chai';
+import jwt from 'jsonwebtoken';
 import type { AuthResult } from '../../shared/types';
 import {
   call,
+  cluster,
   devices,
   next,
   ok,
@@ -9,6 +11,7 @@ import {
   request,
   startServer,
   type ApiErrorBody,
+  TEST_SECRET,
   type ClientSocket,
   type TestServer,
 } from '../support/server';
@@ -141,6 +144,99 @@ describe('tokens on open sockets', () => {
       });
       expect((await request(server, 'GET', '/api/auth/me', { token: again.body.token })).status).to.equal(200);
       expect(await handshake(server, again.body.token)).to.equal('connected');
+    });
+  });
+
+  describe('log out (one token)', () => {
+    let nodeA: TestServer;
+    let nodeB: TestServer; // another node on the same database; its tokens live twice as long
+
+    before(async () => {
+      [nodeA, nodeB] = [await startServer(), await startServer({ jwtExpiresIn: 7200 })];
+      await cluster(nodeA, nodeB);
+    });
+    after(async () => {
+      await nodeA.close();
+      await nodeB.close();
+    });
+
+    it("disconnects the sockets running on that token on every node, not the user's other devices, and refuses the token from then on", async () => {
+      const alice = await registerUser(nodeA);
+      const laptop = await request<AuthResult>(nodeA, 'POST', '/api/auth/login', {
+        body: { email: alice.email, password: alice.password },
+      });
+      const phone = [await open(alice.token, nodeA), await open(alice.token, nodeB)];
+      const other = await open(laptop.body.token, nodeB);
+      const gone = phone.map((s) => disconnected(s, 3000));
+      let otherDropped = false;
+      other.on('disconnect', () => (otherDropped = true));
+
+      const res = await request(nodeA, 'POST', '/api/auth/logout', { token: alice.token });
+      expect([res.status, res.body]).to.deep.equal([204, undefined]);
+      expect(await Promise.all(gone)).to.deep.equal(['io server disconnect', 'io server disconnect']);
+
+      // the laptop's token and socket are untouched
+      expect((await call(other, 'sync', {})).ok).to.equal(true);
+      expect([other.connected, otherDropped]).to.deep.equal([true, false]);
+      expect((await request(nodeB, 'GET', '/api/auth/me', { token: laptop.body.token })).status).to.equal(200);
+
+      for (const node of [nodeA, nodeB]) {
+        for (const path of ['/api/auth/me', '/api/lists']) {
+          const refused = await request<ApiErrorBody>(node, 'GET', path, { token: alice.token });
+          expect([refused.status, refused.body.error.code], path).to.deep.equal([401, 'unauthorized']);
+        }
+        for (const path of ['/api/auth/refresh', '/api/auth/logout'])
+          expect((await request(node, 'POST', path, { token: alice.token })).status, path).to.equal(401);
+        expect(await handshake(node, alice.token)).to.equal('unauthorized');
+      }
+      const ack = await call(other, 'auth:refresh', { token: alice.token });
+      expect(ack.ok || ack.error.code).to.equal('unauthorized');
+    });
+
+    it("a socket moved to a newer token by auth:refresh runs on it: the old token's log out leaves it, the new one's ends it", async () => {
+      const alice = await registerUser(nodeA);
+      const socket = await open(alice.token, nodeA);
+      const newer = await request<{ token: string; expiresAt: string }>(nodeB, 'POST', '/api/auth/refresh', {
+        token: alice.token,
+      });
+      expect(Date.parse(newer.body.expiresAt)).to.be.above(Date.parse(alice.expiresAt));
+      await ok(socket, 'auth:refresh', { token: newer.body.token });
+
+      expect((await request(nodeA, 'POST', '/api/auth/logout', { token: alice.token })).status).to.equal(204);
+      expect((await call(socket, 'sync', {})).ok, 'still served on the newer token').to.equal(true);
+
+      const gone = disconnected(socket, 3000);
+      expect((await request(nodeB, 'POST', '/api/auth/logout', { token: newer.body.token })).status).to.equal(204);
+      expect(await gone).to.equal('io server disconnect');
+    });
+
+    it('a node that missed the news refuses the next event of a socket on the logged-out token, and drops it', async () => {
+      // no relay between the nodes, and the token checked on every event
+      const deaf = await startServer({ socketAdapter: 'none', sessionRecheckMs: 0 });
+      try {
+        const alice = await registerUser(nodeA);
+        const socket = await open(alice.token, deaf);
+        expect((await call(socket, 'sync', {})).ok).to.equal(true);
+        expect((await request(nodeA, 'POST', '/api/auth/logout', { token: alice.token })).status).to.equal(204);
+        expect(socket.connected).to.equal(true); // not told
+        const dropped = disconnected(socket);
+        const ack = await call(socket, 'list:create', { name: 'After' });
+        expect(ack.ok || ack.error.code).to.equal('unauthorized');
+        expect(await dropped).to.equal('io server disconnect');
+      } finally {
+        await deaf.close();
+      }
+    });
+
+    it('refuses a token whose subject is not a user id: connect_error unauthorized', async () => {
+      const alice = await registerUser(nodeA);
+      const { ver } = jwt.decode(alice.token) as { ver: number };
+      for (const subject of ['not-a-uuid', '42', `${alice.user.id}x`, '']) {
+        const claims: Record<string, unknown> = { ver, sub: subject };
+        expect(await handshake(nodeA, jwt.sign(claims, TEST_SECRET, { expiresIn: 60 })), subject).to.equal(
+          'unauthorized',
+        );
+      }
     });
   });
 });

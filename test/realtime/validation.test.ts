@@ -177,8 +177,8 @@ describe('malformed events and handshakes', () => {
   it('refuses values the database cannot hold with validation_error, never internal nor altered', async () => {
     await expectAll(
       [
-        ['task:create', { listId: inbox, title: 'x', dueAt: '0000-01-01T00:00:00.000Z' }],
         ['task:create', { listId: inbox, title: 'x', dueAt: '-000001-06-01T00:00:00.000Z' }],
+        ['task:create', { listId: inbox, title: 'x', dueAt: '+010000-01-01T00:00:00.000Z' }],
       ],
       'validation_error',
     );

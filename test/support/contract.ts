@@ -35,6 +35,8 @@ interface Checker {
   routes: Route[];
   operations: Record<string, Json>;
   compiled: Map<string, ValidateFunction>;
+  /** The OpenAPI document's components.headers. */
+  headers: Record<string, Json>;
 }
 
 let checker: Checker | undefined;
@@ -71,7 +73,8 @@ function load(): Checker {
         pattern: new RegExp(`^${template.replace(/\{[^}]+\}/g, '[^/]+').replace(/\./g, '\\.')}$`),
         operation,
       });
-  checker = { ajv, routes, operations: asyncapi.operations as Record<string, Json>, compiled: new Map() };
+  const headers = ((openapi.components as Json | undefined)?.headers ?? {}) as Record<string, Json>;
+  checker = { ajv, routes, operations: asyncapi.operations as Record<string, Json>, compiled: new Map(), headers };
   contractStats.ms += performance.now() - start;
   return checker;
 }
@@ -107,14 +110,15 @@ export function routeOf(method: string, path: string): Route | undefined {
 
 /**
  * Checks one HTTP answer against the OpenAPI document: the route's operation must document the status,
- * and the body must match that response's schema (or be empty for a response without content). A path
- * no route documents must answer the error body (no such route, or a request refused before routing);
- * pages outside the API (the web app) are not checked.
+ * the body must match that response's schema (or be empty for a response without content), and every
+ * header the response documents as required (`Retry-After` on a 429) must be there, an integer header
+ * a whole number within its schema. A path no route documents must answer the error body (no such
+ * route, or a request refused before routing); pages outside the API (the web app) are not checked.
  */
 export function checkHttp(
   method: string,
   path: string,
-  res: { status: number; contentType: string | null; text: string; body: unknown },
+  res: { status: number; contentType: string | null; text: string; body: unknown; headers?: Headers },
 ): void {
   const upper = method.toUpperCase();
   if (upper === 'OPTIONS' || upper === 'HEAD') return; // CORS preflights and HEADs carry no documented body
@@ -131,6 +135,7 @@ export function checkHttp(
   const response = responses[String(res.status)] as Json | undefined;
   if (!response)
     throw new ContractMismatch(what, `status ${res.status} is not documented for ${upper} ${route.template}`, res.body);
+  if (res.headers) checkHeaders(what, response, res.headers);
   const content = response.content as Record<string, Json> | undefined;
   if (!content) {
     if (res.text !== '') throw new ContractMismatch(what, 'a body where the document says none', res.text);
@@ -149,6 +154,25 @@ export function checkHttp(
     `openapi.json#/${pointer('paths', route.template, method.toLowerCase(), 'responses', String(res.status), 'content', type, 'schema')}`,
     res.body,
   );
+}
+
+/** The response's documented headers that are required: each present, an integer one a whole number in its bounds. */
+function checkHeaders(what: string, response: Json, headers: Headers): void {
+  const c = load();
+  for (const [name, entry] of Object.entries((response.headers ?? {}) as Record<string, Json>)) {
+    const ref = entry.$ref as string | undefined;
+    const header = ref ? (c.headers[ref.split('/').pop() ?? ''] ?? {}) : entry;
+    if (header.required !== true) continue;
+    const value = headers.get(name);
+    if (value === null) throw new ContractMismatch(what, `no ${name} header, which the document requires`, null);
+    const schema = (header.schema ?? {}) as { type?: string; minimum?: number };
+    if (schema.type === 'integer' && !(/^\d+$/.test(value) && Number(value) >= (schema.minimum ?? 0)))
+      throw new ContractMismatch(
+        what,
+        `the ${name} header is not a whole number of at least ${schema.minimum ?? 0}`,
+        value,
+      );
+  }
 }
 
 /** Checks the ack of a client event against its documented replies (AsyncAPI), or the unknown event's ack. */

@@ -51,6 +51,10 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     loginFailureLimit: 10,
     trustProxy: false,
     sessionRecheckMs: 2000,
+    maxBlocksPerUser: 1000,
+    socketUnsentBytes: 1024 * 1024,
+    socketUnsentMaxBytes: 4 * 1024 * 1024,
+    userReadsAtOnce: 2,
     maxAnonymousPerAddress: 1000, // tests open many sockets at once from 127.0.0.1; test/realtime/anonymous.test.ts tries the bounds
     maxAnonymous: 5000,
     passwordHashConcurrency: 2,
@@ -139,7 +143,13 @@ export async function request<T = unknown>(
     /* not JSON */
   }
   // every answer is checked against the OpenAPI document: a mismatch fails the test that made the request
-  checkHttp(method, path, { status: res.status, contentType: res.headers.get('content-type'), text, body });
+  checkHttp(method, path, {
+    status: res.status,
+    contentType: res.headers.get('content-type'),
+    text,
+    body,
+    headers: res.headers,
+  });
   return { status: res.status, body: body as T, headers: res.headers };
 }
 

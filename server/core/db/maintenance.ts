@@ -1,5 +1,8 @@
-/** Periodic clean-up: mutation records older than 48 hours, so a retry within two days is still answered from its record. */
-import { Op } from 'sequelize';
+/**
+ * Periodic clean-up: mutation records older than 48 hours, so a retry within two days is still
+ * answered from its record; and revoked tokens (log out) once the token has expired anyway.
+ */
+import { Op, QueryTypes, type Sequelize } from 'sequelize';
 import type { Ctx } from '../context';
 import { Mutation } from './mutation.model';
 
@@ -10,14 +13,29 @@ export async function purgeMutations(now = Date.now()): Promise<number> {
   return Mutation.destroy({ where: { createdAt: { [Op.lt]: new Date(now - KEEP_MS) } } });
 }
 
+/** Deletes the revocations of tokens expired by `now`: such a token is refused for its expiry already. */
+export async function purgeRevokedTokens(sequelize: Sequelize, now = Date.now()): Promise<number> {
+  const rows = await sequelize.query('DELETE FROM revoked_tokens WHERE expires_at < $1 RETURNING 1', {
+    bind: [new Date(now)],
+    type: QueryTypes.SELECT,
+  });
+  return rows.length;
+}
+
 export function startMaintenance(ctx: Ctx): { stop(): void } {
-  const run = () =>
-    purgeMutations().then(
-      (n) => {
-        if (n) ctx.logger.info({ purged: n }, 'old mutation records removed');
-      },
-      (err: unknown) => ctx.logger.warn({ err }, 'mutation clean-up failed'),
-    );
+  const run = async () => {
+    for (const [what, purge] of [
+      ['old mutation records', () => purgeMutations()],
+      ['expired revoked tokens', () => purgeRevokedTokens(ctx.sequelize)],
+    ] as const) {
+      try {
+        const n = await purge();
+        if (n) ctx.logger.info({ purged: n }, `${what} removed`);
+      } catch (err) {
+        ctx.logger.warn({ err }, `clean-up of ${what} failed`);
+      }
+    }
+  };
   const timer = setInterval(() => void run(), EVERY_MS); // run() never rejects
   timer.unref();
   void run();

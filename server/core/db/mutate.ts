@@ -17,6 +17,13 @@ export interface MutationScope {
   nextSeq: (listId: string) => Promise<number | null>;
   /** Serializes transactions about one client-chosen id: a create and its retry sent meanwhile. */
   lockId: (kind: keyof typeof ID_LOCK_SPACES, id: string) => Promise<void>;
+  /**
+   * Locks the rows of several lists until commit, in id order (as a task move locks its two lists),
+   * so that transactions locking more than one list never deadlock. Takes no seq.
+   */
+  lockLists: (listIds: string[]) => Promise<void>;
+  /** Takes the next change number of each list (lock them first with lockLists); lists that do not exist are absent. */
+  nextSeqs: (listIds: string[]) => Promise<Map<string, number>>;
 }
 
 /**
@@ -61,6 +68,27 @@ export async function mutate<T>(
             bind: [ID_LOCK_SPACES[kind], id],
             transaction: t,
           });
+        },
+        lockLists: async (listIds) => {
+          if (!listIds.length) return;
+          await ctx.sequelize.query('SELECT 1 FROM lists WHERE id = ANY($1::uuid[]) ORDER BY id FOR NO KEY UPDATE', {
+            bind: [listIds],
+            type: QueryTypes.SELECT,
+            transaction: t,
+          });
+        },
+        nextSeqs: async (listIds) => {
+          const seqs = new Map<string, number>();
+          if (!listIds.length) return seqs;
+          const rows = await ctx.sequelize.query<{ id: string; seq: number }>(
+            'UPDATE lists SET seq = seq + 1 WHERE id = ANY($1::uuid[]) RETURNING id, seq',
+            { bind: [listIds], type: QueryTypes.SELECT, transaction: t },
+          );
+          for (const { id, seq } of rows) {
+            seqs.set(id, seq);
+            ctx.notifier.order.reserve(out, id, seq);
+          }
+          return seqs;
         },
       };
       const data = await work(scope);

@@ -2,6 +2,7 @@
 import pg from 'pg';
 import { Sequelize } from 'sequelize';
 import { Mutation } from './mutation.model';
+import { readTimestamptz } from './times';
 
 export interface DbOptions {
   url: string;
@@ -40,6 +41,7 @@ export function openSequelize({
   timeouts = true,
 }: DbOptions): Sequelize {
   pg.types.setTypeParser(pg.types.builtins.INT8, Number);
+  readTimestamptz(); // year 0 (1 BC) read right
   const sequelize = new Sequelize(url, {
     dialect: 'postgres',
     logging: false,
