@@ -61,20 +61,28 @@ function compress(encoding: Encoding, body: Buffer, level: number): Promise<Buff
   });
 }
 
-/** Middleware: `res.json()` answers of at least COMPRESS_MIN_BYTES go out compressed when the client takes it. */
+/**
+ * Middleware: a JSON answer of at least COMPRESS_MIN_BYTES goes out compressed when the client takes it,
+ * whether a route sends it with `res.json()` or as text already serialized (`res.type('json').send(text)`,
+ * which `res.json()` comes to as well).
+ */
 export const compressJson =
   (minBytes = COMPRESS_MIN_BYTES): RequestHandler =>
   (req, res, next) => {
-    res.json = (body?: unknown) => {
-      const text = JSON.stringify(body) as string | undefined; // undefined for undefined, as in res.json()
-      if (!res.get('Content-Type')) res.type('json');
-      if (text === undefined || Buffer.byteLength(text) < minBytes) return res.send(text);
+    const send = res.send.bind(res);
+    res.send = (body?: unknown) => {
+      const json = /json/i.test(String(res.get('Content-Type')));
+      if (typeof body !== 'string' || !json || req.method === 'HEAD' || Buffer.byteLength(body) < minBytes)
+        return send(body);
       res.vary('Accept-Encoding');
       const encoding = encodingFor(req);
-      if (!encoding) return res.send(text);
-      compress(encoding, Buffer.from(text), FAST).then(
-        (out) => res.set('Content-Encoding', encoding).send(out),
-        () => res.send(text), // not expected; the answer still goes out, uncompressed
+      if (!encoding) return send(body);
+      compress(encoding, Buffer.from(body), FAST).then(
+        (out) => {
+          res.set('Content-Encoding', encoding);
+          send(out);
+        },
+        () => send(body), // not expected; the answer still goes out, uncompressed
       );
       return res;
     };

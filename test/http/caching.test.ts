@@ -127,6 +127,18 @@ describe('caching and compression', () => {
       expect(lists).to.have.length(61);
       if (encoding) expect(res.wire.length, accept).to.be.below(plain.wire.length / 3);
     }
+    // a task page, which its route serializes itself (to charge the user by its size)
+    const listId = await inboxOf(server, token);
+    for (let i = 0; i < 20; i += 1)
+      await request(server, 'POST', `/api/lists/${listId}/tasks`, {
+        token,
+        body: { title: `#${i}`, notes: 'n'.repeat(500) },
+      });
+    const page = await get(server, `/api/lists/${listId}/tasks`, { ...auth, 'accept-encoding': 'gzip, deflate, br' });
+    expect(page.status).to.equal(200);
+    expect(page.headers['content-encoding']).to.equal('br');
+    expect((JSON.parse(page.text) as { tasks: unknown[] }).tasks).to.have.length(20);
+    expect(page.wire.length).to.be.below(4 * 1024);
     const small = await get(server, '/api/auth/me', { ...auth, 'accept-encoding': 'gzip, br' });
     expect(small.status).to.equal(200);
     expect(small.headers['content-encoding']).to.equal(undefined);
