@@ -51,6 +51,11 @@ export interface Config {
   trustProxy: boolean | number | string;
   /** How long a socket's token version check is cached (logout-all clears it on every node at once). */
   sessionRecheckMs: number;
+  /**
+   * How long a connection has to send a whole request, headers and body, before it is closed (through
+   * a WEB_CONCURRENCY primary: its first bytes to the primary, then the rest to a worker).
+   */
+  requestTimeoutMs: number;
 }
 
 export class ConfigError extends Error {
@@ -92,6 +97,7 @@ interface Env {
   LOGIN_FAILURE_LIMIT: number;
   TRUST_PROXY: string;
   SESSION_RECHECK_MS: number;
+  REQUEST_TIMEOUT_MS: number;
 }
 
 const schema = Joi.object<Env>({
@@ -143,6 +149,7 @@ const schema = Joi.object<Env>({
     .pattern(/^(true|false|\d+|[\w.:/, -]+)$/)
     .message('"TRUST_PROXY" must be true, false, a hop count, or addresses/subnets such as loopback, 10.0.0.0/8'),
   SESSION_RECHECK_MS: Joi.number().integer().min(0).default(2000),
+  REQUEST_TIMEOUT_MS: Joi.number().integer().min(100).max(300_000).default(10_000),
 }).unknown(true);
 
 /**
@@ -201,6 +208,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, warn: (msg: str
     loginFailureLimit: value.LOGIN_FAILURE_LIMIT,
     trustProxy: trustProxy(value.TRUST_PROXY),
     sessionRecheckMs: value.SESSION_RECHECK_MS,
+    requestTimeoutMs: value.REQUEST_TIMEOUT_MS,
   };
 }
 

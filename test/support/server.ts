@@ -51,6 +51,7 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     loginFailureLimit: 10,
     trustProxy: false,
     sessionRecheckMs: 2000,
+    requestTimeoutMs: 10_000,
     ...overrides,
   };
 }
