@@ -20,6 +20,16 @@ export interface Relay {
   except?: string;
 }
 
+/** A node asks the others how many sockets a user holds there (server/realtime/socket-bound.ts). */
+export interface SocketCountQuery {
+  id: string;
+  /** The asking node. */
+  from: string;
+  userId: string;
+  /** The asking reservation's logical time. */
+  stamp: number;
+}
+
 interface InterServerEvents {
   /** Committed notes, in the order this node sent them. */
   'todo:relay': (relays: Relay[]) => void;
@@ -27,6 +37,9 @@ interface InterServerEvents {
   'todo:resync': (ack: () => void) => void;
   /** Logout-all: the user's new token version. */
   'todo:revoked': (revoked: { userId: string; version: number }) => void;
+  /** How many sockets does this user hold on your node? Each node answers with todo:sockets-held. */
+  'todo:sockets': (query: SocketCountQuery) => void;
+  'todo:sockets-held': (reply: { id: string; to: string; count: number }) => void;
 }
 
 export type IoServer = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents>;
