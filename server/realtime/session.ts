@@ -1,7 +1,7 @@
 /**
- * A socket's life: handshake authentication and the user's socket bound, its user room, the token's
- * expiry (auth:expired, then disconnect, unless auth:refresh brought a newer token), and the
- * domains' handlers behind the one wrapper.
+ * A socket's life: handshake authentication, the user's event budget and socket bound, its user room,
+ * the token's expiry (auth:expired, then disconnect, unless auth:refresh brought a newer token), and
+ * the domains' handlers behind the one wrapper.
  */
 import type { AuthCtx as Ctx } from '../auth/auth.context';
 import { checkToken } from '../auth/auth.service';
@@ -31,11 +31,14 @@ export function attachSockets(
 ): { idle: () => Promise<void> } {
   const bound = new SocketBound(io, ctx);
 
-  // handshake: a missing, malformed, expired or revoked token gets connect_error "unauthorized"; a user
-  // with MAX_SOCKETS_PER_USER open sockets over all nodes gets "too_many_connections"
+  // handshake: a missing, malformed, expired or revoked token gets connect_error "unauthorized"; past
+  // the user's event budget, "rate_limited"; a user with MAX_SOCKETS_PER_USER open sockets over all
+  // nodes gets "too_many_connections"
   const handshake = async (socket: AppSocket, next: (err?: Error) => void): Promise<void> => {
     try {
       const token: unknown = socket.handshake.auth.token ?? bearerToken(socket.handshake.headers.authorization);
+      // a handshake is one of the user's events, spent before the database is asked about the token
+      await ctx.rates.spendEvent(ctx.tokens.verify(token).sub);
       const user = await checkToken(ctx, token);
       const place = await bound.reserve(user.userId);
       if (!place.admitted) throw new AppError('limit_exceeded');
