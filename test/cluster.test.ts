@@ -108,6 +108,18 @@ for (const adapter of ['cluster', 'postgres'] as const) {
       }
     });
 
+    it('of 150 concurrent handshakes of one user over both workers, exactly MAX_SOCKETS_PER_USER (16) connect', async () => {
+      const user = await registerUser(group);
+      const results = await Promise.allSettled(
+        Array.from({ length: 150 }, () => connect(group, { auth: { token: user.token }, timeout: 10_000 })),
+      );
+      const mine = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+      sockets.push(...mine);
+      const refused = results.flatMap((r) => (r.status === 'rejected' ? [(r.reason as Error).message] : []));
+      expect(mine).to.have.length(16);
+      expect(refused).to.deep.equal(Array(134).fill('too_many_connections'));
+    });
+
     it("counts a user's sockets over both workers, and logout-all disconnects them on both", async () => {
       const user = await registerUser(group);
       const mine = await Promise.all(Array.from({ length: 16 }, () => open(user.token)));

@@ -55,6 +55,7 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     socketUnsentBytes: 1024 * 1024,
     socketUnsentMaxBytes: 4 * 1024 * 1024,
     userReadsAtOnce: 2,
+    requestTimeoutMs: 10_000,
     ...overrides,
   };
 }
