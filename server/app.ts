@@ -47,6 +47,20 @@ const UNAUTHENTICATED_MS = 5_000;
 /** How long close() waits for socket events and HTTP requests in flight (server/index.ts forces an exit after 10 s). */
 const DRAIN_MS = 7_000;
 
+/**
+ * Node's own checks of a connection that is slow to send its request: headers and body within
+ * `requestTimeoutMs`, looked at four times in that while, so closed within 1.25 × `requestTimeoutMs`
+ * (a connection that sends nothing included). A kept-alive connection idle after an answer is closed
+ * by Node's keepAliveTimeout (5 s).
+ */
+function httpTimeouts(requestTimeoutMs: number): http.ServerOptions {
+  return {
+    headersTimeout: requestTimeoutMs,
+    requestTimeout: requestTimeoutMs,
+    connectionsCheckingInterval: Math.ceil(requestTimeoutMs / 4),
+  };
+}
+
 export interface ServerParts {
   app: express.Express;
   io: IoServer;
@@ -106,7 +120,7 @@ export function createServer(config: Config, opts: { logger?: Logger; sequelize?
   });
 
   // sockets: each domain's handlers, one per client event
-  const httpServer = http.createServer(app);
+  const httpServer = http.createServer(httpTimeouts(config.requestTimeoutMs), app);
   const io: ServerParts['io'] = new Server(httpServer, {
     cors: { origin: corsOrigin(config.corsOrigins) },
     serveClient: false,

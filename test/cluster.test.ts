@@ -39,6 +39,9 @@ function startGroup(env: Record<string, string>): Promise<SpawnedServer> {
       BCRYPT_ROUNDS: '4',
       LOG_LEVEL: 'warn',
       AUTH_RATE_LIMIT: '1000',
+      // 150 handshakes of one user at once, all from 127.0.0.1: far more than a client address's
+      // connections not yet authenticated (test/realtime/anonymous.test.ts tries that bound)
+      MAX_ANONYMOUS_CONNECTIONS_PER_ADDRESS: '1000',
       WEB_CONCURRENCY: '2',
       ...env,
     },
@@ -106,6 +109,18 @@ for (const adapter of ['cluster', 'postgres'] as const) {
         await Promise.all(batch.map((s) => ok(s, 'sync', {})));
         batch.forEach((s) => s.close());
       }
+    });
+
+    it('of 150 concurrent handshakes of one user over both workers, exactly MAX_SOCKETS_PER_USER (16) connect', async () => {
+      const user = await registerUser(group);
+      const results = await Promise.allSettled(
+        Array.from({ length: 150 }, () => connect(group, { auth: { token: user.token }, timeout: 10_000 })),
+      );
+      const mine = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+      sockets.push(...mine);
+      const refused = results.flatMap((r) => (r.status === 'rejected' ? [(r.reason as Error).message] : []));
+      expect(mine).to.have.length(16);
+      expect(refused).to.deep.equal(Array(134).fill('too_many_connections'));
     });
 
     it("counts a user's sockets over both workers, and logout-all disconnects them on both", async () => {

@@ -167,6 +167,13 @@ describe('configuration', () => {
     expect(loadConfig({ DATA_DIR: dataDir(), JWT_EXPIRES_IN: '90' }).jwtExpiresIn).to.equal(90);
   });
 
+  it('reads REQUEST_TIMEOUT_MS: 10 s by default, from 100 ms to 5 minutes', () => {
+    expect(loadConfig({ DATA_DIR: dataDir() }).requestTimeoutMs).to.equal(10_000);
+    expect(loadConfig({ DATA_DIR: dataDir(), REQUEST_TIMEOUT_MS: '2500' }).requestTimeoutMs).to.equal(2500);
+    for (const bad of ['0', '99', '300001', 'soon'])
+      expect(problems({ REQUEST_TIMEOUT_MS: bad }).join()).to.include('REQUEST_TIMEOUT_MS');
+  });
+
   it('bounds connections not yet authenticated and password hashing: documented defaults, bad values named', () => {
     expect(loadConfig({ DATA_DIR: dataDir() })).to.include({
       maxAnonymousPerAddress: 20,

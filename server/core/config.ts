@@ -59,6 +59,11 @@ export interface Config {
   socketUnsentMaxBytes: number;
   /** Expensive reads (sync pages, task pages) of one user running at once in one process. */
   userReadsAtOnce: number;
+  /**
+   * How long a connection has to send a whole request, headers and body, before it is closed (through
+   * a WEB_CONCURRENCY primary: its first bytes to the primary, then the rest to a worker).
+   */
+  requestTimeoutMs: number;
   /** Connections (Engine.IO sessions) not yet authenticated, from one client address at once. */
   maxAnonymousPerAddress: number;
   /** Connections not yet authenticated, from all addresses together, in this process at once. */
@@ -112,6 +117,7 @@ interface Env {
   SOCKET_UNSENT_BYTES: number;
   SOCKET_UNSENT_MAX_BYTES: number;
   USER_READS_AT_ONCE: number;
+  REQUEST_TIMEOUT_MS: number;
   MAX_ANONYMOUS_CONNECTIONS_PER_ADDRESS: number;
   MAX_ANONYMOUS_CONNECTIONS: number;
   PASSWORD_HASH_CONCURRENCY: number;
@@ -176,6 +182,7 @@ const schema = Joi.object<Env>({
     .message('"SOCKET_UNSENT_MAX_BYTES" must be greater than SOCKET_UNSENT_BYTES')
     .default(BOUNDS.socketUnsentMaxBytes),
   USER_READS_AT_ONCE: Joi.number().integer().min(1).max(1000).default(BOUNDS.userReadsAtOnce),
+  REQUEST_TIMEOUT_MS: Joi.number().integer().min(100).max(300_000).default(10_000),
   MAX_ANONYMOUS_CONNECTIONS_PER_ADDRESS: Joi.number().integer().min(1).default(20),
   MAX_ANONYMOUS_CONNECTIONS: Joi.number().integer().min(1).default(5000),
   PASSWORD_HASH_CONCURRENCY: Joi.number().integer().min(1).max(64).default(2),
@@ -242,6 +249,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, warn: (msg: str
     socketUnsentBytes: value.SOCKET_UNSENT_BYTES,
     socketUnsentMaxBytes: value.SOCKET_UNSENT_MAX_BYTES,
     userReadsAtOnce: value.USER_READS_AT_ONCE,
+    requestTimeoutMs: value.REQUEST_TIMEOUT_MS,
     maxAnonymousPerAddress: value.MAX_ANONYMOUS_CONNECTIONS_PER_ADDRESS,
     maxAnonymous: value.MAX_ANONYMOUS_CONNECTIONS,
     passwordHashConcurrency: value.PASSWORD_HASH_CONCURRENCY,

@@ -20,6 +20,16 @@ export interface Relay {
   except?: string;
 }
 
+/** A node asks the others how many sockets a user holds there (server/realtime/socket-bound.ts). */
+export interface SocketCountQuery {
+  id: string;
+  /** The asking node. */
+  from: string;
+  userId: string;
+  /** The asking reservation's logical time. */
+  stamp: number;
+}
+
 interface InterServerEvents {
   /** Committed notes, in the order this node sent them. */
   'todo:relay': (relays: Relay[]) => void;
@@ -29,6 +39,9 @@ interface InterServerEvents {
   'todo:revoked': (revoked: { userId: string; version: number }) => void;
   /** Log out: one token revoked. */
   'todo:token-revoked': (revoked: { tokenId: string }) => void;
+  /** How many sockets does this user hold on your node? Each node answers with todo:sockets-held. */
+  'todo:sockets': (query: SocketCountQuery) => void;
+  'todo:sockets-held': (reply: { id: string; to: string; count: number }) => void;
 }
 
 export type IoServer = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents>;

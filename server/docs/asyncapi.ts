@@ -226,6 +226,8 @@ export const HANDSHAKE_ERRORS: Record<string, string> = {
   unauthorized:
     'A missing, malformed (a subject that is not a user id included), expired or revoked (log out, log out everywhere) token',
   too_many_connections: 'The user has MAX_SOCKETS_PER_USER sockets open over all nodes',
+  rate_limited:
+    "Past the user's event budget (USER_EVENTS_PER_SECOND): each handshake is one of the user's events (keep the token; connect again a little later)",
   unavailable: 'The database cannot be reached (keep the token; connect again later)',
   internal: 'A fault of the server (keep the token; connect again later)',
 };

@@ -1,7 +1,7 @@
 /**
- * A socket's life: handshake authentication and the user's socket bound, its user room, the token's
- * expiry (auth:expired, then disconnect, unless auth:refresh brought a newer token), what it was sent
- * and has not read (pressure.ts), and the domains' handlers behind the one wrapper.
+ * A socket's life: handshake authentication, the user's event budget and socket bound, its user room,
+ * the token's expiry (auth:expired, then disconnect, unless auth:refresh brought a newer token), what it
+ * was sent and has not read (pressure.ts), and the domains' handlers behind the one wrapper.
  */
 import type { AuthCtx as Ctx } from '../auth/auth.context';
 import { checkToken } from '../auth/auth.service';
@@ -12,10 +12,10 @@ import type { Metrics } from '../core/metrics';
 import { tokenRoom, userRoom, type IoServer } from '../core/notifier';
 import { eventWrapper, type AppSocket } from './handlers';
 import { Unsent } from './pressure';
+import { SocketBound } from './socket-bound';
 
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
-const COUNT_WAIT_MS = 2_000;
 /** connect_error messages: the contract's names for why a handshake failed. */
 const HANDSHAKE_MESSAGES: Partial<Record<string, string>> = {
   unauthorized: 'unauthorized',
@@ -30,25 +30,26 @@ export function attachSockets(
   metrics: Metrics,
   handlers: HandlerMap,
 ): { idle: () => Promise<void> } {
-  const admitted = new Map<string, number>(); // this node's sockets by user, connected or about to be
+  const bound = new SocketBound(io, ctx);
 
-  // handshake: a missing, malformed, expired or revoked token gets connect_error "unauthorized"; a
-  // user with MAX_SOCKETS_PER_USER open sockets over all nodes gets "too_many_connections"
+  // handshake: a missing, malformed, expired or revoked token gets connect_error "unauthorized"; past
+  // the user's event budget, "rate_limited"; a user with MAX_SOCKETS_PER_USER open sockets over all
+  // nodes gets "too_many_connections"
   const handshake = async (socket: AppSocket, next: (err?: Error) => void): Promise<void> => {
     try {
       const token: unknown = socket.handshake.auth.token ?? bearerToken(socket.handshake.headers.authorization);
-      const user = await checkToken(ctx, token);
-      const elsewhere = await socketsElsewhere(io, user.userId, ctx);
-      // from here to the count going up nothing waits, so this node's handshakes are counted one by one
-      const here = admitted.get(user.userId) ?? 0;
-      if (here + elsewhere >= ctx.config.maxSocketsPerUser) throw new AppError('limit_exceeded');
-      if (socket.conn.readyState !== 'open') return; // the client went away meanwhile
-      admitted.set(user.userId, here + 1);
-      socket.conn.once('close', () => {
-        const left = admitted.get(user.userId)! - 1;
-        if (left > 0) admitted.set(user.userId, left);
-        else admitted.delete(user.userId);
-      });
+      // a handshake is one of the user's events, spent before the database is asked about the token
+      const claims = ctx.tokens.verify(token);
+      await ctx.rates.spendEvent(claims.sub);
+      const user = await checkToken(ctx, token, claims);
+      const place = await bound.reserve(user.userId);
+      if (!place.admitted) throw new AppError('limit_exceeded');
+      if (socket.conn.readyState !== 'open') {
+        place.release(); // the client went away meanwhile
+        return;
+      }
+      socket.conn.once('close', place.release);
+      place.connected();
       Object.assign(socket.data, { userId: user.userId, ver: user.version, exp: user.exp, tid: user.tokenId });
       next();
     } catch (err) {
@@ -102,21 +103,6 @@ export function attachSockets(
     wrapper.attach(socket, session, unsent);
   });
   return { idle: wrapper.idle };
-}
-
-/**
- * The user's open sockets on the other nodes. A node that does not answer in time (it may have just
- * died) is left out rather than keeping the user from connecting.
- */
-async function socketsElsewhere(io: IoServer, userId: string, ctx: Ctx): Promise<number> {
-  if (ctx.config.socketAdapter === 'none') return 0;
-  try {
-    const all = await io.in(userRoom(userId)).timeout(COUNT_WAIT_MS).fetchSockets();
-    return all.filter((s) => !io.sockets.sockets.has(s.id)).length;
-  } catch (err) {
-    ctx.logger.warn({ err }, 'could not count the sockets of other nodes');
-    return 0;
-  }
 }
 
 /** At the token's expiry: tell the client, then disconnect. Re-armed by auth:refresh. */

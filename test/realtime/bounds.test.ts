@@ -248,12 +248,24 @@ describe('bounds', () => {
         ),
       ]);
       const served = outcomes.filter((c) => c !== 'rate_limited').length;
-      expect(served, outcomes.join(' ')).to.be.within(10, 13); // the burst, and what refilled meanwhile
+      // the burst less the three handshakes (each one of the user's events), and what refilled meanwhile
+      expect(served, outcomes.join(' ')).to.be.within(7, 10);
       expect(outcomes.filter((c) => c === 'rate_limited').length).to.be.at.least(11);
       // the lists read over HTTP is not a change: still served (a task page is an expensive read, counted:
       // test/realtime/expensive-reads.test.ts); and another user has a budget of their own
       expect((await request(server, 'GET', '/api/lists', { token: alice.token })).status).to.equal(200);
       expect(codeOf(await call(await device(bob.token), 'list:create', { name: 'Bob is served' }))).to.equal('ok');
+    });
+
+    it("a handshake is one of the user's events: past the budget it fails with connect_error rate_limited", async () => {
+      const alice = await registerUser(server);
+      const outcomes = await Promise.all(Array.from({ length: 14 }, () => handshake(server, alice.token)));
+      const connected = outcomes.filter((o) => o === 'connected').length;
+      expect(connected, outcomes.join(' ')).to.be.within(10, 13); // the burst, and what refilled meanwhile
+      expect(outcomes.filter((o) => o !== 'connected')).to.deep.equal(Array(14 - connected).fill('rate_limited'));
+      // another user has a budget of their own
+      const bobs = await device((await registerUser(server)).token);
+      expect(codeOf(await call(bobs, 'list:create', { name: 'Bob is served' }))).to.equal('ok');
     });
 
     it('SHARE_RATE_LIMIT counts every list:share, found or not, so guessing emails stays slow', async () => {

@@ -58,12 +58,14 @@ else
         const carol = await registerUser(nodeC);
         const inbox = await inboxOf(nodeC, carol.token);
         const [onC, onD] = [await open(carol.token, nodeC), await open(carol.token, nodeD)];
-        // 2 × 5 in one window of 2 s, whichever node the events reach; each node alone would allow 10
+        // 2 × 5 in one window of 2 s, whichever node the events reach; each node alone would allow 10.
+        // The two handshakes were events too: 8 are left, or 10 if the window turned meanwhile
         const answers = await Promise.all(
           Array.from({ length: 24 }, (_, i) => call(i % 2 ? onC : onD, 'list:members', { listId: inbox })),
         );
-        expect(answers.filter((a) => a.ok)).to.have.length(10);
-        expect(answers.filter((a) => !a.ok && a.error.code === 'rate_limited')).to.have.length(14);
+        const served = answers.filter((a) => a.ok).length;
+        expect(served).to.be.within(8, 10);
+        expect(answers.filter((a) => !a.ok && a.error.code === 'rate_limited')).to.have.length(24 - served);
       } finally {
         await Promise.all([nodeC.close(), nodeD.close()]);
       }

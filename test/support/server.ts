@@ -55,6 +55,7 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     socketUnsentBytes: 1024 * 1024,
     socketUnsentMaxBytes: 4 * 1024 * 1024,
     userReadsAtOnce: 2,
+    requestTimeoutMs: 10_000,
     maxAnonymousPerAddress: 1000, // tests open many sockets at once from 127.0.0.1; test/realtime/anonymous.test.ts tries the bounds
     maxAnonymous: 5000,
     passwordHashConcurrency: 2,
