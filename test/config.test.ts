@@ -176,7 +176,7 @@ describe('configuration', () => {
 
   it('bounds connections not yet authenticated and password hashing: documented defaults, bad values named', () => {
     expect(loadConfig({ DATA_DIR: dataDir() })).to.include({
-      maxAnonymousPerAddress: 20,
+      maxAnonymousPerAddress: 100,
       maxAnonymous: 5000,
       passwordHashConcurrency: 2,
       passwordHashQueue: 16,

@@ -183,7 +183,7 @@ const schema = Joi.object<Env>({
     .default(BOUNDS.socketUnsentMaxBytes),
   USER_READS_AT_ONCE: Joi.number().integer().min(1).max(1000).default(BOUNDS.userReadsAtOnce),
   REQUEST_TIMEOUT_MS: Joi.number().integer().min(100).max(300_000).default(10_000),
-  MAX_ANONYMOUS_CONNECTIONS_PER_ADDRESS: Joi.number().integer().min(1).default(20),
+  MAX_ANONYMOUS_CONNECTIONS_PER_ADDRESS: Joi.number().integer().min(1).default(100),
   MAX_ANONYMOUS_CONNECTIONS: Joi.number().integer().min(1).default(5000),
   PASSWORD_HASH_CONCURRENCY: Joi.number().integer().min(1).max(64).default(2),
   PASSWORD_HASH_QUEUE: Joi.number().integer().min(0).default(16),

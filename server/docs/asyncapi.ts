@@ -407,7 +407,7 @@ export function buildAsyncApi(): JsonSchema {
         description:
           'Socket.IO (Engine.IO 4) on the HTTP port; WebSocket, or HTTP long-polling. A connection whose ' +
           'handshake (CONNECT) is not accepted within 5 s is closed, whatever its transport. At most ' +
-          'MAX_ANONYMOUS_CONNECTIONS_PER_ADDRESS (20) connections of one client address, and ' +
+          'MAX_ANONYMOUS_CONNECTIONS_PER_ADDRESS (100) connections of one client address, and ' +
           'MAX_ANONYMOUS_CONNECTIONS (5,000) of one server process, may be waiting for that at once: past ' +
           'either, the Engine.IO handshake request is answered HTTP 429 with `Retry-After: 5` and the body ' +
           '`{"code":4,"message":"too_many_connections"}`, before any session is made (socket.io-client: ' +
