@@ -11,6 +11,7 @@ import { clientSchemas } from '../../shared/schemas';
 import type { ErrorCode } from '../../shared/types';
 import { packageVersion } from '../core/paths';
 import * as ex from './examples';
+import type { ClientEventDoc } from './doc-types';
 import { PEOPLE_EVENTS } from './people';
 import { SchemaSet, type JsonSchema } from './schemas';
 
@@ -28,14 +29,6 @@ export const ANY_EVENT_ERRORS: Partial<Record<ErrorCode, string>> = {
   unavailable: 'The database cannot be reached',
   internal: 'A fault of the server',
 };
-
-export interface ClientEventDoc {
-  summary: string;
-  /** Who may send it. */
-  who: string;
-  description: string;
-  errors: Partial<Record<ErrorCode, string>>;
-}
 
 const MUTATION_REUSED = 'a `mutationId` used for another event';
 

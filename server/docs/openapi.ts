@@ -3,7 +3,6 @@
  * answers and query parameters are the joi schemas of shared/ converted (schemas.ts); this file adds
  * what a schema cannot say: the routes, who may call them, and which error codes each can answer.
  */
-import type Joi from 'joi';
 import { BOUNDS, LIMITS } from '../../shared/limits';
 import {
   authResultSchema,
@@ -28,39 +27,8 @@ import { ERROR_STATUS, type ErrorCode } from '../../shared/types';
 import { packageVersion } from '../core/paths';
 import * as ex from './examples';
 import { peopleRoutes, USER_ID_PARAM } from './people';
+import type { Answer, Errors, RouteDoc } from './doc-types';
 import { SchemaSet, type JsonSchema } from './schemas';
-
-type Method = 'get' | 'post' | 'patch' | 'delete';
-type Errors = Partial<Record<ErrorCode, string>>;
-
-interface Answer {
-  status: number;
-  description: string;
-  /** A JSON body; none for a 204. */
-  schema?: Joi.Schema;
-  example?: unknown;
-  /** A body of another type than JSON. */
-  media?: { type: string; schema: JsonSchema };
-  /** Headers beyond x-request-id. */
-  headers?: Record<string, JsonSchema>;
-}
-
-export interface RouteDoc {
-  method: Method;
-  /** The OpenAPI path template (`{listId}`, where Express has `:listId`). */
-  path: string;
-  operationId: string;
-  tag: string;
-  summary: string;
-  description: string;
-  bearer?: boolean;
-  body?: { schema: Joi.Schema; example: unknown; required: boolean; patch?: (schema: JsonSchema) => void };
-  query?: Joi.ObjectSchema;
-  /** Parameters beyond the path's and the query's (a cookie, a request header). */
-  parameters?: JsonSchema[];
-  ok: Answer[];
-  errors: Errors;
-}
 
 /** Every request may be malformed or too large, and every route may fail on the server's side. */
 const ANY: Errors = {

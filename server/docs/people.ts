@@ -6,9 +6,8 @@
 import type { ErrorCode } from '../../shared/types';
 import { httpBodySchemas } from '../../shared/responses';
 import { listsLeaveSchema, restUnblockSchema, userBlockSchema } from '../../shared/schemas';
-import type { ClientEventDoc } from './asyncapi';
+import type { ClientEventDoc, RouteDoc } from './doc-types';
 import * as ex from './examples';
-import type { RouteDoc } from './openapi';
 
 type PeopleEvent = 'user:block' | 'user:unblock' | 'blocks:list' | 'lists:leave';
 type Errors = Partial<Record<ErrorCode, string>>;
