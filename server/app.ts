@@ -38,6 +38,7 @@ import { createSequelize } from './models';
 import { attachPostgresAdapter } from './realtime/adapter';
 import { guardAnonymous } from './realtime/anonymous';
 import { attachRedisAdapter } from './realtime/redis-adapter';
+import { admitOnceHeard } from './realtime/heard';
 import { attachSockets } from './realtime/session';
 import { syncHandlers } from './sync/sync.handlers';
 import { taskHandlers } from './tasks/task.handlers';
@@ -149,6 +150,7 @@ export function createServer(config: Config, opts: { logger?: Logger; sequelize?
     none: () => undefined,
   }[config.socketAdapter]();
   notifier.attach(io);
+  admitOnceHeard(io, adapter, logger);
   const sockets = attachSockets(io, ctx, metrics, {
     ...authHandlers(ctx),
     ...listHandlers(ctx),

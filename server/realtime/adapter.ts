@@ -27,6 +27,7 @@ export function attachPostgresAdapter(
   onFailed: (err: unknown) => void,
 ): { ready(): Promise<void>; close(): Promise<void> } {
   let listens = 0;
+  let late = false; // sockets were let in before the listener's first LISTEN (ready() gave up waiting)
   const pool: pg.Pool = new pg.Pool({
     connectionString: databaseUrl,
     max: 2,
@@ -57,7 +58,7 @@ export function attachPostgresAdapter(
               setImmediate(() => {
                 listens += 1;
                 if (listens === 1) pool.emit('listening');
-                else onRestored();
+                if (listens > 1 || late) onRestored();
               }),
             () => undefined,
           );
@@ -92,10 +93,16 @@ export function attachPostgresAdapter(
   );
   return {
     /**
-     * Before io.close(): a listener still being set up when the adapter closes would be kept forever
-     * (and with it the pool), so wait for it, bounded for a database that does not answer.
+     * Once this node hears the others (its listener ran LISTEN), bounded for a database that does not
+     * answer; a listener that comes later than that is then told as restored (`onRestored`), as the
+     * sockets let in meanwhile may have missed changes. Before socket handshakes (app.ts), and before
+     * io.close(): a listener still being set up when the adapter closes would be kept forever (and with
+     * it the pool).
      */
-    ready: () => bounded(listening),
+    ready: async () => {
+      await bounded(listening);
+      if (!listens) late = true;
+    },
     /** After io.close(), which lets go of the listener. */
     close: () => bounded(pool.end()),
   };
