@@ -24,18 +24,7 @@ $$;
 `;
 
 // as migrations/20261207000008-iso-year-zero.js made it
-const BEFORE = String.raw`
-CREATE OR REPLACE FUNCTION todo_iso(ts timestamptz) RETURNS text LANGUAGE sql STABLE AS $$
-  SELECT CASE
-    WHEN ts IS NULL THEN NULL
-    WHEN y BETWEEN 0 AND 9999 THEN lpad(y::text, 4, '0')
-    WHEN y > 9999 THEN '+' || lpad(y::text, 6, '0')
-    ELSE '-' || lpad((-y)::text, 6, '0')
-  END || to_char(u, '-MM-DD"T"HH24:MI:SS.MS"Z"')
-  FROM (SELECT ts AT TIME ZONE 'UTC' AS u) t,
-       LATERAL (SELECT extract(year FROM u)::int + CASE WHEN extract(year FROM u) < 0 THEN 1 ELSE 0 END AS y) a
-$$;
-`;
+const { ISO_YEAR: BEFORE } = require('./20261207000008-iso-year-zero');
 
 module.exports = {
   async up(queryInterface) {
