@@ -732,7 +732,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         case 'lost': {
           const title = `canary-lost-${short()}`;
           const before = dbProxy.answersCut;
-          const disarm = dbProxy.cutAnswer({ markers: [title], once: true, thenDown: true });
+          const disarm = dbProxy.cutAnswer({ markers: [title, 'COMMIT'], once: true, thenDown: true });
           victim = canaryChange(title);
           const until = Date.now() + 10_000;
           while (dbProxy.answersCut === before && !aborted() && Date.now() < until) await nap(5);
@@ -748,15 +748,15 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         case 'commit':
         case 'answer': {
           const before = dbProxy.answersCut;
-          // a transaction that records a mutation id (a list change), or a task function call
-          const markers = kind === 'commit' ? ['INSERT INTO mutations', 'COMMIT'] : ['todo_task_'];
+          // a change's COMMIT (after its mutation record), or a task's write inside its transaction
+          const markers = kind === 'commit' ? ['INSERT INTO "mutations"', 'COMMIT'] : ['UPDATE "tasks"'];
           const disarm = dbProxy.cutAnswer({ markers, once: true });
           const until = Date.now() + 10_000;
           while (dbProxy.answersCut === before && !aborted() && Date.now() < until) await nap(10);
           disarm();
           detail =
             dbProxy.answersCut > before
-              ? `the answer of ${kind === 'commit' ? "a list change's COMMIT" : 'a task function call'} cut`
+              ? `the answer of ${kind === 'commit' ? "a change's COMMIT" : "a task's write"} cut`
               : 'nothing to cut within 10 s';
           break;
         }

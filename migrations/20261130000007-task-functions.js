@@ -10,11 +10,12 @@
  * codes: TDNF1 not_found, TDFB1 forbidden, TDCF1 conflict (DETAIL: the current task, as JSON),
  * TDLE1 limit_exceeded. Answers are the contract's JSON, built by todo_task_json.
  */
-const UP = String.raw`
--- the createdAt of the list's latest task: a list's tasks get increasing createdAt, one millisecond
--- apart at least, so tasks at one position keep the order they were created in
-ALTER TABLE lists ADD COLUMN last_task_created_at timestamptz;
+// the createdAt of the list's latest task: a list's tasks get increasing createdAt, one millisecond
+// apart at least, so tasks at one position keep the order they were created in
+const COLUMN = 'ALTER TABLE lists ADD COLUMN last_task_created_at timestamptz;';
 
+// the functions (migration 10 drops them, and takes them from here to restore them on its way down)
+const FUNCTIONS = String.raw`
 -- a timestamp as JavaScript's Date.prototype.toISOString() writes it (milliseconds, truncated)
 CREATE FUNCTION todo_iso(ts timestamptz) RETURNS text LANGUAGE sql STABLE AS $$
   SELECT CASE
@@ -252,8 +253,9 @@ $$;
 `;
 
 module.exports = {
+  FUNCTIONS,
   async up(queryInterface) {
-    await queryInterface.sequelize.query(UP);
+    await queryInterface.sequelize.query(COLUMN + FUNCTIONS);
   },
   async down(queryInterface) {
     await queryInterface.sequelize.query(`

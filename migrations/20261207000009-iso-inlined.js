@@ -27,6 +27,7 @@ $$;
 const { ISO_YEAR: BEFORE } = require('./20261207000008-iso-year-zero');
 
 module.exports = {
+  INLINED,
   async up(queryInterface) {
     await queryInterface.sequelize.query(INLINED);
   },

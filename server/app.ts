@@ -24,7 +24,7 @@ import type { Config } from './core/config';
 import { spendEvent } from './core/express';
 import { createLogger, type Logger } from './core/logger';
 import { createMetrics } from './core/metrics';
-import { Notifier, type IoServer } from './core/notifier';
+import { Notifier, type IoServer } from './changes/notifier';
 import { Rates } from './core/rates';
 import { ReadSlots } from './core/reads';
 import { withTimeout } from './core/timeout';
@@ -113,7 +113,7 @@ export function createServer(config: Config, opts: { logger?: Logger; sequelize?
   const metrics = createMetrics(sequelize);
 
   // HTTP: each domain's routes; the lists' and tasks' behind authentication and the user's event budget
-  const authed = Router().use(requireAuth(ctx), spendEvent(ctx));
+  const authed = Router().use(requireAuth(ctx), spendEvent(ctx.rates));
   const app = createHttpApp(ctx, metrics, {
     '/api/auth': authRoutes(ctx, (t, userId) => createListIn(t, userId, 'Inbox')), // every account starts with an Inbox
     '/api': Router().use(listRoutes(ctx, authed), taskRoutes(ctx, authed), blockRoutes(ctx, authed)),

@@ -16,7 +16,7 @@ import { migrateUp } from './core/db/migrate';
 import { createSequelize } from './models';
 import { createLogger } from './core/logger';
 import { projectRoot } from './core/paths';
-import { startMaintenance } from './core/db/maintenance';
+import { startMaintenance } from './maintenance';
 
 /** A worker (or the only process) forces its exit after 10 s; the primary waits a little longer for its workers. */
 const SHUTDOWN_LIMIT_MS = cluster.isWorker ? 10_000 : 11_000;

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import crypto from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import { QueryTypes } from 'sequelize';
-import { purgeMutations, purgeRevokedTokens } from '../server/core/db/maintenance';
+import { purgeMutations, purgeRevokedTokens } from '../server/maintenance';
 import { testDb } from './support/database';
 import { registerUser, request, startServer } from './support/server';
 

@@ -1,4 +1,4 @@
-import type { Ctx } from '../core/context';
+import type { Ctx } from '../changes/context';
 import type { Devices } from './devices';
 import type { Passwords } from './passwords';
 import type { Revocations } from './revocations';

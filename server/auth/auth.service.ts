@@ -130,7 +130,7 @@ export function refresh(ctx: Ctx, user: User): IssuedToken {
 /**
  * Log out: revokes this one token (the user's other tokens, other devices, keep working) and
  * disconnects the sockets holding it, on every node. The row is kept until the token would have
- * expired (core/db/maintenance.ts removes it then).
+ * expired (maintenance.ts removes it then).
  */
 export async function logout(ctx: Ctx, userId: string, claims: Pick<Claims, 'tokenId' | 'exp'>): Promise<void> {
   await ctx.sequelize.query(

@@ -63,29 +63,13 @@ export function toAppError(err: unknown): AppError {
   if (status === 413) return new AppError('payload_too_large');
   if (status !== undefined) return new AppError('validation_error');
   if (isDatabaseUnavailable(err)) return new AppError('unavailable', 'The database is unavailable');
-  const original = (err as { original?: { code?: unknown; message?: unknown; detail?: unknown } } | undefined)
-    ?.original;
-  const sqlState = original?.code;
-  // a refusal raised by one of our SQL functions (class TD): the contract's code, message and details
-  const refused = typeof sqlState === 'string' ? SQL_REFUSALS[sqlState] : undefined;
-  if (refused && typeof original?.message === 'string') {
-    const details = typeof original.detail === 'string' ? { task: JSON.parse(original.detail) as unknown } : undefined;
-    return new AppError(refused, original.message, details);
-  }
+  const sqlState = (err as { original?: { code?: unknown } } | undefined)?.original?.code;
   // the database refused a value it cannot hold (SQLSTATE class 22, e.g. a date before year 1): the request's fault
   if (e?.name === 'SequelizeDatabaseError' && typeof sqlState === 'string' && sqlState.startsWith('22')) {
     return new AppError('validation_error', 'A value is outside what the server can store');
   }
   return new AppError('internal');
 }
-
-/** SQLSTATEs our SQL functions raise for a refusal (migrations/20261130000007-task-functions.js). */
-const SQL_REFUSALS: Partial<Record<string, ErrorCode>> = {
-  TDNF1: 'not_found',
-  TDFB1: 'forbidden',
-  TDCF1: 'conflict',
-  TDLE1: 'limit_exceeded',
-};
 
 /**
  * The 4xx status of an error that says it is the client's fault (http-errors style: `status` or

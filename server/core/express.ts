@@ -1,6 +1,7 @@
 /** Express pieces every domain's routes use: route ids, the caller, and the user's event budget. */
 import type { RequestHandler, Response } from 'express';
-import type { Actor, Ctx } from './context';
+import type { Actor } from './actor';
+import type { Rates } from './rates';
 import { AppError } from './errors';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -18,9 +19,9 @@ export const actorOf = (res: Response): Actor => res.locals.actor;
 
 /** A REST change spends one of the user's events, like a socket event (after authentication). */
 export const spendEvent =
-  (ctx: Ctx): RequestHandler =>
+  (rates: Rates): RequestHandler =>
   async (req, res, next) => {
-    if (req.method !== 'GET' && req.method !== 'HEAD') await ctx.rates.spendEvent(actorOf(res).userId);
+    if (req.method !== 'GET' && req.method !== 'HEAD') await rates.spendEvent(actorOf(res).userId);
     next();
   };
 

@@ -5,7 +5,7 @@
  */
 import type { AckData, ClientEventName } from '../../shared/events';
 import type { EventInput } from '../../shared/schemas';
-import type { Actor } from './context';
+import type { Actor } from './actor';
 
 /** What a handler may do to the socket that sent the event, beyond answering it. */
 export interface SocketSession {

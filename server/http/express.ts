@@ -10,7 +10,7 @@ import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
 import { LIMITS } from '../../shared/limits';
 import { compressJson } from '../core/compress';
-import type { Ctx } from '../core/context';
+import type { Ctx } from '../changes/context';
 import { LOG_SERIALIZERS } from '../core/logger';
 import type { Metrics } from '../core/metrics';
 import { healthRoutes } from './health.routes';

@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import type { Ctx } from '../core/context';
+import type { Ctx } from '../changes/context';
 import { packageVersion as version } from '../core/paths';
 import type { Metrics } from '../core/metrics';
 import { withTimeout } from '../core/timeout';

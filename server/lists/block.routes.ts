@@ -1,6 +1,6 @@
 import { Router, type RequestHandler } from 'express';
 import { listsLeaveSchema, restUnblockSchema, userBlockSchema } from '../../shared/schemas';
-import type { Ctx } from '../core/context';
+import type { Ctx } from '../changes/context';
 import { actorOf, uuidParams } from '../core/express';
 import { validate } from '../core/validate';
 import { blockUser, listBlocks, unblockUser } from './block.service';

@@ -5,9 +5,10 @@
  */
 import { QueryTypes } from 'sequelize';
 import type { ListsLeaveInput } from '../../shared/events';
-import type { Actor, Ctx } from '../core/context';
-import { mutate, type MutationScope } from '../core/db/mutate';
+import type { Actor, Ctx } from '../changes/context';
+import { mutate, type ChangeScope } from '../changes/mutate';
 import { AppError } from '../core/errors';
+import { lockLists, takeSeqs } from './list-seq';
 
 /** Leaves every list that `ownerId` owns and the caller is a member of; answers the lists left. */
 export async function leaveListsOf(ctx: Ctx, actor: Actor, input: ListsLeaveInput): Promise<{ listIds: string[] }> {
@@ -21,22 +22,21 @@ export async function leaveListsOf(ctx: Ctx, actor: Actor, input: ListsLeaveInpu
 /**
  * Inside a mutation: `userId` leaves every list of `ownerId`. The work is bounded: a user belongs to
  * at most MAX_LISTS_PER_USER lists. The lists are locked in id order before anything changes; a
- * membership that went meanwhile (a removal took the list's lock first) is not left again and takes
- * no seq.
+ * membership that went meanwhile (a removal took the list's lock first) is not left again.
  */
-export async function leaveAllIn(
-  ctx: Ctx,
-  { t, out, lockLists, nextSeqs }: Pick<MutationScope, 't' | 'out' | 'lockLists' | 'nextSeqs'>,
-  userId: string,
-  ownerId: string,
-): Promise<string[]> {
+export async function leaveAllIn(ctx: Ctx, scope: ChangeScope, userId: string, ownerId: string): Promise<string[]> {
+  const { t, out } = scope;
   const candidates = await ctx.sequelize.query<{ id: string }>(
     `SELECT m.list_id AS id FROM list_members m JOIN lists l ON l.id = m.list_id
       WHERE m.user_id = $1 AND l.owner_id = $2 AND m.role <> 'owner' ORDER BY m.list_id LIMIT $3`,
     { bind: [userId, ownerId, ctx.config.maxListsPerUser], type: QueryTypes.SELECT, transaction: t },
   );
   if (!candidates.length) return [];
-  await lockLists(candidates.map((c) => c.id));
+  await lockLists(
+    ctx,
+    scope,
+    candidates.map((c) => c.id),
+  );
   // read under the locks: the memberships still there
   const left = await ctx.sequelize.query<{ id: string }>(
     `DELETE FROM list_members WHERE user_id = $1 AND role <> 'owner' AND list_id = ANY($2::uuid[])
@@ -44,19 +44,18 @@ export async function leaveAllIn(
     { bind: [userId, candidates.map((c) => c.id)], type: QueryTypes.SELECT, transaction: t },
   );
   const listIds = left.map((l) => l.id).sort();
-  const seqs = await nextSeqs(listIds);
-  const stayed = await ctx.sequelize.query<{ listId: string; userId: string }>(
-    'SELECT list_id AS "listId", user_id AS "userId" FROM list_members WHERE list_id = ANY($1::uuid[])',
-    { bind: [listIds], type: QueryTypes.SELECT, transaction: t },
+  const lists = await takeSeqs(
+    ctx,
+    scope,
+    listIds.map((listId) => ({ listId, roster: true })),
+    true,
   );
-  const membersOf = new Map<string, string[]>(listIds.map((id) => [id, [userId]]));
-  for (const m of stayed) membersOf.get(m.listId)?.push(m.userId);
   for (const listId of listIds) {
-    const seq = seqs.get(listId)!;
+    const { seq, members } = lists.get(listId)!;
     out.add({
       event: 'member:removed',
       payload: { listId, userId, seq },
-      to: membersOf.get(listId)!,
+      to: [userId, ...members.map((m) => m.userId)], // those who stayed, and who left
       listId,
       seq,
     });

@@ -1,4 +1,4 @@
-import type { Ctx } from '../core/context';
+import type { Ctx } from '../changes/context';
 import type { HandlerMap } from '../core/handler';
 import { blockUser, listBlocks, unblockUser } from './block.service';
 import { leaveListsOf } from './leave.service';

@@ -8,13 +8,14 @@ import type {
   ListUnshareInput,
 } from '../../shared/events';
 import type { List as ListDto, Member } from '../../shared/types';
-import type { Actor, Ctx } from '../core/context';
+import type { Actor, Ctx } from '../changes/context';
 import { User } from '../auth/user.model';
-import { mutate, type MutationScope } from '../core/db/mutate';
+import { mutate, type ChangeScope } from '../changes/mutate';
 import { AppError } from '../core/errors';
-import type { Outbox } from '../core/outbox';
+import type { Outbox } from '../changes/outbox';
 import { shareableUser } from './block.service';
-import { ANY_MEMBER, authorize, idsOf, membersOf, OWNER, WRITERS, type MemberRow } from './access';
+import { ANY_MEMBER, authorize, idsOf, OWNER, WRITERS, type MemberRow } from './access';
+import { takeSeq, type TakeOptions, type Taken } from './list-seq';
 import { List } from './list.model';
 import { ListMember } from './member.model';
 import { lockUser } from './user-lock';
@@ -44,9 +45,9 @@ export async function createList(ctx: Ctx, actor: Actor, input: ListCreateInput)
 }
 
 export async function renameList(ctx: Ctx, actor: Actor, input: ListRenameInput): Promise<{ list: ListDto }> {
-  return mutate(ctx, actor, { event: 'list:rename', mutationId: input.mutationId }, async ({ t, out, nextSeq }) => {
-    const seq = await lockList(nextSeq, input.id);
-    const members = await membersOf(ctx.sequelize, input.id, t);
+  return mutate(ctx, actor, { event: 'list:rename', mutationId: input.mutationId }, async (scope) => {
+    const { t, out } = scope;
+    const { seq, members } = await lockList(ctx, scope, input.id);
     const role = authorize(members, actor.userId, WRITERS);
     const list = (await List.findByPk(input.id, { transaction: t }))!;
     await list.update({ name: input.name }, { transaction: t });
@@ -56,9 +57,9 @@ export async function renameList(ctx: Ctx, actor: Actor, input: ListRenameInput)
 }
 
 export async function deleteList(ctx: Ctx, actor: Actor, input: ListDeleteInput): Promise<{ id: string }> {
-  return mutate(ctx, actor, { event: 'list:delete', mutationId: input.mutationId }, async ({ t, out, nextSeq }) => {
-    const seq = await lockList(nextSeq, input.id);
-    const members = await membersOf(ctx.sequelize, input.id, t);
+  return mutate(ctx, actor, { event: 'list:delete', mutationId: input.mutationId }, async (scope) => {
+    const { t, out } = scope;
+    const { seq, members } = await lockList(ctx, scope, input.id);
     authorize(members, actor.userId, OWNER);
     await List.destroy({ where: { id: input.id }, transaction: t }); // members and tasks go by cascade
     out.add({ event: 'list:deleted', payload: { id: input.id }, to: idsOf(members), listId: input.id, seq });
@@ -73,9 +74,9 @@ export async function shareList(
   input: ListShareInput,
 ): Promise<{ member: Member; seq: number }> {
   await ctx.rates.spendShare(actor.userId); // each try counts, found or not: email guessing stays slow
-  return mutate(ctx, actor, { event: 'list:share' }, async ({ t, out, nextSeq }) => {
-    const seq = await lockList(nextSeq, input.listId);
-    const members = await membersOf(ctx.sequelize, input.listId, t);
+  return mutate(ctx, actor, { event: 'list:share' }, async (scope) => {
+    const { t, out } = scope;
+    const { seq, members } = await lockList(ctx, scope, input.listId, { roster: true });
     authorize(members, actor.userId, OWNER);
     // someone who blocks the caller is answered like an email with no account: a block does not show
     const user = await shareableUser(ctx, t, input.email, actor.userId);
@@ -117,9 +118,9 @@ export async function unshareList(
   actor: Actor,
   input: ListUnshareInput,
 ): Promise<{ listId: string; userId: string; seq: number }> {
-  return mutate(ctx, actor, { event: 'list:unshare' }, async ({ t, out, nextSeq }) => {
-    const seq = await lockList(nextSeq, input.listId);
-    const members = await membersOf(ctx.sequelize, input.listId, t);
+  return mutate(ctx, actor, { event: 'list:unshare' }, async (scope) => {
+    const { t, out } = scope;
+    const { seq, members } = await lockList(ctx, scope, input.listId, { roster: true });
     const self = input.userId === actor.userId;
     const role = authorize(members, actor.userId, self ? ANY_MEMBER : OWNER);
     if (self && role === 'owner')
@@ -148,10 +149,10 @@ export async function listMembers(actor: Actor, listId: string): Promise<{ membe
   return { members: members.map((m) => m.toDto()) };
 }
 
-async function lockList(nextSeq: MutationScope['nextSeq'], listId: string): Promise<number> {
-  const seq = await nextSeq(listId);
-  if (seq === null) throw new AppError('not_found', 'List not found');
-  return seq;
+async function lockList(ctx: Ctx, scope: ChangeScope, listId: string, opts?: TakeOptions): Promise<Taken> {
+  const taken = await takeSeq(ctx, scope, listId, opts);
+  if (!taken) throw new AppError('not_found', 'List not found');
+  return taken;
 }
 
 /**

@@ -7,7 +7,7 @@
  */
 import { QueryTypes, type Transaction } from 'sequelize';
 import type { List as ListDto, Role } from '../../shared/types';
-import type { Ctx } from '../core/context';
+import type { Ctx } from '../changes/context';
 import { List } from './list.model';
 
 /** A list's key in a sync walk: its id and its seq now. */

@@ -1,6 +1,6 @@
 /** Serializes the transactions that grow what one user holds, so that each bound is counted exactly. */
 import { QueryTypes, type Transaction } from 'sequelize';
-import type { Ctx } from '../core/context';
+import type { Ctx } from '../changes/context';
 
 /**
  * Locks the user's row until commit: concurrent creates, shares and blocks for one user run one after

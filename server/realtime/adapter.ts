@@ -14,7 +14,7 @@
 import { createAdapter } from '@socket.io/postgres-adapter';
 import pg from 'pg';
 import type { Logger } from '../core/logger';
-import type { IoServer } from '../core/notifier';
+import type { IoServer } from '../changes/notifier';
 import { withTimeout } from '../core/timeout';
 
 const CLOSE_WAIT_MS = 2_000;

@@ -6,7 +6,7 @@
  * is made; a client (socket.io-client) takes it as a transport error and tries again with its back-off.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { IoServer } from '../core/notifier';
+import type { IoServer } from '../changes/notifier';
 import type { AppSocket } from './handlers';
 
 type EngineSocket = AppSocket['conn'];

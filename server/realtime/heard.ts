@@ -6,7 +6,7 @@
  * socket resyncs).
  */
 import type { Logger } from '../core/logger';
-import type { IoServer } from '../core/notifier';
+import type { IoServer } from '../changes/notifier';
 
 export function admitOnceHeard(io: IoServer, adapter: { ready(): Promise<void> } | undefined, logger: Logger): void {
   if (!adapter) return; // a single node, or the workers' primary relays (it is up before them)

@@ -7,7 +7,7 @@
 import { createAdapter } from '@socket.io/redis-adapter';
 import { createClient } from 'redis';
 import type { Logger } from '../core/logger';
-import type { IoServer } from '../core/notifier';
+import type { IoServer } from '../changes/notifier';
 import { withTimeout } from '../core/timeout';
 
 const WAIT_MS = 2_000;

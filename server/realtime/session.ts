@@ -9,7 +9,7 @@ import { bearerToken } from '../auth/tokens';
 import { AppError, toAppError } from '../core/errors';
 import type { HandlerMap, SocketSession } from '../core/handler';
 import type { Metrics } from '../core/metrics';
-import { tokenRoom, userRoom, type IoServer } from '../core/notifier';
+import { tokenRoom, userRoom, type IoServer } from '../changes/notifier';
 import { eventWrapper, type AppSocket } from './handlers';
 import { Unsent } from './pressure';
 import { SocketBound } from './socket-bound';

@@ -18,7 +18,7 @@
  */
 import crypto from 'node:crypto';
 import type { AuthCtx as Ctx } from '../auth/auth.context';
-import type { IoServer, SocketCountQuery } from '../core/notifier';
+import type { IoServer, SocketCountQuery } from '../changes/notifier';
 
 const COUNT_WAIT_MS = 2_000;
 

@@ -16,7 +16,7 @@ import { QueryTypes, Transaction } from 'sequelize';
 import { LIMITS } from '../../shared/limits';
 import type { SyncInput } from '../../shared/events';
 import type { List, SyncResult, TaskDeleted } from '../../shared/types';
-import type { Actor, Ctx } from '../core/context';
+import type { Actor, Ctx } from '../changes/context';
 import { listsTag, taggedLists, type ListKey } from '../lists/list.tag';
 import { TASK_JSON_OVERHEAD, TASK_TEXT_BYTES, TASK_TEXT_MIN_BYTES, tasksByIds } from '../tasks/task.pages';
 

@@ -7,7 +7,7 @@ import { QueryTypes, Transaction } from 'sequelize';
 import { LIMITS } from '../../shared/limits';
 import type { TaskPageQuery } from '../../shared/schemas';
 import type { Task as TaskDto, TaskPage } from '../../shared/types';
-import type { Actor, Ctx } from '../core/context';
+import type { Actor, Ctx } from '../changes/context';
 import { AppError } from '../core/errors';
 import { ANY_MEMBER, authorize, membersOf } from '../lists/access';
 import { Task } from './task.model';

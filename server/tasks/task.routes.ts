@@ -5,7 +5,7 @@ import {
   restTaskPatchSchema,
   taskPageQuerySchema,
 } from '../../shared/schemas';
-import type { Ctx } from '../core/context';
+import type { Ctx } from '../changes/context';
 import { actorOf, uuidParams } from '../core/express';
 import { answerCost } from '../core/rates';
 import { validate } from '../core/validate';

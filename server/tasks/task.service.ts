@@ -1,118 +1,81 @@
 /**
- * Tasks: create, update (and move) and delete, with the list's role rules. Each is one statement, a
- * SQL function call (migrations/20261130000007-task-functions.js) in its own transaction: the list's
- * seq under its row lock, the role, expectedVersion, the bound of live tasks, the tombstone and the
- * mutation record, in one round trip. Reads: task.pages.ts.
+ * Tasks: create, update (and move) and delete, with the list's role rules, each one `mutate()`
+ * (changes/mutate.ts) through the models: the list's seq with its members (lists/list-seq.ts), the
+ * role, the bound of live tasks, expectedVersion, the task row and its tombstone, in one transaction.
+ * Reads: task.reads.ts.
  */
-import { QueryTypes, UniqueConstraintError } from 'sequelize';
+import { col, fn, literal, type WhereOptions } from 'sequelize';
 import type { EventPayload } from '../../shared/events';
 import type { EventInput } from '../../shared/schemas';
 import type { Task as TaskDto, TaskDeleted } from '../../shared/types';
-import type { Actor, Ctx } from '../core/context';
-import { mutateInOneStatement, recorded } from '../core/db/mutate';
-import { AppError, isDatabaseUnavailable } from '../core/errors';
-import type { Outbox } from '../core/outbox';
+import type { Actor, Ctx } from '../changes/context';
+import { mutate, type ChangeScope } from '../changes/mutate';
+import type { Outbox } from '../changes/outbox';
+import { AppError } from '../core/errors';
+import { authorize, WRITERS } from '../lists/access';
+import { takeSeq, takeSeqOfTask, takeSeqs, type Taken } from '../lists/list-seq';
+import { ListMember } from '../lists/member.model';
+import { Task } from './task.model';
+import { TaskTombstone } from './tombstone.model';
 
-/** What a task function answers: the first answer of a repeated mutation id, or this one's and who to tell. */
-interface Changed<A> {
-  replay?: A;
-  answer?: A;
-  /** The list's change number, and its members (no seq: nothing changed, nothing to send). */
-  seq?: number;
-  to?: string[];
-  /** A move: the old list's change number and members. */
-  from?: { seq: number; to: string[] };
-}
+type Patch = EventInput<'task:update'>['patch'];
+/** Column values as Task.update takes them (values, or SQL such as `version + 1`). */
+type TaskValues = Parameters<typeof Task.update>[0];
 
-async function call<A>(
-  ctx: Ctx,
-  actor: Actor,
-  mutationId: string | undefined,
-  sql: string,
-  bind: unknown[],
-): Promise<Changed<A>> {
-  try {
-    const [row] = await ctx.sequelize.query<{ r: Changed<A> }>(sql, { bind, type: QueryTypes.SELECT });
-    return row.r;
-  } catch (err) {
-    // a twin with the same mutation id committed first: this one was rolled back; asked again, the
-    // function answers with the first answer
-    if (err instanceof UniqueConstraintError && isMutationRecord(err)) {
-      const [row] = await ctx.sequelize.query<{ r: Changed<A> }>(sql, { bind, type: QueryTypes.SELECT });
-      return row.r;
-    }
-    // the connection was lost: the change may have committed with its answer lost on the way
-    const committed = mutationId && isDatabaseUnavailable(err) ? await recover<A>(ctx, actor, mutationId) : undefined;
-    if (committed) return committed;
-    throw err;
-  }
+export async function createTask(ctx: Ctx, actor: Actor, input: EventInput<'task:create'>): Promise<{ task: TaskDto }> {
+  const { listId } = input;
+  const event = 'task:create';
+  return mutate(
+    ctx,
+    actor,
+    { event, mutationId: input.mutationId, retried: retriedCreate(actor, input.id) },
+    async (scope) => {
+      const list = await takeSeq(ctx, scope, listId, { tasks: +1, stampTask: true });
+      if (!list) throw new AppError('not_found', 'List not found');
+      authorize(list.members, actor.userId, WRITERS);
+      checkRoom(ctx, list);
+      const task = await Task.build({
+        id: input.id,
+        listId,
+        title: input.title,
+        notes: input.notes ?? '',
+        dueAt: input.dueAt ?? null,
+        priority: input.priority ?? 0,
+        position: input.position ?? '',
+        completedAt: null,
+        seq: list.seq,
+        createdBy: actor.userId,
+        updatedBy: actor.userId,
+        createdAt: list.taskStamp,
+        updatedAt: list.taskStamp,
+      }).save({ transaction: scope.t, silent: true, returning: false });
+      const answer = { task: task.toDto() };
+      tell(scope.out, 'task:created', answer, list);
+      return answer;
+    },
+  );
 }
 
 /**
- * After a lost connection: the change as committed, if its mutation record says it was (read on
- * another connection), with whom to tell now, so that its answer and its broadcast are not lost.
- * Undefined if it did not commit, or if that cannot be told now.
+ * A create retried by its `id` (its answer lost, or sent from two devices): the creator who still
+ * sees the task's list gets it again; anyone else's id is taken.
  */
-async function recover<A>(ctx: Ctx, actor: Actor, mutationId: string): Promise<Changed<A> | undefined> {
-  const answer = (await recorded(ctx, actor, mutationId)) as (A & Partial<TaskAnswer>) | undefined;
-  if (!answer) return undefined;
-  const at = answer.task
-    ? { listId: answer.task.listId, seq: answer.task.seq }
-    : { listId: answer.listId!, seq: answer.seq! };
-  const lists = [at.listId, ...(answer.from ? [answer.from.listId] : [])];
-  let rows: Array<{ listId: string; to: string[] }> = [];
-  try {
-    rows = await ctx.sequelize.query<{ listId: string; to: string[] }>(
-      'SELECT list_id AS "listId", array_agg(user_id) AS "to" FROM list_members WHERE list_id = ANY($1) GROUP BY list_id',
-      { bind: [lists], type: QueryTypes.SELECT },
-    );
-  } catch {
-    // committed, but whom to tell cannot be read now: the caller gets its answer, every socket a sync:needed
-    ctx.notifier.changesMissed('the members of a committed change could not be read');
-  }
-  const members = (listId: string) => rows.find((r) => r.listId === listId)?.to ?? [];
-  const from = answer.from ? { from: { seq: answer.from.seq, to: members(answer.from.listId) } } : {};
-  return { answer, seq: at.seq, to: members(at.listId), ...from };
-}
+const retriedCreate =
+  (actor: Actor, id: string | undefined) =>
+  async (err: unknown): Promise<{ task: TaskDto } | undefined> => {
+    if (!id) return undefined;
+    const existing = await Task.findByPk(id);
+    if (!existing) return undefined;
+    if (existing.createdBy === actor.userId && (await isMember(existing.listId, actor.userId))) {
+      if (existing.deletedAt) throw new AppError('conflict', 'This task was created and deleted since');
+      return { task: existing.toDto() };
+    }
+    if (err instanceof AppError) return undefined; // refused before its id was found taken
+    throw new AppError('conflict', 'A task with this id exists already');
+  };
 
-/** The shapes of a task change's answer: `{task, from?}` (create, update, move) or `{id, listId, seq}` (delete). */
-interface TaskAnswer {
-  task: TaskDto;
-  from: TaskDeleted;
-  listId: string;
-  seq: number;
-}
-
-const isMutationRecord = (err: UniqueConstraintError) =>
-  (err.parent as { table?: string } | undefined)?.table === 'mutations';
-
-export async function createTask(ctx: Ctx, actor: Actor, input: EventInput<'task:create'>): Promise<{ task: TaskDto }> {
-  // the mutation id is recorded by the SQL function, in the same transaction
-  return mutateInOneStatement(ctx, actor, async (out) => {
-    const { listId } = input;
-    const r = await call<{ task: TaskDto }>(
-      ctx,
-      actor,
-      input.mutationId,
-      'SELECT todo_task_create($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) AS r',
-      [
-        actor.userId,
-        listId,
-        input.id ?? null,
-        input.title,
-        input.notes ?? null,
-        sqlTime(input.dueAt) ?? null,
-        input.priority ?? null,
-        input.position ?? null,
-        ctx.config.maxTasksPerList,
-        input.mutationId ?? null,
-      ],
-    );
-    if (r.replay) return r.replay;
-    const answer = r.answer!;
-    if (r.seq !== undefined) tell(out, 'task:created', answer, r.to!, listId, r.seq);
-    return answer;
-  });
+async function isMember(listId: string, userId: string): Promise<boolean> {
+  return (await ListMember.count({ where: { listId, userId } })) > 0;
 }
 
 export async function updateTask(
@@ -120,91 +83,153 @@ export async function updateTask(
   actor: Actor,
   input: EventInput<'task:update'>,
 ): Promise<{ task: TaskDto; from?: TaskDeleted }> {
-  if (Object.keys(input.patch).length === 0) throw new AppError('validation_error', 'The patch changes nothing');
-  return mutateInOneStatement(ctx, actor, async (out) => {
-    const r = await change<{ task: TaskDto; from?: TaskDeleted }>(ctx, actor, input.id, {
-      patch: input.patch,
-      expectedVersion: input.expectedVersion,
-      mutationId: input.mutationId,
-    });
-    if (r.replay) return r.replay;
-    const answer = r.answer!;
-    const { task, from } = answer;
-    if (from && r.from) {
-      // a move is a delete in the old list and a create in the new one, each with its own seq
-      tell(out, 'task:deleted', from, r.from.to, from.listId, from.seq);
-      tell(out, 'task:created', { task }, r.to!, task.listId, task.seq);
-    } else {
-      tell(out, 'task:updated', { task }, r.to!, task.listId, task.seq);
+  const { id, patch, expectedVersion } = input;
+  if (Object.keys(patch).length === 0) throw new AppError('validation_error', 'The patch changes nothing');
+  return mutate(ctx, actor, { event: 'task:update', mutationId: input.mutationId }, async (scope) => {
+    if (patch.listId) {
+      const from = await Task.findOne({
+        where: { id, deletedAt: null },
+        attributes: ['listId'],
+        transaction: scope.t,
+        raw: true,
+      });
+      if (!from) throw new AppError('not_found', 'Task not found');
+      if (from.listId !== patch.listId) return moveTask(ctx, actor, scope, input, from.listId, patch.listId);
     }
+    const list = await takeSeqOfTask(ctx, scope, id);
+    if (!list) throw new AppError('not_found', 'Task not found');
+    authorize(list.members, actor.userId, WRITERS, 'Task');
+    const task = await write(scope, actor, list, id, expectedVersion, patchValues(patch, list.now));
+    const answer = { task: task.toDto() };
+    tell(scope.out, 'task:updated', answer, list);
     return answer;
   });
 }
 
+/** A move is a delete in the old list and a create in the new one, each with its own seq. */
+async function moveTask(
+  ctx: Ctx,
+  actor: Actor,
+  scope: ChangeScope,
+  { id, patch, expectedVersion }: EventInput<'task:update'>,
+  fromId: string,
+  toId: string,
+): Promise<{ task: TaskDto; from: TaskDeleted }> {
+  const lists = await takeSeqs(ctx, scope, [
+    { listId: fromId, tasks: -1 },
+    { listId: toId, tasks: +1 },
+  ]);
+  const from = lists.get(fromId);
+  const to = lists.get(toId);
+  if (!from || !to) throw new AppError('not_found', 'List not found');
+  authorize(from.members, actor.userId, WRITERS, 'Task');
+  // a stale task answers conflict before anything is said of the target list
+  const current = await Task.findByPk(id, { transaction: scope.t });
+  if (!current || current.listId !== fromId || current.deletedAt || isStale(current, expectedVersion)) {
+    throw refusal(current, fromId);
+  }
+  authorize(to.members, actor.userId, WRITERS);
+  checkRoom(ctx, to);
+  const task = await write(
+    scope,
+    actor,
+    to,
+    id,
+    expectedVersion,
+    { ...patchValues(patch, to.now), listId: toId },
+    fromId,
+  );
+  const gone: TaskDeleted = { id, listId: fromId, seq: from.seq };
+  await TaskTombstone.create({ listId: fromId, seq: from.seq, taskId: id, createdAt: to.now }, tombstoneOptions(scope));
+  tell(scope.out, 'task:deleted', gone, from);
+  tell(scope.out, 'task:created', { task: task.toDto() }, to);
+  return { task: task.toDto(), from: gone };
+}
+
 export async function deleteTask(ctx: Ctx, actor: Actor, input: EventInput<'task:delete'>): Promise<TaskDeleted> {
-  return mutateInOneStatement(ctx, actor, async (out) => {
-    const r = await change<TaskDeleted>(ctx, actor, input.id, {
-      expectedVersion: input.expectedVersion,
-      mutationId: input.mutationId,
-    });
-    if (r.replay) return r.replay;
-    const deleted = r.answer!;
-    tell(out, 'task:deleted', deleted, r.to!, deleted.listId, deleted.seq);
+  return mutate(ctx, actor, { event: 'task:delete', mutationId: input.mutationId }, async (scope) => {
+    const list = await takeSeqOfTask(ctx, scope, input.id, { tasks: -1 });
+    if (!list) throw new AppError('not_found', 'Task not found');
+    authorize(list.members, actor.userId, WRITERS, 'Task');
+    await write(scope, actor, list, input.id, input.expectedVersion, { deletedAt: list.now });
+    const deleted: TaskDeleted = { id: input.id, listId: list.listId, seq: list.seq };
+    await TaskTombstone.create(
+      { listId: list.listId, seq: list.seq, taskId: input.id, createdAt: list.now },
+      tombstoneOptions(scope),
+    );
+    tell(scope.out, 'task:deleted', deleted, list);
     return deleted;
   });
 }
 
-/** task:update (with a patch) or task:delete (without) through todo_task_change. */
-function change<A>(
-  ctx: Ctx,
+/** The columns a patch sets (a task completed keeps the time it was first completed at). */
+function patchValues(patch: Patch, now: Date): TaskValues {
+  const { listId: _moveIsNotAField, completed, ...fields } = patch;
+  return {
+    ...fields,
+    ...(completed !== undefined && {
+      completed,
+      completedAt: completed ? fn('COALESCE', col('completed_at'), now) : null,
+    }),
+  };
+}
+
+/**
+ * Writes the live task `id` of `list.listId` (or of `fromId`, for a move) at the expected version,
+ * with the list's seq; answers the row as written. When no row matches, says why: the task went, was
+ * moved meanwhile, or is not at the expected version.
+ */
+async function write(
+  scope: ChangeScope,
   actor: Actor,
+  list: Taken,
   id: string,
-  opts: { patch?: EventInput<'task:update'>['patch']; expectedVersion?: number; mutationId?: string },
-): Promise<Changed<A>> {
-  return call<A>(ctx, actor, opts.mutationId, 'SELECT todo_task_change($1, $2, $3, $4, $5, $6, $7) AS r', [
-    actor.userId,
-    id,
-    JSON.stringify(opts.patch ? { ...opts.patch, dueAt: sqlTime(opts.patch.dueAt) } : {}),
-    opts.patch === undefined,
-    sqlVersion(opts.expectedVersion),
-    ctx.config.maxTasksPerList,
-    opts.mutationId ?? null,
-  ]);
+  expectedVersion: number | undefined,
+  values: TaskValues,
+  fromId = list.listId,
+): Promise<Task> {
+  // a version past what the column holds is never current: stale, like any other
+  if (expectedVersion !== undefined && expectedVersion > MAX_VERSION) {
+    throw refusal(await Task.findByPk(id, { transaction: scope.t }), fromId);
+  }
+  const where: WhereOptions<Task> = { id, listId: fromId, deletedAt: null };
+  if (expectedVersion !== undefined) Object.assign(where, { version: expectedVersion });
+  const [count, rows] = await Task.update(
+    { ...values, seq: list.seq, version: literal('version + 1'), updatedBy: actor.userId, updatedAt: list.now },
+    { where, returning: true, silent: true, transaction: scope.t },
+  );
+  if (count === 0) throw refusal(await Task.findByPk(id, { transaction: scope.t }), fromId);
+  return rows[0];
 }
 
 /** The most a task's version (an SQL integer) can be. */
 const MAX_VERSION = 2 ** 31 - 1;
 
-/**
- * An expectedVersion as the SQL function takes it (an integer): one past what a version can be is
- * never current, so it is sent as 0, which no task has (versions start at 1): a stale version,
- * answered `conflict` with the current task like any other.
- */
-function sqlVersion(expected: number | undefined): number | null {
-  if (expected === undefined) return null;
-  return expected > MAX_VERSION ? 0 : expected;
+const isStale = (task: Task, expectedVersion: number | undefined) =>
+  expectedVersion !== undefined && expectedVersion !== task.version;
+
+/** Why a task the caller may write in `listId` could not be changed. */
+function refusal(task: Task | null, listId: string): AppError {
+  if (!task || task.deletedAt) return new AppError('not_found', 'Task not found');
+  if (task.listId !== listId) return new AppError('conflict', 'The task was moved meanwhile: sync and try again');
+  return new AppError('conflict', 'The task has changed since that version', { task: task.toDto() });
 }
 
-/**
- * A time as PostgreSQL reads it: ISO 8601, a year past 9999 without JavaScript's "+0" padding, and a
- * year before 1 as PostgreSQL counts it (it has no year 0: ISO's year 0 is 1 BC, -1 is 2 BC).
- */
-function sqlTime(date: Date | null | undefined): string | null | undefined {
-  if (!date) return date;
-  const iso = date.toISOString();
-  const year = date.getUTCFullYear();
-  if (year > 0) return iso.replace(/^\+0*/, '');
-  return `${String(1 - year).padStart(4, '0')}${iso.slice(iso.indexOf('-', 1))} BC`;
+/** Refuses a task more in a list that holds the most already (its count is this change's). */
+function checkRoom(ctx: Ctx, list: Taken): void {
+  if (list.taskCount > ctx.config.maxTasksPerList) {
+    throw new AppError('limit_exceeded', `A list holds at most ${ctx.config.maxTasksPerList} tasks`);
+  }
 }
 
-/** A committed change goes to the list's members, in seq order (the function took `seq` under the list's lock). */
+const tombstoneOptions = (scope: ChangeScope) => ({ transaction: scope.t, returning: false, silent: true });
+
+/** A committed change goes to the list's members, in seq order. */
 function tell<E extends 'task:created' | 'task:updated' | 'task:deleted'>(
   out: Outbox,
   event: E,
   payload: EventPayload<E>,
-  to: string[],
-  listId: string,
-  seq: number,
+  list: Taken,
 ): void {
-  out.add({ event, payload, to, listId, seq });
+  out.add({ event, payload, to: list.members.map((m) => m.userId), listId: list.listId, seq: list.seq });
 }

@@ -38,8 +38,8 @@ describe('a change committed while its answer and the database were lost', funct
     const [phone, laptop] = [await open(alice.token), await open(alice.token)];
     const title = `unknown-outcome-${uuid()}`;
     const mutationId = uuid();
-    // the task call goes through and commits; its answer is cut, and every connection with it
-    proxy.cutAnswer({ markers: [title], once: true, thenDown: true });
+    // the task's transaction commits; the COMMIT's answer is cut, and every connection with it
+    proxy.cutAnswer({ markers: [title, 'COMMIT'], once: true, thenDown: true });
     const told = next(laptop, 'sync:needed', () => true, 20_000);
     const first = await call(phone, 'task:create', { listId, title, mutationId }, 15_000);
     expect(first.ok ? 'ok' : first.error.code, JSON.stringify(first)).to.equal('unavailable');

@@ -1,8 +1,7 @@
 /** The database connection: a Sequelize instance with its pool, and how its values come back. */
 import pg from 'pg';
 import { Sequelize } from 'sequelize';
-import { Mutation } from './mutation.model';
-import { readTimestamptz } from './times';
+import { readTimestamptz, writeTimestamptz } from './times';
 
 export interface DbOptions {
   url: string;
@@ -31,7 +30,7 @@ export const DB_TIMEOUTS = {
 };
 
 /**
- * Opens the pool (lazily) and sets up the core's own model. BIGINT columns and counts come back as
+ * Opens the pool (lazily). BIGINT columns and counts come back as
  * numbers: change numbers (`seq`) and counts stay far below 2^53, and the contract sends numbers.
  */
 export function openSequelize({
@@ -42,6 +41,7 @@ export function openSequelize({
 }: DbOptions): Sequelize {
   pg.types.setTypeParser(pg.types.builtins.INT8, Number);
   readTimestamptz(); // year 0 (1 BC) read right
+  writeTimestamptz(); // and years outside 1 to 9999 written right
   const sequelize = new Sequelize(url, {
     dialect: 'postgres',
     logging: false,
@@ -58,7 +58,6 @@ export function openSequelize({
     },
     hooks: { afterConnect: (connection) => dropOnFatal(connection as PooledClient) },
   });
-  Mutation.initModel(sequelize);
   return sequelize;
 }
 

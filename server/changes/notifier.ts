@@ -3,14 +3,14 @@
  * that made the change: at once to this node's sockets, and through the Socket.IO adapter to every
  * other node (which delivers to its own sockets on receipt).
  *
- * This node sends one list's changes in seq order (core/order.ts), so each socket sees them in order.
+ * This node sends one list's changes in seq order (changes/delivery-order.ts), so each socket sees them in order.
  */
 import type { Server } from 'socket.io';
 import type { ClientToServerEvents, ServerToClientEvents } from '../../shared/events';
-import type { Logger } from './logger';
-import { ListOrder } from './order';
+import type { Logger } from '../core/logger';
+import { DeliveryOrder } from './delivery-order';
 import type { Outbox } from './outbox';
-import { withTimeout } from './timeout';
+import { withTimeout } from '../core/timeout';
 
 /** A committed note relayed to the other nodes. */
 export interface Relay {
@@ -62,7 +62,7 @@ export const tokenRoom = (tokenId: string) => `token:${tokenId}`;
 
 export class Notifier {
   private io?: IoServer;
-  readonly order = new ListOrder();
+  readonly order = new DeliveryOrder();
   private relays: Relay[] = []; // sent here, not yet relayed to the other nodes
   private missedTimer: NodeJS.Timeout | undefined;
   private lastMissed = 0;
@@ -93,17 +93,11 @@ export class Notifier {
     });
   }
 
-  /**
-   * After the commit: sends every note, in seq order per list, in the background; never throws.
-   * `landed`: the outbox is an autocommit change's (from `order.expect()`), told once it was sent.
-   */
-  publish(outbox: Outbox, exceptSocketId?: string, landed?: () => void): void {
-    this.order.arrived(outbox, landed);
-    this.send(outbox, exceptSocketId)
-      .catch((err: unknown) => {
-        this.logger.error({ err }, 'could not send changes');
-      })
-      .finally(landed);
+  /** After the commit: sends every note, in seq order per list, in the background; never throws. */
+  publish(outbox: Outbox, exceptSocketId?: string): void {
+    this.send(outbox, exceptSocketId).catch((err: unknown) => {
+      this.logger.error({ err }, 'could not send changes');
+    });
   }
 
   private async send(outbox: Outbox, exceptSocketId: string | undefined): Promise<void> {
@@ -115,7 +109,7 @@ export class Notifier {
           this.deliver(relay);
           if (this.clustered) this.relay(relay);
         }
-        if (note.listId && note.seq) this.order.wasSent(note.listId, note.seq);
+        if (note.listId && note.seq) this.order.wasSent(note.listId, note.seq, outbox);
       }
     } finally {
       this.order.cancel(outbox);

@@ -3,8 +3,8 @@
  * answered from its record; and revoked tokens (log out) once the token has expired anyway.
  */
 import { Op, QueryTypes, type Sequelize } from 'sequelize';
-import type { Ctx } from '../context';
-import { Mutation } from './mutation.model';
+import type { Ctx } from './changes/context';
+import { Mutation } from './changes/mutation.model';
 
 const KEEP_MS = 48 * 3600_000;
 const EVERY_MS = 3600_000;
