@@ -11,7 +11,7 @@ import { Server } from 'socket.io';
 import type { Sequelize } from 'sequelize';
 import { LIMITS } from '../shared/limits';
 import type { AuthCtx } from './auth/auth.context';
-import { authHandlers } from './auth/auth.handlers';
+import { authDomain } from './auth/auth.handlers';
 import { requireAuth } from './auth/auth.middleware';
 import { authRoutes } from './auth/auth.routes';
 import { Devices } from './auth/devices';
@@ -31,7 +31,7 @@ import { withTimeout } from './core/timeout';
 import { docsRoutes } from './docs/docs.routes';
 import { corsOrigin, createHttpApp } from './http/express';
 import { blockRoutes } from './lists/block.routes';
-import { listHandlers } from './lists/list.handlers';
+import { listDomain } from './lists/list.handlers';
 import { listRoutes } from './lists/list.routes';
 import { createListIn } from './lists/list.service';
 import { createSequelize } from './models';
@@ -40,8 +40,8 @@ import { guardAnonymous } from './realtime/anonymous';
 import { attachRedisAdapter } from './realtime/redis-adapter';
 import { admitOnceHeard } from './realtime/heard';
 import { attachSockets } from './realtime/session';
-import { syncHandlers } from './sync/sync.handlers';
-import { taskHandlers } from './tasks/task.handlers';
+import { syncDomain } from './sync/sync.handlers';
+import { taskDomain } from './tasks/task.handlers';
 import { taskRoutes } from './tasks/task.routes';
 
 const UNAUTHENTICATED_MS = 5_000;
@@ -120,7 +120,7 @@ export function createServer(config: Config, opts: { logger?: Logger; sequelize?
     '/': docsRoutes(), // /openapi.json, /asyncapi.json, Swagger UI at /docs, the events page at /docs/events
   });
 
-  // sockets: each domain's handlers, one per client event
+  // sockets: each domain's handlers, one per client event, and its socket hooks
   const httpServer = http.createServer(httpTimeouts(config.requestTimeoutMs), app);
   const io: ServerParts['io'] = new Server(httpServer, {
     cors: { origin: corsOrigin(config.corsOrigins) },
@@ -151,12 +151,8 @@ export function createServer(config: Config, opts: { logger?: Logger; sequelize?
   }[config.socketAdapter]();
   notifier.attach(io);
   admitOnceHeard(io, adapter, logger);
-  const sockets = attachSockets(io, ctx, metrics, {
-    ...authHandlers(ctx),
-    ...listHandlers(ctx),
-    ...taskHandlers(ctx),
-    ...syncHandlers(ctx),
-  });
+  // each domain's events, and its hooks when a socket connects and disconnects
+  const sockets = attachSockets(io, ctx, metrics, [authDomain(ctx), listDomain(ctx), taskDomain(ctx), syncDomain(ctx)]);
 
   // HTTP requests in flight, for close() to wait on
   let requests = 0;

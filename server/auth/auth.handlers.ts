@@ -1,4 +1,4 @@
-import type { HandlerMap } from '../core/handler';
+import type { HandlerMap, SocketDomain } from '../core/handler';
 import { AppError } from '../core/errors';
 import type { AuthCtx } from './auth.context';
 import { checkToken } from './auth.service';
@@ -12,3 +12,6 @@ export const authHandlers = (ctx: AuthCtx): HandlerMap => ({
     return { expiresAt: new Date(session.exp * 1000).toISOString() };
   },
 });
+
+/** The auth part of the socket transport. */
+export const authDomain = (ctx: AuthCtx): SocketDomain => ({ events: authHandlers(ctx) });

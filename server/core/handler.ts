@@ -28,3 +28,28 @@ export type Handler<E extends ClientEventName> = (
 ) => Promise<AckData<E>>;
 
 export type HandlerMap = { [E in ClientEventName]?: Handler<E> };
+
+/**
+ * What a domain's socket hooks may do with one socket: who it is, and which rooms it is in. Not the
+ * Socket.IO socket (core knows no transport): realtime/session.ts builds it. After the socket's
+ * disconnect, join() does nothing (a hook still running then cannot leave the socket in a room).
+ */
+export interface DomainSocket {
+  /** The Socket.IO socket id (an actor's `socketId`). */
+  readonly id: string;
+  readonly userId: string;
+  join(room: string): void;
+  leave(room: string): void;
+}
+
+/**
+ * What a domain hands the socket transport: its events, and optionally what it does when a socket
+ * of a user connects (after the handshake, once the socket is in its user room) and disconnects; per-
+ * socket state lives there. A hook that throws or rejects is logged; the socket is served regardless.
+ * `disconnected` may come while `connected` still runs (a socket that goes at once).
+ */
+export interface SocketDomain {
+  events: HandlerMap;
+  connected?(socket: DomainSocket): void | Promise<void>;
+  disconnected?(socket: DomainSocket): void;
+}

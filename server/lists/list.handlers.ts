@@ -1,5 +1,5 @@
 import type { Ctx } from '../changes/context';
-import type { HandlerMap } from '../core/handler';
+import type { HandlerMap, SocketDomain } from '../core/handler';
 import { blockUser, listBlocks, unblockUser } from './block.service';
 import { leaveListsOf } from './leave.service';
 import { createList, deleteList, listMembers, renameList, shareList, unshareList } from './list.service';
@@ -16,3 +16,6 @@ export const listHandlers = (ctx: Ctx): HandlerMap => ({
   'user:unblock': (actor, input) => unblockUser(ctx, actor, input),
   'blocks:list': (actor) => listBlocks(ctx, actor),
 });
+
+/** The lists' part of the socket transport. */
+export const listDomain = (ctx: Ctx): SocketDomain => ({ events: listHandlers(ctx) });

@@ -1,13 +1,15 @@
 /**
  * A socket's life: handshake authentication, the user's event budget and socket bound, its user room,
  * the token's expiry (auth:expired, then disconnect, unless auth:refresh brought a newer token), what it
- * was sent and has not read (pressure.ts), and the domains' handlers behind the one wrapper.
+ * was sent and has not read (pressure.ts), the domains' handlers behind the one wrapper, and the
+ * domains' own hooks when a socket connects and disconnects.
  */
 import type { AuthCtx as Ctx } from '../auth/auth.context';
 import { checkToken } from '../auth/auth.service';
 import { bearerToken } from '../auth/tokens';
 import { AppError, toAppError } from '../core/errors';
-import type { HandlerMap, SocketSession } from '../core/handler';
+import type { DomainSocket, HandlerMap, SocketDomain, SocketSession } from '../core/handler';
+import type { Logger } from '../core/logger';
 import type { Metrics } from '../core/metrics';
 import { tokenRoom, userRoom, type IoServer } from '../changes/notifier';
 import { eventWrapper, type AppSocket } from './handlers';
@@ -28,7 +30,7 @@ export function attachSockets(
   io: IoServer,
   ctx: Ctx,
   metrics: Metrics,
-  handlers: HandlerMap,
+  domains: SocketDomain[],
 ): { idle: () => Promise<void> } {
   const bound = new SocketBound(io, ctx);
 
@@ -60,6 +62,7 @@ export function attachSockets(
       next(new Error(HANDSHAKE_MESSAGES[appError.code] ?? appError.code));
     }
   };
+  const handlers = domains.reduce<HandlerMap>((all, domain) => ({ ...all, ...domain.events }), {});
   const wrapper = eventWrapper(handlers, ctx, metrics);
   io.use((raw, next) => void handshake(raw as AppSocket, next)); // handshake() answers every failure through next()
 
@@ -68,9 +71,14 @@ export function attachSockets(
     // before anything else: from now on it gets its lists' changes, and a log out of its token reaches it
     void socket.join([userRoom(socket.data.userId), tokenRoom(socket.data.tid)]);
     metrics.sockets.inc();
+    const domainSocket = toDomainSocket(socket);
     socket.on('disconnect', () => {
       metrics.sockets.dec();
       clearTimeout(expiryTimers.get(socket));
+      for (const domain of domains) {
+        if (domain.disconnected)
+          runHook(ctx.logger, domainSocket, 'disconnected', () => domain.disconnected?.(domainSocket));
+      }
     });
     armExpiry(socket);
     // what it was sent and has not read: past the hard bound its connection is dropped (broadcasts included)
@@ -101,8 +109,38 @@ export function attachSockets(
       checkReading: () => unsent.check(),
     };
     wrapper.attach(socket, session, unsent);
+    for (const domain of domains) {
+      if (domain.connected) runHook(ctx.logger, domainSocket, 'connected', () => domain.connected?.(domainSocket));
+    }
   });
   return { idle: wrapper.idle };
+}
+
+/** The socket as the domains' hooks see it: a join after the disconnect does nothing (Socket.IO would keep it). */
+function toDomainSocket(socket: AppSocket): DomainSocket {
+  return {
+    id: socket.id,
+    userId: socket.data.userId,
+    join: (room) => {
+      if (socket.connected) void socket.join(room);
+    },
+    leave: (room) => void socket.leave(room),
+  };
+}
+
+/** Runs a domain's hook: whatever it throws or rejects with is logged, never thrown. */
+function runHook(
+  logger: Logger,
+  socket: DomainSocket,
+  hook: 'connected' | 'disconnected',
+  run: () => void | Promise<void>,
+): void {
+  const failed = (err: unknown) => logger.error({ err, userId: socket.userId, hook }, 'a socket hook failed');
+  try {
+    void Promise.resolve(run()).catch(failed);
+  } catch (err) {
+    failed(err);
+  }
 }
 
 /** At the token's expiry: tell the client, then disconnect. Re-armed by auth:refresh. */

@@ -1,5 +1,5 @@
 import type { Ctx } from '../changes/context';
-import type { HandlerMap } from '../core/handler';
+import type { HandlerMap, SocketDomain } from '../core/handler';
 import { sync } from './sync.service';
 
 export const syncHandlers = (ctx: Ctx): HandlerMap => ({
@@ -11,3 +11,6 @@ export const syncHandlers = (ctx: Ctx): HandlerMap => ({
       return sync(ctx, actor, input);
     }),
 });
+
+/** The sync part of the socket transport. */
+export const syncDomain = (ctx: Ctx): SocketDomain => ({ events: syncHandlers(ctx) });

@@ -1,5 +1,5 @@
 import type { Ctx } from '../changes/context';
-import type { HandlerMap } from '../core/handler';
+import type { HandlerMap, SocketDomain } from '../core/handler';
 import { createTask, deleteTask, updateTask } from './task.service';
 
 export const taskHandlers = (ctx: Ctx): HandlerMap => ({
@@ -7,3 +7,6 @@ export const taskHandlers = (ctx: Ctx): HandlerMap => ({
   'task:update': (actor, input) => updateTask(ctx, actor, input),
   'task:delete': (actor, input) => deleteTask(ctx, actor, input),
 });
+
+/** The tasks' part of the socket transport. */
+export const taskDomain = (ctx: Ctx): SocketDomain => ({ events: taskHandlers(ctx) });
