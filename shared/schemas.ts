@@ -66,10 +66,16 @@ export const email = Joi.string()
   })
   .max(LIMITS.emailMax);
 export const password = Joi.string().custom(bytesBetween(LIMITS.passwordMinBytes, LIMITS.passwordMaxBytes));
-const userName = Joi.string().trim().min(1).max(LIMITS.userNameMax);
-const listName = Joi.string().trim().min(1).max(LIMITS.listNameMax);
-const title = Joi.string().trim().min(1).max(LIMITS.titleMax);
-const notes = Joi.string().allow('').max(LIMITS.notesMax);
+/**
+ * A string as it is stored: a lone UTF-16 surrogate (which UTF-8 cannot hold) becomes U+FFFD, as the
+ * database would store it, so an answer built from the input says what is read back.
+ */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+const text = () => Joi.string().custom((value: string) => value.replace(LONE_SURROGATE, '\uFFFD'));
+const userName = text().trim().min(1).max(LIMITS.userNameMax);
+const listName = text().trim().min(1).max(LIMITS.listNameMax);
+const title = text().trim().min(1).max(LIMITS.titleMax);
+const notes = text().allow('').max(LIMITS.notesMax);
 /**
  * A real ISO-8601 date or date-time in the years 0000 to 9999 (UTC), read by shared/time.ts: joi's own
  * reading (Date.parse) rolls 2026-02-30 over to March 2 and reads a time without offset as local time.
@@ -87,7 +93,7 @@ const dueAt = Joi.date()
     'A date (`2026-12-01`, midnight UTC) or date-time (`2026-12-01T09:00+01:00`; without an offset, UTC) that exists in the calendar, in the years 0000 to 9999 (UTC); answered in UTC (`2026-12-01T08:00:00.000Z`)',
   );
 const priority = Joi.number().integer().min(0).max(LIMITS.priorityMax);
-const position = Joi.string().min(LIMITS.positionMin).max(LIMITS.positionMax);
+const position = text().min(LIMITS.positionMin).max(LIMITS.positionMax);
 // a whole number from 1; one that no task's version can reach (past 2^31 - 1) is stale: a conflict
 const version = Joi.number().integer().min(1).unsafe();
 const seq = Joi.number().integer().min(0);

@@ -67,6 +67,9 @@ export class Notifier {
   private missedTimer: NodeJS.Timeout | undefined;
   private lastMissed = 0;
   private repairing = false;
+  /** How many other nodes are heard, when the adapter knows (a node alone relays nothing). */
+  private peers?: () => number;
+  private unrelayed = false; // a change was not relayed since the last node joined (none was heard)
 
   /**
    * @param clustered other nodes may exist (a cluster adapter is attached): relay to them
@@ -132,6 +135,10 @@ export class Notifier {
    * together (one NOTIFY for up to RELAY_BATCH of them), in order.
    */
   private relay(relay: Relay): void {
+    if (this.peers?.() === 0) {
+      this.unrelayed = true;
+      return;
+    }
     if (this.relays.push(relay) > 1) return;
     setImmediate(() => {
       const relays = this.relays;
@@ -142,6 +149,24 @@ export class Notifier {
       } catch (err) {
         this.logger.error({ err }, 'could not relay changes to the other nodes');
       }
+    });
+  }
+
+  /** The adapter counts the other nodes it hears (`count`): while there are none, nothing is relayed. */
+  countPeers(count: () => number): void {
+    this.peers = count;
+  }
+
+  /**
+   * A node was heard that was not known: if this node relayed nothing meanwhile (it heard no other),
+   * that node's sockets may have missed changes, so every other node's sockets are told to sync.
+   */
+  peerJoined(): void {
+    if (!this.unrelayed) return;
+    this.unrelayed = false;
+    this.logger.info('a node joined while this one relayed nothing: its sockets are told to sync');
+    void this.resyncOthers().then((ok) => {
+      if (!ok) this.relayFailed(new Error('a node that joined did not acknowledge the resync'));
     });
   }
 

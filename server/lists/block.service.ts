@@ -13,6 +13,7 @@ import { mutate } from '../changes/mutate';
 import { AppError } from '../core/errors';
 import { UserBlock } from './block.model';
 import { leaveAllIn } from './leave.service';
+import { leaveListRoom } from './list-rooms';
 import { lockUser } from './user-lock';
 
 /** Blocks a person (a repeat answers the block as it is); with `leave`, also leaves their lists. */
@@ -22,10 +23,12 @@ export async function blockUser(
   input: UserBlockInput,
 ): Promise<{ block: Block; listIds: string[] }> {
   if (input.userId === actor.userId) throw new AppError('validation_error', 'You cannot block yourself');
-  return mutate(ctx, actor, { event: 'user:block', mutationId: input.mutationId }, async (scope) => {
+  const answer = await mutate(ctx, actor, { event: 'user:block', mutationId: input.mutationId }, async (scope) => {
     const { t } = scope;
     const person = await User.findByPk(input.userId, { transaction: t });
     if (!person) throw new AppError('not_found', 'No such user');
+    // the id as stored: the same uuid may be sent in upper case or in braces
+    if (person.id === actor.userId) throw new AppError('validation_error', 'You cannot block yourself');
     // the lists first, then the user's row: the order list:share takes them in (no deadlock)
     const listIds = input.leave ? await leaveAllIn(ctx, scope, actor.userId, input.userId) : [];
     await lockUser(ctx, t, actor.userId); // concurrent blocks of one user are counted one after the other
@@ -41,6 +44,8 @@ export async function blockUser(
     }
     return { block: block.toDto(person), listIds };
   });
+  for (const listId of answer.listIds) leaveListRoom(ctx, actor.userId, listId); // committed: the sockets follow
+  return answer;
 }
 
 /** Lifts a block; `not_found` if there is none. */

@@ -112,7 +112,8 @@ export async function takeSeqs(
 }
 
 async function taken(ctx: Ctx, scope: ChangeScope, sql: string, bind: unknown[]): Promise<Taken | null> {
-  const [row] = await ctx.sequelize.query<Row>(sql, { bind, type: QueryTypes.SELECT, transaction: scope.t });
+  const rows = await ctx.sequelize.query<Row>(sql, { bind, type: QueryTypes.SELECT, transaction: scope.t });
+  const row = rows.at(0);
   return row ? fresh(ctx, scope, row) : null;
 }
 

@@ -30,7 +30,7 @@ export async function createTask(ctx: Ctx, actor: Actor, input: EventInput<'task
     actor,
     { event, mutationId: input.mutationId, retried: retriedCreate(actor, input.id) },
     async (scope) => {
-      const list = await takeSeq(ctx, scope, listId, { tasks: +1, stampTask: true });
+      const list = await takeSeq(ctx, scope, listId, { tasks: 1, stampTask: true });
       if (!list) throw new AppError('not_found', 'List not found');
       authorize(list.members, actor.userId, WRITERS);
       checkRoom(ctx, list);
@@ -117,7 +117,7 @@ async function moveTask(
 ): Promise<{ task: TaskDto; from: TaskDeleted }> {
   const lists = await takeSeqs(ctx, scope, [
     { listId: fromId, tasks: -1 },
-    { listId: toId, tasks: +1 },
+    { listId: toId, tasks: 1 },
   ]);
   const from = lists.get(fromId);
   const to = lists.get(toId);

@@ -4,6 +4,7 @@
  * may have missed changes meanwhile.
  */
 import { expect } from 'chai';
+import pg from 'pg';
 import { QueryTypes } from 'sequelize';
 import { testDb } from '../support/database';
 import { cluster, devices, inboxOf, next, ok, registerUser, startServer, type TestServer } from '../support/server';
@@ -70,5 +71,54 @@ describe('the relay between nodes', function () {
       await db.query('DROP TRIGGER todo_test_refuse ON socket_io_attachments');
       await db.query('DROP FUNCTION todo_test_refuse()');
     }
+  });
+});
+
+describe('a node that hears no other (PostgreSQL adapter)', function () {
+  this.timeout(30_000);
+  const open = devices();
+  let nodes: TestServer[] = [];
+  let listener: pg.Client;
+  let relayed = 0;
+  before(async () => {
+    // what the nodes relay to each other, seen as a node would hear it
+    listener = new pg.Client({ connectionString: testDb().url });
+    await listener.connect();
+    listener.on('notification', (n) => {
+      if (n.payload?.includes('todo:relay')) relayed += 1;
+    });
+    await listener.query('LISTEN "socket.io#/"');
+  });
+  after(async () => {
+    await Promise.all(nodes.map((n) => n.close()));
+    await listener.end();
+  });
+
+  it('relays nothing while alone, and relays to a node that joins from its first socket on', async () => {
+    nodes = [await startServer()];
+    const alice = await registerUser(nodes[0]);
+    const inbox = await inboxOf(nodes[0], alice.token);
+    const [phone, laptop] = [await open(alice.token, nodes[0]), await open(alice.token, nodes[0])];
+    for (const title of ['one', 'two', 'three']) {
+      const seen = next(laptop, 'task:created', (p) => p.task.title === title);
+      await ok(phone, 'task:create', { listId: inbox, title });
+      await seen; // delivered on its own node
+    }
+    // a marker NOTIFY sent after the changes arrives after any they made (one session's notifies keep their order)
+    const marker = new Promise<void>((resolve) =>
+      listener.on('notification', (n) => {
+        if (n.payload === 'marker') resolve();
+      }),
+    );
+    await testDb().sequelize.query(`SELECT pg_notify('socket.io#/', 'marker')`);
+    await marker;
+    expect(relayed).to.equal(0);
+
+    nodes.push(await startServer());
+    const onB = await open(alice.token, nodes[1]);
+    const seen = next(onB, 'task:created', (p) => p.task.title === 'four');
+    await ok(phone, 'task:create', { listId: inbox, title: 'four' });
+    expect((await seen).task.title).to.equal('four');
+    expect(relayed).to.be.greaterThan(0);
   });
 });

@@ -36,7 +36,7 @@ export function writeTimestamptz(): void {
 }
 
 interface Stringifier {
-  _stringify(value: unknown, options: unknown): string;
+  _stringify: (this: Stringifier, value: unknown, options: unknown) => string;
 }
 
 const within1to9999 = (date: Date) => date.getUTCFullYear() >= 1 && date.getUTCFullYear() <= 9999;
