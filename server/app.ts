@@ -32,6 +32,7 @@ import { docsRoutes } from './docs/docs.routes';
 import { corsOrigin, createHttpApp } from './http/express';
 import { blockRoutes } from './lists/block.routes';
 import { listDomain } from './lists/list.handlers';
+import { attachListRooms } from './lists/list-rooms';
 import { listRoutes } from './lists/list.routes';
 import { createListIn } from './lists/list.service';
 import { createSequelize } from './models';
@@ -150,6 +151,7 @@ export function createServer(config: Config, opts: { logger?: Logger; sequelize?
     none: () => undefined,
   }[config.socketAdapter]();
   notifier.attach(io);
+  attachListRooms(ctx, io); // the lists' services move their members' sockets between list rooms
   admitOnceHeard(io, adapter, logger);
   // each domain's events, and its hooks when a socket connects and disconnects
   const sockets = attachSockets(io, ctx, metrics, [authDomain(ctx), listDomain(ctx), taskDomain(ctx), syncDomain(ctx)]);

@@ -2,6 +2,7 @@ import type { Ctx } from '../changes/context';
 import type { HandlerMap, SocketDomain } from '../core/handler';
 import { blockUser, listBlocks, unblockUser } from './block.service';
 import { leaveListsOf } from './leave.service';
+import { joinListRooms } from './list-rooms';
 import { createList, deleteList, listMembers, renameList, shareList, unshareList } from './list.service';
 
 export const listHandlers = (ctx: Ctx): HandlerMap => ({
@@ -17,5 +18,8 @@ export const listHandlers = (ctx: Ctx): HandlerMap => ({
   'blocks:list': (actor) => listBlocks(ctx, actor),
 });
 
-/** The lists' part of the socket transport. */
-export const listDomain = (ctx: Ctx): SocketDomain => ({ events: listHandlers(ctx) });
+/** The lists' part of the socket transport: a socket joins its lists' rooms (list-rooms.ts) when it connects. */
+export const listDomain = (ctx: Ctx): SocketDomain => ({
+  events: listHandlers(ctx),
+  connected: (socket) => joinListRooms(ctx, socket),
+});

@@ -1,0 +1,61 @@
+/**
+ * Each list's Socket.IO room `list:<id>`, for ephemeral traffic among its members' sockets (presence,
+ * later). Changes do not go through it: they go to the members' user rooms (changes/notifier.ts), in
+ * seq order, as the contract says. A socket joins the rooms of its lists when it connects (the lists
+ * domain's `connected` hook); the services keep them current once a change that adds or removes a
+ * member committed (`t.afterCommit(() => joinListRoom(...))`): joinListRoom(), leaveListRoom() and
+ * closeListRoom() move every socket of the user (or of the list), on every node, through the
+ * Socket.IO adapter.
+ *
+ * Known window: a member removed between the connecting socket's query and its joins (a few ms)
+ * stays in the room until that socket reconnects. Ephemeral traffic only: it carries no change.
+ */
+import { QueryTypes } from 'sequelize';
+import type { Ctx } from '../changes/context';
+import type { Notifier } from '../changes/notifier';
+import { userRoom } from '../changes/notifier';
+import type { DomainSocket } from '../core/handler';
+
+export const listRoom = (listId: string) => `list:${listId}`;
+
+/** What of the Socket.IO server moves sockets between rooms (on every node, with an adapter). */
+export interface RoomServer {
+  in(room: string): { socketsJoin(room: string): void; socketsLeave(room: string): void };
+}
+
+/** The Socket.IO server of each running server, found from its ctx (ctx.notifier is one per server). */
+const servers = new WeakMap<Notifier, RoomServer>();
+
+/** Wiring (app.ts): the services of `ctx` move the sockets of `io`. Until then the moves do nothing. */
+export function attachListRooms(ctx: Pick<Ctx, 'notifier'>, io: RoomServer): void {
+  servers.set(ctx.notifier, io);
+}
+
+/** After the commit that made `userId` a member of `listId`: every socket of the user joins the list's room. */
+export function joinListRoom(ctx: Pick<Ctx, 'notifier'>, userId: string, listId: string): void {
+  servers.get(ctx.notifier)?.in(userRoom(userId)).socketsJoin(listRoom(listId));
+}
+
+/** After the commit that removed `userId` from `listId`: every socket of the user leaves the list's room. */
+export function leaveListRoom(ctx: Pick<Ctx, 'notifier'>, userId: string, listId: string): void {
+  servers.get(ctx.notifier)?.in(userRoom(userId)).socketsLeave(listRoom(listId));
+}
+
+/** After the commit that deleted `listId`: every socket leaves its room. */
+export function closeListRoom(ctx: Pick<Ctx, 'notifier'>, listId: string): void {
+  const room = listRoom(listId);
+  servers.get(ctx.notifier)?.in(room).socketsLeave(room);
+}
+
+/**
+ * The lists domain's `connected` hook: the socket joins the room of every list its user is a member
+ * of (one query; at most MAX_LISTS_PER_USER rooms). The socket is already in its user room, so a
+ * member added meanwhile joins through joinListRoom() whatever this query saw.
+ */
+export async function joinListRooms(ctx: Pick<Ctx, 'sequelize'>, socket: DomainSocket): Promise<void> {
+  const rows = await ctx.sequelize.query<{ list_id: string }>('SELECT list_id FROM list_members WHERE user_id = $1', {
+    bind: [socket.userId],
+    type: QueryTypes.SELECT,
+  });
+  for (const row of rows) socket.join(listRoom(row.list_id));
+}

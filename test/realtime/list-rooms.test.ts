@@ -1,0 +1,149 @@
+import { expect } from 'chai';
+import { closeListRoom, joinListRoom, leaveListRoom, listRoom } from '../../server/lists/list-rooms';
+import {
+  cluster,
+  devices,
+  ok,
+  registerUser,
+  request,
+  startServer,
+  type ClientSocket,
+  type TestServer,
+  type TestUser,
+} from '../support/server';
+
+describe('list rooms (list:<id>, for ephemeral traffic)', () => {
+  let server: TestServer;
+  const open = devices(() => server);
+  const device = (u: TestUser) => open(u.token);
+
+  before(async () => {
+    server = await startServer();
+  });
+  after(async () => {
+    await server.close();
+  });
+
+  /** The ids of the sockets in the list's room, over every node. */
+  const inRoom = async (listId: string) =>
+    (await server.parts.io.in(listRoom(listId)).fetchSockets()).map((s) => s.id).sort();
+  const idsOf = (...sockets: ClientSocket[]) => sockets.map((s) => s.id!).sort();
+
+  /** Resolves once the list's room holds exactly `sockets` (looking every 20 ms, for at most 5 s). */
+  async function roomHolds(listId: string, sockets: ClientSocket[]): Promise<void> {
+    const want = idsOf(...sockets);
+    const deadline = Date.now() + 5_000;
+    let got = await inRoom(listId);
+    while (JSON.stringify(got) !== JSON.stringify(want) && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      got = await inRoom(listId);
+    }
+    expect(got, listRoom(listId)).to.deep.equal(want);
+  }
+
+  const inboxOf = async (u: TestUser) =>
+    (await request<{ lists: Array<{ id: string }> }>(server, 'GET', '/api/lists', { token: u.token })).body.lists[0].id;
+
+  it("puts a socket in the room of every list its user is a member of when it connects, and in no other's", async () => {
+    const [alice, bob, carol] = await Promise.all([registerUser(server), registerUser(server), registerUser(server)]);
+    const setup = await device(alice);
+    const { list } = await ok(setup, 'list:create', { name: 'Shared' });
+    await ok(setup, 'list:share', { listId: list.id, email: bob.email, role: 'editor' });
+    setup.close(); // the sockets below are in the room from their connection
+
+    const [alices, bobsPhone, bobsLaptop, carols] = await Promise.all([
+      device(alice),
+      device(bob),
+      device(bob),
+      device(carol),
+    ]);
+    await roomHolds(list.id, [alices, bobsPhone, bobsLaptop]);
+    await roomHolds(await inboxOf(bob), [bobsPhone, bobsLaptop]);
+    await roomHolds(await inboxOf(carol), [carols]);
+  });
+
+  it('joinListRoom, leaveListRoom and closeListRoom move every socket of the user (or of the list), and no other', async () => {
+    const [alice, bob] = await Promise.all([registerUser(server), registerUser(server)]);
+    const [alices, bobsPhone, bobsLaptop] = await Promise.all([device(alice), device(bob), device(bob)]);
+    const { list } = await ok(alices, 'list:create', { name: 'Not shared' });
+    const { ctx } = server.parts;
+    closeListRoom(ctx, list.id);
+    await roomHolds(list.id, []);
+
+    joinListRoom(ctx, bob.user.id, list.id);
+    await roomHolds(list.id, [bobsPhone, bobsLaptop]);
+    joinListRoom(ctx, alice.user.id, list.id);
+    await roomHolds(list.id, [alices, bobsPhone, bobsLaptop]);
+    leaveListRoom(ctx, bob.user.id, list.id);
+    await roomHolds(list.id, [alices]);
+    await roomHolds(await inboxOf(bob), [bobsPhone, bobsLaptop]); // its other rooms stay
+    joinListRoom(ctx, bob.user.id, list.id);
+    await roomHolds(list.id, [alices, bobsPhone, bobsLaptop]);
+    closeListRoom(ctx, list.id);
+    await roomHolds(list.id, []);
+  });
+
+  it("moves the user's sockets on another node too (through the adapter)", async () => {
+    const other = await startServer();
+    try {
+      await cluster(server, other);
+      const [alice, bob] = await Promise.all([registerUser(server), registerUser(server)]);
+      const { list } = await ok(await device(alice), 'list:create', { name: 'Across' });
+      closeListRoom(server.parts.ctx, list.id);
+      await roomHolds(list.id, []);
+      const bobs = await open(bob.token, other);
+      joinListRoom(server.parts.ctx, bob.user.id, list.id);
+      await roomHolds(list.id, [bobs]);
+      leaveListRoom(server.parts.ctx, bob.user.id, list.id);
+      await roomHolds(list.id, []);
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('moves nothing for a ctx of no server (services called outside one)', () => {
+    const ctx = { notifier: {} } as unknown as typeof server.parts.ctx; // a notifier of no attached server
+    expect(() => joinListRoom(ctx, 'u', 'l')).not.to.throw();
+    expect(() => leaveListRoom(ctx, 'u', 'l')).not.to.throw();
+    expect(() => closeListRoom(ctx, 'l')).not.to.throw();
+  });
+
+  // Pending until list.service.ts and leave.service.ts call joinListRoom/leaveListRoom/closeListRoom
+  // after their commits (t.afterCommit), as server/lists/list-rooms.ts describes: then drop the .skip.
+  describe.skip('the services keep the rooms current after their commits', () => {
+    it('list:create and list:share put the sockets of the owner and of the new member in the room', async () => {
+      const [alice, bob] = await Promise.all([registerUser(server), registerUser(server)]);
+      const [alices, bobs] = await Promise.all([device(alice), device(bob)]);
+      const { list } = await ok(alices, 'list:create', { name: 'Shared' });
+      await roomHolds(list.id, [alices]);
+      await ok(alices, 'list:share', { listId: list.id, email: bob.email, role: 'viewer' });
+      await roomHolds(list.id, [alices, bobs]);
+    });
+
+    it('list:unshare and lists:leave take the removed member out; list:delete empties the room', async () => {
+      const [alice, bob, carol] = await Promise.all([registerUser(server), registerUser(server), registerUser(server)]);
+      const [alices, bobs, carols] = await Promise.all([device(alice), device(bob), device(carol)]);
+      const { list } = await ok(alices, 'list:create', { name: 'Shared' });
+      for (const u of [bob, carol]) await ok(alices, 'list:share', { listId: list.id, email: u.email, role: 'editor' });
+      await roomHolds(list.id, [alices, bobs, carols]);
+      await ok(alices, 'list:unshare', { listId: list.id, userId: bob.user.id });
+      await roomHolds(list.id, [alices, carols]);
+      await ok(carols, 'lists:leave', { ownerId: alice.user.id });
+      await roomHolds(list.id, [alices]);
+      await ok(alices, 'list:delete', { id: list.id });
+      await roomHolds(list.id, []);
+    });
+
+    it('user:block with leave takes the blocker out of the blocked owner’s lists', async () => {
+      const [alice, bob] = await Promise.all([registerUser(server), registerUser(server)]);
+      const setup = await device(alice);
+      const { list } = await ok(setup, 'list:create', { name: 'Shared' });
+      await ok(setup, 'list:share', { listId: list.id, email: bob.email, role: 'editor' });
+      setup.close();
+      const [alices, bobs] = await Promise.all([device(alice), device(bob)]); // in the room from their connection
+      await roomHolds(list.id, [alices, bobs]);
+      await ok(bobs, 'user:block', { userId: alice.user.id, leave: true });
+      await roomHolds(list.id, [alices]);
+    });
+  });
+});
