@@ -20,9 +20,10 @@ const wiring = WIRING.map((file) => `./${file}`);
 
 /**
  * Who may import whom (a zone forbids `target` to import `from`; type-only imports count too):
- * shared/ < dev/ < server/core < changes < auth < lists < tasks < sync; http/ and realtime/ are handed the
- * domains' routes and handlers by app.ts, so of the domains they know auth only; docs/ (the API
- * documents) knows shared/ and core only, and app.ts hands its router to http/ like a domain's.
+ * shared/ < server/core < changes < auth < lists < tasks < sync, with dev/ beside server/ (neither imports
+ * the other; test/ and bench/ import both); http/ and realtime/ are handed the domains' routes and handlers
+ * by app.ts, so of the domains they know auth only; docs/ (the API documents) knows shared/ and core only,
+ * and app.ts hands its router to http/ like a domain's.
  */
 const LAYERS = [
   {
@@ -37,8 +38,8 @@ const LAYERS = [
   },
   {
     target: './server',
-    from: ['./test', './bench'],
-    message: 'server/ imports nothing from test/ or bench/.',
+    from: ['./test', './bench', './dev'],
+    message: 'server/ imports nothing from test/, bench/ or dev/ (`npm start` runs server/; dev/ is tooling).',
   },
   {
     target: ['./server', './shared', './dev', './test', './bench'],

@@ -16,7 +16,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEFAULTS, FAULT_KINDS, defaultFaults, formatReport, runChaos, type FaultKind } from '../dev/chaos';
-import { startEmbeddedPostgres } from '../dev/embedded-postgres';
+import { startEmbeddedPostgres } from '../server/core/db/embedded-postgres';
 import { log } from './common';
 
 function int(name: string, raw: string | undefined, def: number, min: number, max: number): number {

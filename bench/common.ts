@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { io, type Socket } from 'socket.io-client';
 import { createDatabase, dropDatabase } from '../dev/databases';
-import { startEmbeddedPostgres } from '../dev/embedded-postgres';
+import { startEmbeddedPostgres } from '../server/core/db/embedded-postgres';
 import { createLogger } from '../server/core/logger';
 import type { AckData, ClientEventName, ClientToServerEvents } from '../shared/events';
 import type { Ack } from '../shared/types';

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { createServer } from './app';
 import { startPrimary, startWorker } from './cluster';
 import { ConfigError, loadConfig, type Config } from './core/config';
-import { startEmbeddedPostgres, type EmbeddedPostgres } from '../dev/embedded-postgres';
+import { startEmbeddedPostgres, type EmbeddedPostgres } from './core/db/embedded-postgres';
 import { migrateUp } from './core/db/migrate';
 import { createSequelize } from './models';
 import { createLogger } from './core/logger';

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { ROOT_FALLBACK, startEmbeddedPostgres } from '../dev/embedded-postgres';
+import { ROOT_FALLBACK, startEmbeddedPostgres } from '../server/core/db/embedded-postgres';
 import { spawnServer, type SpawnedServer } from '../dev/spawn-server';
 import { createLogger } from '../server/core/logger';
 import { workersOf } from './support/util';

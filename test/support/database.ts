@@ -10,7 +10,7 @@ import path from 'node:path';
 import type { Sequelize } from 'sequelize';
 import { createDatabase, dropDatabase } from '../../dev/databases';
 import { LIMITS } from '../../shared/limits';
-import { startEmbeddedPostgres, type EmbeddedPostgres } from '../../dev/embedded-postgres';
+import { startEmbeddedPostgres, type EmbeddedPostgres } from '../../server/core/db/embedded-postgres';
 import { migrateUp } from '../../server/core/db/migrate';
 import { createSequelize } from '../../server/models';
 import { createLogger } from '../../server/core/logger';

