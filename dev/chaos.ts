@@ -749,7 +749,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         case 'answer': {
           const before = dbProxy.answersCut;
           // a change's COMMIT (after its mutation record), or a task's write inside its transaction
-          const markers = kind === 'commit' ? ['INSERT INTO "mutations"', 'COMMIT'] : ['UPDATE "tasks"'];
+          const markers = kind === 'commit' ? ['INSERT INTO mutations', 'COMMIT'] : ['UPDATE "tasks"'];
           const disarm = dbProxy.cutAnswer({ markers, once: true });
           const until = Date.now() + 10_000;
           while (dbProxy.answersCut === before && !aborted() && Date.now() < until) await nap(10);

@@ -40,6 +40,7 @@ import { attachPostgresAdapter } from './realtime/adapter';
 import { guardAnonymous } from './realtime/anonymous';
 import { attachRedisAdapter } from './realtime/redis-adapter';
 import { admitOnceHeard } from './realtime/heard';
+import { watchPeers } from './realtime/peers';
 import { attachSockets } from './realtime/session';
 import { syncDomain } from './sync/sync.handlers';
 import { taskDomain } from './tasks/task.handlers';
@@ -152,7 +153,10 @@ export function createServer(config: Config, opts: { logger?: Logger; sequelize?
   }[config.socketAdapter]();
   notifier.attach(io);
   attachListRooms(ctx, io); // the lists' services move their members' sockets between list rooms
-  admitOnceHeard(io, adapter, logger);
+  // with PostgreSQL, a node that hears no other relays nothing (realtime/peers.ts)
+  const peers = config.socketAdapter === 'postgres' ? watchPeers(io, () => notifier.peerJoined()) : undefined;
+  if (peers) notifier.countPeers(peers.count);
+  admitOnceHeard(io, adapter, logger, peers?.firstHeard);
   // each domain's events, and its hooks when a socket connects and disconnects
   const sockets = attachSockets(io, ctx, metrics, [authDomain(ctx), listDomain(ctx), taskDomain(ctx), syncDomain(ctx)]);
 

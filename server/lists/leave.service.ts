@@ -9,14 +9,17 @@ import type { Actor, Ctx } from '../changes/context';
 import { mutate, type ChangeScope } from '../changes/mutate';
 import { AppError } from '../core/errors';
 import { lockLists, takeSeqs } from './list-seq';
+import { leaveListRoom } from './list-rooms';
 
 /** Leaves every list that `ownerId` owns and the caller is a member of; answers the lists left. */
 export async function leaveListsOf(ctx: Ctx, actor: Actor, input: ListsLeaveInput): Promise<{ listIds: string[] }> {
   if (input.ownerId === actor.userId)
     throw new AppError('forbidden', 'The owner cannot leave their lists; delete them instead');
-  return mutate(ctx, actor, { event: 'lists:leave', mutationId: input.mutationId }, async (scope) => ({
+  const answer = await mutate(ctx, actor, { event: 'lists:leave', mutationId: input.mutationId }, async (scope) => ({
     listIds: await leaveAllIn(ctx, scope, actor.userId, input.ownerId),
   }));
+  for (const listId of answer.listIds) leaveListRoom(ctx, actor.userId, listId); // committed: the sockets follow
+  return answer;
 }
 
 /**

@@ -16,6 +16,7 @@ import type { Outbox } from '../changes/outbox';
 import { shareableUser } from './block.service';
 import { ANY_MEMBER, authorize, idsOf, OWNER, WRITERS, type MemberRow } from './access';
 import { takeSeq, type TakeOptions, type Taken } from './list-seq';
+import { closeListRoom, joinListRoom, leaveListRoom } from './list-rooms';
 import { List } from './list.model';
 import { ListMember } from './member.model';
 import { lockUser } from './user-lock';
@@ -38,6 +39,7 @@ export async function createList(ctx: Ctx, actor: Actor, input: ListCreateInput)
     }
     await checkListRoom(ctx, t, actor.userId);
     const list = await createListIn(t, actor.userId, input.name, input.id);
+    t.afterCommit(() => joinListRoom(ctx, actor.userId, list.id));
     const dto = list.toDto('owner');
     out.add({ event: 'list:created', payload: { list: dto }, to: [actor.userId] });
     return { list: dto };
@@ -62,6 +64,7 @@ export async function deleteList(ctx: Ctx, actor: Actor, input: ListDeleteInput)
     const { seq, members } = await lockList(ctx, scope, input.id);
     authorize(members, actor.userId, OWNER);
     await List.destroy({ where: { id: input.id }, transaction: t }); // members and tasks go by cascade
+    t.afterCommit(() => closeListRoom(ctx, input.id));
     out.add({ event: 'list:deleted', payload: { id: input.id }, to: idsOf(members), listId: input.id, seq });
     return { id: input.id };
   });
@@ -89,6 +92,7 @@ export async function shareList(
     }
     if (!current) await checkListRoom(ctx, t, user.id);
     await ListMember.upsert({ listId: input.listId, userId: user.id, role: input.role }, { transaction: t });
+    t.afterCommit(() => joinListRoom(ctx, user.id, input.listId));
     const member: Member = {
       listId: input.listId,
       userId: user.id,
@@ -127,6 +131,7 @@ export async function unshareList(
       throw new AppError('forbidden', 'The owner cannot leave their list; delete it instead');
     if (!members.some((m) => m.userId === input.userId)) throw new AppError('not_found', 'This user is not a member');
     await ListMember.destroy({ where: { listId: input.listId, userId: input.userId }, transaction: t });
+    t.afterCommit(() => leaveListRoom(ctx, input.userId, input.listId));
     out.add({
       event: 'member:removed',
       payload: { listId: input.listId, userId: input.userId, seq },

@@ -120,9 +120,7 @@ describe('list rooms (list:<id>, for ephemeral traffic)', () => {
     await roomHolds(list.id, [alices]);
   });
 
-  // Pending until list.service.ts and leave.service.ts call joinListRoom/leaveListRoom/closeListRoom
-  // after their commits, as server/lists/list-rooms.ts describes: then drop the .skip.
-  describe.skip('the services keep the rooms current after their commits', () => {
+  describe('the services keep the rooms current after their commits', () => {
     it('list:create and list:share put the sockets of the owner and of the new member in the room', async () => {
       const [alice, bob] = await Promise.all([registerUser(server), registerUser(server)]);
       const [alices, bobs] = await Promise.all([device(alice), device(bob)]);
