@@ -96,8 +96,15 @@ export class Notifier {
     });
   }
 
-  /** After the commit: sends every note, in seq order per list, in the background; never throws. */
+  /** After the commit: runs the effects, then sends every note, in seq order per list, in the background; never throws. */
   publish(outbox: Outbox, exceptSocketId?: string): void {
+    for (const effect of outbox.effects) {
+      try {
+        effect();
+      } catch (err) {
+        this.logger.error({ err }, 'an effect of a committed change failed');
+      }
+    }
     this.send(outbox, exceptSocketId).catch((err: unknown) => {
       this.logger.error({ err }, 'could not send changes');
     });

@@ -1,4 +1,8 @@
-/** Notifications gathered inside a transaction and sent once it has committed. */
+/**
+ * What a transaction says once it has committed: notes to the users' sockets, and effects on this
+ * server's state (a socket joins or leaves a list's room). Both run on every committed path, the
+ * recovered lost-COMMIT answer included (changes/mutate.ts), and never on a rollback.
+ */
 import type { EventPayload, ServerEventName } from '../../shared/events';
 
 export interface Note<E extends ServerEventName = ServerEventName> {
@@ -21,8 +25,15 @@ export class Outbox {
   readonly notes: Note[] = [];
   /** The turn of every `${listId}:${seq}` this transaction took (see order.ts). */
   readonly turns: Array<{ key: string; turn: Turn }> = [];
+  /** Run once committed, before the notes are sent. */
+  readonly effects: Array<() => void> = [];
 
   add<E extends ServerEventName>(note: Note<E>): void {
     this.notes.push(note);
+  }
+
+  /** Runs `effect` once the transaction has committed (an effect that throws is logged). */
+  after(effect: () => void): void {
+    this.effects.push(effect);
   }
 }

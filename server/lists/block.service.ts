@@ -13,7 +13,6 @@ import { mutate } from '../changes/mutate';
 import { AppError } from '../core/errors';
 import { UserBlock } from './block.model';
 import { leaveAllIn } from './leave.service';
-import { leaveListRoom } from './list-rooms';
 import { lockUser } from './user-lock';
 
 /** Blocks a person (a repeat answers the block as it is); with `leave`, also leaves their lists. */
@@ -23,7 +22,7 @@ export async function blockUser(
   input: UserBlockInput,
 ): Promise<{ block: Block; listIds: string[] }> {
   if (input.userId === actor.userId) throw new AppError('validation_error', 'You cannot block yourself');
-  const answer = await mutate(ctx, actor, { event: 'user:block', mutationId: input.mutationId }, async (scope) => {
+  return mutate(ctx, actor, { event: 'user:block', mutationId: input.mutationId }, async (scope) => {
     const { t } = scope;
     const person = await User.findByPk(input.userId, { transaction: t });
     if (!person) throw new AppError('not_found', 'No such user');
@@ -44,8 +43,6 @@ export async function blockUser(
     }
     return { block: block.toDto(person), listIds };
   });
-  for (const listId of answer.listIds) leaveListRoom(ctx, actor.userId, listId); // committed: the sockets follow
-  return answer;
 }
 
 /** Lifts a block; `not_found` if there is none. */

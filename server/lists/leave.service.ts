@@ -15,11 +15,9 @@ import { leaveListRoom } from './list-rooms';
 export async function leaveListsOf(ctx: Ctx, actor: Actor, input: ListsLeaveInput): Promise<{ listIds: string[] }> {
   if (input.ownerId === actor.userId)
     throw new AppError('forbidden', 'The owner cannot leave their lists; delete them instead');
-  const answer = await mutate(ctx, actor, { event: 'lists:leave', mutationId: input.mutationId }, async (scope) => ({
+  return mutate(ctx, actor, { event: 'lists:leave', mutationId: input.mutationId }, async (scope) => ({
     listIds: await leaveAllIn(ctx, scope, actor.userId, input.ownerId),
   }));
-  for (const listId of answer.listIds) leaveListRoom(ctx, actor.userId, listId); // committed: the sockets follow
-  return answer;
 }
 
 /**
@@ -55,6 +53,7 @@ export async function leaveAllIn(ctx: Ctx, scope: ChangeScope, userId: string, o
   );
   for (const listId of listIds) {
     const { seq, members } = lists.get(listId)!;
+    out.after(() => leaveListRoom(ctx, userId, listId)); // committed: the user's sockets follow
     out.add({
       event: 'member:removed',
       payload: { listId, userId, seq },

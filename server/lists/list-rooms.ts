@@ -3,12 +3,9 @@
  * later). Changes do not go through it: they go to the members' user rooms (changes/notifier.ts), in
  * seq order, as the contract says. A socket joins the rooms of its lists when it connects (the lists
  * domain's `connected` hook); the services keep them current once a change that adds or removes a
- * member committed (`t.afterCommit(() => joinListRoom(...))`): joinListRoom(), leaveListRoom() and
+ * member committed (`out.after(() => joinListRoom(...))`, run on every committed path): joinListRoom(), leaveListRoom() and
  * closeListRoom() move every socket of the user (or of the list), on every node, through the
  * Socket.IO adapter.
- *
- * Known window: a member removed between the connecting socket's query and its joins (a few ms)
- * stays in the room until that socket reconnects. Ephemeral traffic only: it carries no change.
  */
 import { QueryTypes } from 'sequelize';
 import type { Ctx } from '../changes/context';
@@ -49,13 +46,21 @@ export function closeListRoom(ctx: Pick<Ctx, 'notifier'>, listId: string): void 
 
 /**
  * The lists domain's `connected` hook: the socket joins the room of every list its user is a member
- * of (one query; at most MAX_LISTS_PER_USER rooms). The socket is already in its user room, so a
- * member added meanwhile joins through joinListRoom() whatever this query saw.
+ * of (at most MAX_LISTS_PER_USER rooms). The socket is already in its user room, so a member added
+ * meanwhile joins through joinListRoom() whatever the read saw. A member removed between the read
+ * and the joins was moved out before it joined: the second read finds it gone, and the socket leaves.
  */
 export async function joinListRooms(ctx: Pick<Ctx, 'sequelize'>, socket: DomainSocket): Promise<void> {
+  const listIds = await listsOf(ctx, socket.userId);
+  for (const listId of listIds) socket.join(listRoom(listId));
+  const still = new Set(await listsOf(ctx, socket.userId));
+  for (const listId of listIds) if (!still.has(listId)) socket.leave(listRoom(listId));
+}
+
+async function listsOf(ctx: Pick<Ctx, 'sequelize'>, userId: string): Promise<string[]> {
   const rows = await ctx.sequelize.query<{ list_id: string }>('SELECT list_id FROM list_members WHERE user_id = $1', {
-    bind: [socket.userId],
+    bind: [userId],
     type: QueryTypes.SELECT,
   });
-  for (const row of rows) socket.join(listRoom(row.list_id));
+  return rows.map((row) => row.list_id);
 }

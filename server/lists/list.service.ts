@@ -39,7 +39,7 @@ export async function createList(ctx: Ctx, actor: Actor, input: ListCreateInput)
     }
     await checkListRoom(ctx, t, actor.userId);
     const list = await createListIn(t, actor.userId, input.name, input.id);
-    t.afterCommit(() => joinListRoom(ctx, actor.userId, list.id));
+    out.after(() => joinListRoom(ctx, actor.userId, list.id));
     const dto = list.toDto('owner');
     out.add({ event: 'list:created', payload: { list: dto }, to: [actor.userId] });
     return { list: dto };
@@ -64,7 +64,7 @@ export async function deleteList(ctx: Ctx, actor: Actor, input: ListDeleteInput)
     const { seq, members } = await lockList(ctx, scope, input.id);
     authorize(members, actor.userId, OWNER);
     await List.destroy({ where: { id: input.id }, transaction: t }); // members and tasks go by cascade
-    t.afterCommit(() => closeListRoom(ctx, input.id));
+    out.after(() => closeListRoom(ctx, input.id));
     out.add({ event: 'list:deleted', payload: { id: input.id }, to: idsOf(members), listId: input.id, seq });
     return { id: input.id };
   });
@@ -92,7 +92,7 @@ export async function shareList(
     }
     if (!current) await checkListRoom(ctx, t, user.id);
     await ListMember.upsert({ listId: input.listId, userId: user.id, role: input.role }, { transaction: t });
-    t.afterCommit(() => joinListRoom(ctx, user.id, input.listId));
+    out.after(() => joinListRoom(ctx, user.id, input.listId));
     const member: Member = {
       listId: input.listId,
       userId: user.id,
@@ -131,7 +131,7 @@ export async function unshareList(
       throw new AppError('forbidden', 'The owner cannot leave their list; delete it instead');
     if (!members.some((m) => m.userId === input.userId)) throw new AppError('not_found', 'This user is not a member');
     await ListMember.destroy({ where: { listId: input.listId, userId: input.userId }, transaction: t });
-    t.afterCommit(() => leaveListRoom(ctx, input.userId, input.listId));
+    out.after(() => leaveListRoom(ctx, input.userId, input.listId));
     out.add({
       event: 'member:removed',
       payload: { listId: input.listId, userId: input.userId, seq },

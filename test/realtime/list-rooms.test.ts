@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { closeListRoom, joinListRoom, leaveListRoom, listRoom } from '../../server/lists/list-rooms';
+import { closeListRoom, joinListRoom, joinListRooms, leaveListRoom, listRoom } from '../../server/lists/list-rooms';
+import type { DomainSocket } from '../../server/core/handler';
 import {
   cluster,
   devices,
@@ -11,6 +12,7 @@ import {
   type TestServer,
   type TestUser,
 } from '../support/server';
+import { roomHolds as roomHoldsOn } from '../support/rooms';
 
 describe('list rooms (list:<id>, for ephemeral traffic)', () => {
   let server: TestServer;
@@ -24,22 +26,7 @@ describe('list rooms (list:<id>, for ephemeral traffic)', () => {
     await server.close();
   });
 
-  /** The ids of the sockets in the list's room, over every node. */
-  const inRoom = async (listId: string) =>
-    (await server.parts.io.in(listRoom(listId)).fetchSockets()).map((s) => s.id).sort();
-  const idsOf = (...sockets: ClientSocket[]) => sockets.map((s) => s.id!).sort();
-
-  /** Resolves once the list's room holds exactly `sockets` (looking every 20 ms, for at most 5 s). */
-  async function roomHolds(listId: string, sockets: ClientSocket[]): Promise<void> {
-    const want = idsOf(...sockets);
-    const deadline = Date.now() + 5_000;
-    let got = await inRoom(listId);
-    while (JSON.stringify(got) !== JSON.stringify(want) && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 20));
-      got = await inRoom(listId);
-    }
-    expect(got, listRoom(listId)).to.deep.equal(want);
-  }
+  const roomHolds = (listId: string, sockets: ClientSocket[]) => roomHoldsOn(server, listId, sockets);
 
   const inboxOf = async (u: TestUser) =>
     (await request<{ lists: Array<{ id: string }> }>(server, 'GET', '/api/lists', { token: u.token })).body.lists[0].id;
@@ -118,6 +105,31 @@ describe('list rooms (list:<id>, for ephemeral traffic)', () => {
     await roomHolds(list.id, [alices, bobs]);
     await ok(bobs, 'user:block', { userId: alice.user.id, leave: true });
     await roomHolds(list.id, [alices]);
+  });
+
+  it('a member removed while their socket connects is not left in the room (its joins are read again)', async () => {
+    const [alice, bob] = await Promise.all([registerUser(server), registerUser(server)]);
+    const alices = await device(alice);
+    const { list } = await ok(alices, 'list:create', { name: 'Shared' });
+    await ok(alices, 'list:share', { listId: list.id, email: bob.email, role: 'editor' });
+    const rooms = new Set<string>();
+    const connecting: DomainSocket = {
+      id: 'connecting',
+      userId: bob.user.id,
+      join: (room) => rooms.add(room),
+      leave: (room) => rooms.delete(room),
+    };
+    // the removal commits (and moves bob's sockets) right after the connecting socket's first read
+    const { sequelize } = server.parts.ctx;
+    let reads = 0;
+    const query = (async (...args: Parameters<typeof sequelize.query>) => {
+      const rows = await sequelize.query(...args);
+      if (reads++ === 0) await ok(alices, 'list:unshare', { listId: list.id, userId: bob.user.id });
+      return rows;
+    }) as typeof sequelize.query;
+    const racing: typeof sequelize = Object.assign(Object.create(sequelize) as typeof sequelize, { query });
+    await joinListRooms({ sequelize: racing }, connecting);
+    expect([...rooms]).to.deep.equal([listRoom(await inboxOf(bob))]);
   });
 
   describe('the services keep the rooms current after their commits', () => {

@@ -8,6 +8,7 @@ import { QueryTypes, Sequelize } from 'sequelize';
 import { startTcpProxy, type TcpProxy } from '../../dev/tcp-proxy';
 import type { Task } from '../../shared/types';
 import { testDb } from '../support/database';
+import { roomHolds } from '../support/rooms';
 import { call, devices, inboxOf, next, registerUser, startServer, tasksOf, type TestServer } from '../support/server';
 import { uuid } from '../support/util';
 
@@ -64,7 +65,7 @@ describe('a list change whose COMMIT answer was lost', () => {
   const { server: node, cuts } = serverThroughProxy(marker);
   const open = devices(node);
 
-  it('is answered and broadcast once, as committed', async () => {
+  it('is answered and broadcast once, as committed, and its effects run (the sockets join the list room)', async () => {
     const alice = await registerUser(node());
     const [phone, laptop] = [await open(alice.token), await open(alice.token)];
     const mutationId = uuid();
@@ -72,7 +73,9 @@ describe('a list change whose COMMIT answer was lost', () => {
     const ack = await call(phone, 'list:create', { name: marker, mutationId });
     expect(cuts()).to.equal(1); // the COMMIT went through, its answer did not
     expect(ack.ok, JSON.stringify(ack)).to.equal(true);
-    expect((await seen).list).to.deep.equal((ack as { data: { list: unknown } }).data.list);
+    const { list } = (ack as { data: { list: { id: string } } }).data;
+    expect((await seen).list).to.deep.equal(list);
+    await roomHolds(node(), list.id, [phone, laptop]); // its effects ran too
     expect(await call(phone, 'list:create', { name: marker, mutationId })).to.deep.equal(ack);
     const lists = await testDb().sequelize.query('SELECT id FROM lists WHERE name = $1', {
       bind: [marker],
