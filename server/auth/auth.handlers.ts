@@ -1,9 +1,9 @@
-import type { HandlerMap, SocketDomain } from '../core/handler';
+import type { DomainEvents, SocketDomain } from '../core/socket-domain';
 import { AppError } from '../core/errors';
 import type { AuthCtx } from './auth.context';
 import { checkToken } from './auth.service';
 
-export const authHandlers = (ctx: AuthCtx): HandlerMap => ({
+export const authHandlers = (ctx: AuthCtx): DomainEvents => ({
   /** A newer token of the same user moves the socket's expiry, and the socket runs on it (an older one changes nothing). */
   'auth:refresh': async (actor, input, session) => {
     const { userId, exp, tokenId } = await checkToken(ctx, input.token);

@@ -1,11 +1,11 @@
 import type { Ctx } from '../changes/context';
-import type { HandlerMap, SocketDomain } from '../core/handler';
+import type { DomainEvents, SocketDomain } from '../core/socket-domain';
 import { blockUser, listBlocks, unblockUser } from './block.service';
 import { leaveListsOf } from './leave.service';
 import { joinListRooms } from './list-rooms';
 import { createList, deleteList, listMembers, renameList, shareList, unshareList } from './list.service';
 
-export const listHandlers = (ctx: Ctx): HandlerMap => ({
+export const listHandlers = (ctx: Ctx): DomainEvents => ({
   'list:create': (actor, input) => createList(ctx, actor, input),
   'list:rename': (actor, input) => renameList(ctx, actor, input),
   'list:delete': (actor, input) => deleteList(ctx, actor, input),

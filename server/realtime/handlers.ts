@@ -11,7 +11,7 @@ import { clientSchemas, type EventInput } from '../../shared/schemas';
 import type { Ack } from '../../shared/types';
 import type { AuthCtx as Ctx } from '../auth/auth.context';
 import { AppError, toAppError } from '../core/errors';
-import type { Handler, HandlerMap, SocketSession } from '../core/handler';
+import type { DomainEvents, EventFn, SocketSession } from '../core/socket-domain';
 import type { Metrics } from '../core/metrics';
 import { answerCost, TokenBucket } from '../core/rates';
 import { checkPayload, validate } from '../core/validate';
@@ -50,7 +50,7 @@ interface Client {
  * resolves once no event is being served (a stopping server waits for it before closing its pool).
  */
 export function eventWrapper(
-  handlers: HandlerMap,
+  handlers: DomainEvents,
   ctx: Ctx,
   metrics: Metrics,
 ): { attach: (socket: AppSocket, session: SocketSession, unsent: Unsent) => void; idle: () => Promise<void> } {
@@ -99,7 +99,7 @@ export function eventWrapper(
   const serve = async <E extends ClientEventName>(
     client: Client,
     event: E,
-    handler: Handler<E>,
+    handler: EventFn<E>,
     args: unknown[],
   ): Promise<void> => {
     // any arguments may come: a hostile client need not follow the typed signature. The ack is the
@@ -151,7 +151,7 @@ export function eventWrapper(
     // one listener a socket; each path answers its own failures
     socket.onAny((event: unknown, ...args: unknown[]) => {
       const served = known(event)
-        ? serve(client, event, handlers[event] as Handler<typeof event>, args)
+        ? serve(client, event, handlers[event] as EventFn<typeof event>, args)
         : answerUnknown(client, event, args);
       running.add(served);
       void served.finally(() => running.delete(served));

@@ -8,7 +8,7 @@ import type { AuthCtx as Ctx } from '../auth/auth.context';
 import { checkToken } from '../auth/auth.service';
 import { bearerToken } from '../auth/tokens';
 import { AppError, toAppError } from '../core/errors';
-import type { DomainSocket, HandlerMap, SocketDomain, SocketSession } from '../core/handler';
+import type { DomainEvents, DomainSocket, SocketDomain, SocketSession } from '../core/socket-domain';
 import type { Logger } from '../core/logger';
 import type { Metrics } from '../core/metrics';
 import { tokenRoom, userRoom, type IoServer } from '../changes/notifier';
@@ -62,7 +62,7 @@ export function attachSockets(
       next(new Error(HANDSHAKE_MESSAGES[appError.code] ?? appError.code));
     }
   };
-  const handlers = domains.reduce<HandlerMap>((all, domain) => ({ ...all, ...domain.events }), {});
+  const handlers = domains.reduce<DomainEvents>((all, domain) => ({ ...all, ...domain.events }), {});
   const wrapper = eventWrapper(handlers, ctx, metrics);
   io.use((raw, next) => void handshake(raw as AppSocket, next)); // handshake() answers every failure through next()
 

@@ -1,8 +1,8 @@
 import type { Ctx } from '../changes/context';
-import type { HandlerMap, SocketDomain } from '../core/handler';
+import type { DomainEvents, SocketDomain } from '../core/socket-domain';
 import { sync } from './sync.service';
 
-export const syncHandlers = (ctx: Ctx): HandlerMap => ({
+export const syncHandlers = (ctx: Ctx): DomainEvents => ({
   // an expensive read: a few of the user's at once, and none for a client that does not read its
   // answers (checked again when its turn comes); the wrapper charges the answer by its size
   sync: (actor, input, session) =>

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { expect } from 'chai';
 import { Server } from 'socket.io';
 import type { IoServer } from '../../server/changes/notifier';
-import type { DomainSocket, SocketDomain } from '../../server/core/handler';
+import type { DomainSocket, SocketDomain } from '../../server/core/socket-domain';
 import type { Logger } from '../../server/core/logger';
 import { createMetrics } from '../../server/core/metrics';
 import { attachSockets } from '../../server/realtime/session';
