@@ -11,9 +11,9 @@ import { Server } from 'socket.io';
 import type { Sequelize } from 'sequelize';
 import { LIMITS } from '../shared/limits';
 import type { AuthCtx } from './auth/auth.context';
-import { authDomain } from './auth/auth.handlers';
 import { requireAuth } from './auth/auth.middleware';
 import { authRoutes } from './auth/auth.routes';
+import { authDomain } from './auth/auth.socket';
 import { Devices } from './auth/devices';
 import { Passwords } from './auth/passwords';
 import { Revocations } from './auth/revocations';
@@ -31,10 +31,10 @@ import { withTimeout } from './core/timeout';
 import { docsRoutes } from './docs/docs.routes';
 import { corsOrigin, createHttpApp } from './http/express';
 import { blockRoutes } from './lists/block.routes';
-import { listDomain } from './lists/list.handlers';
 import { attachListRooms } from './lists/list-rooms';
 import { listRoutes } from './lists/list.routes';
 import { createListIn } from './lists/list.service';
+import { listDomain } from './lists/list.socket';
 import { createSequelize } from './models';
 import { attachPostgresAdapter } from './realtime/adapter';
 import { guardAnonymous } from './realtime/anonymous';
@@ -42,9 +42,9 @@ import { attachRedisAdapter } from './realtime/redis-adapter';
 import { admitOnceHeard } from './realtime/heard';
 import { watchPeers } from './realtime/peers';
 import { attachSockets } from './realtime/session';
-import { syncDomain } from './sync/sync.handlers';
-import { taskDomain } from './tasks/task.handlers';
+import { syncDomain } from './sync/sync.socket';
 import { taskRoutes } from './tasks/task.routes';
+import { taskDomain } from './tasks/task.socket';
 
 const UNAUTHENTICATED_MS = 5_000;
 /** How long close() waits for socket events and HTTP requests in flight (server/index.ts forces an exit after 10 s). */
@@ -122,7 +122,7 @@ export function createServer(config: Config, opts: { logger?: Logger; sequelize?
     '/': docsRoutes(), // /openapi.json, /asyncapi.json, Swagger UI at /docs, the events page at /docs/events
   });
 
-  // sockets: each domain's handlers, one per client event, and its socket hooks
+  // sockets: each domain's events, one function per client event, and its socket hooks
   const httpServer = http.createServer(httpTimeouts(config.requestTimeoutMs), app);
   const io: ServerParts['io'] = new Server(httpServer, {
     cors: { origin: corsOrigin(config.corsOrigins) },

@@ -2,7 +2,7 @@ import type { Ctx } from '../changes/context';
 import type { DomainEvents, SocketDomain } from '../core/socket-domain';
 import { sync } from './sync.service';
 
-export const syncHandlers = (ctx: Ctx): DomainEvents => ({
+export const syncEvents = (ctx: Ctx): DomainEvents => ({
   // an expensive read: a few of the user's at once, and none for a client that does not read its
   // answers (checked again when its turn comes); the wrapper charges the answer by its size
   sync: (actor, input, session) =>
@@ -13,4 +13,4 @@ export const syncHandlers = (ctx: Ctx): DomainEvents => ({
 });
 
 /** The sync part of the socket transport. */
-export const syncDomain = (ctx: Ctx): SocketDomain => ({ events: syncHandlers(ctx) });
+export const syncDomain = (ctx: Ctx): SocketDomain => ({ events: syncEvents(ctx) });

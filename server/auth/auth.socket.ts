@@ -3,7 +3,7 @@ import { AppError } from '../core/errors';
 import type { AuthCtx } from './auth.context';
 import { checkToken } from './auth.service';
 
-export const authHandlers = (ctx: AuthCtx): DomainEvents => ({
+export const authEvents = (ctx: AuthCtx): DomainEvents => ({
   /** A newer token of the same user moves the socket's expiry, and the socket runs on it (an older one changes nothing). */
   'auth:refresh': async (actor, input, session) => {
     const { userId, exp, tokenId } = await checkToken(ctx, input.token);
@@ -14,4 +14,4 @@ export const authHandlers = (ctx: AuthCtx): DomainEvents => ({
 });
 
 /** The auth part of the socket transport. */
-export const authDomain = (ctx: AuthCtx): SocketDomain => ({ events: authHandlers(ctx) });
+export const authDomain = (ctx: AuthCtx): SocketDomain => ({ events: authEvents(ctx) });
