@@ -7,7 +7,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { IoServer } from '../changes/notifier';
-import type { AppSocket } from './handlers';
+import type { AppSocket } from './event-wrapper';
 
 type EngineSocket = AppSocket['conn'];
 

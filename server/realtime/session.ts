@@ -1,7 +1,7 @@
 /**
  * A socket's life: handshake authentication, the user's event budget and socket bound, its user room,
  * the token's expiry (auth:expired, then disconnect, unless auth:refresh brought a newer token), what it
- * was sent and has not read (pressure.ts), the domains' handlers behind the one wrapper, and the
+ * was sent and has not read (pressure.ts), the domains' events behind the one wrapper, and the
  * domains' own hooks when a socket connects and disconnects.
  */
 import type { AuthCtx as Ctx } from '../auth/auth.context';
@@ -12,7 +12,7 @@ import type { DomainEvents, DomainSocket, SocketDomain, SocketSession } from '..
 import type { Logger } from '../core/logger';
 import type { Metrics } from '../core/metrics';
 import { tokenRoom, userRoom, type IoServer } from '../changes/notifier';
-import { eventWrapper, type AppSocket } from './handlers';
+import { eventWrapper, type AppSocket } from './event-wrapper';
 import { Unsent } from './pressure';
 import { SocketBound } from './socket-bound';
 
@@ -62,8 +62,8 @@ export function attachSockets(
       next(new Error(HANDSHAKE_MESSAGES[appError.code] ?? appError.code));
     }
   };
-  const handlers = domains.reduce<DomainEvents>((all, domain) => ({ ...all, ...domain.events }), {});
-  const wrapper = eventWrapper(handlers, ctx, metrics);
+  const events = domains.reduce<DomainEvents>((all, domain) => ({ ...all, ...domain.events }), {});
+  const wrapper = eventWrapper(events, ctx, metrics);
   io.use((raw, next) => void handshake(raw as AppSocket, next)); // handshake() answers every failure through next()
 
   io.on('connection', (raw) => {

@@ -50,7 +50,7 @@ interface Client {
  * resolves once no event is being served (a stopping server waits for it before closing its pool).
  */
 export function eventWrapper(
-  handlers: DomainEvents,
+  events: DomainEvents,
   ctx: Ctx,
   metrics: Metrics,
 ): { attach: (socket: AppSocket, session: SocketSession, unsent: Unsent) => void; idle: () => Promise<void> } {
@@ -95,11 +95,11 @@ export function eventWrapper(
     return { ok: false, error: appError.toJSON() };
   };
 
-  /** One event: its schema (the contract's), its handler (the domain's), one ack. */
+  /** One event: its schema (the contract's), its function (the domain's), one ack. */
   const serve = async <E extends ClientEventName>(
     client: Client,
     event: E,
-    handler: EventFn<E>,
+    run: EventFn<E>,
     args: unknown[],
   ): Promise<void> => {
     // any arguments may come: a hostile client need not follow the typed signature. The ack is the
@@ -118,7 +118,7 @@ export function eventWrapper(
       const { socket } = client;
       reply = {
         ok: true,
-        data: await handler({ userId: socket.data.userId, socketId: socket.id }, input, client.session),
+        data: await run({ userId: socket.data.userId, socketId: socket.id }, input, client.session),
       };
     } catch (err) {
       reply = fail(event, (error = err));
@@ -142,8 +142,7 @@ export function eventWrapper(
     answer(client, 'unknown', ack as AckFn, reply, error);
   };
 
-  const known = (event: unknown): event is ClientEventName =>
-    typeof event === 'string' && Object.hasOwn(handlers, event);
+  const known = (event: unknown): event is ClientEventName => typeof event === 'string' && Object.hasOwn(events, event);
 
   const running = new Set<Promise<void>>();
   const attach = (socket: AppSocket, session: SocketSession, unsent: Unsent): void => {
@@ -151,7 +150,7 @@ export function eventWrapper(
     // one listener a socket; each path answers its own failures
     socket.onAny((event: unknown, ...args: unknown[]) => {
       const served = known(event)
-        ? serve(client, event, handlers[event] as EventFn<typeof event>, args)
+        ? serve(client, event, events[event] as EventFn<typeof event>, args)
         : answerUnknown(client, event, args);
       running.add(served);
       void served.finally(() => running.delete(served));
