@@ -41,7 +41,7 @@ import { guardAnonymous } from './realtime/anonymous';
 import { attachRedisAdapter } from './realtime/redis-adapter';
 import { admitOnceHeard } from './realtime/heard';
 import { watchPeers } from './realtime/peers';
-import { attachSockets } from './realtime/session';
+import { attachSockets } from './realtime/connection';
 import { syncDomain } from './sync/sync.socket';
 import { taskRoutes } from './tasks/task.routes';
 import { taskDomain } from './tasks/task.socket';

@@ -8,7 +8,7 @@ import type { EventInput } from '../../shared/schemas';
 import type { Actor } from './actor';
 
 /** What an event's function may do to the socket that sent the event, beyond answering it. */
-export interface SocketSession {
+export interface SocketConnection {
   /** The token's expiry, seconds since the epoch. */
   readonly exp: number;
   /** A newer token of the same user (`tokenId`) moves the socket's expiry; the socket runs on it from then on. */
@@ -21,11 +21,11 @@ export interface SocketSession {
   checkReading(): void;
 }
 
-/** The function that serves one client event: given the caller and the validated payload, it resolves to the ack's data. */
+/** The function that serves one client event: it resolves to the data of the event's ack. */
 export type EventFn<E extends ClientEventName> = (
   actor: Actor,
   input: EventInput<E>,
-  session: SocketSession,
+  connection: SocketConnection,
 ) => Promise<AckData<E>>;
 
 /** A domain's client events, each with the function that serves it. */
@@ -33,7 +33,7 @@ export type DomainEvents = { [E in ClientEventName]?: EventFn<E> };
 
 /**
  * What a domain's socket hooks may do with one socket: who it is, and which rooms it is in. Not the
- * Socket.IO socket (core knows no transport): realtime/session.ts builds it. After the socket's
+ * Socket.IO socket (core knows no transport): realtime/connection.ts builds it. After the socket's
  * disconnect, join() does nothing (a hook still running then cannot leave the socket in a room).
  */
 export interface DomainSocket {

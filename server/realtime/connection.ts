@@ -8,7 +8,7 @@ import type { AuthCtx as Ctx } from '../auth/auth.context';
 import { checkToken } from '../auth/auth.service';
 import { bearerToken } from '../auth/tokens';
 import { AppError, toAppError } from '../core/errors';
-import type { DomainEvents, DomainSocket, SocketDomain, SocketSession } from '../core/socket-domain';
+import type { DomainEvents, DomainSocket, SocketConnection, SocketDomain } from '../core/socket-domain';
 import type { Logger } from '../core/logger';
 import type { Metrics } from '../core/metrics';
 import { tokenRoom, userRoom, type IoServer } from '../changes/notifier';
@@ -93,7 +93,7 @@ export function attachSockets(
         );
       },
     );
-    const session: SocketSession = {
+    const connection: SocketConnection = {
       get exp() {
         return socket.data.exp;
       },
@@ -108,7 +108,7 @@ export function attachSockets(
       },
       checkReading: () => unsent.check(),
     };
-    wrapper.attach(socket, session, unsent);
+    wrapper.attach(socket, connection, unsent);
     for (const domain of domains) {
       if (domain.connected) runHook(ctx.logger, domainSocket, 'connected', () => domain.connected?.(domainSocket));
     }
