@@ -17,8 +17,8 @@ import { authDomain } from './auth/auth.socket';
 import { Devices } from './auth/devices';
 import { Passwords } from './auth/passwords';
 import { Revocations } from './auth/revocations';
-import { Sessions } from './auth/sessions';
 import { Tokens } from './auth/tokens';
+import { TokenVersions } from './auth/token-versions';
 import { clientAddress, type TrustProxy } from './core/address';
 import type { Config } from './core/config';
 import { spendEvent } from './core/express';
@@ -77,12 +77,12 @@ export interface ServerParts {
 export function createServer(config: Config, opts: { logger?: Logger; sequelize?: Sequelize } = {}): ServerParts {
   const logger = opts.logger ?? createLogger(config.logLevel);
   const sequelize = opts.sequelize ?? createSequelize({ url: config.databaseUrl, poolMax: config.dbPoolMax });
-  const sessions = new Sessions(config.sessionRecheckMs);
+  const tokenVersions = new TokenVersions(config.sessionRecheckMs);
   const revocations = new Revocations(sequelize, config.sessionRecheckMs);
   const notifier = new Notifier(
     logger,
     config.socketAdapter !== 'none',
-    (userId, version) => sessions.seen(userId, version),
+    (userId, version) => tokenVersions.seen(userId, version),
     (tokenId) => revocations.seen(tokenId, true),
   );
   // with Redis, the per-user rates are counted there, shared by every node
@@ -104,7 +104,7 @@ export function createServer(config: Config, opts: { logger?: Logger; sequelize?
     sequelize,
     logger,
     notifier,
-    sessions,
+    tokenVersions,
     revocations,
     devices: new Devices(config.jwtSecret),
     rates,

@@ -62,7 +62,7 @@ export function eventWrapper(
     if (!bucket.take()) throw new AppError('rate_limited');
     unsent.check(); // a client that does not read what it was sent is not served more
     await ctx.rates.spendEvent(socket.data.userId);
-    if (!(await ctx.sessions.valid(socket.data.userId, socket.data.ver))) throw REVOKED;
+    if (!(await ctx.tokenVersions.valid(socket.data.userId, socket.data.ver))) throw REVOKED;
     if (!(await ctx.revocations.valid(socket.data.tid))) throw REVOKED;
   };
 
