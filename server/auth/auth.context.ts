@@ -2,8 +2,8 @@ import type { Ctx } from '../changes/context';
 import type { Devices } from './devices';
 import type { Passwords } from './passwords';
 import type { Revocations } from './revocations';
-import type { Tokens } from './tokens';
 import type { TokenVersions } from './token-versions';
+import type { Tokens } from './tokens';
 
 /**
  * The context of the auth services and of the transports that authenticate: tokens, and the caches of

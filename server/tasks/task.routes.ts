@@ -6,8 +6,8 @@ import {
   taskPageQuerySchema,
 } from '../../shared/schemas';
 import type { Ctx } from '../changes/context';
-import { actorOf, uuidParams } from '../core/express';
 import { answerCost } from '../core/rates';
+import { actorOf, uuidParams } from '../core/route-helpers';
 import { validate } from '../core/validate';
 import { listTasks } from './task.pages';
 import { createTask, deleteTask, updateTask } from './task.service';
