@@ -340,7 +340,7 @@ describe('bounds', () => {
       await server.close();
     });
 
-    it('an exception in one handler answers internal to that caller and every other socket is served', async () => {
+    it('an exception while serving one event answers internal to that caller and every other socket is served', async () => {
       const [alice, bob] = await Promise.all([registerUser(server), registerUser(server)]);
       const inbox = await inboxOf(server, alice.token);
       const [caller, other, bobs] = [await device(alice.token), await device(alice.token), await device(bob.token)];
