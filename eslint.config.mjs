@@ -21,9 +21,9 @@ const wiring = WIRING.map((file) => `./${file}`);
 /**
  * Who may import whom (a zone forbids `target` to import `from`; type-only imports count too):
  * shared/ < server/core < changes < auth < lists < tasks < sync, with dev/ beside server/ (neither imports
- * the other; test/ and bench/ import both); http/ and realtime/ are handed the domains' routes and handlers
- * by app.ts, so of the domains they know auth only; docs/ (the API documents) knows shared/ and core only,
- * and app.ts hands its router to http/ like a domain's.
+ * the other; test/ and bench/ import both); http/ and realtime/ are handed the domains' routes and socket
+ * domains by app.ts, so of the domains they know auth only; docs/ (the API documents) knows shared/ and core
+ * only, and app.ts hands its router to http/ like a domain's.
  */
 const LAYERS = [
   {
@@ -77,7 +77,7 @@ const LAYERS = [
       ...dirs(...DOMAINS.filter((d) => d !== 'auth'), ...TRANSPORTS.filter((t) => t !== transport), DOCS),
       ...wiring,
     ],
-    message: `server/${transport} is handed the domains' routes and handlers by app.ts: of the domains it imports auth only.`,
+    message: `server/${transport} is handed the domains' routes and socket domains by app.ts: of the domains it imports auth only.`,
   })),
 ];
 

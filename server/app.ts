@@ -11,40 +11,40 @@ import { Server } from 'socket.io';
 import type { Sequelize } from 'sequelize';
 import { LIMITS } from '../shared/limits';
 import type { AuthCtx } from './auth/auth.context';
-import { authDomain } from './auth/auth.handlers';
 import { requireAuth } from './auth/auth.middleware';
 import { authRoutes } from './auth/auth.routes';
+import { authDomain } from './auth/auth.socket';
 import { Devices } from './auth/devices';
 import { Passwords } from './auth/passwords';
 import { Revocations } from './auth/revocations';
-import { Sessions } from './auth/sessions';
+import { TokenVersions } from './auth/token-versions';
 import { Tokens } from './auth/tokens';
 import { clientAddress, type TrustProxy } from './core/address';
 import type { Config } from './core/config';
-import { spendEvent } from './core/express';
 import { createLogger, type Logger } from './core/logger';
 import { createMetrics } from './core/metrics';
 import { Notifier, type IoServer } from './changes/notifier';
 import { Rates } from './core/rates';
 import { ReadSlots } from './core/reads';
+import { spendEvent } from './core/route-helpers';
 import { withTimeout } from './core/timeout';
 import { docsRoutes } from './docs/docs.routes';
 import { corsOrigin, createHttpApp } from './http/express';
 import { blockRoutes } from './lists/block.routes';
-import { listDomain } from './lists/list.handlers';
 import { attachListRooms } from './lists/list-rooms';
 import { listRoutes } from './lists/list.routes';
 import { createListIn } from './lists/list.service';
+import { listDomain } from './lists/list.socket';
 import { createSequelize } from './models';
 import { attachPostgresAdapter } from './realtime/adapter';
 import { guardAnonymous } from './realtime/anonymous';
+import { attachSockets } from './realtime/connection';
 import { attachRedisAdapter } from './realtime/redis-adapter';
 import { admitOnceHeard } from './realtime/heard';
 import { watchPeers } from './realtime/peers';
-import { attachSockets } from './realtime/session';
-import { syncDomain } from './sync/sync.handlers';
-import { taskDomain } from './tasks/task.handlers';
+import { syncDomain } from './sync/sync.socket';
 import { taskRoutes } from './tasks/task.routes';
+import { taskDomain } from './tasks/task.socket';
 
 const UNAUTHENTICATED_MS = 5_000;
 /** How long close() waits for socket events and HTTP requests in flight (server/index.ts forces an exit after 10 s). */
@@ -77,12 +77,12 @@ export interface ServerParts {
 export function createServer(config: Config, opts: { logger?: Logger; sequelize?: Sequelize } = {}): ServerParts {
   const logger = opts.logger ?? createLogger(config.logLevel);
   const sequelize = opts.sequelize ?? createSequelize({ url: config.databaseUrl, poolMax: config.dbPoolMax });
-  const sessions = new Sessions(config.sessionRecheckMs);
+  const tokenVersions = new TokenVersions(config.sessionRecheckMs);
   const revocations = new Revocations(sequelize, config.sessionRecheckMs);
   const notifier = new Notifier(
     logger,
     config.socketAdapter !== 'none',
-    (userId, version) => sessions.seen(userId, version),
+    (userId, version) => tokenVersions.seen(userId, version),
     (tokenId) => revocations.seen(tokenId, true),
   );
   // with Redis, the per-user rates are counted there, shared by every node
@@ -104,7 +104,7 @@ export function createServer(config: Config, opts: { logger?: Logger; sequelize?
     sequelize,
     logger,
     notifier,
-    sessions,
+    tokenVersions,
     revocations,
     devices: new Devices(config.jwtSecret),
     rates,
@@ -122,7 +122,7 @@ export function createServer(config: Config, opts: { logger?: Logger; sequelize?
     '/': docsRoutes(), // /openapi.json, /asyncapi.json, Swagger UI at /docs, the events page at /docs/events
   });
 
-  // sockets: each domain's handlers, one per client event, and its socket hooks
+  // sockets: each domain's events, one function per client event, and its socket hooks
   const httpServer = http.createServer(httpTimeouts(config.requestTimeoutMs), app);
   const io: ServerParts['io'] = new Server(httpServer, {
     cors: { origin: corsOrigin(config.corsOrigins) },

@@ -171,7 +171,7 @@ export const userUnblockSchema = Joi.object<UserUnblockInput, true>({ userId: id
 export const blocksListSchema = Joi.object<BlocksListInput, true>({});
 export const listsLeaveSchema = Joi.object<ListsLeaveInput, true>({ ownerId: id.required(), mutationId });
 
-/** The schema of every client event: the server validates each payload with it before its handler runs. */
+/** The schema of every client event: the server validates each payload with it before it serves the event. */
 export const clientSchemas = {
   'list:create': listCreateSchema,
   'list:rename': listRenameSchema,
@@ -190,7 +190,7 @@ export const clientSchemas = {
   'lists:leave': listsLeaveSchema,
 } satisfies { [E in ClientEventName]: Joi.ObjectSchema };
 
-/** The value a client event's payload becomes once validated (what its handler is given). */
+/** The value a client event's payload becomes once validated (what the server's function for the event is given). */
 export type EventInput<E extends ClientEventName> =
   (typeof clientSchemas)[E] extends Joi.ObjectSchema<infer T> ? T : never;
 

@@ -91,7 +91,7 @@ export async function authenticate(ctx: Ctx, token: unknown): Promise<{ user: Us
     where: { id: claims.sub },
     attributes: { include: [[ctx.sequelize.literal(revokedSql(ctx.sequelize.escape(claims.tokenId))), 'revoked']] },
   });
-  if (user) ctx.sessions.seen(user.id, user.tokenVersion);
+  if (user) ctx.tokenVersions.seen(user.id, user.tokenVersion);
   const revoked = user?.get('revoked') === true;
   if (user) ctx.revocations.seen(claims.tokenId, revoked);
   if (!user || user.tokenVersion !== claims.ver || revoked) throw new AppError('unauthorized', 'The token was revoked');
@@ -116,7 +116,7 @@ export async function checkToken(
   );
   const row = rows.at(0);
   if (row) {
-    ctx.sessions.seen(claims.sub, row.version);
+    ctx.tokenVersions.seen(claims.sub, row.version);
     ctx.revocations.seen(claims.tokenId, row.revoked);
   }
   if (row?.version !== claims.ver || row.revoked) throw new AppError('unauthorized', 'The token was revoked');

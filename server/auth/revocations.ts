@@ -1,9 +1,9 @@
 /**
  * Is a socket's token still good, token by token? Log out revokes one token (a row of revoked_tokens,
- * kept until the token would have expired anyway). Socket events re-check it like sessions.ts re-checks
- * token versions: the answer is cached per token for `ttlMs`, and a log out on any node marks the token
- * on every node at once, so the database is asked at most once per token per `ttlMs`, and a node that
- * missed the news still finds out within `ttlMs`. HTTP requests and handshakes read the row with the
+ * kept until the token would have expired anyway). Socket events re-check it as token-versions.ts
+ * re-checks token versions: the answer is cached per token for `ttlMs`, and a log out on any node marks
+ * the token on every node at once, so the database is asked at most once per token per `ttlMs`, and a
+ * node that missed the news still finds out within `ttlMs`. HTTP requests and handshakes read the row with the
  * user's (auth.service.ts), in the same query.
  */
 import { QueryTypes, type Sequelize } from 'sequelize';

@@ -1,7 +1,7 @@
 import { Router, type RequestHandler } from 'express';
 import { listsLeaveSchema, restUnblockSchema, userBlockSchema } from '../../shared/schemas';
 import type { Ctx } from '../changes/context';
-import { actorOf, uuidParams } from '../core/express';
+import { actorOf, uuidParams } from '../core/route-helpers';
 import { validate } from '../core/validate';
 import { blockUser, listBlocks, unblockUser } from './block.service';
 import { leaveListsOf } from './leave.service';

@@ -11,7 +11,7 @@ import { QueryTypes } from 'sequelize';
 import type { Ctx } from '../changes/context';
 import type { Notifier } from '../changes/notifier';
 import { userRoom } from '../changes/notifier';
-import type { DomainSocket } from '../core/handler';
+import type { DomainSocket } from '../core/socket-domain';
 
 export const listRoom = (listId: string) => `list:${listId}`;
 

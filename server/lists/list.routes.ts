@@ -1,6 +1,6 @@
 import { Router, type RequestHandler } from 'express';
 import { listCreateSchema } from '../../shared/schemas';
-import { actorOf } from '../core/express';
+import { actorOf } from '../core/route-helpers';
 import { validate } from '../core/validate';
 import { createList } from './list.service';
 import { listsTag, noneMatch, taggedLists } from './list.tag';

@@ -7,7 +7,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { IoServer } from '../changes/notifier';
-import type { AppSocket } from './handlers';
+import type { AppSocket } from './event-wrapper';
 
 type EngineSocket = AppSocket['conn'];
 
@@ -71,7 +71,7 @@ export function guardAnonymous(io: IoServer, bounds: AnonymousBounds): void {
     release.set(conn, done);
     conn.once('close', done);
   });
-  // a Socket.IO CONNECT accepted (the handshake of server/realtime/session.ts passed): no longer anonymous
+  // a Socket.IO CONNECT accepted (the handshake of server/realtime/connection.ts passed): no longer anonymous
   io.on('connection', (socket) => release.get(socket.conn)?.());
 }
 

@@ -18,7 +18,7 @@ import type { SyncInput } from '../../shared/events';
 import type { List, SyncResult, TaskDeleted } from '../../shared/types';
 import type { Actor, Ctx } from '../changes/context';
 import { listsTag, taggedLists, type ListKey } from '../lists/list.tag';
-import { TASK_JSON_OVERHEAD, TASK_TEXT_BYTES, TASK_TEXT_MIN_BYTES, tasksByIds } from '../tasks/task.pages';
+import { TASK_JSON_OVERHEAD, TASK_TEXT_BYTES, TASK_TEXT_MIN_BYTES, tasksByIds } from '../tasks/task.reads';
 
 /** Bytes of one `deleted` entry at its largest, and a comma. */
 const DELETED_JSON_BYTES =

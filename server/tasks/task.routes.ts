@@ -6,10 +6,10 @@ import {
   taskPageQuerySchema,
 } from '../../shared/schemas';
 import type { Ctx } from '../changes/context';
-import { actorOf, uuidParams } from '../core/express';
 import { answerCost } from '../core/rates';
+import { actorOf, uuidParams } from '../core/route-helpers';
 import { validate } from '../core/validate';
-import { listTasks } from './task.pages';
+import { listTasks } from './task.reads';
 import { createTask, deleteTask, updateTask } from './task.service';
 
 /** Tasks for clients without a socket (`authed`: authentication and the user's event budget). */

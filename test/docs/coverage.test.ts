@@ -4,11 +4,11 @@
  */
 import { expect } from 'chai';
 import { ClientEvent, ServerEvent } from '../../shared/events';
-import { authHandlers } from '../../server/auth/auth.handlers';
+import { authEvents } from '../../server/auth/auth.socket';
 import { asyncApiDocument, openApiDocument } from '../../server/docs/documents';
-import { listHandlers } from '../../server/lists/list.handlers';
-import { syncHandlers } from '../../server/sync/sync.handlers';
-import { taskHandlers } from '../../server/tasks/task.handlers';
+import { listEvents } from '../../server/lists/list.socket';
+import { syncEvents } from '../../server/sync/sync.socket';
+import { taskEvents } from '../../server/tasks/task.socket';
 import { call, devices, registerUser, startServer, type TestServer } from '../support/server';
 
 type Json = Record<string, unknown>;
@@ -74,17 +74,17 @@ describe('API documents cover the server', function () {
   it('documents every client event the server handles, each answered by the server (not as unknown)', async () => {
     const { ctx } = server.parts;
     const handled = Object.keys({
-      ...authHandlers(ctx),
-      ...listHandlers(ctx),
-      ...taskHandlers(ctx),
-      ...syncHandlers(ctx),
+      ...authEvents(ctx),
+      ...listEvents(ctx),
+      ...taskEvents(ctx),
+      ...syncEvents(ctx),
     });
     const operations = Object.values(asyncApiDocument().operations as Record<string, Json>);
     const documented = operations
       .filter((op) => op.action === 'receive')
       .map((op) => (op['x-socketio'] as { event?: string }).event)
       .filter((e) => e !== undefined);
-    expect([...handled].sort(), 'the domains\u2019 handlers').to.deep.equal([...documented].sort());
+    expect([...handled].sort(), 'the domains\u2019 events').to.deep.equal([...documented].sort());
     expect(Object.values(ClientEvent).sort(), 'shared/events.ts').to.deep.equal([...documented].sort());
 
     // and the server answers each as an event it knows: its schema's validation_error, not "Unknown event"

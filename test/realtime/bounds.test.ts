@@ -280,7 +280,7 @@ describe('bounds', () => {
     });
   });
 
-  describe('sessions', () => {
+  describe('token versions', () => {
     let nodeA: TestServer;
     let nodeB: TestServer;
     const device = devices(() => nodeA);
@@ -318,8 +318,8 @@ describe('bounds', () => {
         expect((await request(nodeA, 'POST', '/api/auth/logout-all', { token: alice.token })).status).to.equal(204);
         expect(await dropped).to.equal('io server disconnect');
         // the version itself reached node C: its cache refuses the old one
-        expect(await nodeC.parts.ctx.sessions.valid(alice.user.id, 0)).to.equal(false);
-        expect(await nodeC.parts.ctx.sessions.valid(alice.user.id, 1)).to.equal(true);
+        expect(await nodeC.parts.ctx.tokenVersions.valid(alice.user.id, 0)).to.equal(false);
+        expect(await nodeC.parts.ctx.tokenVersions.valid(alice.user.id, 1)).to.equal(true);
       } finally {
         await nodeC.close();
       }
@@ -340,7 +340,7 @@ describe('bounds', () => {
       await server.close();
     });
 
-    it('an exception in one handler answers internal to that caller and every other socket is served', async () => {
+    it('an exception while serving one event answers internal to that caller and every other socket is served', async () => {
       const [alice, bob] = await Promise.all([registerUser(server), registerUser(server)]);
       const inbox = await inboxOf(server, alice.token);
       const [caller, other, bobs] = [await device(alice.token), await device(alice.token), await device(bob.token)];

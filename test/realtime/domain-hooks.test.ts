@@ -3,10 +3,10 @@ import type { AddressInfo } from 'node:net';
 import { expect } from 'chai';
 import { Server } from 'socket.io';
 import type { IoServer } from '../../server/changes/notifier';
-import type { DomainSocket, SocketDomain } from '../../server/core/handler';
+import type { DomainSocket, SocketDomain } from '../../server/core/socket-domain';
 import type { Logger } from '../../server/core/logger';
 import { createMetrics } from '../../server/core/metrics';
-import { attachSockets } from '../../server/realtime/session';
+import { attachSockets } from '../../server/realtime/connection';
 import { connect, ok, registerUser, startServer, type ClientSocket, type TestServer } from '../support/server';
 
 /** Resolves once `done()` holds, looking every 10 ms for at most 5 s. */

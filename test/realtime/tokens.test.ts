@@ -72,7 +72,7 @@ describe('tokens on open sockets', () => {
       expect(socket.connected).to.equal(true);
       expect((await call(socket, 'sync', {})).ok).to.equal(true);
 
-      // the newer token's own expiry still ends the session
+      // the newer token's own expiry still ends the connection
       const gone = disconnected(socket, Date.parse(refreshed.body.expiresAt) + 3000 - Date.now());
       expect(await expiresWithin(socket, Date.parse(refreshed.body.expiresAt) + 2000 - Date.now())).to.equal(true);
       expect(await gone).to.equal('io server disconnect');

@@ -12,7 +12,7 @@ export interface LogLine {
   res?: { statusCode: number; [key: string]: unknown };
   /** A serialized error. */
   err?: { type?: string; message: string; code?: string; [key: string]: unknown };
-  /** The socket event, on the lines of a socket handler. */
+  /** The socket event, on the lines of the event wrapper. */
   event?: string;
   [key: string]: unknown;
 }

@@ -11,7 +11,7 @@ import { clientSchemas, type EventInput } from '../../shared/schemas';
 import type { Ack } from '../../shared/types';
 import type { AuthCtx as Ctx } from '../auth/auth.context';
 import { AppError, toAppError } from '../core/errors';
-import type { Handler, HandlerMap, SocketSession } from '../core/handler';
+import type { DomainEvents, EventFn, SocketConnection } from '../core/socket-domain';
 import type { Metrics } from '../core/metrics';
 import { answerCost, TokenBucket } from '../core/rates';
 import { checkPayload, validate } from '../core/validate';
@@ -38,22 +38,22 @@ const REVOKED = new AppError('unauthorized', 'The token was revoked');
 /** What the wrapper keeps per socket. */
 interface Client {
   socket: AppSocket;
-  session: SocketSession;
+  connection: SocketConnection;
   bucket: TokenBucket;
   /** The bytes written to the socket and not yet sent. */
   unsent: Unsent;
 }
 
 /**
- * The wrapper for one server: `attach(socket, session, unsent)` gives a socket its one listener, which serves
+ * The wrapper for one server: `attach(socket, connection, unsent)` gives a socket its one listener, which serves
  * every event the domains handle and answers any other event sent with an ack `not_found`; `idle()`
  * resolves once no event is being served (a stopping server waits for it before closing its pool).
  */
 export function eventWrapper(
-  handlers: HandlerMap,
+  events: DomainEvents,
   ctx: Ctx,
   metrics: Metrics,
-): { attach: (socket: AppSocket, session: SocketSession, unsent: Unsent) => void; idle: () => Promise<void> } {
+): { attach: (socket: AppSocket, connection: SocketConnection, unsent: Unsent) => void; idle: () => Promise<void> } {
   /**
    * Rate limits, what the socket has not read yet, then the token's version: a socket whose user
    * logged out everywhere, or whose token was logged out, is answered, then dropped.
@@ -62,7 +62,7 @@ export function eventWrapper(
     if (!bucket.take()) throw new AppError('rate_limited');
     unsent.check(); // a client that does not read what it was sent is not served more
     await ctx.rates.spendEvent(socket.data.userId);
-    if (!(await ctx.sessions.valid(socket.data.userId, socket.data.ver))) throw REVOKED;
+    if (!(await ctx.tokenVersions.valid(socket.data.userId, socket.data.ver))) throw REVOKED;
     if (!(await ctx.revocations.valid(socket.data.tid))) throw REVOKED;
   };
 
@@ -95,11 +95,11 @@ export function eventWrapper(
     return { ok: false, error: appError.toJSON() };
   };
 
-  /** One event: its schema (the contract's), its handler (the domain's), one ack. */
+  /** One event: its schema (the contract's), its function (the domain's), one ack. */
   const serve = async <E extends ClientEventName>(
     client: Client,
     event: E,
-    handler: Handler<E>,
+    run: EventFn<E>,
     args: unknown[],
   ): Promise<void> => {
     // any arguments may come: a hostile client need not follow the typed signature. The ack is the
@@ -118,7 +118,7 @@ export function eventWrapper(
       const { socket } = client;
       reply = {
         ok: true,
-        data: await handler({ userId: socket.data.userId, socketId: socket.id }, input, client.session),
+        data: await run({ userId: socket.data.userId, socketId: socket.id }, input, client.connection),
       };
     } catch (err) {
       reply = fail(event, (error = err));
@@ -142,16 +142,15 @@ export function eventWrapper(
     answer(client, 'unknown', ack as AckFn, reply, error);
   };
 
-  const known = (event: unknown): event is ClientEventName =>
-    typeof event === 'string' && Object.hasOwn(handlers, event);
+  const known = (event: unknown): event is ClientEventName => typeof event === 'string' && Object.hasOwn(events, event);
 
   const running = new Set<Promise<void>>();
-  const attach = (socket: AppSocket, session: SocketSession, unsent: Unsent): void => {
-    const client: Client = { socket, session, bucket: new TokenBucket(ctx.config.socketEventsPerSecond), unsent };
+  const attach = (socket: AppSocket, connection: SocketConnection, unsent: Unsent): void => {
+    const client: Client = { socket, connection, bucket: new TokenBucket(ctx.config.socketEventsPerSecond), unsent };
     // one listener a socket; each path answers its own failures
     socket.onAny((event: unknown, ...args: unknown[]) => {
       const served = known(event)
-        ? serve(client, event, handlers[event] as Handler<typeof event>, args)
+        ? serve(client, event, events[event] as EventFn<typeof event>, args)
         : answerUnknown(client, event, args);
       running.add(served);
       void served.finally(() => running.delete(served));

@@ -1,12 +1,12 @@
 import type { Ctx } from '../changes/context';
-import type { HandlerMap, SocketDomain } from '../core/handler';
+import type { DomainEvents, SocketDomain } from '../core/socket-domain';
 import { createTask, deleteTask, updateTask } from './task.service';
 
-export const taskHandlers = (ctx: Ctx): HandlerMap => ({
+export const taskEvents = (ctx: Ctx): DomainEvents => ({
   'task:create': (actor, input) => createTask(ctx, actor, input),
   'task:update': (actor, input) => updateTask(ctx, actor, input),
   'task:delete': (actor, input) => deleteTask(ctx, actor, input),
 });
 
 /** The tasks' part of the socket transport. */
-export const taskDomain = (ctx: Ctx): SocketDomain => ({ events: taskHandlers(ctx) });
+export const taskDomain = (ctx: Ctx): SocketDomain => ({ events: taskEvents(ctx) });

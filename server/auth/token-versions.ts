@@ -13,7 +13,7 @@ interface Entry {
 
 const SWEEP_AT = 10_000;
 
-export class Sessions {
+export class TokenVersions {
   private readonly versions = new Map<string, Entry>();
   private readonly pending = new Map<string, Promise<number | undefined>>();
 

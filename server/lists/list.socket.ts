@@ -1,11 +1,11 @@
 import type { Ctx } from '../changes/context';
-import type { HandlerMap, SocketDomain } from '../core/handler';
+import type { DomainEvents, SocketDomain } from '../core/socket-domain';
 import { blockUser, listBlocks, unblockUser } from './block.service';
 import { leaveListsOf } from './leave.service';
 import { joinListRooms } from './list-rooms';
 import { createList, deleteList, listMembers, renameList, shareList, unshareList } from './list.service';
 
-export const listHandlers = (ctx: Ctx): HandlerMap => ({
+export const listEvents = (ctx: Ctx): DomainEvents => ({
   'list:create': (actor, input) => createList(ctx, actor, input),
   'list:rename': (actor, input) => renameList(ctx, actor, input),
   'list:delete': (actor, input) => deleteList(ctx, actor, input),
@@ -20,6 +20,6 @@ export const listHandlers = (ctx: Ctx): HandlerMap => ({
 
 /** The lists' part of the socket transport: a socket joins its lists' rooms (list-rooms.ts) when it connects. */
 export const listDomain = (ctx: Ctx): SocketDomain => ({
-  events: listHandlers(ctx),
+  events: listEvents(ctx),
   connected: (socket) => joinListRooms(ctx, socket),
 });

@@ -1,14 +1,14 @@
 /**
  * What a domain hands the socket transport: one typed function per client event. The wrapper in
- * realtime/ checks rates, size and the session, validates the payload with the event's schema
- * (shared/schemas.ts `clientSchemas`), calls the handler and sends its one ack.
+ * realtime/ checks rates, size and the token, validates the payload with the event's schema
+ * (shared/schemas.ts `clientSchemas`), calls the event's function and sends its one ack.
  */
 import type { AckData, ClientEventName } from '../../shared/events';
 import type { EventInput } from '../../shared/schemas';
 import type { Actor } from './actor';
 
-/** What a handler may do to the socket that sent the event, beyond answering it. */
-export interface SocketSession {
+/** What an event's function may do to the socket that sent the event, beyond answering it. */
+export interface SocketConnection {
   /** The token's expiry, seconds since the epoch. */
   readonly exp: number;
   /** A newer token of the same user (`tokenId`) moves the socket's expiry; the socket runs on it from then on. */
@@ -21,17 +21,19 @@ export interface SocketSession {
   checkReading(): void;
 }
 
-export type Handler<E extends ClientEventName> = (
+/** The function that serves one client event: it resolves to the data of the event's ack. */
+export type EventFn<E extends ClientEventName> = (
   actor: Actor,
   input: EventInput<E>,
-  session: SocketSession,
+  connection: SocketConnection,
 ) => Promise<AckData<E>>;
 
-export type HandlerMap = { [E in ClientEventName]?: Handler<E> };
+/** A domain's client events, each with the function that serves it. */
+export type DomainEvents = { [E in ClientEventName]?: EventFn<E> };
 
 /**
  * What a domain's socket hooks may do with one socket: who it is, and which rooms it is in. Not the
- * Socket.IO socket (core knows no transport): realtime/session.ts builds it. After the socket's
+ * Socket.IO socket (core knows no transport): realtime/connection.ts builds it. After the socket's
  * disconnect, join() does nothing (a hook still running then cannot leave the socket in a room).
  */
 export interface DomainSocket {
@@ -49,7 +51,7 @@ export interface DomainSocket {
  * `disconnected` may come while `connected` still runs (a socket that goes at once).
  */
 export interface SocketDomain {
-  events: HandlerMap;
+  events: DomainEvents;
   connected?(socket: DomainSocket): void | Promise<void>;
   disconnected?(socket: DomainSocket): void;
 }

@@ -1,18 +1,18 @@
 /**
  * A socket's life: handshake authentication, the user's event budget and socket bound, its user room,
  * the token's expiry (auth:expired, then disconnect, unless auth:refresh brought a newer token), what it
- * was sent and has not read (pressure.ts), the domains' handlers behind the one wrapper, and the
+ * was sent and has not read (pressure.ts), the domains' events behind the one wrapper, and the
  * domains' own hooks when a socket connects and disconnects.
  */
 import type { AuthCtx as Ctx } from '../auth/auth.context';
 import { checkToken } from '../auth/auth.service';
 import { bearerToken } from '../auth/tokens';
 import { AppError, toAppError } from '../core/errors';
-import type { DomainSocket, HandlerMap, SocketDomain, SocketSession } from '../core/handler';
+import type { DomainEvents, DomainSocket, SocketConnection, SocketDomain } from '../core/socket-domain';
 import type { Logger } from '../core/logger';
 import type { Metrics } from '../core/metrics';
 import { tokenRoom, userRoom, type IoServer } from '../changes/notifier';
-import { eventWrapper, type AppSocket } from './handlers';
+import { eventWrapper, type AppSocket } from './event-wrapper';
 import { Unsent } from './pressure';
 import { SocketBound } from './socket-bound';
 
@@ -62,8 +62,8 @@ export function attachSockets(
       next(new Error(HANDSHAKE_MESSAGES[appError.code] ?? appError.code));
     }
   };
-  const handlers = domains.reduce<HandlerMap>((all, domain) => ({ ...all, ...domain.events }), {});
-  const wrapper = eventWrapper(handlers, ctx, metrics);
+  const events = domains.reduce<DomainEvents>((all, domain) => ({ ...all, ...domain.events }), {});
+  const wrapper = eventWrapper(events, ctx, metrics);
   io.use((raw, next) => void handshake(raw as AppSocket, next)); // handshake() answers every failure through next()
 
   io.on('connection', (raw) => {
@@ -93,7 +93,7 @@ export function attachSockets(
         );
       },
     );
-    const session: SocketSession = {
+    const connection: SocketConnection = {
       get exp() {
         return socket.data.exp;
       },
@@ -108,7 +108,7 @@ export function attachSockets(
       },
       checkReading: () => unsent.check(),
     };
-    wrapper.attach(socket, session, unsent);
+    wrapper.attach(socket, connection, unsent);
     for (const domain of domains) {
       if (domain.connected) runHook(ctx.logger, domainSocket, 'connected', () => domain.connected?.(domainSocket));
     }

@@ -1,16 +1,16 @@
 import type { Ctx } from '../changes/context';
-import type { HandlerMap, SocketDomain } from '../core/handler';
+import type { DomainEvents, SocketDomain } from '../core/socket-domain';
 import { sync } from './sync.service';
 
-export const syncHandlers = (ctx: Ctx): HandlerMap => ({
+export const syncEvents = (ctx: Ctx): DomainEvents => ({
   // an expensive read: a few of the user's at once, and none for a client that does not read its
   // answers (checked again when its turn comes); the wrapper charges the answer by its size
-  sync: (actor, input, session) =>
+  sync: (actor, input, connection) =>
     ctx.reads.run(actor.userId, async () => {
-      session.checkReading();
+      connection.checkReading();
       return sync(ctx, actor, input);
     }),
 });
 
 /** The sync part of the socket transport. */
-export const syncDomain = (ctx: Ctx): SocketDomain => ({ events: syncHandlers(ctx) });
+export const syncDomain = (ctx: Ctx): SocketDomain => ({ events: syncEvents(ctx) });
