@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { closeListRoom, joinListRoom, joinListRooms, leaveListRoom, listRoom } from '../../server/lists/list-rooms';
-import type { DomainSocket } from '../../server/core/handler';
+import type { DomainSocket } from '../../server/core/socket-domain';
 import {
   cluster,
   devices,
