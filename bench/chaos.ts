@@ -1,5 +1,5 @@
 /**
- * `npm run chaos`: the chaos run of dev/chaos.ts from the command line. Three server nodes on a fresh
+ * `npm run chaos`: the chaos run of dev/chaos/ from the command line. Three server nodes on a fresh
  * database (on DATABASE_URL's or TEST_DATABASE_URL's server, else an embedded PostgreSQL), devices
  * mutating at random through an outbox with random disconnects, nodes killed and database (and Redis)
  * connections cut; then every device must hold the database's state and every acknowledged mutation

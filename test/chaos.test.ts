@@ -1,5 +1,5 @@
 /**
- * A short chaos run (dev/chaos.ts; the long one is `npm run chaos`): three server processes on a
+ * A short chaos run (dev/chaos/; the long one is `npm run chaos`): three server processes on a
  * database of the test server, 30 devices mutating through their outboxes with random disconnects,
  * one node SIGKILLed and restarted, every database connection cut for a while, one COMMIT's answer
  * cut. Afterwards nothing acknowledged is lost or doubled, and every device holds exactly what a

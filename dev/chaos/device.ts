@@ -1,25 +1,16 @@
 /**
- * One device of the chaos run (dev/chaos.ts): a client written the way docs/client-guide.md tells a
+ * One device of the chaos run (dev/chaos/index.ts): a client written the way docs/client-guide.md tells a
  * client author to, with nothing more. It keeps a replica of its user's lists and tasks from `sync`
- * (on every connect, after a seq jump, on `sync:needed`) and live events applied by seq, and an
- * outbox: each mutation is sent with its `mutationId` (and the ids it creates) fixed once, and sent
- * again, unchanged, until it is answered. When its connection ends it connects again to a node
- * chosen at random, as behind a load balancer.
+ * (on every connect, after a seq jump, on `sync:needed`) and live events applied by seq
+ * (dev/chaos/replica.ts), and an outbox: each mutation is sent with its `mutationId` (and the ids it
+ * creates) fixed once, and sent again, unchanged, until it is answered. When its connection ends it
+ * connects again to a node chosen at random, as behind a load balancer.
  */
-import { io, type Socket } from 'socket.io-client';
-import type {
-  AckData,
-  ClientEventName,
-  ClientToServerEvents,
-  EventPayload,
-  ServerToClientEvents,
-} from '../shared/events';
-import { listSeqOf, type ServerEventMessage } from '../shared/events';
-import type { Ack, List, SyncResult, Task, TaskDeleted } from '../shared/types';
-
-type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
-type Payload<E extends ClientEventName> = Parameters<ClientToServerEvents[E]>[0];
-type LiveEvent = ServerEventMessage;
+import { io } from 'socket.io-client';
+import type { AckData, ClientEventName, EventPayload } from '../../shared/events';
+import type { Ack, List, Task, TaskDeleted } from '../../shared/types';
+import { Replica, type DeviceCounters, type LiveEvent } from './replica';
+import { bump, type ClientSocket, type Payload } from './wire';
 
 /** A mutation the outbox sends until it is answered. */
 export interface Mutation<E extends ClientEventName = ClientEventName> {
@@ -40,50 +31,6 @@ export interface Mutation<E extends ClientEventName = ClientEventName> {
   answeredAt?: number;
 }
 
-/** What every device counts, summed over the run. */
-export interface DeviceCounters {
-  connects: number;
-  connectErrors: Record<string, number>;
-  disconnects: Record<string, number>;
-  syncs: number;
-  syncPages: number;
-  syncFailures: Record<string, number>;
-  syncsOnConnect: number;
-  syncsOnGap: number;
-  syncsOnNeeded: number;
-  syncsOnNewList: number;
-  syncNeededReceived: number;
-  eventsApplied: number;
-  eventsIgnored: number;
-}
-
-export const newCounters = (): DeviceCounters => ({
-  connects: 0,
-  connectErrors: {},
-  disconnects: {},
-  syncs: 0,
-  syncPages: 0,
-  syncFailures: {},
-  syncsOnConnect: 0,
-  syncsOnGap: 0,
-  syncsOnNeeded: 0,
-  syncsOnNewList: 0,
-  syncNeededReceived: 0,
-  eventsApplied: 0,
-  eventsIgnored: 0,
-});
-
-const bump = (counts: Record<string, number>, key: string) => {
-  counts[key] = (counts[key] ?? 0) + 1;
-};
-
-/** The state a device holds, in a form to compare: list names, live tasks, cursors. */
-export interface Snapshot {
-  lists: Record<string, string>;
-  tasks: Record<string, Task>;
-  cursors: Record<string, number>;
-}
-
 export interface DeviceOptions {
   index: number;
   userId: string;
@@ -101,12 +48,8 @@ export interface DeviceOptions {
 const RETRY_CODES = new Set(['rate_limited', 'unavailable', 'internal']);
 const randomBetween = (lo: number, hi: number) => lo + Math.random() * (hi - lo);
 
-export class Device {
+export class Device extends Replica {
   readonly index: number;
-  readonly userId: string;
-  readonly lists = new Map<string, List>();
-  readonly tasks = new Map<string, Task>();
-  cursors: Record<string, number> = {};
   /** Mutations waiting to be answered, the first one in flight. */
   readonly outbox: Mutation[] = [];
 
@@ -130,8 +73,8 @@ export class Device {
   private readonly ackTimeoutMs: number;
 
   constructor(private readonly opts: DeviceOptions) {
+    super(opts.userId, opts.counters);
     this.index = opts.index;
-    this.userId = opts.userId;
     this.ackTimeoutMs = opts.ackTimeoutMs ?? 10_000;
   }
 
@@ -206,17 +149,6 @@ export class Device {
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
     this.socket?.close();
-  }
-
-  snapshot(): Snapshot {
-    const lists = Object.fromEntries([...this.lists.values()].map((l) => [l.id, l.name]));
-    const tasks = Object.fromEntries([...this.tasks.values()].map((t) => [t.id, t]));
-    return { lists, tasks, cursors: { ...this.cursors } };
-  }
-
-  /** Lists this user may change tasks in. */
-  editableLists(): List[] {
-    return [...this.lists.values()].filter((l) => l.role !== 'viewer' && Object.hasOwn(this.cursors, l.id));
   }
 
   // ---- connection ----
@@ -314,7 +246,7 @@ export class Device {
 
   // ---- sync, as in the client guide ----
 
-  private requestSync(): void {
+  protected requestSync(): void {
     if (this.syncing) {
       this.syncAgain = true;
       return;
@@ -353,97 +285,6 @@ export class Device {
   private onLive(ev: LiveEvent): void {
     if (this.syncing) this.buffered.push(ev);
     else this.applyLive(ev);
-  }
-
-  private applySync(r: SyncResult, sent: Record<string, number>): void {
-    for (const id of r.removedListIds) this.dropList(id);
-    const visible = new Set(r.lists.map((l) => l.id));
-    for (const id of [...this.lists.keys()]) if (!visible.has(id)) this.dropList(id);
-    for (const list of r.lists) {
-      this.lists.set(list.id, list);
-      const c = Object.hasOwn(sent, list.id) ? sent[list.id] : undefined;
-      const full = c === undefined || c === 0 || c > r.cursors[list.id];
-      if (full) for (const [id, t] of this.tasks) if (t.listId === list.id) this.tasks.delete(id);
-    }
-    for (const d of r.deleted) this.removeTask(d.id, d.listId);
-    for (const t of r.tasks) this.upsertTask(t);
-    this.cursors = { ...r.cursors };
-  }
-
-  private dropList(listId: string): void {
-    this.lists.delete(listId);
-    const { [listId]: _dropped, ...rest } = this.cursors;
-    this.cursors = rest;
-    for (const [id, t] of this.tasks) if (t.listId === listId) this.tasks.delete(id);
-  }
-
-  private upsertTask(task: Task): void {
-    const old = this.tasks.get(task.id);
-    if (!old || old.version <= task.version) this.tasks.set(task.id, task);
-  }
-
-  private removeTask(id: string, listId: string): void {
-    if (this.tasks.get(id)?.listId === listId) this.tasks.delete(id);
-  }
-
-  private applyLive(ev: LiveEvent): void {
-    const c = this.opts.counters;
-    if (ev.event === 'list:deleted') {
-      this.dropList(ev.payload.id);
-      return;
-    }
-    if (ev.event === 'list:created') {
-      if (!Object.hasOwn(this.cursors, ev.payload.list.id)) {
-        c.syncsOnNewList += 1;
-        this.requestSync();
-      }
-      return;
-    }
-    const scope = listSeqOf(ev);
-    if (!scope) return;
-    const cursor = Object.hasOwn(this.cursors, scope.listId) ? this.cursors[scope.listId] : undefined;
-    if (cursor === undefined) {
-      c.syncsOnNewList += 1;
-      this.requestSync();
-      return;
-    }
-    if (scope.seq <= cursor) {
-      c.eventsIgnored += 1;
-      return;
-    }
-    if (scope.seq > cursor + 1) {
-      c.syncsOnGap += 1;
-      this.requestSync();
-      return;
-    }
-    c.eventsApplied += 1;
-    switch (ev.event) {
-      case 'task:created':
-      case 'task:updated':
-        this.upsertTask(ev.payload.task);
-        break;
-      case 'task:deleted':
-        this.removeTask(ev.payload.id, ev.payload.listId);
-        break;
-      case 'list:updated':
-        this.lists.set(ev.payload.list.id, ev.payload.list);
-        break;
-      case 'member:added': {
-        const { member } = ev.payload;
-        const list = this.lists.get(member.listId);
-        if (list && member.userId === this.userId) this.lists.set(list.id, { ...list, role: member.role });
-        break;
-      }
-      case 'member:removed':
-        if (ev.payload.userId === this.userId) {
-          this.dropList(ev.payload.listId);
-          return;
-        }
-        break;
-      default:
-        break;
-    }
-    this.cursors[scope.listId] = scope.seq;
   }
 
   /** An ack of its own change, fed through the same path as the events (the socket gets no broadcast of it). */
