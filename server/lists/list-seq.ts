@@ -57,7 +57,7 @@ type Row = Omit<Taken, 'members'> & { members: MemberRow[]; rosterCurrent: boole
 
 /** Takes the next seq of the list `listId`; null if there is no such list. */
 export async function takeSeq(ctx: Ctx, scope: ChangeScope, listId: string, opts: TakeOptions = {}) {
-  return taken(ctx, scope, `UPDATE lists SET ${setClause(opts)} WHERE id = $1 RETURNING ${RETURNING}`, [listId]);
+  return taken(ctx, scope, `UPDATE lists SET ${setClause(opts)} WHERE id = ? RETURNING ${RETURNING}`, [listId]);
 }
 
 /** Takes the next seq of the list of the live task `taskId`; null if there is no such task. */
@@ -66,7 +66,7 @@ export async function takeSeqOfTask(ctx: Ctx, scope: ChangeScope, taskId: string
     ctx,
     scope,
     `UPDATE lists SET ${setClause(opts)}
-      WHERE id = (SELECT list_id FROM tasks WHERE id = $1 AND deleted_at IS NULL) RETURNING ${RETURNING}`,
+      WHERE id = (SELECT list_id FROM tasks WHERE id = ? AND deleted_at IS NULL) RETURNING ${RETURNING}`,
     [taskId],
   );
 }
@@ -111,8 +111,12 @@ export async function takeSeqs(
   return got;
 }
 
-async function taken(ctx: Ctx, scope: ChangeScope, sql: string, bind: unknown[]): Promise<Taken | null> {
-  const rows = await ctx.sequelize.query<Row>(sql, { bind, type: QueryTypes.SELECT, transaction: scope.t });
+/**
+ * One list's take: its values escaped into the text (`?`), so that the statement can carry the
+ * transaction's BEGIN in the same message (changes/change-transaction.ts).
+ */
+async function taken(ctx: Ctx, scope: ChangeScope, sql: string, replacements: unknown[]): Promise<Taken | null> {
+  const rows = await ctx.sequelize.query<Row>(sql, { replacements, type: QueryTypes.SELECT, transaction: scope.t });
   const row = rows.at(0);
   return row ? fresh(ctx, scope, row) : null;
 }
