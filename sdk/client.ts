@@ -5,10 +5,21 @@
  * the server answers. What the app reads is always the replica with the queue replayed on top.
  */
 import { io, type Socket } from 'socket.io-client';
-import type { AckData, ClientEventName, ClientToServerEvents, ServerToClientEvents, TaskPatch } from '../events';
-import { listSeqOf, type ServerEventMessage } from '../events';
-import { parseTime } from '../time';
-import type { Ack, ApiError, AuthResult, Block, List, Member, SyncResult, Task, TaskDeleted, User } from '../types';
+import type { AckData, ClientEventName, ClientToServerEvents, ServerToClientEvents, TaskPatch } from '../shared/events';
+import { listSeqOf, type ServerEventMessage } from '../shared/events';
+import { parseTime } from '../shared/time';
+import type {
+  Ack,
+  ApiError,
+  AuthResult,
+  Block,
+  List,
+  Member,
+  SyncResult,
+  Task,
+  TaskDeleted,
+  User,
+} from '../shared/types';
 import { comparePositions, positionBetween, positionsBetween } from './position';
 import { memoryStorage, type ClientStorage } from './storage';
 import type {
