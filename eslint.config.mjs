@@ -20,6 +20,7 @@ const wiring = WIRING.map((file) => `./${file}`);
 
 /**
  * Who may import whom (a zone forbids `target` to import `from`; type-only imports count too):
+ * shared/ (the wire contract) < sdk/ (the client SDK) < web/ (the web app), and nothing imports web/;
  * shared/ < server/core < changes < auth < lists < tasks < sync, with dev/ beside server/ (neither imports
  * the other; test/ and bench/ import both); http/ and realtime/ are handed the domains' routes and socket
  * domains by app.ts, so of the domains they know auth only; docs/ (the API documents) knows shared/ and core
@@ -28,8 +29,18 @@ const wiring = WIRING.map((file) => `./${file}`);
 const LAYERS = [
   {
     target: './shared',
-    from: ['./server', './dev', './test', './bench'],
-    message: 'shared/ is the wire contract: it imports nothing outside shared/.',
+    from: ['./server', './sdk', './web', './dev', './test', './bench'],
+    message: 'shared/ is the wire contract (types, event names, schemas): it imports nothing outside shared/.',
+  },
+  {
+    target: './sdk',
+    from: ['./server', './web', './dev', './test', './bench'],
+    message: 'sdk/ is the client SDK, for browsers and Node: of this repo it imports shared/ (the contract) only.',
+  },
+  {
+    target: ['./server', './dev'],
+    from: './sdk',
+    message: 'the server and its tooling do not use the client SDK (sdk/): the web app and the tests do.',
   },
   {
     target: './dev',
@@ -42,9 +53,9 @@ const LAYERS = [
     message: 'server/ imports nothing from test/, bench/ or dev/ (`npm start` runs server/; dev/ is tooling).',
   },
   {
-    target: ['./server', './shared', './dev', './test', './bench'],
-    from: './client',
-    message: 'client/ is the web app, bundled for browsers: nothing imports it (the server serves its build).',
+    target: ['./server', './shared', './sdk', './dev', './test', './bench'],
+    from: './web',
+    message: 'web/ is the web app, bundled for browsers: nothing imports it (the server serves its build).',
   },
   {
     target: './bench',
@@ -148,9 +159,9 @@ export default defineConfig(
     },
   },
   {
-    // the web app (client/): browser code with its own tsconfig (DOM lib, Preact's JSX); it imports only
-    // shared/ (the contract and the client SDK), and nothing imports it
-    files: ['client/**/*.ts', 'client/**/*.tsx'],
+    // the web app (web/): browser code with its own tsconfig (DOM lib, Preact's JSX); it imports only
+    // sdk/ (the client SDK) and shared/ (the contract), and nothing imports it
+    files: ['web/**/*.ts', 'web/**/*.tsx'],
     extends: [tseslint.configs.strictTypeChecked],
     languageOptions: {
       parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
@@ -160,7 +171,7 @@ export default defineConfig(
     settings: {
       'import-x/extensions': ['.ts', '.tsx', '.js'],
       'import-x/parsers': { '@typescript-eslint/parser': ['.ts', '.tsx'] },
-      'import-x/resolver-next': [createTypeScriptImportResolver({ project: 'client/tsconfig.json' })],
+      'import-x/resolver-next': [createTypeScriptImportResolver({ project: 'web/tsconfig.json' })],
     },
     rules: {
       ...TYPESCRIPT_RULES,
@@ -170,13 +181,21 @@ export default defineConfig(
           basePath: import.meta.dirname,
           zones: [
             {
-              target: './client',
+              target: './web',
               from: ['./server', './dev', './test', './bench'],
-              message: 'client/ (the web app) imports only shared/: the contract and the client SDK.',
+              message: 'web/ (the web app) imports only sdk/ (the client SDK) and shared/ (the contract).',
             },
           ],
         },
       ],
+    },
+  },
+  {
+    // the SDK stays in parts that read whole: no file over 400 lines, no function over 120 (the facade too)
+    files: ['sdk/**/*.ts'],
+    rules: {
+      'max-lines': ['error', { max: 400 }],
+      'max-lines-per-function': ['error', { max: 120 }],
     },
   },
   {

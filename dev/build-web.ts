@@ -1,5 +1,5 @@
 /**
- * Builds the web app: client/main.tsx (Preact, the client SDK, socket.io-client) bundled and minified by
+ * Builds the web app: web/main.tsx (Preact, the SDK of sdk/, socket.io-client) bundled and minified by
  * esbuild into dist/client/assets/ under content-hashed names, with a gzip and a brotli copy of each, and
  * dist/client/index.html naming them, and dist/client/sw.js, the service worker that lets the app open offline. `npm run build` runs it after tsc (`node dist/dev/build-web.js`);
  * the browser tests call buildWeb() in their before hook.
@@ -102,8 +102,8 @@ export async function buildWeb(outDir?: string): Promise<WebBuild> {
   fs.mkdirSync(assets, { recursive: true });
   const result = await build({
     absWorkingDir: root,
-    entryPoints: ['client/main.tsx'],
-    tsconfig: 'client/tsconfig.json',
+    entryPoints: ['web/main.tsx'],
+    tsconfig: 'web/tsconfig.json',
     bundle: true,
     minify: true,
     format: 'esm',

@@ -3,7 +3,7 @@
  * blocks() manage blocks. Online only: offline they reject with code 'offline' and change nothing.
  */
 import { expect } from 'chai';
-import type { ClientError } from '../../shared/client/index';
+import type { ClientError } from '../../sdk/index';
 import { registerUser, request, type TestServer, type TestUser } from '../support/server';
 import { clients, serverOn, synced, until } from './kit';
 

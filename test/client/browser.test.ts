@@ -10,7 +10,7 @@ import { QueryTypes } from 'sequelize';
 import { launchChromium } from '../support/browser';
 import { testDb } from '../support/database';
 import { inboxOf, registerUser, type TestServer } from '../support/server';
-import type { TodoClient } from '../../shared/client/index';
+import type { TodoClient } from '../../sdk/index';
 import { serverOn } from './kit';
 
 /** What the page's script sees of the bundle (window.TodoSDK) and keeps on window.client. */
@@ -20,7 +20,7 @@ interface PageApi {
 
 /** The page's globals the test reads. */
 interface Win {
-  TodoSDK: typeof import('../../shared/client/index');
+  TodoSDK: typeof import('../../sdk/index');
   client: TodoClient;
   localStorage: Record<string, string>;
 }
@@ -49,7 +49,7 @@ describe('client SDK in a browser (Chromium, IndexedDB and localStorage)', funct
     browser = await launchChromium(this, 'SDK browser tests');
     server = await serverOn(0);
     const out = await build({
-      entryPoints: ['shared/client/index.ts'],
+      entryPoints: ['sdk/index.ts'],
       bundle: true,
       format: 'iife',
       globalName: 'TodoSDK',

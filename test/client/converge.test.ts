@@ -7,7 +7,7 @@
  */
 import { expect } from 'chai';
 import { QueryTypes } from 'sequelize';
-import { positionBetween, type ClientError, type TodoClient } from '../../shared/client/index';
+import { positionBetween, type ClientError, type TodoClient } from '../../sdk/index';
 import type { Task } from '../../shared/types';
 import { bulkTasks, testDb } from '../support/database';
 import { inboxOf, registerUser, request, type TestServer, type TestUser } from '../support/server';

@@ -8,7 +8,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
-import { createClient, memoryStorage, type ClientStorage, type TodoClient } from '../../shared/client/index';
+import { createClient, memoryStorage, type ClientStorage, type TodoClient } from '../../sdk/index';
 import type { List, Task } from '../../shared/types';
 import { createServer } from '../../server/app';
 import type { Config } from '../../server/core/config';

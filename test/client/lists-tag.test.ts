@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { memoryStorage } from '../../shared/client/index';
+import { memoryStorage } from '../../sdk/index';
 import type { Ack, List, SyncResult } from '../../shared/types';
 import { bulkTasks } from '../support/database';
 import { inboxOf, registerUser, request, type TestServer, type TestUser } from '../support/server';

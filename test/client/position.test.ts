@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { comparePositions, positionBetween, positionsBetween } from '../../shared/client/index';
+import { comparePositions, positionBetween, positionsBetween } from '../../sdk/index';
 import { LIMITS } from '../../shared/limits';
 
 /** Code point order, the database's COLLATE "C" order of UTF-8 text. */

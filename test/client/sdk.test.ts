@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { QueryTypes } from 'sequelize';
-import { memoryStorage, type ClientError, type TaskView } from '../../shared/client/index';
-import { fileStorage } from '../../shared/client/node';
+import { memoryStorage, type ClientError, type TaskView } from '../../sdk/index';
+import { fileStorage } from '../../sdk/node';
 import type { Task } from '../../shared/types';
 import { bulkTasks, testDb } from '../support/database';
 import { inboxOf, registerUser, request, type TestServer, type TestUser } from '../support/server';
@@ -37,7 +37,7 @@ async function liveTasks(listId: string): Promise<Array<{ title: string }>> {
   );
 }
 
-describe('client SDK (shared/client) against a real server', function () {
+describe('client SDK (sdk/) against a real server', function () {
   this.timeout(120_000);
   let server: TestServer;
   const kit = clients();

@@ -1,6 +1,6 @@
 /** The web app's entry: opens the client SDK on this origin (session, replica and queue in IndexedDB) and renders. */
 import { render } from 'preact';
-import { browserStorage, createClient } from '../shared/client';
+import { browserStorage, createClient } from '../sdk';
 import { App } from './app';
 import './styles.css';
 

@@ -1,7 +1,7 @@
 /** Hooks that render from the client SDK: its replica, connection status and session. */
 import { createContext } from 'preact';
 import { useContext, useEffect, useState } from 'preact/hooks';
-import type { ConnectionStatus, ListView, TaskView, TodoClient } from '../shared/client';
+import type { ConnectionStatus, ListView, TaskView, TodoClient } from '../sdk';
 import type { User } from '../shared/types';
 
 export interface AppContext {

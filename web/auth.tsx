@@ -1,6 +1,6 @@
 /** Log in or create an account; and the prompt to log in again when the session ended (the queue is kept). */
 import { useEffect, useRef, useState } from 'preact/hooks';
-import type { TodoClient } from '../shared/client';
+import type { TodoClient } from '../sdk';
 import { LIMITS } from '../shared/limits';
 import { authErrorMessage } from './format';
 

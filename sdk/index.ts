@@ -16,5 +16,5 @@ export type {
   TaskView,
   TodoClient,
 } from './types';
-export type { TaskPatch } from '../events';
-export type { Block, List, Member, Role, Task, User } from '../types';
+export type { TaskPatch } from '../shared/events';
+export type { Block, List, Member, Role, Task, User } from '../shared/types';

@@ -1,7 +1,7 @@
 /** The SDK's public types (see docs/client-guide.md, "Using the SDK"). */
 import type { ManagerOptions, SocketOptions } from 'socket.io-client';
-import type { TaskPatch } from '../events';
-import type { Block, List, Member, Task, User } from '../types';
+import type { TaskPatch } from '../shared/events';
+import type { Block, List, Member, Task, User } from '../shared/types';
 import type { ClientStorage } from './storage';
 
 export type ConnectionStatus = 'online' | 'connecting' | 'offline';

@@ -3,7 +3,7 @@
  * the arrow keys on it; either way the task gets a `position` between its new neighbours (moveTask).
  */
 import { useLayoutEffect, useRef, useState } from 'preact/hooks';
-import type { ListView, TaskView } from '../shared/client';
+import type { ListView, TaskView } from '../sdk';
 import { LIMITS } from '../shared/limits';
 import type { TaskPatch } from '../shared/events';
 import { dueLabel, dueToInput, inputToDue, PRIORITIES } from './format';

@@ -8,7 +8,7 @@
  * character only every few thousand steps. Neighbours that are not such keys (other clients may send
  * any string) get a plain code-point midpoint instead.
  */
-import { LIMITS } from '../limits';
+import { LIMITS } from '../shared/limits';
 
 const DIGITS = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 const ZERO = DIGITS[0];

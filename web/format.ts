@@ -1,5 +1,5 @@
 /** Words and dates shown to the user. */
-import type { ClientError } from '../shared/client';
+import type { ClientError } from '../sdk';
 
 export const PRIORITIES = ['None', 'Low', 'Medium', 'High'] as const;
 

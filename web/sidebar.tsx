@@ -1,6 +1,6 @@
 /** The lists: one button each (the open one marked), and a form to create a list. */
 import { useState } from 'preact/hooks';
-import type { ListView } from '../shared/client';
+import type { ListView } from '../sdk';
 import { LIMITS } from '../shared/limits';
 import { newId } from './format';
 import { useApp } from './hooks';

@@ -1,6 +1,6 @@
 /** The app: the login screen, or the lists in a sidebar and the open list's tasks; status, notices, re-login. */
 import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks';
-import type { TodoClient } from '../shared/client';
+import type { TodoClient } from '../sdk';
 import { AuthScreen, ReloginDialog } from './auth';
 import { errorMessage } from './format';
 import { Ctx, useApp, useConnection, useLists, useSession, type AppContext } from './hooks';

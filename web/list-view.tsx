@@ -1,6 +1,6 @@
 /** One list: its name and actions (rename, members and sharing, delete or leave), the new-task form and its tasks. */
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { positionBetween, type ListView as List } from '../shared/client';
+import { positionBetween, type ListView as List } from '../sdk';
 import { LIMITS } from '../shared/limits';
 import type { Member, MemberRole } from '../shared/types';
 import { errorMessage, isClientError, newId } from './format';

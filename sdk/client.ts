@@ -1,0 +1,396 @@
+/**
+ * The client, a facade over its parts: the session (session.ts: token, refresh, auth events), the
+ * connection (connection.ts: socket, reconnect, status, calls with a timeout), the replica (replica.ts:
+ * the server's lists, tasks and cursors) kept by the sync loop (sync-loop.ts), the queue (queue.ts) sent
+ * by the sender (sender.ts), and the view (view.ts: the replica with the queue replayed on top by the
+ * named mutators of mutators.ts). The parts call nothing of each other: each tells the client, which
+ * wires them and tells the app what changed.
+ */
+import type { TaskPatch } from '../shared/events';
+import type { ApiError, AuthResult, Block, List, Member, Task, User } from '../shared/types';
+import { ACK_TIMEOUT_MS, Connection } from './connection';
+import { Emitter, Subscriptions } from './emitter';
+import { apiError, now, refused, TodoClientError, uuid } from './errors';
+import { answer, type Answering } from './mutators';
+import { placeBetween } from './placement';
+import { positionBetween } from './position';
+import { Queue, type Mutation, type Payload } from './queue';
+import { Replica } from './replica';
+import { OnlineCalls } from './online';
+import { Saver } from './saver';
+import { Sender } from './sender';
+import { Session } from './session';
+import { memoryStorage } from './storage';
+import { KEYS, Store } from './store';
+import { SyncLoop } from './sync-loop';
+import type {
+  ClientEvents,
+  ClientOptions,
+  ConnectionStatus,
+  ListView,
+  TaskFieldsInput,
+  TaskView,
+  TodoClient,
+} from './types';
+import { View } from './view';
+
+class Client implements TodoClient {
+  private readonly store: Store;
+  private readonly session: Session;
+  private readonly connection: Connection;
+  private readonly view = new View();
+  private readonly replica = new Replica(this.view);
+  private readonly queue = new Queue();
+  private readonly sync: SyncLoop;
+  private readonly sender: Sender;
+  private readonly saver: Saver;
+  private readonly online: OnlineCalls;
+  private readonly events = new Emitter();
+  private readonly subs = new Subscriptions<TaskView[]>();
+  private syncedWaiters: Array<() => void> = [];
+  private closed = false;
+  /** The queue's length at the last 'change' (a change fires when it moves, so pendingCount() can be shown). */
+  private queueSeen = 0;
+  /** What each queued change's answer may do: feed events in, ask for a sync. */
+  private readonly answering: Answering = {
+    receive: (ev) => this.sync.receive(ev),
+    needsSync: () => this.sync.request(),
+    replica: this.replica,
+  };
+
+  constructor(options: ClientOptions) {
+    const url = options.url.replace(/\/+$/, '');
+    this.view.attach(this.replica);
+    this.store = new Store(options.storage ?? memoryStorage());
+    this.session = new Session(url, options, this.store, {
+      closed: () => this.closed,
+      refreshed: (token) => this.connection.tellToken(token),
+      failed: (reason) => {
+        this.connection.halt();
+        this.events.emit('auth', { reason });
+      },
+    });
+    this.connection = new Connection(url, options, {
+      mayConnect: () => !this.closed && this.session.current !== null && !this.session.authNeeded,
+      token: () => this.session.current?.token ?? '',
+      restart: () => this.sync.restart(),
+      syncNeeded: () => this.sync.request(),
+      live: (ev) => {
+        this.sync.receive(ev);
+        this.commit();
+      },
+      status: (s) => {
+        this.events.emit('status', s);
+        this.checkSynced();
+      },
+      expired: () => this.session.fail('expired'),
+      refused: () => this.session.refused(),
+    });
+    this.sync = new SyncLoop(this.replica, {
+      canSync: () => this.connection.connected && !this.closed,
+      send: (payload, timeoutMs) => this.connection.call('sync', payload, timeoutMs),
+      userId: () => this.session.user?.id,
+      commit: () => this.commit(),
+      idle: () => void this.sender.pump(),
+    });
+    this.sender = new Sender(this.queue, {
+      canSend: () => !this.closed && !this.session.authNeeded && this.connection.connected && this.sync.idle,
+      connected: () => this.connection.connected,
+      stored: () => this.store.written(),
+      send: (m) => this.connection.call(m.event, m.payload, ACK_TIMEOUT_MS),
+      acked: (m, data) => this.acked(m, data),
+      refused: (m, error) => this.refused(m, error),
+    });
+    this.saver = new Saver(this.store, this.replica, this.queue, {
+      userId: () => this.session.user?.id,
+      closed: () => this.closed,
+    });
+    this.online = new OnlineCalls({
+      canCall: () => this.connection.connected && !this.session.authNeeded,
+      call: (event, payload) => this.connection.call(event, payload, ACK_TIMEOUT_MS),
+      userId: () => this.session.user?.id,
+      receive: (ev) => {
+        this.sync.receive(ev);
+        this.commit();
+      },
+      left: (listIds) => this.dropLeft(listIds),
+    });
+  }
+
+  // ---------------------------------------------------------------- start, session
+
+  async load(): Promise<void> {
+    const session = await this.saver.load();
+    if (!session) return;
+    this.session.resume(session);
+    this.view.listsChanged();
+    this.replica.dirty = false;
+    this.commit();
+    if (this.session.revive()) this.connection.connect();
+  }
+
+  get user(): User | null {
+    return this.session.user;
+  }
+
+  get status(): ConnectionStatus {
+    return this.connection.status;
+  }
+
+  register(email: string, password: string, name: string): Promise<User> {
+    return this.signIn('/api/auth/register', { email, password, name });
+  }
+
+  login(email: string, password: string): Promise<User> {
+    return this.signIn('/api/auth/login', { email, password });
+  }
+
+  private async signIn(path: string, body: Record<string, string>): Promise<User> {
+    const auth = await this.session.authenticate(path, body);
+    this.startSession(auth);
+    return auth.user;
+  }
+
+  /** Revokes the token on the server (within 5 s, else not) and forgets everything here at once; the device cookie is kept. */
+  async logout(): Promise<void> {
+    const token = this.session.end();
+    const revoked = token === undefined ? Promise.resolve() : this.session.revoke(token);
+    this.connection.drop();
+    this.connection.stopReconnecting();
+    this.resetLocal();
+    this.store.write(KEYS.session, undefined);
+    this.connection.setStatus('offline');
+    this.events.emit('session', null);
+    await Promise.all([this.store.written(), revoked]);
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.connection.drop();
+    this.session.stop();
+    this.connection.stopReconnecting();
+    this.sender.stop();
+    this.sync.stop();
+    this.saver.close();
+    this.connection.setStatus('offline');
+  }
+
+  private startSession(auth: AuthResult): void {
+    if (this.closed) return;
+    if (this.session.user?.id !== auth.user.id) {
+      // another user (or none before): their replica and queue are not this one's
+      this.connection.drop();
+      this.resetLocal();
+    }
+    this.session.begin(auth);
+    this.connection.newToken();
+    this.saver.queueSoon(); // the queue's owner
+    this.events.emit('session', auth.user);
+    if (this.connection.connected) void this.connection.tellToken(auth.token);
+    else this.connection.connect();
+  }
+
+  /** Forgets the replica and queue (a logout, or another user's login). */
+  private resetLocal(): void {
+    this.view.touchAll();
+    this.replica.clear();
+    this.queue.clear();
+    this.sync.restart();
+    this.saver.forget();
+    this.commit();
+  }
+
+  // ---------------------------------------------------------------- the view, and telling the app
+
+  /** Brings the view up to date and tells the app what changed (synchronously). */
+  private commit(): void {
+    if (this.sync.settled && this.queue.settle()) this.saver.queueSoon(); // their effects are in the replica now
+    this.view.update(this.queue.all(), this.session.user?.id ?? '');
+    if (this.replica.dirty) this.saver.replicaSoon();
+    const { listIds, lists } = this.view.take();
+    const queueMoved = this.queue.length !== this.queueSeen;
+    this.queueSeen = this.queue.length;
+    if (listIds.length > 0 || lists || queueMoved) {
+      this.events.emit('change', { listIds, lists });
+      for (const id of listIds) this.subs.notify(id, () => this.tasks(id));
+    }
+    this.checkSynced();
+  }
+
+  lists(): ListView[] {
+    return this.view.lists();
+  }
+
+  list(id: string): ListView | undefined {
+    return this.view.list(id);
+  }
+
+  tasks(listId: string): TaskView[] {
+    return this.view.tasks(listId);
+  }
+
+  task(id: string): TaskView | undefined {
+    return this.view.task(id);
+  }
+
+  subscribe(listId: string, cb: (tasks: TaskView[]) => void): () => void {
+    return this.subs.add(listId, cb, this.tasks(listId));
+  }
+
+  on<E extends keyof ClientEvents>(event: E, cb: ClientEvents[E]): () => void {
+    return this.events.on(event, cb);
+  }
+
+  pendingCount(): number {
+    return this.queue.length;
+  }
+
+  synced(): Promise<void> {
+    return new Promise((resolve) => {
+      this.syncedWaiters.push(resolve);
+      this.checkSynced();
+    });
+  }
+
+  private checkSynced(): void {
+    if (this.syncedWaiters.length === 0) return;
+    const done =
+      this.connection.status === 'online' && this.sync.settled && this.queue.length === 0 && !this.queue.hasAnswered;
+    if (!done) return;
+    const waiters = this.syncedWaiters;
+    this.syncedWaiters = [];
+    for (const resolve of waiters) resolve();
+  }
+
+  // ---------------------------------------------------------------- queued changes
+
+  createList(name: string, id: string = uuid()): Promise<List> {
+    return this.enqueue({ event: 'list:create', payload: { id, name, mutationId: uuid() }, at: now() });
+  }
+
+  renameList(id: string, name: string): Promise<List> {
+    return this.enqueue({ event: 'list:rename', payload: { id, name, mutationId: uuid() }, at: now() });
+  }
+
+  deleteList(id: string): Promise<void> {
+    return this.enqueue({ event: 'list:delete', payload: { id, mutationId: uuid() }, at: now() });
+  }
+
+  createTask(listId: string, fields: TaskFieldsInput): Promise<Task> {
+    const { id = uuid(), ...rest } = fields;
+    return this.enqueue({ event: 'task:create', payload: { ...rest, listId, id, mutationId: uuid() }, at: now() });
+  }
+
+  updateTask(id: string, patch: TaskPatch, opts: { expectedVersion?: number } = {}): Promise<Task> {
+    const payload: Payload<'task:update'> & { mutationId: string } = { id, patch: { ...patch }, mutationId: uuid() };
+    if (opts.expectedVersion !== undefined) payload.expectedVersion = opts.expectedVersion;
+    return this.enqueue({ event: 'task:update', payload, at: now() });
+  }
+
+  deleteTask(id: string, opts: { expectedVersion?: number } = {}): Promise<void> {
+    const payload: Payload<'task:delete'> & { mutationId: string } = { id, mutationId: uuid() };
+    if (opts.expectedVersion !== undefined) payload.expectedVersion = opts.expectedVersion;
+    return this.enqueue({ event: 'task:delete', payload, at: now() });
+  }
+
+  moveTask(id: string, before: string | null, after: string | null): Promise<Task> {
+    const task = this.task(id);
+    if (!task) return refused(new TodoClientError('not_found', 'No such task', undefined, undefined, 'task:update'));
+    const placement = placeBetween(this.tasks(task.listId), id, before, after);
+    if (placement instanceof TodoClientError) return refused(placement);
+    for (const k of placement.rekey) void this.updateTask(k.id, { position: k.position });
+    return this.updateTask(id, { position: placement.position });
+  }
+
+  private enqueue<T>(m: Mutation): Promise<T> {
+    if (!this.session.current)
+      return refused(new TodoClientError('unauthorized', 'Not logged in', undefined, undefined, m.event));
+    const p = this.queue.add<T>(m);
+    this.saver.queueSoon();
+    this.commit();
+    void this.sender.pump();
+    return p;
+  }
+
+  /** The server applied `m`: its answer is fed in as the events the other devices got. */
+  private acked(m: Mutation, data: unknown): void {
+    const waiter = this.queue.acked(m);
+    const result = answer(m, data, this.answering);
+    this.saver.queueSoon();
+    this.commit();
+    waiter?.resolve(result);
+  }
+
+  /** The server refused `m`: rolled back (the replay no longer holds it) and reported. */
+  private refused(m: Mutation, error: ApiError): void {
+    const waiter = this.queue.refused(m);
+    const err = apiError(error, m.event);
+    if (error.code === 'conflict') {
+      if (err.task) {
+        if (this.replica.lists.has(err.task.listId)) this.replica.putTask(err.task);
+      } else this.sync.request(); // moved meanwhile
+    }
+    this.saver.queueSoon();
+    this.commit();
+    this.events.emit('error', err);
+    waiter?.reject(err);
+  }
+
+  // ---------------------------------------------------------------- online-only calls (online.ts)
+
+  members(listId: string): Promise<Member[]> {
+    return this.online.members(listId);
+  }
+
+  share(listId: string, email: string, role: 'editor' | 'viewer'): Promise<Member> {
+    return this.online.share(listId, email, role);
+  }
+
+  unshare(listId: string, userId: string): Promise<void> {
+    return this.online.unshare(listId, userId);
+  }
+
+  leave(listId: string): Promise<void> {
+    return this.online.leave(listId);
+  }
+
+  leaveAllFrom(ownerId: string): Promise<string[]> {
+    return this.online.leaveAllFrom(ownerId);
+  }
+
+  block(userId: string, opts: { leave?: boolean } = {}): Promise<{ block: Block; listIds: string[] }> {
+    return this.online.block(userId, opts);
+  }
+
+  unblock(userId: string): Promise<void> {
+    return this.online.unblock(userId);
+  }
+
+  blocks(): Promise<Block[]> {
+    return this.online.blocks();
+  }
+
+  /**
+   * Lists this user left (their ack carries no seqs, and this socket gets no member:removed): dropped
+   * now. A sync running meanwhile may have read them before the leave: it runs again, and the server
+   * names them in removedListIds.
+   */
+  private dropLeft(listIds: string[]): void {
+    if (!listIds.length) return;
+    for (const id of listIds) this.replica.dropList(id);
+    if (this.sync.running) this.sync.request();
+    this.commit();
+  }
+}
+
+/** Loads the stored session, replica and queue, and connects when a session is stored. */
+export async function createClient(options: ClientOptions): Promise<TodoClient> {
+  const client = new Client(options);
+  await client.load();
+  return client;
+}
+
+export { compareTasks } from './view';
+export { TodoClientError } from './errors';
+export { positionBetween };

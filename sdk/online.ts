@@ -1,0 +1,78 @@
+/**
+ * The calls that are not queued (members, sharing, leaving, blocks): their effect cannot be shown
+ * before the server has answered, so offline (or with no answer) they reject with code 'offline'.
+ */
+import type { AckData, ClientEventName, ServerEventMessage } from '../shared/events';
+import type { Ack, Block, Member } from '../shared/types';
+import { apiError, offlineError, refused, TodoClientError, uuid } from './errors';
+import type { Payload } from './queue';
+
+export interface OnlineDelegate {
+  /** Connected, with a session whose token is good. */
+  canCall(): boolean;
+  call<E extends ClientEventName>(event: E, payload: Payload<E>): Promise<Ack<AckData<E>>>;
+  userId(): string | undefined;
+  /** An answer fed in as the event the other devices got. */
+  receive(ev: ServerEventMessage): void;
+  /** Lists this user left (their ack carries no seqs, and this socket gets no member:removed). */
+  left(listIds: string[]): void;
+}
+
+export class OnlineCalls {
+  constructor(private readonly d: OnlineDelegate) {}
+
+  private async online<E extends ClientEventName>(event: E, payload: Payload<E>): Promise<AckData<E>> {
+    if (!this.d.canCall()) throw offlineError(event);
+    let ack: Ack<AckData<E>>;
+    try {
+      ack = await this.d.call(event, payload);
+    } catch {
+      throw offlineError(event);
+    }
+    if (!ack.ok) throw apiError(ack.error, event);
+    return ack.data;
+  }
+
+  async members(listId: string): Promise<Member[]> {
+    return (await this.online('list:members', { listId })).members;
+  }
+
+  async share(listId: string, email: string, role: 'editor' | 'viewer'): Promise<Member> {
+    const data = await this.online('list:share', { listId, email, role });
+    this.d.receive({ event: 'member:added', payload: data });
+    return data.member;
+  }
+
+  async unshare(listId: string, userId: string): Promise<void> {
+    const data = await this.online('list:unshare', { listId, userId });
+    this.d.receive({ event: 'member:removed', payload: data });
+  }
+
+  leave(listId: string): Promise<void> {
+    const userId = this.d.userId();
+    if (!userId)
+      return refused(new TodoClientError('unauthorized', 'Not logged in', undefined, undefined, 'list:unshare'));
+    return this.unshare(listId, userId);
+  }
+
+  async leaveAllFrom(ownerId: string): Promise<string[]> {
+    const { listIds } = await this.online('lists:leave', { ownerId, mutationId: uuid() });
+    this.d.left(listIds);
+    return listIds;
+  }
+
+  async block(userId: string, opts: { leave?: boolean } = {}): Promise<{ block: Block; listIds: string[] }> {
+    const payload = opts.leave ? { userId, leave: true, mutationId: uuid() } : { userId, mutationId: uuid() };
+    const data = await this.online('user:block', payload);
+    this.d.left(data.listIds);
+    return data;
+  }
+
+  async unblock(userId: string): Promise<void> {
+    await this.online('user:unblock', { userId, mutationId: uuid() });
+  }
+
+  async blocks(): Promise<Block[]> {
+    return (await this.online('blocks:list', {})).blocks;
+  }
+}
