@@ -4,7 +4,7 @@
  */
 import os from 'node:os';
 import { pct, type BenchDatabase } from './common';
-import type { Params } from './load';
+import type { Params } from './load-params';
 
 const round = (x: number | undefined, digits = 2) =>
   x === undefined || !Number.isFinite(x) ? null : +x.toFixed(digits);

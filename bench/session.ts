@@ -4,7 +4,7 @@
  */
 import type { Socket } from 'socket.io-client';
 import { device } from './common';
-import type { Params } from './load';
+import type { Params } from './load-params';
 
 /** The run's one deadline, and the sockets open now (closed together). */
 export class Session {
