@@ -189,6 +189,8 @@ export function createServer(config: Config, opts: { logger?: Logger; sequelize?
   const close = () =>
     (closing ??= (async () => {
       await adapter?.ready();
+      // first, so that its last word to the other nodes (drop this one's entries) is out long before the adapter closes
+      presence.close();
       httpServer.close(); // no new connections
       // each socket's connection is closed, not Socket.IO-disconnected (which a client takes as final),
       // so that clients reconnect, to another node behind a load balancer; an event being served is
@@ -198,7 +200,6 @@ export function createServer(config: Config, opts: { logger?: Logger; sequelize?
       httpServer.closeIdleConnections();
       await withTimeout(Promise.all([sockets.idle(), httpIdle()]), DRAIN_MS, undefined);
       httpServer.closeAllConnections();
-      presence.close(); // the other nodes drop this one's entries at once
       await io.close().catch(() => undefined);
       await adapter?.close();
       await rateStore?.quit().catch(() => undefined);
