@@ -191,7 +191,9 @@ describe('presence', function () {
     const started = Date.now();
     for (let i = 0; i < 40; i++) await ok(bobs, 'presence:join', { listId, taskId: tasks[i % 4] });
     const last = [`${alice.user.id}:-`, `${bob.user.id}:${tasks[39 % 4]}`];
-    await stateIs(alices, listId, last);
+    // the last state may have come already (recorded in `got`), or is still due
+    const arrived = got.length > 0 && JSON.stringify(who(got[got.length - 1].present)) === JSON.stringify(last);
+    if (!arrived) await stateIs(alices, listId, last);
     const took = Date.now() - started;
     expect(got.length, `${String(got.length)} states in ${String(took)} ms`).to.be.at.most(Math.ceil(took / 200) + 2);
     expect(who(got[got.length - 1].present)).to.deep.equal(last);
