@@ -1,13 +1,10 @@
 /**
- * The client, a facade over its parts: the session (session.ts: token, refresh, auth events), the
- * connection (connection.ts: socket, reconnect, status, calls with a timeout), the replica (replica.ts:
- * the server's lists, tasks and cursors) kept by the sync loop (sync-loop.ts), the queue (queue.ts) sent
- * by the sender (sender.ts), and the view (view.ts: the replica with the queue replayed on top by the
- * named mutators of mutators.ts). The parts call nothing of each other: each tells the client, which
- * wires them and tells the app what changed.
+ * The client, a facade over parts that call nothing of each other (each tells it what happened): session.ts,
+ * connection.ts, replica.ts kept by sync-loop.ts, queue.ts sent by sender.ts, view.ts (replica + queue
+ * replayed by mutators.ts), presence.ts. The client wires them and tells the app what changed.
  */
 import type { TaskPatch } from '../shared/events';
-import type { ApiError, AuthResult, Block, List, Member, Task, User } from '../shared/types';
+import type { ApiError, AuthResult, Block, List, Member, Presence, Task, User } from '../shared/types';
 import { ACK_TIMEOUT_MS, Connection } from './connection';
 import { Emitter, Subscriptions } from './emitter';
 import { apiError, now, refused, TodoClientError, uuid } from './errors';
@@ -17,6 +14,7 @@ import { positionBetween } from './position';
 import { Queue, type Mutation, type Payload } from './queue';
 import { Replica } from './replica';
 import { OnlineCalls } from './online';
+import { PresenceSubscriptions, type PresenceHandle } from './presence';
 import { Saver } from './saver';
 import { Sender } from './sender';
 import { Session } from './session';
@@ -47,6 +45,11 @@ class Client implements TodoClient {
   private readonly online: OnlineCalls;
   private readonly events = new Emitter();
   private readonly subs = new Subscriptions<TaskView[]>();
+  private readonly presences = new PresenceSubscriptions({
+    connected: () => this.connection.connected,
+    call: (event, payload) => this.connection.call(event, payload, ACK_TIMEOUT_MS),
+    refused: (listId, error) => this.events.emit('presenceRefused', { listId, error }),
+  });
   private syncedWaiters: Array<() => void> = [];
   private closed = false;
   /** The queue's length at the last 'change' (a change fires when it moves, so pendingCount() can be shown). */
@@ -85,6 +88,8 @@ class Client implements TodoClient {
       },
       expired: () => this.session.fail('expired'),
       refused: () => this.session.refused(),
+      connected: () => this.presences.rejoin(),
+      presence: (state) => this.presences.state(state),
     });
     this.sync = new SyncLoop(this.replica, {
       canSync: () => this.connection.connected && !this.closed,
@@ -113,7 +118,7 @@ class Client implements TodoClient {
         this.sync.receive(ev);
         this.commit();
       },
-      left: (listIds) => this.dropLeft(listIds),
+      left: (listIds) => this.dropLeft(listIds), // no seqs, no member:removed here: dropped now
     });
   }
 
@@ -371,11 +376,10 @@ class Client implements TodoClient {
     return this.online.blocks();
   }
 
-  /**
-   * Lists this user left (their ack carries no seqs, and this socket gets no member:removed): dropped
-   * now. A sync running meanwhile may have read them before the leave: it runs again, and the server
-   * names them in removedListIds.
-   */
+  presence(listId: string, cb: (present: Presence[]) => void, taskId?: string | null): PresenceHandle {
+    return this.presences.add(listId, cb, taskId);
+  }
+
   private dropLeft(listIds: string[]): void {
     if (!listIds.length) return;
     for (const id of listIds) this.replica.dropList(id);

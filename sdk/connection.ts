@@ -5,7 +5,7 @@
  */
 import { io, type Socket } from 'socket.io-client';
 import type { AckData, ClientEventName, ClientToServerEvents, ServerToClientEvents } from '../shared/events';
-import type { ServerEventMessage } from '../shared/events';
+import type { PresenceState, ServerEventMessage } from '../shared/events';
 import type { Ack } from '../shared/types';
 import { offlineError } from './errors';
 import type { Payload } from './queue';
@@ -38,6 +38,10 @@ export interface ConnectionDelegate {
   syncNeeded(): void;
   /** A live event came. */
   live(ev: ServerEventMessage): void;
+  /** Connected (again): presence is joined anew. */
+  connected(): void;
+  /** A presence:state came (not a change: no seq). */
+  presence(state: PresenceState): void;
   status(s: ConnectionStatus): void;
   /** The token expired (auth:expired, then the server's disconnect). */
   expired(): void;
@@ -147,6 +151,7 @@ export class Connection {
     socket.on('connect_error', (err) => this.onConnectError(err));
     socket.on('auth:expired', () => (this.expiring = true));
     socket.on('sync:needed', () => this.d.syncNeeded());
+    socket.on('presence:state', (state) => this.d.presence(state));
     socket.onAny((event: string, payload: unknown) => {
       if (LIVE_EVENTS.has(event)) this.d.live({ event, payload } as ServerEventMessage);
     });
@@ -159,6 +164,7 @@ export class Connection {
     this.d.restart();
     this.setStatus('online');
     this.d.syncNeeded();
+    this.d.connected();
   }
 
   private onDisconnect(reason: string): void {

@@ -17,4 +17,5 @@ export type {
   TodoClient,
 } from './types';
 export type { TaskPatch } from '../shared/events';
-export type { Block, List, Member, Role, Task, User } from '../shared/types';
+export type { PresenceHandle } from './presence';
+export type { Block, List, Member, Presence, Role, Task, User } from '../shared/types';

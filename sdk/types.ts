@@ -1,7 +1,8 @@
 /** The SDK's public types (see docs/client-guide.md, "Using the SDK"). */
 import type { ManagerOptions, SocketOptions } from 'socket.io-client';
 import type { TaskPatch } from '../shared/events';
-import type { Block, List, Member, Task, User } from '../shared/types';
+import type { ApiError, Block, List, Member, Presence, Task, User } from '../shared/types';
+import type { PresenceHandle } from './presence';
 import type { ClientStorage } from './storage';
 
 export type ConnectionStatus = 'online' | 'connecting' | 'offline';
@@ -51,6 +52,8 @@ export interface ClientEvents {
   auth: (e: { reason: 'expired' | 'unauthorized' }) => void;
   /** A queued mutation was refused and rolled back. */
   error: (e: ClientError) => void;
+  /** A presence join was refused (`not_found`: not a member, or not a live task of the list; `limit_exceeded`). */
+  presenceRefused: (e: { listId: string; error: ApiError }) => void;
 }
 
 export interface TaskFieldsInput {
@@ -114,6 +117,11 @@ export interface TodoClient {
   unblock(userId: string): Promise<void>;
   /** The people this user blocks, oldest first. */
   blocks(): Promise<Block[]>;
+  /**
+   * Be present in a list (looking at `taskId`): `cb` gets everyone present, at the join and whenever it
+   * changes; joined again after each reconnect. Call the handle to leave; `handle.move(taskId)` moves.
+   */
+  presence(listId: string, cb: (present: Presence[]) => void, taskId?: string | null): PresenceHandle;
 
   /** Disconnects and stops timers (storage is kept). */
   close(): void;

@@ -31,11 +31,13 @@ import { withTimeout } from './core/timeout';
 import { docsRoutes } from './docs/docs.routes';
 import { corsOrigin, createHttpApp } from './http/express';
 import { blockRoutes } from './lists/block.routes';
-import { attachListRooms } from './lists/list-rooms';
+import { attachListRooms, onListRoomLeft } from './lists/list-rooms';
 import { listRoutes } from './lists/list.routes';
 import { createListIn } from './lists/list.service';
 import { listDomain } from './lists/list.socket';
 import { createSequelize } from './models';
+import { PresenceHub } from './presence/presence.hub';
+import { presenceDomain } from './presence/presence.socket';
 import { attachPostgresAdapter } from './realtime/adapter';
 import { guardAnonymous } from './realtime/anonymous';
 import { attachSockets } from './realtime/connection';
@@ -70,6 +72,8 @@ export interface ServerParts {
   httpServer: http.Server;
   sequelize: Sequelize;
   ctx: AuthCtx;
+  /** Who is present in which list (this node's sockets, and what the other nodes said of theirs). */
+  presence: PresenceHub;
   /** Stops accepting, finishes requests in flight, closes sockets and the database pool. */
   close(): Promise<void>;
 }
@@ -153,12 +157,21 @@ export function createServer(config: Config, opts: { logger?: Logger; sequelize?
   }[config.socketAdapter]();
   notifier.attach(io);
   attachListRooms(ctx, io); // the lists' services move their members' sockets between list rooms
+  // presence between nodes goes through the adapter too; a member removed or a list deleted leaves it on every node
+  const presence = new PresenceHub(ctx, io);
+  onListRoomLeft(ctx, (listId, userId) => presence.memberLeft(listId, userId));
   // with PostgreSQL, a node that hears no other relays nothing (realtime/peers.ts)
   const peers = config.socketAdapter === 'postgres' ? watchPeers(io, () => notifier.peerJoined()) : undefined;
   if (peers) notifier.countPeers(peers.count);
   admitOnceHeard(io, adapter, logger, peers?.firstHeard);
   // each domain's events, and its hooks when a socket connects and disconnects
-  const sockets = attachSockets(io, ctx, metrics, [authDomain(ctx), listDomain(ctx), taskDomain(ctx), syncDomain(ctx)]);
+  const sockets = attachSockets(io, ctx, metrics, [
+    authDomain(ctx),
+    listDomain(ctx),
+    taskDomain(ctx),
+    syncDomain(ctx),
+    presenceDomain(presence),
+  ]);
 
   // HTTP requests in flight, for close() to wait on
   let requests = 0;
@@ -176,6 +189,8 @@ export function createServer(config: Config, opts: { logger?: Logger; sequelize?
   const close = () =>
     (closing ??= (async () => {
       await adapter?.ready();
+      // first, so that its last word to the other nodes (drop this one's entries) is out long before the adapter closes
+      presence.close();
       httpServer.close(); // no new connections
       // each socket's connection is closed, not Socket.IO-disconnected (which a client takes as final),
       // so that clients reconnect, to another node behind a load balancer; an event being served is
@@ -191,5 +206,5 @@ export function createServer(config: Config, opts: { logger?: Logger; sequelize?
       if (!opts.sequelize) await sequelize.close();
     })());
 
-  return { app, io, httpServer, sequelize, ctx, close };
+  return { app, io, httpServer, sequelize, ctx, presence, close };
 }

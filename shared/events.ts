@@ -1,5 +1,5 @@
 /** Socket.IO events of the wire contract: names, payloads and the typed maps for `Server` and `io()`. */
-import type { Ack, Block, List, Member, MemberRole, SyncResult, Task, TaskDeleted } from './types';
+import type { Ack, Block, List, Member, MemberRole, Presence, SyncResult, Task, TaskDeleted } from './types';
 
 /** Client to server requests. */
 export const ClientEvent = {
@@ -18,6 +18,8 @@ export const ClientEvent = {
   UserUnblock: 'user:unblock',
   BlocksList: 'blocks:list',
   ListsLeave: 'lists:leave',
+  PresenceJoin: 'presence:join',
+  PresenceLeave: 'presence:leave',
 } as const;
 
 /** Server to client notifications. */
@@ -32,6 +34,7 @@ export const ServerEvent = {
   MemberRemoved: 'member:removed',
   AuthExpired: 'auth:expired',
   SyncNeeded: 'sync:needed',
+  PresenceState: 'presence:state',
 } as const;
 
 export interface ListCreateInput {
@@ -113,6 +116,20 @@ export interface ListsLeaveInput {
   mutationId?: string;
 }
 
+/** Be present in a list (looking at `taskId`, if given); a later join on the same socket moves `taskId`. */
+export interface PresenceJoinInput {
+  listId: string;
+  taskId?: string | null;
+}
+export interface PresenceLeaveInput {
+  listId: string;
+}
+/** Who is present in a list now (`presence:state`, and the ack of `presence:join`). */
+export interface PresenceState {
+  listId: string;
+  present: Presence[];
+}
+
 type Request<I, O> = (payload: I, ack: (res: Ack<O>) => void) => void;
 
 export interface ClientToServerEvents {
@@ -135,6 +152,8 @@ export interface ClientToServerEvents {
   'user:unblock': Request<UserUnblockInput, { userId: string }>;
   'blocks:list': Request<BlocksListInput, { blocks: Block[] }>;
   'lists:leave': Request<ListsLeaveInput, { listIds: string[] }>;
+  'presence:join': Request<PresenceJoinInput, { present: Presence[] }>;
+  'presence:leave': Request<PresenceLeaveInput, Record<string, never>>;
 }
 
 export interface ServerToClientEvents {
@@ -149,6 +168,8 @@ export interface ServerToClientEvents {
   'auth:expired': (payload: Record<string, never>) => void;
   /** Some changes may not have reached this socket: call `sync` with the cursors held. */
   'sync:needed': (payload: Record<string, never>) => void;
+  /** Who is present in a list the socket joined (presence:join): not a change, no seq. */
+  'presence:state': (payload: PresenceState) => void;
 }
 
 export type ClientEventName = keyof ClientToServerEvents;

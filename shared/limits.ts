@@ -47,4 +47,14 @@ export const BOUNDS = {
   socketUnsentMaxBytes: 4 * 1024 * 1024,
   /** Expensive reads (`sync` pages, task pages) of one user served at once by one server process. */
   userReadsAtOnce: 2,
+  /** Lists one socket may be present in at once (`presence:join`). */
+  presenceListsPerSocket: 20,
+} as const;
+
+/** Presence (`presence:join`): how often a list's state is sent, and how long a silent node's entries are kept. */
+export const PRESENCE = {
+  /** At most one `presence:state` a list per this many ms to a socket (about 5 a second); the last state is always sent. */
+  stateEveryMs: 200,
+  /** A node not heard for this long is taken as dead: its entries are dropped (PRESENCE_NODE_TTL_MS). */
+  nodeTtlMs: 30_000,
 } as const;

@@ -16,6 +16,7 @@ import {
   type Block,
   type List,
   type Member,
+  type Presence,
   type SyncResult,
   type Task,
   type TaskDeleted,
@@ -106,6 +107,21 @@ export const blockSchema = Joi.object<Block, true>({
   .description(
     'A person the user blocked: their later `list:share` to the user is answered as if the email had no account.',
   );
+
+export const presenceSchema = Joi.object<Presence, true>({
+  userId: id.required(),
+  name: Joi.string().min(1).max(LIMITS.userNameMax).required(),
+  taskId: id
+    .allow(null)
+    .required()
+    .description('The task of the user\u2019s latest `presence:join` in the list, or null'),
+  since: time.required().description('The earliest join of the user\u2019s devices present now'),
+})
+  .id('Presence')
+  .description('One user present in a list: one entry per user, however many of their devices joined.');
+const presentSchema = Joi.array()
+  .items(presenceSchema)
+  .description('Everyone present, over every server node: one entry per user (members only), earliest `since` first');
 
 const validationProblem = Joi.object<{ path: string; message: string }, true>({
   path: Joi.string().allow('').required(),
@@ -242,6 +258,8 @@ export const ackDataSchemas: { [E in ClientEventName]: Joi.ObjectSchema<AckData<
     blocks: Joi.array().items(blockSchema).required().description('Oldest first; at most MAX_BLOCKS_PER_USER'),
   }),
   'lists:leave': Joi.object<AckData<'lists:leave'>, true>({ listIds: listIdsLeft.required() }),
+  'presence:join': Joi.object<AckData<'presence:join'>, true>({ present: presentSchema.required() }),
+  'presence:leave': empty,
 };
 
 /** The payload of each server event. */
@@ -263,6 +281,10 @@ export const eventPayloadSchemas: { [E in ServerEventName]: Joi.ObjectSchema<Eve
   }),
   'auth:expired': empty,
   'sync:needed': empty,
+  'presence:state': Joi.object<EventPayload<'presence:state'>, true>({
+    listId: id.required(),
+    present: presentSchema.required(),
+  }),
 };
 
 /** HTTP bodies that are not an entity of their own. */

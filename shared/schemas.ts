@@ -14,6 +14,8 @@ import type {
   ListShareInput,
   ListUnshareInput,
   ListsLeaveInput,
+  PresenceJoinInput,
+  PresenceLeaveInput,
   SyncInput,
   TaskCreateInput,
   TaskDeleteInput,
@@ -170,6 +172,11 @@ export const userBlockSchema = Joi.object<UserBlockInput, true>({
 export const userUnblockSchema = Joi.object<UserUnblockInput, true>({ userId: id.required(), mutationId });
 export const blocksListSchema = Joi.object<BlocksListInput, true>({});
 export const listsLeaveSchema = Joi.object<ListsLeaveInput, true>({ ownerId: id.required(), mutationId });
+export const presenceJoinSchema = Joi.object<PresenceJoinInput, true>({
+  listId: id.required(),
+  taskId: id.allow(null).description('The task the user is looking at (a live task of the list), or null for none'),
+});
+export const presenceLeaveSchema = Joi.object<PresenceLeaveInput, true>({ listId: id.required() });
 
 /** The schema of every client event: the server validates each payload with it before it serves the event. */
 export const clientSchemas = {
@@ -188,6 +195,8 @@ export const clientSchemas = {
   'user:unblock': userUnblockSchema,
   'blocks:list': blocksListSchema,
   'lists:leave': listsLeaveSchema,
+  'presence:join': presenceJoinSchema,
+  'presence:leave': presenceLeaveSchema,
 } satisfies { [E in ClientEventName]: Joi.ObjectSchema };
 
 /** The value a client event's payload becomes once validated (what the server's function for the event is given). */

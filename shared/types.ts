@@ -121,3 +121,13 @@ export interface Block {
   /** When the block was made. */
   createdAt: string;
 }
+
+/** One user present in a list (one entry per user, however many of their devices joined). */
+export interface Presence {
+  userId: string;
+  name: string;
+  /** The task of the user's latest `presence:join` in the list, or null. */
+  taskId: string | null;
+  /** Since when the user is present: the earliest join of their devices present now. */
+  since: string;
+}

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import Joi from 'joi';
 import ms from 'ms';
-import { BOUNDS, LIMITS } from '../../shared/limits';
+import { BOUNDS, LIMITS, PRESENCE } from '../../shared/limits';
 import { projectRoot } from './paths';
 
 export interface Config {
@@ -72,6 +72,10 @@ export interface Config {
   passwordHashConcurrency: number;
   /** Password checks waiting for a hashing slot; past it, register and login answer `unavailable`. */
   passwordHashQueue: number;
+  /** Lists one socket may be present in at once (presence:join). */
+  maxPresenceListsPerSocket: number;
+  /** A node not heard for this long is taken as dead and its presence entries dropped; nodes beat every third of it. */
+  presenceNodeTtlMs: number;
 }
 
 export class ConfigError extends Error {
@@ -122,6 +126,8 @@ interface Env {
   MAX_ANONYMOUS_CONNECTIONS: number;
   PASSWORD_HASH_CONCURRENCY: number;
   PASSWORD_HASH_QUEUE: number;
+  MAX_PRESENCE_LISTS_PER_SOCKET: number;
+  PRESENCE_NODE_TTL_MS: number;
 }
 
 const schema = Joi.object<Env>({
@@ -187,6 +193,8 @@ const schema = Joi.object<Env>({
   MAX_ANONYMOUS_CONNECTIONS: Joi.number().integer().min(1).default(5000),
   PASSWORD_HASH_CONCURRENCY: Joi.number().integer().min(1).max(64).default(2),
   PASSWORD_HASH_QUEUE: Joi.number().integer().min(0).default(16),
+  MAX_PRESENCE_LISTS_PER_SOCKET: Joi.number().integer().min(1).max(1000).default(BOUNDS.presenceListsPerSocket),
+  PRESENCE_NODE_TTL_MS: Joi.number().integer().min(300).max(600_000).default(PRESENCE.nodeTtlMs),
 }).unknown(true);
 
 /**
@@ -254,6 +262,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, warn: (msg: str
     maxAnonymous: value.MAX_ANONYMOUS_CONNECTIONS,
     passwordHashConcurrency: value.PASSWORD_HASH_CONCURRENCY,
     passwordHashQueue: value.PASSWORD_HASH_QUEUE,
+    maxPresenceListsPerSocket: value.MAX_PRESENCE_LISTS_PER_SOCKET,
+    presenceNodeTtlMs: value.PRESENCE_NODE_TTL_MS,
   };
 }
 

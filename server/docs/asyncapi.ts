@@ -13,6 +13,7 @@ import { packageVersion } from '../core/paths';
 import * as ex from './examples';
 import type { ClientEventDoc } from './doc-types';
 import { PEOPLE_EVENTS } from './people';
+import { PRESENCE_EVENTS, PRESENCE_STATE } from './presence';
 import { SchemaSet, type JsonSchema } from './schemas';
 
 /** The codes any event may be answered: the wrapper's checks and the server's own faults. */
@@ -164,6 +165,7 @@ const CLIENT_EVENTS: Record<ClientEventName, ClientEventDoc> = {
     errors: { unauthorized: 'An invalid, expired or revoked token, or a token of another user' },
   },
   ...PEOPLE_EVENTS,
+  ...PRESENCE_EVENTS,
 };
 
 interface ServerEventDoc {
@@ -208,6 +210,10 @@ const SERVER_EVENTS: Record<ServerEventName, ServerEventDoc> = {
   'sync:needed': {
     summary: 'Some changes may not have reached this socket: call sync with the cursors held',
     to: 'every socket on every node, when a node\u2019s relay between nodes is back after it was lost',
+  },
+  'presence:state': {
+    summary: 'Who is present in a list now (not a change: no seq)',
+    to: `every socket that joined the list with presence:join and has not left it. ${PRESENCE_STATE}`,
   },
 };
 

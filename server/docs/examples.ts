@@ -3,7 +3,18 @@
  * shared types, so an example cannot miss a field the type has.
  */
 import type { AckData, ClientEventName, EventPayload, ServerEventName } from '../../shared/events';
-import type { ApiError, AuthResult, Block, ErrorCode, List, Member, Task, TaskDeleted, User } from '../../shared/types';
+import type {
+  ApiError,
+  AuthResult,
+  Block,
+  ErrorCode,
+  List,
+  Member,
+  Presence,
+  Task,
+  TaskDeleted,
+  User,
+} from '../../shared/types';
 
 const ADA = '6fc59d36-2475-42d3-b983-34cdc1bbfd9e';
 const BOB = 'd63111e1-0294-4086-9326-4a498fd3a53e';
@@ -72,6 +83,12 @@ export const block: Block = {
   createdAt: '2026-11-24T10:30:00.000Z',
 };
 
+/** Ada looks at no task, Bob at the flights (two of his devices joined; one entry). */
+export const present: Presence[] = [
+  { userId: ADA, name: 'Ada', taskId: null, since: '2026-11-24T10:40:00.120Z' },
+  { userId: BOB, name: 'Bob', taskId: TASK, since: '2026-11-24T10:41:12.512Z' },
+];
+
 export const auth: AuthResult = { user, token: TOKEN, expiresAt: '2026-11-24T11:00:00.000Z' };
 
 /** A typical error of each code. */
@@ -123,6 +140,8 @@ export const payloadExamples: Record<ClientEventName, unknown> = {
   'user:unblock': { userId: BOB },
   'blocks:list': {},
   'lists:leave': { ownerId: BOB, mutationId: '9f8e7d6c-5b4a-4392-8170-6f5e4d3c2b1a' },
+  'presence:join': { listId: LIST, taskId: TASK },
+  'presence:leave': { listId: LIST },
 };
 
 export const ackExamples: { [E in ClientEventName]: AckData<E> } = {
@@ -150,6 +169,8 @@ export const ackExamples: { [E in ClientEventName]: AckData<E> } = {
   'user:unblock': { userId: BOB },
   'blocks:list': { blocks: [block] },
   'lists:leave': { listIds: [BOBS_LIST] },
+  'presence:join': { present },
+  'presence:leave': {},
 };
 
 export const eventExamples: { [E in ServerEventName]: EventPayload<E> } = {
@@ -163,4 +184,5 @@ export const eventExamples: { [E in ServerEventName]: EventPayload<E> } = {
   'member:removed': { listId: LIST, userId: BOB, seq: 8 },
   'auth:expired': {},
   'sync:needed': {},
+  'presence:state': { listId: LIST, present },
 };

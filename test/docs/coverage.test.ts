@@ -7,6 +7,7 @@ import { ClientEvent, ServerEvent } from '../../shared/events';
 import { authEvents } from '../../server/auth/auth.socket';
 import { asyncApiDocument, openApiDocument } from '../../server/docs/documents';
 import { listEvents } from '../../server/lists/list.socket';
+import { presenceEvents } from '../../server/presence/presence.socket';
 import { syncEvents } from '../../server/sync/sync.socket';
 import { taskEvents } from '../../server/tasks/task.socket';
 import { call, devices, registerUser, startServer, type TestServer } from '../support/server';
@@ -78,6 +79,7 @@ describe('API documents cover the server', function () {
       ...listEvents(ctx),
       ...taskEvents(ctx),
       ...syncEvents(ctx),
+      ...presenceEvents(server.parts.presence),
     });
     const operations = Object.values(asyncApiDocument().operations as Record<string, Json>);
     const documented = operations

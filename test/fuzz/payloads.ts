@@ -94,6 +94,11 @@ export function eventPayloads(p: Pools): Record<ClientEventName, fc.Arbitrary<un
     'user:unblock': shaped({ userId: ids(p.userIds), mutationId }, ['userId']),
     'blocks:list': fc.oneof({ weight: 3, arbitrary: fc.constant({}) }, { weight: 1, arbitrary: hostile }),
     'lists:leave': shaped({ ownerId: ids(p.userIds), mutationId }, ['ownerId']),
+    'presence:join': shaped(
+      { listId: lists, taskId: spec(fc.oneof(fc.constant(null), fc.constantFrom(...p.tasks)), idFrom(p.tasks)) },
+      ['listId'],
+    ),
+    'presence:leave': shaped({ listId: lists }, ['listId']),
   };
 }
 

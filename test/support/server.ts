@@ -60,6 +60,8 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     maxAnonymous: 5000,
     passwordHashConcurrency: 2,
     passwordHashQueue: 1000, // tests register many users at once; test/http/passwords.test.ts tries the bound
+    maxPresenceListsPerSocket: 20,
+    presenceNodeTtlMs: 30_000,
     ...overrides,
   };
 }
