@@ -471,9 +471,12 @@ describe('web app in Chromium', function () {
     await logIn(phone.page, alice);
     await phone.page.getByRole('button', { name: 'Lists' }).click();
     await shot(phone.page, 'phone-lists');
-    // the panel takes the focus (once it has opened), and Escape gives it back to its button
+    // the panel takes the focus (once it has opened), and Escape gives it back to its button. Waited
+    // for with a locator: a string predicate that must be polled is evaluated with eval, which the
+    // page's CSP refuses (seen under load: the wait ran out and the refusal was a page error)
     await phone.page
-      .waitForFunction("document.activeElement.className === 'list-link'", null, { timeout: 5_000 })
+      .locator('.list-link:focus')
+      .waitFor({ timeout: 5_000 })
       .catch(() => undefined);
     expect(await phone.page.evaluate('document.activeElement.className')).to.equal('list-link');
     await phone.page.keyboard.press('Escape');
