@@ -59,6 +59,8 @@ export interface TaskFieldsInput {
   dueAt?: string | null;
   priority?: number;
   position?: string;
+  /** A member of the list, or null (none). */
+  assigneeId?: string | null;
   id?: string;
 }
 

@@ -1,5 +1,5 @@
 /** Socket.IO events of the wire contract: names, payloads and the typed maps for `Server` and `io()`. */
-import type { Ack, Block, List, Member, MemberRole, SyncResult, Task, TaskDeleted } from './types';
+import type { Ack, ActivityPage, Block, List, Member, MemberRole, SyncResult, Task, TaskDeleted } from './types';
 
 /** Client to server requests. */
 export const ClientEvent = {
@@ -18,6 +18,7 @@ export const ClientEvent = {
   UserUnblock: 'user:unblock',
   BlocksList: 'blocks:list',
   ListsLeave: 'lists:leave',
+  ActivityList: 'activity:list',
 } as const;
 
 /** Server to client notifications. */
@@ -30,6 +31,7 @@ export const ServerEvent = {
   ListDeleted: 'list:deleted',
   MemberAdded: 'member:added',
   MemberRemoved: 'member:removed',
+  MemberUpdated: 'member:updated',
   AuthExpired: 'auth:expired',
   SyncNeeded: 'sync:needed',
 } as const;
@@ -67,6 +69,8 @@ export interface TaskFields {
   dueAt?: string | null;
   priority?: number;
   position?: string;
+  /** A member of the list, or null (none). */
+  assigneeId?: string | null;
 }
 export interface TaskCreateInput extends TaskFields {
   listId: string;
@@ -113,6 +117,14 @@ export interface ListsLeaveInput {
   mutationId?: string;
 }
 
+/** A list's activity, newest first: `before` is the `next` of the previous page. */
+export interface ActivityListInput {
+  listId: string;
+  taskId?: string;
+  before?: string;
+  limit?: number;
+}
+
 type Request<I, O> = (payload: I, ack: (res: Ack<O>) => void) => void;
 
 export interface ClientToServerEvents {
@@ -135,6 +147,7 @@ export interface ClientToServerEvents {
   'user:unblock': Request<UserUnblockInput, { userId: string }>;
   'blocks:list': Request<BlocksListInput, { blocks: Block[] }>;
   'lists:leave': Request<ListsLeaveInput, { listIds: string[] }>;
+  'activity:list': Request<ActivityListInput, ActivityPage>;
 }
 
 export interface ServerToClientEvents {
@@ -146,6 +159,8 @@ export interface ServerToClientEvents {
   'list:deleted': (payload: { id: string }) => void;
   'member:added': (payload: { member: Member; seq: number }) => void;
   'member:removed': (payload: { listId: string; userId: string; seq: number }) => void;
+  /** A member's role changed. */
+  'member:updated': (payload: { member: Member; seq: number }) => void;
   'auth:expired': (payload: Record<string, never>) => void;
   /** Some changes may not have reached this socket: call `sync` with the cursors held. */
   'sync:needed': (payload: Record<string, never>) => void;
@@ -176,6 +191,7 @@ export function listSeqOf(ev: ServerEventMessage): { listId: string; seq: number
     case 'list:updated':
       return { listId: ev.payload.list.id, seq: ev.payload.list.seq };
     case 'member:added':
+    case 'member:updated':
       return { listId: ev.payload.member.listId, seq: ev.payload.seq };
     case 'member:removed':
       return { listId: ev.payload.listId, seq: ev.payload.seq };

@@ -3,7 +3,18 @@
  * shared types, so an example cannot miss a field the type has.
  */
 import type { AckData, ClientEventName, EventPayload, ServerEventName } from '../../shared/events';
-import type { ApiError, AuthResult, Block, ErrorCode, List, Member, Task, TaskDeleted, User } from '../../shared/types';
+import type {
+  Activity,
+  ApiError,
+  AuthResult,
+  Block,
+  ErrorCode,
+  List,
+  Member,
+  Task,
+  TaskDeleted,
+  User,
+} from '../../shared/types';
 
 const ADA = '6fc59d36-2475-42d3-b983-34cdc1bbfd9e';
 const BOB = 'd63111e1-0294-4086-9326-4a498fd3a53e';
@@ -54,6 +65,7 @@ export const task: Task = {
   updatedBy: ADA,
   createdAt: '2026-11-24T10:05:00.412Z',
   updatedAt: '2026-11-24T10:05:00.412Z',
+  assigneeId: BOB,
 };
 export const updatedTask: Task = {
   ...task,
@@ -64,6 +76,29 @@ export const updatedTask: Task = {
   updatedBy: BOB,
   updatedAt: '2026-11-24T10:12:30.118Z',
 };
+export const activity: Activity = {
+  id: 'c0ffee00-1d2e-4f3a-8b4c-5d6e7f8a9b0c',
+  listId: LIST,
+  seq: 5,
+  at: '2026-11-24T10:12:30.118Z',
+  actorId: BOB,
+  kind: 'task.updated',
+  taskId: TASK,
+  commentId: null,
+  userId: null,
+  changes: { completed: [false, true] },
+};
+export const olderActivity: Activity = {
+  ...activity,
+  id: 'c0ffee01-1d2e-4f3a-8b4c-5d6e7f8a9b0c',
+  seq: 4,
+  at: '2026-11-24T10:05:00.412Z',
+  actorId: ADA,
+  kind: 'task.created',
+  changes: null,
+};
+/** The `next` of an activity page whose last entry has seq 4. */
+export const activityNext = 'czQ';
 export const deleted: TaskDeleted = { id: TASK, listId: LIST, seq: 7 };
 export const block: Block = {
   userId: BOB,
@@ -85,7 +120,11 @@ export const errors: Record<ErrorCode, ApiError> = {
   invalid_credentials: { code: 'invalid_credentials', message: 'Email or password is wrong' },
   forbidden: { code: 'forbidden', message: 'Your role (viewer) may not do this' },
   not_found: { code: 'not_found', message: 'List not found' },
-  conflict: { code: 'conflict', message: 'The task has changed since that version', details: { task: updatedTask } },
+  conflict: {
+    code: 'conflict',
+    message: 'The task has changed since that version',
+    details: { task: updatedTask, fields: ['completed'] },
+  },
   email_taken: { code: 'email_taken', message: 'This email is already registered' },
   limit_exceeded: { code: 'limit_exceeded', message: 'A list holds at most 10000 tasks' },
   payload_too_large: { code: 'payload_too_large', message: 'The payload is too large' },
@@ -123,6 +162,7 @@ export const payloadExamples: Record<ClientEventName, unknown> = {
   'user:unblock': { userId: BOB },
   'blocks:list': {},
   'lists:leave': { ownerId: BOB, mutationId: '9f8e7d6c-5b4a-4392-8170-6f5e4d3c2b1a' },
+  'activity:list': { listId: LIST, limit: 2 },
 };
 
 export const ackExamples: { [E in ClientEventName]: AckData<E> } = {
@@ -150,6 +190,7 @@ export const ackExamples: { [E in ClientEventName]: AckData<E> } = {
   'user:unblock': { userId: BOB },
   'blocks:list': { blocks: [block] },
   'lists:leave': { listIds: [BOBS_LIST] },
+  'activity:list': { entries: [activity, olderActivity], next: activityNext },
 };
 
 export const eventExamples: { [E in ServerEventName]: EventPayload<E> } = {
@@ -161,6 +202,7 @@ export const eventExamples: { [E in ServerEventName]: EventPayload<E> } = {
   'list:deleted': { id: LIST },
   'member:added': { member, seq: 2 },
   'member:removed': { listId: LIST, userId: BOB, seq: 8 },
+  'member:updated': { member: { ...member, role: 'viewer' }, seq: 9 },
   'auth:expired': {},
   'sync:needed': {},
 };
