@@ -63,10 +63,10 @@ export async function renameList(ctx: Ctx, actor: Actor, input: ListRenameInput)
 export async function deleteList(ctx: Ctx, actor: Actor, input: ListDeleteInput): Promise<{ id: string }> {
   return mutate(ctx, actor, { event: 'list:delete', mutationId: input.mutationId }, async (scope) => {
     const { t, out } = scope;
-    const { seq, members } = await lockList(ctx, scope, input.id);
+    const { listId, seq, members } = await lockList(ctx, scope, input.id);
     authorize(members, actor.userId, OWNER);
     await List.destroy({ where: { id: input.id }, transaction: t }); // members, tasks and activity go by cascade
-    scope.log({ listId: input.id, seq, kind: 'list.deleted' });
+    scope.log({ listId, seq, kind: 'list.deleted' }); // the list's id as stored (the input's may be in braces)
     out.after(() => closeListRoom(ctx, input.id));
     out.add({ event: 'list:deleted', payload: { id: input.id }, to: idsOf(members), listId: input.id, seq });
     return { id: input.id };
@@ -82,7 +82,7 @@ export async function shareList(
   await ctx.rates.spendShare(actor.userId); // each try counts, found or not: email guessing stays slow
   return mutate(ctx, actor, { event: 'list:share' }, async (scope) => {
     const { t, out } = scope;
-    const { seq, members } = await lockList(ctx, scope, input.listId, { roster: true });
+    const { listId, seq, members } = await lockList(ctx, scope, input.listId, { roster: true });
     authorize(members, actor.userId, OWNER);
     // someone who blocks the caller is answered like an email with no account: a block does not show
     const user = await shareableUser(ctx, t, input.email, actor.userId);
@@ -94,16 +94,15 @@ export async function shareList(
       throw new AppError('limit_exceeded', `A list has at most ${ctx.config.maxMembersPerList} members`);
     }
     if (!current) await checkListRoom(ctx, t, user.id);
-    await ListMember.upsert({ listId: input.listId, userId: user.id, role: input.role }, { transaction: t });
-    out.after(() => joinListRoom(ctx, user.id, input.listId));
+    await ListMember.upsert({ listId, userId: user.id, role: input.role }, { transaction: t });
+    out.after(() => joinListRoom(ctx, user.id, listId));
     const member: Member = {
-      listId: input.listId,
+      listId,
       userId: user.id,
       email: user.email,
       name: user.name,
       role: input.role,
     };
-    const listId = input.listId;
     if (current) {
       // a role change: every member hears of it (the changed one included), the sender by its ack
       scope.log({
@@ -133,29 +132,26 @@ export async function unshareList(
 ): Promise<{ listId: string; userId: string; seq: number }> {
   return mutate(ctx, actor, { event: 'list:unshare' }, async (scope) => {
     const { t, out } = scope;
-    const { seq, members, now } = await lockList(ctx, scope, input.listId, { roster: true });
+    const { listId, seq, members, now } = await lockList(ctx, scope, input.listId, { roster: true });
     const self = input.userId === actor.userId;
     const role = authorize(members, actor.userId, self ? ANY_MEMBER : OWNER);
     if (self && role === 'owner')
       throw new AppError('forbidden', 'The owner cannot leave their list; delete it instead');
     if (!members.some((m) => m.userId === input.userId)) throw new AppError('not_found', 'This user is not a member');
-    await ListMember.destroy({ where: { listId: input.listId, userId: input.userId }, transaction: t });
-    out.after(() => leaveListRoom(ctx, input.userId, input.listId));
-    scope.log({ listId: input.listId, seq, kind: 'member.removed', userId: input.userId });
+    await ListMember.destroy({ where: { listId: listId, userId: input.userId }, transaction: t });
+    out.after(() => leaveListRoom(ctx, input.userId, listId));
+    scope.log({ listId, seq, kind: 'member.removed', userId: input.userId });
     out.add({
       event: 'member:removed',
-      payload: { listId: input.listId, userId: input.userId, seq },
+      payload: { listId: listId, userId: input.userId, seq },
       to: idsOf(members),
-      listId: input.listId,
+      listId,
       seq,
     });
     // their tasks are unassigned after it, each a change of its own, for those who stay
     const stay = members.filter((m) => m.userId !== input.userId);
-    await memberLeft(ctx, actor, scope, {
-      userId: input.userId,
-      lists: [{ listId: input.listId, members: stay, at: now }],
-    });
-    return { listId: input.listId, userId: input.userId, seq };
+    await memberLeft(ctx, actor, scope, { userId: input.userId, lists: [{ listId, members: stay, at: now }] });
+    return { listId: listId, userId: input.userId, seq };
   });
 }
 

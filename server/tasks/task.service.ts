@@ -52,7 +52,7 @@ export async function createTask(ctx: Ctx, actor: Actor, input: EventInput<'task
         updatedAt: list.taskStamp,
       }).save({ ...FAST, transaction: scope.t, silent: true, returning: false });
       const answer = { task: task.toDto() };
-      scope.log({ listId, seq: list.seq, kind: 'task.created', taskId: task.id });
+      scope.log({ listId: list.listId, seq: list.seq, kind: 'task.created', taskId: task.id });
       tell(scope.out, 'task:created', answer, list);
       return answer;
     },
