@@ -25,6 +25,7 @@ const LIVE_EVENTS = new Set<string>([
   'list:deleted',
   'member:added',
   'member:removed',
+  'member:updated',
 ]);
 
 export interface ConnectionDelegate {

@@ -91,6 +91,7 @@ const mutators: { [E in QueuedEvent]: Mutator<E> } = {
         dueAt: isoOrSame(p.dueAt),
         priority: p.priority ?? 0,
         position: p.position ?? '',
+        assigneeId: p.assigneeId ?? null,
         version: 1,
         seq: 0,
         createdBy: r.userId,
@@ -119,6 +120,7 @@ const mutators: { [E in QueuedEvent]: Mutator<E> } = {
       if (patch.dueAt !== undefined) next.dueAt = isoOrSame(patch.dueAt);
       if (patch.priority !== undefined) next.priority = patch.priority;
       if (patch.position !== undefined) next.position = patch.position;
+      if (patch.assigneeId !== undefined) next.assigneeId = patch.assigneeId;
       if (patch.completed !== undefined && patch.completed !== cur.completed) {
         next.completed = patch.completed;
         next.completedAt = patch.completed ? m.at : null;

@@ -123,7 +123,8 @@ export class Replica {
       case 'list:updated':
         this.putList(ev.payload.list);
         break;
-      case 'member:added': {
+      case 'member:added':
+      case 'member:updated': {
         const { member } = ev.payload;
         const list = this.lists.get(member.listId);
         if (list && member.userId === userId && list.role !== member.role) this.putList({ ...list, role: member.role });

@@ -62,6 +62,8 @@ export interface TaskFieldsInput {
   dueAt?: string | null;
   priority?: number;
   position?: string;
+  /** A member of the list, or null (none). */
+  assigneeId?: string | null;
   id?: string;
 }
 

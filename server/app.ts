@@ -34,6 +34,7 @@ import { blockRoutes } from './lists/block.routes';
 import { attachListRooms, onListRoomLeft } from './lists/list-rooms';
 import { listRoutes } from './lists/list.routes';
 import { createListIn } from './lists/list.service';
+import { onMemberLeft } from './lists/member-left';
 import { listDomain } from './lists/list.socket';
 import { createSequelize } from './models';
 import { PresenceHub } from './presence/presence.hub';
@@ -46,6 +47,7 @@ import { admitOnceHeard } from './realtime/heard';
 import { watchPeers } from './realtime/peers';
 import { syncDomain } from './sync/sync.socket';
 import { taskRoutes } from './tasks/task.routes';
+import { unassignLeaver } from './tasks/unassign';
 import { taskDomain } from './tasks/task.socket';
 
 const UNAUTHENTICATED_MS = 5_000;
@@ -117,6 +119,7 @@ export function createServer(config: Config, opts: { logger?: Logger; sequelize?
     passwords: new Passwords(config.bcryptRounds, config.passwordHashConcurrency, config.passwordHashQueue),
   };
   const metrics = createMetrics(sequelize);
+  onMemberLeft(unassignLeaver); // a member who leaves a list is unassigned from its tasks
 
   // HTTP: each domain's routes; the lists' and tasks' behind authentication and the user's event budget
   const authed = Router().use(requireAuth(ctx), spendEvent(ctx.rates));

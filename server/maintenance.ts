@@ -1,6 +1,7 @@
 /**
  * Periodic clean-up: mutation records older than 48 hours, so a retry within two days is still
- * answered from its record; and revoked tokens (log out) once the token has expired anyway.
+ * answered from its record; revoked tokens (log out) once the token has expired anyway; activity
+ * entries older than ACTIVITY_RETENTION_DAYS.
  */
 import { Op, QueryTypes, type Sequelize } from 'sequelize';
 import type { Ctx } from './changes/context';
@@ -22,11 +23,28 @@ export async function purgeRevokedTokens(sequelize: Sequelize, now = Date.now())
   return rows.length;
 }
 
+/** Deletes the activity entries older than `days` days (at most `batch` a call: the hourly run catches up). */
+export async function purgeActivity(
+  sequelize: Sequelize,
+  days: number,
+  now = Date.now(),
+  batch = 50_000,
+): Promise<number> {
+  const rows = await sequelize.query<{ n: number }>(
+    `WITH gone AS (DELETE FROM activities WHERE (list_id, seq) IN
+       (SELECT list_id, seq FROM activities WHERE at < $1 LIMIT $2) RETURNING 1)
+     SELECT count(*)::int AS n FROM gone`,
+    { bind: [new Date(now - days * 86_400_000), batch], type: QueryTypes.SELECT },
+  );
+  return rows.at(0)?.n ?? 0;
+}
+
 export function startMaintenance(ctx: Ctx): { stop(): void } {
   const run = async () => {
     for (const [what, purge] of [
       ['old mutation records', () => purgeMutations()],
       ['expired revoked tokens', () => purgeRevokedTokens(ctx.sequelize)],
+      ['old activity entries', () => purgeActivity(ctx.sequelize, ctx.config.activityRetentionDays)],
     ] as const) {
       try {
         const n = await purge();

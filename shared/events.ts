@@ -1,5 +1,16 @@
 /** Socket.IO events of the wire contract: names, payloads and the typed maps for `Server` and `io()`. */
-import type { Ack, Block, List, Member, MemberRole, Presence, SyncResult, Task, TaskDeleted } from './types';
+import type {
+  Ack,
+  ActivityPage,
+  Block,
+  List,
+  Member,
+  MemberRole,
+  Presence,
+  SyncResult,
+  Task,
+  TaskDeleted,
+} from './types';
 
 /** Client to server requests. */
 export const ClientEvent = {
@@ -20,6 +31,7 @@ export const ClientEvent = {
   ListsLeave: 'lists:leave',
   PresenceJoin: 'presence:join',
   PresenceLeave: 'presence:leave',
+  ActivityList: 'activity:list',
 } as const;
 
 /** Server to client notifications. */
@@ -32,6 +44,7 @@ export const ServerEvent = {
   ListDeleted: 'list:deleted',
   MemberAdded: 'member:added',
   MemberRemoved: 'member:removed',
+  MemberUpdated: 'member:updated',
   AuthExpired: 'auth:expired',
   SyncNeeded: 'sync:needed',
   PresenceState: 'presence:state',
@@ -70,6 +83,8 @@ export interface TaskFields {
   dueAt?: string | null;
   priority?: number;
   position?: string;
+  /** A member of the list, or null (none). */
+  assigneeId?: string | null;
 }
 export interface TaskCreateInput extends TaskFields {
   listId: string;
@@ -129,6 +144,13 @@ export interface PresenceState {
   listId: string;
   present: Presence[];
 }
+/** A list's activity, newest first: `before` is the `next` of the previous page. */
+export interface ActivityListInput {
+  listId: string;
+  taskId?: string;
+  before?: string;
+  limit?: number;
+}
 
 type Request<I, O> = (payload: I, ack: (res: Ack<O>) => void) => void;
 
@@ -154,6 +176,7 @@ export interface ClientToServerEvents {
   'lists:leave': Request<ListsLeaveInput, { listIds: string[] }>;
   'presence:join': Request<PresenceJoinInput, { present: Presence[] }>;
   'presence:leave': Request<PresenceLeaveInput, Record<string, never>>;
+  'activity:list': Request<ActivityListInput, ActivityPage>;
 }
 
 export interface ServerToClientEvents {
@@ -165,6 +188,8 @@ export interface ServerToClientEvents {
   'list:deleted': (payload: { id: string }) => void;
   'member:added': (payload: { member: Member; seq: number }) => void;
   'member:removed': (payload: { listId: string; userId: string; seq: number }) => void;
+  /** A member's role changed. */
+  'member:updated': (payload: { member: Member; seq: number }) => void;
   'auth:expired': (payload: Record<string, never>) => void;
   /** Some changes may not have reached this socket: call `sync` with the cursors held. */
   'sync:needed': (payload: Record<string, never>) => void;
@@ -197,6 +222,7 @@ export function listSeqOf(ev: ServerEventMessage): { listId: string; seq: number
     case 'list:updated':
       return { listId: ev.payload.list.id, seq: ev.payload.list.seq };
     case 'member:added':
+    case 'member:updated':
       return { listId: ev.payload.member.listId, seq: ev.payload.seq };
     case 'member:removed':
       return { listId: ev.payload.listId, seq: ev.payload.seq };

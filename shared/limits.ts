@@ -19,6 +19,8 @@ export const LIMITS = {
   syncEntries: 1000,
   /** Tasks of one GET /api/lists/:listId/tasks page: the default and the most. */
   taskPage: 500,
+  /** Entries of one `activity:list` answer (GET /api/lists/:listId/activity): the default and the most. */
+  activityPage: 100,
   /** About how many bytes of JSON one answer (a sync or task page) holds before it is paged. */
   answerBytes: 1024 * 1024,
 } as const;
@@ -45,6 +47,8 @@ export const BOUNDS = {
   socketUnsentBytes: 1024 * 1024,
   /** Bytes written to one socket and not yet sent, broadcasts included, above which its connection is closed. */
   socketUnsentMaxBytes: 4 * 1024 * 1024,
+  /** Days an activity entry is kept (ACTIVITY_RETENTION_DAYS). */
+  activityRetentionDays: 90,
   /** Expensive reads (`sync` pages, task pages) of one user served at once by one server process. */
   userReadsAtOnce: 2,
   /** Lists one socket may be present in at once (`presence:join`). */

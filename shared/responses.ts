@@ -10,7 +10,11 @@ import Joi from 'joi';
 import type { AckData, ClientEventName, EventPayload, ServerEventName } from './events';
 import { LIMITS } from './limits';
 import {
+  ACTIVITY_KINDS,
   ERROR_STATUS,
+  TASK_FIELDS,
+  type Activity,
+  type ActivityPage,
   type ApiError,
   type AuthResult,
   type Block,
@@ -85,6 +89,10 @@ export const taskSchema = Joi.object<Task, true>({
   updatedBy: id.required(),
   createdAt: time.required(),
   updatedAt: time.required(),
+  assigneeId: id
+    .allow(null)
+    .required()
+    .description('A member of the list the task is assigned to, or null; cleared when they leave the list'),
 })
   .id('Task')
   .description('A task of a list.');
@@ -122,6 +130,37 @@ export const presenceSchema = Joi.object<Presence, true>({
 const presentSchema = Joi.array()
   .items(presenceSchema)
   .description('Everyone present, over every server node: one entry per user (members only), earliest `since` first');
+const changePair = Joi.array().length(2).description('[old, new]');
+export const activitySchema = Joi.object<Activity, true>({
+  id: id.required(),
+  listId: id.required(),
+  seq: seq.required().description('The list\u2019s change number this entry is of: one entry per seq'),
+  at: time.required(),
+  actorId: id.required().description('Who made the change'),
+  kind: Joi.string()
+    .valid(...ACTIVITY_KINDS)
+    .required(),
+  taskId: id.allow(null).required().description('The task concerned (for a comment: its task), else null'),
+  commentId: id.allow(null).required(),
+  userId: id.allow(null).required().description('The member concerned (member.*), else null'),
+  changes: Joi.object()
+    .pattern(Joi.string(), changePair)
+    .allow(null)
+    .required()
+    .description(
+      'task.updated: `{field: [old, new]}` for each client-settable field that changed; member.updated: `{role: [old, new]}`; else null',
+    ),
+})
+  .id('Activity')
+  .description('One change of a list, as its activity log keeps it.');
+
+export const activityPageSchema = Joi.object<ActivityPage, true>({
+  entries: Joi.array().items(activitySchema).required().description('Newest first'),
+  next: Joi.string()
+    .allow(null)
+    .required()
+    .description('Pass as `before` for the following (older) page; null on the last page'),
+}).id('ActivityPage');
 
 const validationProblem = Joi.object<{ path: string; message: string }, true>({
   path: Joi.string().allow('').required(),
@@ -129,7 +168,9 @@ const validationProblem = Joi.object<{ path: string; message: string }, true>({
 });
 
 /** ApiError with its `details` as the server sends them. */
-type ApiErrorAnswer = Omit<ApiError, 'details'> & { details?: { path: string; message: string }[] | { task: Task } };
+type ApiErrorAnswer = Omit<ApiError, 'details'> & {
+  details?: { path: string; message: string }[] | { task: Task; fields?: string[] };
+};
 
 export const apiErrorSchema = Joi.object<ApiErrorAnswer, true>({
   code: Joi.string()
@@ -139,9 +180,12 @@ export const apiErrorSchema = Joi.object<ApiErrorAnswer, true>({
   details: Joi.alternatives()
     .try(
       Joi.array().items(validationProblem).description('validation_error: one entry per problem'),
-      Joi.object({ task: taskSchema.required() }).description(
-        'conflict on a stale expectedVersion: the task as it is now',
-      ),
+      Joi.object({
+        task: taskSchema.required(),
+        fields: Joi.array()
+          .items(Joi.string().valid(...TASK_FIELDS))
+          .description('task:update: the fields of the patch that changed after `expectedVersion`'),
+      }).description('conflict on a stale expectedVersion: the task as it is now'),
     )
     .description('validation_error: the problems; conflict on a stale expectedVersion: the current task'),
 })
@@ -260,6 +304,7 @@ export const ackDataSchemas: { [E in ClientEventName]: Joi.ObjectSchema<AckData<
   'lists:leave': Joi.object<AckData<'lists:leave'>, true>({ listIds: listIdsLeft.required() }),
   'presence:join': Joi.object<AckData<'presence:join'>, true>({ present: presentSchema.required() }),
   'presence:leave': empty,
+  'activity:list': activityPageSchema,
 };
 
 /** The payload of each server event. */
@@ -277,6 +322,10 @@ export const eventPayloadSchemas: { [E in ServerEventName]: Joi.ObjectSchema<Eve
   'member:removed': Joi.object<EventPayload<'member:removed'>, true>({
     listId: id.required(),
     userId: id.required(),
+    seq: seq.required(),
+  }),
+  'member:updated': Joi.object<EventPayload<'member:updated'>, true>({
+    member: memberSchema.required(),
     seq: seq.required(),
   }),
   'auth:expired': empty,
@@ -297,4 +346,5 @@ export const httpBodySchemas = {
   blocks: ackDataSchemas['blocks:list'],
   block: ackDataSchemas['user:block'],
   listsLeft: ackDataSchemas['lists:leave'],
+  activity: activityPageSchema,
 };

@@ -4,6 +4,7 @@
  */
 import Joi from 'joi';
 import type {
+  ActivityListInput,
   AuthRefreshInput,
   BlocksListInput,
   ClientEventName,
@@ -122,7 +123,8 @@ export const listShareSchema = Joi.object<ListShareInput, true>({
 export const listUnshareSchema = Joi.object<ListUnshareInput, true>({ listId: id.required(), userId: id.required() });
 export const listMembersSchema = Joi.object<ListMembersInput, true>({ listId: id.required() });
 
-const taskFields = { title, notes, dueAt, priority, position };
+const assigneeId = id.allow(null).description('A member of the task\u2019s list (their user id), or null for none');
+const taskFields = { title, notes, dueAt, priority, position, assigneeId };
 export const taskCreateSchema = Joi.object<Valid<TaskCreateInput>, true>({
   ...taskFields,
   title: title.required(),
@@ -178,6 +180,30 @@ export const presenceJoinSchema = Joi.object<PresenceJoinInput, true>({
 });
 export const presenceLeaveSchema = Joi.object<PresenceLeaveInput, true>({ listId: id.required() });
 
+/** An activity page's `before`: the opaque `next` of the previous page. */
+const activityBefore = Joi.string()
+  .max(64)
+  .pattern(/^[A-Za-z0-9_-]+$/)
+  .description('The `next` of the previous page (opaque)');
+const activityLimit = Joi.number()
+  .integer()
+  .min(1)
+  .max(LIMITS.activityPage)
+  .default(LIMITS.activityPage)
+  .description(`1 to ${LIMITS.activityPage} (the default)`);
+export const activityListSchema = Joi.object<ActivityListInput & { limit: number }, true>({
+  listId: id.required(),
+  taskId: id.description('Only the entries of this task'),
+  before: activityBefore,
+  limit: activityLimit,
+});
+/** GET /api/lists/:listId/activity?taskId&before&limit (the list is in the path). */
+export const activityQuerySchema = Joi.object<Omit<ActivityListInput, 'listId'> & { limit: number }, true>({
+  taskId: id.description('Only the entries of this task'),
+  before: activityBefore,
+  limit: activityLimit,
+});
+
 /** The schema of every client event: the server validates each payload with it before it serves the event. */
 export const clientSchemas = {
   'list:create': listCreateSchema,
@@ -197,6 +223,7 @@ export const clientSchemas = {
   'lists:leave': listsLeaveSchema,
   'presence:join': presenceJoinSchema,
   'presence:leave': presenceLeaveSchema,
+  'activity:list': activityListSchema,
 } satisfies { [E in ClientEventName]: Joi.ObjectSchema };
 
 /** The value a client event's payload becomes once validated (what the server's function for the event is given). */

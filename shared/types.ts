@@ -48,6 +48,64 @@ export interface Task {
   updatedBy: string;
   createdAt: string;
   updatedAt: string;
+  /** A member of the task's list (cleared when they leave it), or null. */
+  assigneeId: string | null;
+}
+
+/** The fields of a task a client sets (`task:update`'s patch): what field-level merge and activity speak of. */
+export const TASK_FIELDS = [
+  'title',
+  'notes',
+  'completed',
+  'dueAt',
+  'priority',
+  'position',
+  'listId',
+  'assigneeId',
+] as const;
+export type TaskField = (typeof TASK_FIELDS)[number];
+
+export const ACTIVITY_KINDS = [
+  'task.created',
+  'task.updated',
+  'task.deleted',
+  'task.restored',
+  'comment.created',
+  'comment.updated',
+  'comment.deleted',
+  'list.renamed',
+  'member.added',
+  'member.updated',
+  'member.removed',
+] as const;
+export type ActivityKind = (typeof ACTIVITY_KINDS)[number];
+
+/** `{field: [old, new]}`: for task.updated each client-settable field that changed, for member.updated `role`. */
+export type ActivityChanges = Record<string, [unknown, unknown]>;
+
+/** One change of a list, as its activity log keeps it (one entry per seq). */
+export interface Activity {
+  id: string;
+  listId: string;
+  /** The list's change number this entry is of. */
+  seq: number;
+  at: string;
+  /** Who made the change. */
+  actorId: string;
+  kind: ActivityKind;
+  /** The task concerned (for comments: the comment's task), else null. */
+  taskId: string | null;
+  commentId: string | null;
+  /** The member concerned (member.*), else null. */
+  userId: string | null;
+  changes: ActivityChanges | null;
+}
+
+/** One page of a list's activity, newest first. */
+export interface ActivityPage {
+  entries: Activity[];
+  /** Pass as `before` for the following (older) page; null on the last one. */
+  next: string | null;
 }
 
 export const ERROR_STATUS = {

@@ -2,9 +2,9 @@ import { expect } from 'chai';
 import crypto from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import { QueryTypes } from 'sequelize';
-import { purgeMutations, purgeRevokedTokens } from '../server/maintenance';
+import { purgeActivity, purgeMutations, purgeRevokedTokens } from '../server/maintenance';
 import { testDb } from './support/database';
-import { registerUser, request, startServer } from './support/server';
+import { inboxOf, registerUser, request, startServer } from './support/server';
 
 describe('mutation records clean-up', () => {
   it('keeps the records of the last 24 hours (and more) and removes those older than 48 hours', async () => {
@@ -57,6 +57,32 @@ describe('revoked tokens clean-up', () => {
       const { jti } = jwt.decode(user.token) as { jti: string };
       expect(left.map((r) => r.id)).to.have.members([ids[2], jti]);
       expect((await request(server, 'GET', '/api/auth/me', { token: user.token })).status).to.equal(401);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe('activity clean-up', () => {
+  it('removes the entries older than ACTIVITY_RETENTION_DAYS and keeps the others', async () => {
+    const server = await startServer();
+    try {
+      const user = await registerUser(server);
+      const { sequelize } = testDb();
+      const listId = await inboxOf(server, user.token);
+      for (const title of ['a', 'b', 'c'])
+        await request(server, 'POST', `/api/lists/${listId}/tasks`, { token: user.token, body: { title } });
+      // the first two entries were made long ago
+      await sequelize.query(
+        `UPDATE activities SET at = now() - make_interval(days => (100 - seq)::int) WHERE list_id = $1 AND seq < 3`,
+        { bind: [listId] },
+      );
+      expect(await purgeActivity(sequelize, 90)).to.be.at.least(2);
+      const left = await sequelize.query<{ seq: number }>('SELECT seq FROM activities WHERE list_id = $1', {
+        bind: [listId],
+        type: QueryTypes.SELECT,
+      });
+      expect(left.map((r) => r.seq)).to.deep.equal([3]);
     } finally {
       await server.close();
     }

@@ -13,6 +13,7 @@
 import { QueryTypes, UniqueConstraintError, type Transaction } from 'sequelize';
 import { AppError, isDatabaseUnavailable } from '../core/errors';
 import type { Actor, Ctx } from './context';
+import { ActivityLog, type ActivityEntry } from './activity';
 import { ChangeTransaction } from './change-transaction';
 import { Mutation } from './mutation.model';
 import { Outbox } from './outbox';
@@ -21,10 +22,12 @@ export interface ChangeScope {
   t: Transaction;
   out: Outbox;
   /**
-   * The change took `seq` of `listId` under the list's row lock (its notes of that list go out in
-   * seq order, after those of lower seqs made on this node).
+   * The change took `seq` of `listId` at `at` under the list's row lock (its notes of that list go out
+   * in seq order, after those of lower seqs made on this node). Every seq taken needs one `log` entry.
    */
-  took: (listId: string, seq: number) => void;
+  took: (listId: string, seq: number, at: Date) => void;
+  /** The activity entry of a seq this change took (exactly one per seq: mutate() refuses the change otherwise). */
+  log: (entry: ActivityEntry) => void;
   /** Serializes transactions about one client-chosen id: a create and its retry sent meanwhile. */
   lockId: (kind: keyof typeof ID_LOCK_SPACES, id: string) => Promise<void>;
 }
@@ -51,6 +54,7 @@ export async function mutate<T>(
   work: (scope: ChangeScope) => Promise<T>,
 ): Promise<T> {
   const out = new Outbox();
+  const activity = new ActivityLog();
   let result: T;
   const change = await ChangeTransaction.open(ctx.sequelize);
   try {
@@ -58,7 +62,11 @@ export async function mutate<T>(
     const scope: ChangeScope = {
       t,
       out,
-      took: (listId, seq) => ctx.notifier.order.reserve(out, listId, seq),
+      took: (listId, seq, at) => {
+        ctx.notifier.order.reserve(out, listId, seq);
+        activity.took(listId, seq, at);
+      },
+      log: (entry) => activity.log(entry),
       lockId: async (kind, id) => {
         await ctx.sequelize.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', {
           bind: [ID_LOCK_SPACES[kind], id],
@@ -67,7 +75,12 @@ export async function mutate<T>(
       },
     };
     result = await work(scope);
-    await change.commit(opts.mutationId ? recordSql(ctx, actor, opts.event, opts.mutationId, result) : undefined);
+    // the activity entries and the mutation record ride with the COMMIT: one round trip
+    const last = [
+      activity.sql(ctx.sequelize, actor.userId),
+      opts.mutationId ? recordSql(ctx, actor, opts.event, opts.mutationId, result) : undefined,
+    ].filter(Boolean);
+    await change.commit(last.length ? last.join(';') : undefined);
   } catch (err) {
     await change.abandon();
     // a lost connection may have lost only the COMMIT's answer: the mutation record, written in the

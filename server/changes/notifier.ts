@@ -115,7 +115,8 @@ export class Notifier {
       for (const note of outbox.notes) {
         if (note.listId && note.seq) await this.order.before(note.listId, note.seq);
         if (this.io && note.to.length > 0) {
-          const relay: Relay = { event: note.event, payload: note.payload, to: note.to, except: exceptSocketId };
+          const except = note.toSender ? undefined : exceptSocketId;
+          const relay: Relay = { event: note.event, payload: note.payload, to: note.to, except };
           this.deliver(relay);
           if (this.clustered) this.relay(relay);
         }

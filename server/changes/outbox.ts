@@ -13,6 +13,8 @@ export interface Note<E extends ServerEventName = ServerEventName> {
   /** The list change this note belongs to: notes of one list go out in seq order. */
   listId?: string;
   seq?: number;
+  /** Sent to the socket whose event caused it too (its ack does not carry it). */
+  toSender?: boolean;
 }
 
 /** A list's change number in flight: released once its notes were sent (or it rolled back). */

@@ -53,6 +53,8 @@ export interface Config {
   sessionRecheckMs: number;
   /** People one user may block. */
   maxBlocksPerUser: number;
+  /** Days an activity entry is kept (server/maintenance.ts purges older ones). */
+  activityRetentionDays: number;
   /** Bytes written to a socket and not yet sent above which its next event is refused (`rate_limited`). */
   socketUnsentBytes: number;
   /** Bytes written to a socket and not yet sent (broadcasts included) above which its connection is closed. */
@@ -118,6 +120,7 @@ interface Env {
   TRUST_PROXY: string;
   SESSION_RECHECK_MS: number;
   MAX_BLOCKS_PER_USER: number;
+  ACTIVITY_RETENTION_DAYS: number;
   SOCKET_UNSENT_BYTES: number;
   SOCKET_UNSENT_MAX_BYTES: number;
   USER_READS_AT_ONCE: number;
@@ -181,6 +184,7 @@ const schema = Joi.object<Env>({
   SESSION_RECHECK_MS: Joi.number().integer().min(0).default(2000),
   // at most the default: blocks:list answers them all in one answer of well under 1 MiB
   MAX_BLOCKS_PER_USER: Joi.number().integer().min(1).max(BOUNDS.blocksPerUser).default(BOUNDS.blocksPerUser),
+  ACTIVITY_RETENTION_DAYS: Joi.number().integer().min(1).max(36_500).default(BOUNDS.activityRetentionDays),
   SOCKET_UNSENT_BYTES: Joi.number().integer().min(1024).default(BOUNDS.socketUnsentBytes),
   SOCKET_UNSENT_MAX_BYTES: Joi.number()
     .integer()
@@ -254,6 +258,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, warn: (msg: str
     trustProxy: trustProxy(value.TRUST_PROXY),
     sessionRecheckMs: value.SESSION_RECHECK_MS,
     maxBlocksPerUser: value.MAX_BLOCKS_PER_USER,
+    activityRetentionDays: value.ACTIVITY_RETENTION_DAYS,
     socketUnsentBytes: value.SOCKET_UNSENT_BYTES,
     socketUnsentMaxBytes: value.SOCKET_UNSENT_MAX_BYTES,
     userReadsAtOnce: value.USER_READS_AT_ONCE,

@@ -12,6 +12,7 @@ import type { ErrorCode } from '../../shared/types';
 import { packageVersion } from '../core/paths';
 import * as ex from './examples';
 import type { ClientEventDoc } from './doc-types';
+import { ASSIGNEE, COLLAB_EVENTS, MERGE, STALE_UPDATE } from './collab';
 import { PEOPLE_EVENTS } from './people';
 import { PRESENCE_EVENTS, PRESENCE_STATE } from './presence';
 import { SchemaSet, type JsonSchema } from './schemas';
@@ -71,13 +72,15 @@ const CLIENT_EVENTS: Record<ClientEventName, ClientEventDoc> = {
     who: 'owner',
     description:
       'Ack `{member, seq}`. A new member\u2019s sockets get `list:created` first; then every member, the new one ' +
-      'included, gets `member:added`. Sharing with the other role changes the role.',
+      'included, gets `member:added`. Sharing with someone who is a member already changes their role: every ' +
+      'member but the sender (the changed one included) gets `member:updated {member, seq}`. Activity: ' +
+      'member.added, or member.updated with `changes: {role: [old, new]}`.',
     errors: {
       not_found:
         'No such list, the caller is not a member, or no user has this email (or that user blocks the caller: the same answer)',
-      forbidden: 'The caller is not the owner',
+      forbidden: 'The caller is not the owner, or the email is the owner\u2019s own (their role cannot change)',
       conflict: 'The user already has this role',
-      validation_error: 'The user is the list\u2019s owner, or a bad payload',
+      validation_error: 'A bad payload',
       limit_exceeded:
         'The list has MAX_MEMBERS_PER_LIST members, or the user shared with is in MAX_LISTS_PER_USER lists',
       rate_limited: 'Over SHARE_RATE_LIMIT shares a minute, or the event rates',
@@ -88,7 +91,9 @@ const CLIENT_EVENTS: Record<ClientEventName, ClientEventDoc> = {
     who: 'owner; any member for themselves',
     description:
       'Ack `{listId, userId, seq}`. Every member, the removed one included, gets `member:removed`; afterwards ' +
-      'the removed user\u2019s sockets get nothing of that list.',
+      'the removed user\u2019s sockets get nothing of that list. Then each live task of the list assigned to the ' +
+      'removed user is unassigned, each a `task:updated` with its own seq (`updatedBy`: the caller), sent to every ' +
+      'member who stays, the sending socket included (the ack does not carry them).',
     errors: {
       not_found: 'No such list, the caller is not a member, or `userId` is not a member',
       forbidden: 'The owner leaving their own list, or a non-owner removing someone else',
@@ -105,8 +110,9 @@ const CLIENT_EVENTS: Record<ClientEventName, ClientEventDoc> = {
     who: 'owner, editor',
     description:
       'Ack `{task}` (version 1). Broadcast `task:created`. A repeat with the same `mutationId`, or with the `id` ' +
-      'of a task the caller created, answers the task as it is now.',
+      `of a task the caller created, answers the task as it is now. ${ASSIGNEE}`,
     errors: {
+      validation_error: '`assigneeId` is not a member of the list, or a bad payload',
       not_found: 'No such list, or the caller is not a member',
       forbidden: 'The caller is a viewer',
       conflict: `\`id\` is a task of another user or the caller\u2019s task deleted since, or ${MUTATION_REUSED}`,
@@ -118,19 +124,21 @@ const CLIENT_EVENTS: Record<ClientEventName, ClientEventDoc> = {
     who: 'owner, editor (of both lists when moving)',
     description:
       'Ack `{task}`, for a move `{task, from}`. Broadcast `task:updated`; a move is `task:deleted` in the old ' +
-      'list and `task:created` in the new one. With `expectedVersion`, a stale version changes nothing and ' +
-      'answers `conflict` with `details.task`. Without it, the fields in `patch` overwrite.',
+      `list and \`task:created\` in the new one. ${MERGE} ${ASSIGNEE}`,
     errors: {
+      validation_error: '`assigneeId` is not a member of the (target) list, an empty patch, or a bad payload',
       not_found: 'The task, or the target list, does not exist or is not visible',
       forbidden: 'The caller is a viewer of either list',
-      conflict: `A stale \`expectedVersion\` (\`details.task\`), a task moved by someone else meanwhile, or ${MUTATION_REUSED}`,
+      conflict: `${STALE_UPDATE}, a task moved by someone else meanwhile, or ${MUTATION_REUSED}`,
       limit_exceeded: 'A move into a list that holds MAX_TASKS_PER_LIST live tasks',
     },
   },
   'task:delete': {
     summary: 'Delete a task',
     who: 'owner, editor',
-    description: 'Ack `{id, listId, seq}`. Broadcast `task:deleted` with the same payload.',
+    description:
+      'Ack `{id, listId, seq}`. Broadcast `task:deleted` with the same payload. A stale `expectedVersion` is a ' +
+      '`conflict` (`details.task`) whatever changed.',
     errors: {
       not_found: 'The task does not exist (or was deleted), or is not visible',
       forbidden: 'The caller is a viewer',
@@ -166,6 +174,7 @@ const CLIENT_EVENTS: Record<ClientEventName, ClientEventDoc> = {
   },
   ...PEOPLE_EVENTS,
   ...PRESENCE_EVENTS,
+  ...COLLAB_EVENTS,
 };
 
 interface ServerEventDoc {
@@ -181,7 +190,10 @@ const SERVER_EVENTS: Record<ServerEventName, ServerEventDoc> = {
     summary: 'A task was created, or moved into a list',
     to: `${ALL_BUT_CAUSE} (for a move: the new list)`,
   },
-  'task:updated': { summary: 'A task changed', to: ALL_BUT_CAUSE },
+  'task:updated': {
+    summary: 'A task changed (or was unassigned because its assignee left the list)',
+    to: `${ALL_BUT_CAUSE}; an unassignment after a removal goes to every member who stays, the remover\u2019s sending socket included`,
+  },
   'task:deleted': {
     summary: 'A task was deleted, or moved out of a list',
     to: `${ALL_BUT_CAUSE} (for a move: the old list)`,
@@ -196,8 +208,12 @@ const SERVER_EVENTS: Record<ServerEventName, ServerEventDoc> = {
     to: 'every member\u2019s sockets, the owner\u2019s other sockets included',
   },
   'member:added': {
-    summary: 'A member was added, or their role changed',
-    to: `${ALL_BUT_CAUSE}, the new or changed member included`,
+    summary: 'A member was added',
+    to: `${ALL_BUT_CAUSE}, the new member included`,
+  },
+  'member:updated': {
+    summary: 'A member\u2019s role changed (list:share to a member)',
+    to: `${ALL_BUT_CAUSE}, the changed member included`,
   },
   'member:removed': {
     summary: 'A member was removed, or left',

@@ -4,6 +4,7 @@
  */
 import type { AckData, ClientEventName, EventPayload, ServerEventName } from '../../shared/events';
 import type {
+  Activity,
   ApiError,
   AuthResult,
   Block,
@@ -65,6 +66,7 @@ export const task: Task = {
   updatedBy: ADA,
   createdAt: '2026-11-24T10:05:00.412Z',
   updatedAt: '2026-11-24T10:05:00.412Z',
+  assigneeId: BOB,
 };
 export const updatedTask: Task = {
   ...task,
@@ -75,6 +77,29 @@ export const updatedTask: Task = {
   updatedBy: BOB,
   updatedAt: '2026-11-24T10:12:30.118Z',
 };
+export const activity: Activity = {
+  id: 'c0ffee00-1d2e-4f3a-8b4c-5d6e7f8a9b0c',
+  listId: LIST,
+  seq: 5,
+  at: '2026-11-24T10:12:30.118Z',
+  actorId: BOB,
+  kind: 'task.updated',
+  taskId: TASK,
+  commentId: null,
+  userId: null,
+  changes: { completed: [false, true] },
+};
+export const olderActivity: Activity = {
+  ...activity,
+  id: 'c0ffee01-1d2e-4f3a-8b4c-5d6e7f8a9b0c',
+  seq: 4,
+  at: '2026-11-24T10:05:00.412Z',
+  actorId: ADA,
+  kind: 'task.created',
+  changes: null,
+};
+/** The `next` of an activity page whose last entry has seq 4. */
+export const activityNext = 'czQ';
 export const deleted: TaskDeleted = { id: TASK, listId: LIST, seq: 7 };
 export const block: Block = {
   userId: BOB,
@@ -102,7 +127,11 @@ export const errors: Record<ErrorCode, ApiError> = {
   invalid_credentials: { code: 'invalid_credentials', message: 'Email or password is wrong' },
   forbidden: { code: 'forbidden', message: 'Your role (viewer) may not do this' },
   not_found: { code: 'not_found', message: 'List not found' },
-  conflict: { code: 'conflict', message: 'The task has changed since that version', details: { task: updatedTask } },
+  conflict: {
+    code: 'conflict',
+    message: 'The task has changed since that version',
+    details: { task: updatedTask, fields: ['completed'] },
+  },
   email_taken: { code: 'email_taken', message: 'This email is already registered' },
   limit_exceeded: { code: 'limit_exceeded', message: 'A list holds at most 10000 tasks' },
   payload_too_large: { code: 'payload_too_large', message: 'The payload is too large' },
@@ -142,6 +171,7 @@ export const payloadExamples: Record<ClientEventName, unknown> = {
   'lists:leave': { ownerId: BOB, mutationId: '9f8e7d6c-5b4a-4392-8170-6f5e4d3c2b1a' },
   'presence:join': { listId: LIST, taskId: TASK },
   'presence:leave': { listId: LIST },
+  'activity:list': { listId: LIST, limit: 2 },
 };
 
 export const ackExamples: { [E in ClientEventName]: AckData<E> } = {
@@ -171,6 +201,7 @@ export const ackExamples: { [E in ClientEventName]: AckData<E> } = {
   'lists:leave': { listIds: [BOBS_LIST] },
   'presence:join': { present },
   'presence:leave': {},
+  'activity:list': { entries: [activity, olderActivity], next: activityNext },
 };
 
 export const eventExamples: { [E in ServerEventName]: EventPayload<E> } = {
@@ -182,6 +213,7 @@ export const eventExamples: { [E in ServerEventName]: EventPayload<E> } = {
   'list:deleted': { id: LIST },
   'member:added': { member, seq: 2 },
   'member:removed': { listId: LIST, userId: BOB, seq: 8 },
+  'member:updated': { member: { ...member, role: 'viewer' }, seq: 9 },
   'auth:expired': {},
   'sync:needed': {},
   'presence:state': { listId: LIST, present },

@@ -26,6 +26,7 @@ import {
 import { ERROR_STATUS, type ErrorCode } from '../../shared/types';
 import { packageVersion } from '../core/paths';
 import * as ex from './examples';
+import { ASSIGNEE, collabRoutes, MERGE, STALE_UPDATE } from './collab';
 import { peopleRoutes, USER_ID_PARAM } from './people';
 import type { Answer, Errors, RouteDoc } from './doc-types';
 import { SchemaSet, type JsonSchema } from './schemas';
@@ -326,7 +327,7 @@ const ROUTES: RouteDoc[] = [
     summary: 'Create a task',
     description:
       'Owner or editor. The fields of the socket event `task:create`; the path names the list. Broadcast: ' +
-      '`task:created`.',
+      `\`task:created\`. ${ASSIGNEE}`,
     bearer: true,
     body: {
       schema: restTaskCreateSchema,
@@ -338,7 +339,7 @@ const ROUTES: RouteDoc[] = [
     ],
     errors: {
       ...CHANGE,
-      validation_error: 'A field out of its bounds, or a malformed request',
+      validation_error: 'A field out of its bounds, an `assigneeId` who is not a member, or a malformed request',
       forbidden: 'The caller is a viewer of the list',
       not_found: 'The list id is not a UUID, the list does not exist, or the caller is not a member',
       conflict:
@@ -353,9 +354,8 @@ const ROUTES: RouteDoc[] = [
     tag: 'tasks',
     summary: 'Change or move a task',
     description:
-      'Owner or editor (of both lists when moving: `listId`). With `expectedVersion`, a stale version ' +
-      'changes nothing and answers 409 with the current task. A move answers `{task, from}`. Broadcast: ' +
-      '`task:updated`, or for a move `task:deleted` (old list) and `task:created` (new list).',
+      'Owner or editor (of both lists when moving: `listId`). A move answers `{task, from}`. Broadcast: ' +
+      `\`task:updated\`, or for a move \`task:deleted\` (old list) and \`task:created\` (new list). ${MERGE} ${ASSIGNEE}`,
     bearer: true,
     body: {
       schema: restTaskPatchSchema,
@@ -375,11 +375,11 @@ const ROUTES: RouteDoc[] = [
     ],
     errors: {
       ...CHANGE,
-      validation_error: 'A field out of its bounds, a patch that changes nothing, or a malformed request',
+      validation_error:
+        'A field out of its bounds, an `assigneeId` who is not a member, a patch that changes nothing, or a malformed request',
       forbidden: 'The caller is a viewer of the task\u2019s list or of the target list',
       not_found: 'The id is not a UUID, the task or the target list does not exist or is not visible',
-      conflict:
-        'A stale `expectedVersion` (`details.task` is the current task), a task moved by someone else meanwhile, or a `mutationId` used for another event',
+      conflict: `${STALE_UPDATE}, a task moved by someone else meanwhile, or a \`mutationId\` used for another event`,
       limit_exceeded: 'A move into a list that holds MAX_TASKS_PER_LIST live tasks',
     },
   },
@@ -403,6 +403,7 @@ const ROUTES: RouteDoc[] = [
     },
   },
   ...peopleRoutes({ bearer: BEARER, change: CHANGE }),
+  ...collabRoutes({ bearer: BEARER }),
   {
     method: 'get',
     path: '/health',

@@ -16,8 +16,9 @@ export const ref = (name: string): JsonSchema => ({ $ref: COMPONENTS + name });
 const UNKNOWN_DROPPED = 'Unknown fields are dropped, not refused.';
 
 /**
- * Hand-mapped parts, by property name: `cursors` is a map of list id to seq (joi's `.pattern()`, which
- * joi-to-json turns into an object with no properties allowed at all).
+ * Hand-mapped parts, by property name: `cursors` is a map of list id to seq, and an activity's
+ * `changes` a map of field to [old, new] (joi's `.pattern()`, which joi-to-json turns into an object
+ * with no properties allowed at all).
  */
 const HAND_MAPPED: Partial<Record<string, (schema: JsonSchema) => JsonSchema>> = {
   cursors: (schema) => ({
@@ -25,6 +26,11 @@ const HAND_MAPPED: Partial<Record<string, (schema: JsonSchema) => JsonSchema>> =
     description: schema.description ?? 'A seq by list id',
     propertyNames: { format: 'uuid' },
     additionalProperties: { type: 'integer', minimum: 0 },
+  }),
+  changes: (schema) => ({
+    type: ['object', 'null'],
+    description: schema.description,
+    additionalProperties: { type: 'array', minItems: 2, maxItems: 2, description: '[old, new]' },
   }),
 };
 

@@ -29,7 +29,7 @@ export async function blockUser(
     // the id as stored: the same uuid may be sent in upper case or in braces
     if (person.id === actor.userId) throw new AppError('validation_error', 'You cannot block yourself');
     // the lists first, then the user's row: the order list:share takes them in (no deadlock)
-    const listIds = input.leave ? await leaveAllIn(ctx, scope, actor.userId, input.userId) : [];
+    const listIds = input.leave ? await leaveAllIn(ctx, actor, scope, actor.userId, input.userId) : [];
     await lockUser(ctx, t, actor.userId); // concurrent blocks of one user are counted one after the other
     let block = await UserBlock.findOne({
       where: { blockerId: actor.userId, blockedId: input.userId },

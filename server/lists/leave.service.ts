@@ -10,13 +10,14 @@ import { mutate, type ChangeScope } from '../changes/mutate';
 import { AppError } from '../core/errors';
 import { lockLists, takeSeqs } from './list-seq';
 import { leaveListRoom } from './list-rooms';
+import { memberLeft } from './member-left';
 
 /** Leaves every list that `ownerId` owns and the caller is a member of; answers the lists left. */
 export async function leaveListsOf(ctx: Ctx, actor: Actor, input: ListsLeaveInput): Promise<{ listIds: string[] }> {
   if (input.ownerId === actor.userId)
     throw new AppError('forbidden', 'The owner cannot leave their lists; delete them instead');
   return mutate(ctx, actor, { event: 'lists:leave', mutationId: input.mutationId }, async (scope) => ({
-    listIds: await leaveAllIn(ctx, scope, actor.userId, input.ownerId),
+    listIds: await leaveAllIn(ctx, actor, scope, actor.userId, input.ownerId),
   }));
 }
 
@@ -25,7 +26,13 @@ export async function leaveListsOf(ctx: Ctx, actor: Actor, input: ListsLeaveInpu
  * at most MAX_LISTS_PER_USER lists. The lists are locked in id order before anything changes; a
  * membership that went meanwhile (a removal took the list's lock first) is not left again.
  */
-export async function leaveAllIn(ctx: Ctx, scope: ChangeScope, userId: string, ownerId: string): Promise<string[]> {
+export async function leaveAllIn(
+  ctx: Ctx,
+  actor: Actor,
+  scope: ChangeScope,
+  userId: string,
+  ownerId: string,
+): Promise<string[]> {
   const { t, out } = scope;
   const candidates = await ctx.sequelize.query<{ id: string }>(
     `SELECT m.list_id AS id FROM list_members m JOIN lists l ON l.id = m.list_id
@@ -53,6 +60,7 @@ export async function leaveAllIn(ctx: Ctx, scope: ChangeScope, userId: string, o
   );
   for (const listId of listIds) {
     const { seq, members } = lists.get(listId)!;
+    scope.log({ listId, seq, kind: 'member.removed', userId });
     out.after(() => leaveListRoom(ctx, userId, listId)); // committed: the user's sockets follow
     out.add({
       event: 'member:removed',
@@ -62,5 +70,13 @@ export async function leaveAllIn(ctx: Ctx, scope: ChangeScope, userId: string, o
       seq,
     });
   }
+  // their tasks are unassigned after it, each a change of its own, for those who stay
+  await memberLeft(ctx, actor, scope, {
+    userId,
+    lists: listIds.map((listId) => {
+      const { members, now } = lists.get(listId)!;
+      return { listId, members, at: now };
+    }),
+  });
   return listIds;
 }

@@ -62,13 +62,49 @@ export async function takeSeq(ctx: Ctx, scope: ChangeScope, listId: string, opts
 
 /** Takes the next seq of the list of the live task `taskId`; null if there is no such task. */
 export async function takeSeqOfTask(ctx: Ctx, scope: ChangeScope, taskId: string, opts: TakeOptions = {}) {
-  return taken(
-    ctx,
-    scope,
-    `UPDATE lists SET ${setClause(opts)}
-      WHERE id = (SELECT list_id FROM tasks WHERE id = ? AND deleted_at IS NULL) RETURNING ${RETURNING}`,
-    [taskId],
+  return taken(ctx, scope, takeOfTaskSql(opts), [taskId]);
+}
+
+const takeOfTaskSql = (opts: TakeOptions) => `UPDATE lists SET ${setClause(opts)}
+  WHERE id = (SELECT list_id FROM tasks WHERE id = ? AND deleted_at IS NULL) RETURNING ${RETURNING}`;
+
+/**
+ * takeSeqOfTask, and in the same message a second statement, `then` (text, its values escaped in),
+ * whose rows are answered too: in READ COMMITTED each statement of a message reads its own snapshot,
+ * so `then` reads after the list's row lock is held (the task's row as the change will find it). No
+ * round trip more than the take alone.
+ */
+export async function takeSeqOfTaskWith(
+  ctx: Ctx,
+  scope: ChangeScope,
+  taskId: string,
+  then: string,
+  opts: TakeOptions = {},
+): Promise<{ list: Taken | null; rows: Array<Record<string, unknown>> }> {
+  const sql = `${takeOfTaskSql(opts)};${then}`;
+  const [, results] = (await ctx.sequelize.query(sql, {
+    replacements: [taskId],
+    type: QueryTypes.RAW,
+    transaction: scope.t,
+  })) as [unknown, Array<{ command: string; rows: unknown[] }>];
+  const take = results.find((r) => r.command === 'UPDATE')!;
+  const read = results.find((r) => r.command === 'SELECT')!;
+  const row = take.rows.at(0) as Row | undefined;
+  return { list: row ? await fresh(ctx, scope, row) : null, rows: read.rows as Array<Record<string, unknown>> };
+}
+
+/**
+ * Takes `n` more seqs of a list whose row this change holds locked already (it took a seq of it):
+ * the first of them is answered, the others follow it one by one.
+ */
+export async function takeMoreSeqs(ctx: Ctx, scope: ChangeScope, listId: string, n: number, at: Date): Promise<number> {
+  const rows = await ctx.sequelize.query<{ seq: number }>(
+    'UPDATE lists SET seq = seq + $2 WHERE id = $1 RETURNING seq',
+    { bind: [listId, n], type: QueryTypes.SELECT, transaction: scope.t },
   );
+  const first = rows[0].seq - n + 1;
+  for (let seq = first; seq < first + n; seq++) scope.took(listId, seq, at);
+  return first;
 }
 
 /** Locks the rows of several lists until commit, in id order, so that two such changes never deadlock. Takes no seq. */
@@ -124,6 +160,6 @@ async function taken(ctx: Ctx, scope: ChangeScope, sql: string, replacements: un
 /** The row with current members (read again if they changed while the lock was awaited); its seq reserved. */
 async function fresh(ctx: Ctx, scope: ChangeScope, { rosterCurrent, ...row }: Row): Promise<Taken> {
   const members = rosterCurrent ? row.members : await membersOf(ctx.sequelize, row.listId, scope.t);
-  scope.took(row.listId, row.seq);
+  scope.took(row.listId, row.seq, row.now);
   return { ...row, members };
 }

@@ -1,7 +1,8 @@
 import { Router, type RequestHandler } from 'express';
-import { listCreateSchema } from '../../shared/schemas';
-import { actorOf } from '../core/route-helpers';
+import { activityQuerySchema, listCreateSchema } from '../../shared/schemas';
+import { actorOf, uuidParams } from '../core/route-helpers';
 import { validate } from '../core/validate';
+import { listActivity } from './activity.reads';
 import { createList } from './list.service';
 import { listsTag, noneMatch, taggedLists } from './list.tag';
 
@@ -26,5 +27,9 @@ export function listRoutes(ctx: Parameters<typeof createList>[0], authed: Reques
     })
     .post('/lists', authed, async (req, res) => {
       res.status(201).json(await createList(ctx, actorOf(res), validate(listCreateSchema, req.body)));
+    })
+    .get('/lists/:listId/activity', authed, uuidParams('listId'), async (req, res) => {
+      const query = validate(activityQuerySchema, req.query);
+      res.json(await listActivity(ctx, actorOf(res), { ...query, listId: req.params.listId as string }));
     });
 }

@@ -19,6 +19,7 @@ import { takeSeq, type TakeOptions, type Taken } from './list-seq';
 import { closeListRoom, joinListRoom, leaveListRoom } from './list-rooms';
 import { List } from './list.model';
 import { ListMember } from './member.model';
+import { memberLeft } from './member-left';
 import { lockUser } from './user-lock';
 
 /** Creates a list owned by `ownerId` inside an open transaction. */
@@ -53,6 +54,7 @@ export async function renameList(ctx: Ctx, actor: Actor, input: ListRenameInput)
     const role = authorize(members, actor.userId, WRITERS);
     const list = (await List.findByPk(input.id, { transaction: t }))!;
     await list.update({ name: input.name }, { transaction: t });
+    scope.log({ listId: list.id, seq, kind: 'list.renamed' });
     announceList(out, list, members, seq);
     return { list: list.toDto(role) };
   });
@@ -61,9 +63,10 @@ export async function renameList(ctx: Ctx, actor: Actor, input: ListRenameInput)
 export async function deleteList(ctx: Ctx, actor: Actor, input: ListDeleteInput): Promise<{ id: string }> {
   return mutate(ctx, actor, { event: 'list:delete', mutationId: input.mutationId }, async (scope) => {
     const { t, out } = scope;
-    const { seq, members } = await lockList(ctx, scope, input.id);
+    const { listId, seq, members } = await lockList(ctx, scope, input.id);
     authorize(members, actor.userId, OWNER);
-    await List.destroy({ where: { id: input.id }, transaction: t }); // members and tasks go by cascade
+    await List.destroy({ where: { id: input.id }, transaction: t }); // members, tasks and activity go by cascade
+    scope.log({ listId, seq, kind: 'list.deleted' }); // the list's id as stored (the input's may be in braces)
     out.after(() => closeListRoom(ctx, input.id));
     out.add({ event: 'list:deleted', payload: { id: input.id }, to: idsOf(members), listId: input.id, seq });
     return { id: input.id };
@@ -79,39 +82,44 @@ export async function shareList(
   await ctx.rates.spendShare(actor.userId); // each try counts, found or not: email guessing stays slow
   return mutate(ctx, actor, { event: 'list:share' }, async (scope) => {
     const { t, out } = scope;
-    const { seq, members } = await lockList(ctx, scope, input.listId, { roster: true });
+    const { listId, seq, members } = await lockList(ctx, scope, input.listId, { roster: true });
     authorize(members, actor.userId, OWNER);
     // someone who blocks the caller is answered like an email with no account: a block does not show
     const user = await shareableUser(ctx, t, input.email, actor.userId);
     if (!user) throw new AppError('not_found', 'No user has this email');
     const current = members.find((m) => m.userId === user.id);
-    if (current?.role === 'owner') throw new AppError('validation_error', 'The owner is a member already');
+    if (current?.role === 'owner') throw new AppError('forbidden', 'The owner\u2019s role cannot change');
     if (current?.role === input.role) throw new AppError('conflict', `This user is ${input.role} already`);
     if (!current && members.length >= ctx.config.maxMembersPerList) {
       throw new AppError('limit_exceeded', `A list has at most ${ctx.config.maxMembersPerList} members`);
     }
     if (!current) await checkListRoom(ctx, t, user.id);
-    await ListMember.upsert({ listId: input.listId, userId: user.id, role: input.role }, { transaction: t });
-    out.after(() => joinListRoom(ctx, user.id, input.listId));
+    await ListMember.upsert({ listId, userId: user.id, role: input.role }, { transaction: t });
+    out.after(() => joinListRoom(ctx, user.id, listId));
     const member: Member = {
-      listId: input.listId,
+      listId,
       userId: user.id,
       email: user.email,
       name: user.name,
       role: input.role,
     };
-    const list = (await List.findByPk(input.listId, { transaction: t }))!;
-    // the new member first learns of the list, then everyone (them included) of the member
-    if (!current)
-      out.add({
-        event: 'list:created',
-        payload: { list: list.toDto(input.role) },
-        to: [user.id],
-        listId: list.id,
+    if (current) {
+      // a role change: every member hears of it (the changed one included), the sender by its ack
+      scope.log({
+        listId,
         seq,
+        kind: 'member.updated',
+        userId: user.id,
+        changes: { role: [current.role, input.role] },
       });
-    const to = current ? idsOf(members) : [...idsOf(members), user.id];
-    out.add({ event: 'member:added', payload: { member, seq }, to, listId: list.id, seq });
+      out.add({ event: 'member:updated', payload: { member, seq }, to: idsOf(members), listId, seq });
+      return { member, seq };
+    }
+    const list = (await List.findByPk(listId, { transaction: t }))!;
+    scope.log({ listId, seq, kind: 'member.added', userId: user.id });
+    // the new member first learns of the list, then everyone (them included) of the member
+    out.add({ event: 'list:created', payload: { list: list.toDto(input.role) }, to: [user.id], listId, seq });
+    out.add({ event: 'member:added', payload: { member, seq }, to: [...idsOf(members), user.id], listId, seq });
     return { member, seq };
   });
 }
@@ -124,22 +132,26 @@ export async function unshareList(
 ): Promise<{ listId: string; userId: string; seq: number }> {
   return mutate(ctx, actor, { event: 'list:unshare' }, async (scope) => {
     const { t, out } = scope;
-    const { seq, members } = await lockList(ctx, scope, input.listId, { roster: true });
+    const { listId, seq, members, now } = await lockList(ctx, scope, input.listId, { roster: true });
     const self = input.userId === actor.userId;
     const role = authorize(members, actor.userId, self ? ANY_MEMBER : OWNER);
     if (self && role === 'owner')
       throw new AppError('forbidden', 'The owner cannot leave their list; delete it instead');
     if (!members.some((m) => m.userId === input.userId)) throw new AppError('not_found', 'This user is not a member');
-    await ListMember.destroy({ where: { listId: input.listId, userId: input.userId }, transaction: t });
-    out.after(() => leaveListRoom(ctx, input.userId, input.listId));
+    await ListMember.destroy({ where: { listId: listId, userId: input.userId }, transaction: t });
+    out.after(() => leaveListRoom(ctx, input.userId, listId));
+    scope.log({ listId, seq, kind: 'member.removed', userId: input.userId });
     out.add({
       event: 'member:removed',
-      payload: { listId: input.listId, userId: input.userId, seq },
+      payload: { listId: listId, userId: input.userId, seq },
       to: idsOf(members),
-      listId: input.listId,
+      listId,
       seq,
     });
-    return { listId: input.listId, userId: input.userId, seq };
+    // their tasks are unassigned after it, each a change of its own, for those who stay
+    const stay = members.filter((m) => m.userId !== input.userId);
+    await memberLeft(ctx, actor, scope, { userId: input.userId, lists: [{ listId, members: stay, at: now }] });
+    return { listId: listId, userId: input.userId, seq };
   });
 }
 

@@ -1,5 +1,6 @@
 import type { Ctx } from '../changes/context';
 import type { DomainEvents, SocketDomain } from '../core/socket-domain';
+import { listActivity } from './activity.reads';
 import { blockUser, listBlocks, unblockUser } from './block.service';
 import { leaveListsOf } from './leave.service';
 import { joinListRooms } from './list-rooms';
@@ -16,6 +17,7 @@ export const listEvents = (ctx: Ctx): DomainEvents => ({
   'user:block': (actor, input) => blockUser(ctx, actor, input),
   'user:unblock': (actor, input) => unblockUser(ctx, actor, input),
   'blocks:list': (actor) => listBlocks(ctx, actor),
+  'activity:list': (actor, input) => listActivity(ctx, actor, input),
 });
 
 /** The lists' part of the socket transport: a socket joins its lists' rooms (list-rooms.ts) when it connects. */

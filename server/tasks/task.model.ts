@@ -6,7 +6,10 @@ import {
   type InferCreationAttributes,
   type Sequelize,
 } from 'sequelize';
-import type { Task as TaskDto } from '../../shared/types';
+import type { Task as TaskDto, TaskField } from '../../shared/types';
+
+/** The version at which each client-settable field last changed (a field absent: not since the task was made). */
+export type FieldVersions = Partial<Record<TaskField, number>>;
 import { LIMITS } from '../../shared/limits';
 
 export class Task extends Model<InferAttributes<Task>, InferCreationAttributes<Task>> {
@@ -24,6 +27,8 @@ export class Task extends Model<InferAttributes<Task>, InferCreationAttributes<T
   declare createdBy: string;
   declare updatedBy: string;
   declare deletedAt: CreationOptional<Date | null>;
+  declare assigneeId: CreationOptional<string | null>;
+  declare fieldVersions: CreationOptional<FieldVersions>;
   declare createdAt: CreationOptional<Date>;
   declare updatedAt: CreationOptional<Date>;
 
@@ -44,6 +49,7 @@ export class Task extends Model<InferAttributes<Task>, InferCreationAttributes<T
       updatedBy: this.updatedBy,
       createdAt: this.createdAt.toISOString(),
       updatedAt: this.updatedAt.toISOString(),
+      assigneeId: this.assigneeId,
     };
   }
 
@@ -64,6 +70,8 @@ export class Task extends Model<InferAttributes<Task>, InferCreationAttributes<T
         createdBy: { type: DataTypes.UUID, allowNull: false },
         updatedBy: { type: DataTypes.UUID, allowNull: false },
         deletedAt: { type: DataTypes.DATE, allowNull: true },
+        assigneeId: { type: DataTypes.UUID, allowNull: true, defaultValue: null },
+        fieldVersions: { type: DataTypes.JSONB, allowNull: false, defaultValue: {} },
         createdAt: DataTypes.DATE,
         updatedAt: DataTypes.DATE,
       },

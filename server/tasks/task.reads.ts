@@ -36,6 +36,7 @@ export const TASK_JSON_OVERHEAD =
       updatedBy: WIDEST_UUID,
       createdAt: WIDEST_DATE,
       updatedAt: WIDEST_DATE,
+      assigneeId: WIDEST_UUID,
     }),
   ) -
   3 * '""'.length;

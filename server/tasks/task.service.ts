@@ -4,7 +4,7 @@
  * role, the bound of live tasks, expectedVersion, the task row and its tombstone, in one transaction.
  * Reads: task.reads.ts.
  */
-import { col, fn, literal, type WhereOptions } from 'sequelize';
+import { literal, type WhereOptions } from 'sequelize';
 import type { EventPayload } from '../../shared/events';
 import type { EventInput } from '../../shared/schemas';
 import type { Task as TaskDto, TaskDeleted } from '../../shared/types';
@@ -13,12 +13,12 @@ import { mutate, type ChangeScope } from '../changes/mutate';
 import type { Outbox } from '../changes/outbox';
 import { AppError } from '../core/errors';
 import { authorize, WRITERS } from '../lists/access';
-import { takeSeq, takeSeqOfTask, takeSeqs, type Taken } from '../lists/list-seq';
+import { takeSeq, takeSeqOfTask, takeSeqOfTaskWith, takeSeqs, type Taken } from '../lists/list-seq';
 import { ListMember } from '../lists/member.model';
+import { applyPatch, checkAssignee, checkVersion } from './task-patch';
 import { Task } from './task.model';
 import { TaskTombstone } from './tombstone.model';
 
-type Patch = EventInput<'task:update'>['patch'];
 /** Column values as Task.update takes them (values, or SQL such as `version + 1`). */
 type TaskValues = Parameters<typeof Task.update>[0];
 
@@ -34,6 +34,7 @@ export async function createTask(ctx: Ctx, actor: Actor, input: EventInput<'task
       if (!list) throw new AppError('not_found', 'List not found');
       authorize(list.members, actor.userId, WRITERS);
       checkRoom(ctx, list);
+      checkAssignee(input.assigneeId, list.members);
       const task = await Task.build({
         id: input.id,
         listId,
@@ -42,6 +43,7 @@ export async function createTask(ctx: Ctx, actor: Actor, input: EventInput<'task
         dueAt: input.dueAt ?? null,
         priority: input.priority ?? 0,
         position: input.position ?? '',
+        assigneeId: input.assigneeId ?? null,
         completedAt: null,
         seq: list.seq,
         createdBy: actor.userId,
@@ -50,6 +52,7 @@ export async function createTask(ctx: Ctx, actor: Actor, input: EventInput<'task
         updatedAt: list.taskStamp,
       }).save({ ...FAST, transaction: scope.t, silent: true, returning: false });
       const answer = { task: task.toDto() };
+      scope.log({ listId: list.listId, seq: list.seq, kind: 'task.created', taskId: task.id });
       tell(scope.out, 'task:created', answer, list);
       return answer;
     },
@@ -96,17 +99,49 @@ export async function updateTask(
       if (!from) throw new AppError('not_found', 'Task not found');
       if (from.listId !== patch.listId) return moveTask(ctx, actor, scope, input, from.listId, patch.listId);
     }
-    const list = await takeSeqOfTask(ctx, scope, id);
+    // the take carries the read of the task's row: it is read once the list's row lock is held
+    const { list, rows } = await takeSeqOfTaskWith(ctx, scope, id, selectTask(ctx, id));
     if (!list) throw new AppError('not_found', 'Task not found');
     authorize(list.members, actor.userId, WRITERS, 'Task');
-    const task = await write(scope, actor, list, id, expectedVersion, patchValues(patch, list.now));
+    const current = rows.length ? Task.build(rows[0] as never, { raw: true, isNewRecord: false }) : null;
+    if (!current || current.listId !== list.listId || current.deletedAt) throw refusal(current, list.listId);
+    checkVersion(current, patch, expectedVersion);
+    checkAssignee(patch.assigneeId, list.members);
+    const task = await rewrite(scope, current, applyPatch(current, patch, list, actor.userId), list);
     const answer = { task: task.toDto() };
     tell(scope.out, 'task:updated', answer, list);
     return answer;
   });
 }
 
-/** A move is a delete in the old list and a create in the new one, each with its own seq. */
+/** The task's row, every attribute under its model name: text, its id escaped in (sent with the take). */
+const selectTask = (ctx: Ctx, id: string) =>
+  `SELECT ${Object.entries(Task.getAttributes())
+    .map(([name, a]) => `"${a.field ?? name}" AS "${name}"`)
+    .join(', ')} FROM tasks WHERE id = ${ctx.sequelize.escape(id)}`;
+
+/**
+ * Writes the row `applyPatch` made (nothing is read back: the answer is the known values) and logs the
+ * change in `list`, whose seq the values carry.
+ */
+async function rewrite(
+  scope: ChangeScope,
+  current: Task,
+  { values, changes }: ReturnType<typeof applyPatch>,
+  list: Taken,
+): Promise<Task> {
+  await Task.update(values, {
+    ...FAST,
+    where: { id: current.id },
+    returning: false,
+    silent: true,
+    transaction: scope.t,
+  });
+  scope.log({ listId: list.listId, seq: list.seq, kind: 'task.updated', taskId: current.id, changes });
+  return current.set(values, { raw: true });
+}
+
+/** A move is a delete in the old list and a create in the new one, each with its own seq (and activity entry). */
 async function moveTask(
   ctx: Ctx,
   actor: Actor,
@@ -125,20 +160,14 @@ async function moveTask(
   authorize(from.members, actor.userId, WRITERS, 'Task');
   // a stale task answers conflict before anything is said of the target list
   const current = await Task.findByPk(id, { transaction: scope.t });
-  if (!current || current.listId !== fromId || current.deletedAt || isStale(current, expectedVersion)) {
-    throw refusal(current, fromId);
-  }
+  if (!current || current.listId !== fromId || current.deletedAt) throw refusal(current, fromId);
+  checkVersion(current, patch, expectedVersion);
   authorize(to.members, actor.userId, WRITERS);
   checkRoom(ctx, to);
-  const task = await write(
-    scope,
-    actor,
-    to,
-    id,
-    expectedVersion,
-    { ...patchValues(patch, to.now), listId: toId },
-    fromId,
-  );
+  checkAssignee(patch.assigneeId, to.members);
+  const moved = applyPatch(current, patch, to, actor.userId);
+  scope.log({ listId: fromId, seq: from.seq, kind: 'task.updated', taskId: id, changes: moved.changes });
+  const task = await rewrite(scope, current, moved, to);
   const gone: TaskDeleted = { id, listId: fromId, seq: from.seq };
   await TaskTombstone.create({ listId: fromId, seq: from.seq, taskId: id, createdAt: to.now }, tombstoneOptions(scope));
   tell(scope.out, 'task:deleted', gone, from);
@@ -157,27 +186,16 @@ export async function deleteTask(ctx: Ctx, actor: Actor, input: EventInput<'task
       { listId: list.listId, seq: list.seq, taskId: input.id, createdAt: list.now },
       tombstoneOptions(scope),
     );
+    scope.log({ listId: list.listId, seq: list.seq, kind: 'task.deleted', taskId: input.id });
     tell(scope.out, 'task:deleted', deleted, list);
     return deleted;
   });
 }
 
-/** The columns a patch sets (a task completed keeps the time it was first completed at). */
-function patchValues(patch: Patch, now: Date): TaskValues {
-  const { listId: _moveIsNotAField, completed, ...fields } = patch;
-  return {
-    ...fields,
-    ...(completed !== undefined && {
-      completed,
-      completedAt: completed ? fn('COALESCE', col('completed_at'), now) : null,
-    }),
-  };
-}
-
 /**
- * Writes the live task `id` of `list.listId` (or of `fromId`, for a move) at the expected version,
- * with the list's seq; answers the row as written. When no row matches, says why: the task went, was
- * moved meanwhile, or is not at the expected version.
+ * Deletes the live task `id` of `list.listId` at the expected version, with the list's seq. When no
+ * row matches, says why: the task went, was moved meanwhile, or is not at the expected version (a
+ * stale delete is a conflict, whatever changed).
  */
 async function write(
   scope: ChangeScope,
@@ -186,20 +204,19 @@ async function write(
   id: string,
   expectedVersion: number | undefined,
   values: TaskValues,
-  fromId = list.listId,
-): Promise<Task> {
+): Promise<void> {
+  const fromId = list.listId;
   // a version past what the column holds is never current: stale, like any other
   if (expectedVersion !== undefined && expectedVersion > MAX_VERSION) {
     throw refusal(await Task.findByPk(id, { transaction: scope.t }), fromId);
   }
   const where: WhereOptions<Task> = { id, listId: fromId, deletedAt: null };
   if (expectedVersion !== undefined) Object.assign(where, { version: expectedVersion });
-  const [count, rows] = await Task.update(
+  const [count] = await Task.update(
     { ...values, seq: list.seq, version: literal('version + 1'), updatedBy: actor.userId, updatedAt: list.now },
-    { ...FAST, where, returning: true, silent: true, transaction: scope.t },
+    { ...FAST, where, returning: false, silent: true, transaction: scope.t },
   );
   if (count === 0) throw refusal(await Task.findByPk(id, { transaction: scope.t }), fromId);
-  return rows[0];
 }
 
 /**
@@ -210,9 +227,6 @@ const FAST = { validate: false, hooks: false } as const;
 
 /** The most a task's version (an SQL integer) can be. */
 const MAX_VERSION = 2 ** 31 - 1;
-
-const isStale = (task: Task, expectedVersion: number | undefined) =>
-  expectedVersion !== undefined && expectedVersion !== task.version;
 
 /** Why a task the caller may write in `listId` could not be changed. */
 function refusal(task: Task | null, listId: string): AppError {

@@ -33,6 +33,7 @@ export function eventPayloads(p: Pools): Record<ClientEventName, fc.Arbitrary<un
     dueAt: spec(fc.oneof(fc.constant(null), isoDate('2000-01-01', '2100-01-01')), oddDate),
     priority: spec(fc.integer({ min: 0, max: 3 }), hostileNumber),
     position: spec(validPosition, boundaryString),
+    assigneeId: spec(fc.oneof(fc.constant(null), fc.constantFrom(...p.userIds)), idFrom(p.userIds)),
   };
   const patch = { ...task, completed: spec(fc.boolean()), listId: lists };
   const patchRecord = fc.record(Object.fromEntries(Object.entries(patch).map(([k, v]) => [k, v.valid])), {
@@ -99,6 +100,15 @@ export function eventPayloads(p: Pools): Record<ClientEventName, fc.Arbitrary<un
       ['listId'],
     ),
     'presence:leave': shaped({ listId: lists }, ['listId']),
+    'activity:list': shaped(
+      {
+        listId: lists,
+        taskId: ids(p.tasks),
+        limit: spec(fc.integer({ min: 1, max: 100 }), hostileNumber),
+        before: spec(fc.constantFrom('czE', 'czI', 'czM'), boundaryString),
+      },
+      ['listId'],
+    ),
   };
 }
 

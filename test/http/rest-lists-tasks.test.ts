@@ -163,7 +163,7 @@ describe('REST: lists and tasks', () => {
       expectedVersion: 1,
     });
     expectError(stale, 409, 'conflict');
-    expect(stale.body.error.details).to.deep.equal({ task: current });
+    expect(stale.body.error.details).to.deep.equal({ task: current, fields: ['title'] });
     const { body } = await http('GET', `/api/lists/${task.listId}/tasks`, alice.token);
     expect(body).to.deep.equal({ tasks: [current], seq: current.seq, next: null });
   });

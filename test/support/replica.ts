@@ -61,6 +61,7 @@ export class Replica {
         this.dropList(e.payload.id);
         return true;
       case 'member:added':
+      case 'member:updated':
         return this.step(e.event, e.payload.member.listId, e.payload.seq, () => undefined);
       case 'member:removed':
         if (e.payload.userId === this.userId) {

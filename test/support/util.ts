@@ -30,6 +30,7 @@ export const TASK_KEYS = [
   'updatedBy',
   'createdAt',
   'updatedAt',
+  'assigneeId',
 ];
 /** Keys of a list object, as the contract lists them. */
 export const LIST_KEYS = ['id', 'name', 'ownerId', 'role', 'seq', 'createdAt', 'updatedAt'];
