@@ -203,6 +203,7 @@ export function createServer(config: Config, opts: { logger?: Logger; sequelize?
       httpServer.closeIdleConnections();
       await withTimeout(Promise.all([sockets.idle(), httpIdle()]), DRAIN_MS, undefined);
       httpServer.closeAllConnections();
+      await adapter?.settled(); // its goodbye to the other nodes is then the last message
       await io.close().catch(() => undefined);
       await adapter?.close();
       await rateStore?.quit().catch(() => undefined);

@@ -25,7 +25,7 @@ export function attachPostgresAdapter(
   logger: Logger,
   onRestored: () => void,
   onFailed: (err: unknown) => void,
-): { ready(): Promise<void>; close(): Promise<void> } {
+): { ready(): Promise<void>; settled(): Promise<void>; close(): Promise<void> } {
   let listens = 0;
   let late = false; // sockets were let in before the listener's first LISTEN (ready() gave up waiting)
   const pool: pg.Pool = new pg.Pool({
@@ -73,8 +73,14 @@ export function attachPostgresAdapter(
   // the adapter stores a message over 8 kB first; a failure of that store escapes its errorHandler
   // (an un-awaited promise in 0.5), so it is caught here
   const query = pool.query.bind(pool) as (...args: unknown[]) => unknown;
+  const inFlight = new Set<Promise<unknown>>(); // publishes not yet answered, waited for before the pool ends
   pool.query = ((...args: unknown[]) => {
     const result = query(...args);
+    if (result instanceof Promise) {
+      inFlight.add(result);
+      const done = () => inFlight.delete(result);
+      result.then(done, done);
+    }
     if (
       typeof args[0] === 'string' &&
       args[0].startsWith('INSERT INTO socket_io_attachments') &&
@@ -103,8 +109,21 @@ export function attachPostgresAdapter(
       await bounded(listening);
       if (!listens) late = true;
     },
-    /** After io.close(), which lets go of the listener. */
-    close: () => bounded(pool.end()),
+    /**
+     * Before io.close(), whose goodbye (ADAPTER_CLOSE: the other nodes stop counting this one) must
+     * be the last message: a message published after it, or beside it on the pool's other
+     * connection, would make the others count this node again until its heartbeat runs out.
+     */
+    settled: () => bounded(Promise.allSettled([...inFlight])),
+    /**
+     * After io.close(), which lets go of the listener and publishes the goodbye: a publish still
+     * waiting for a connection when the pool ends would never be sent, so the pool ends once they
+     * are answered (bounded).
+     */
+    close: async () => {
+      await bounded(Promise.allSettled([...inFlight]));
+      await bounded(pool.end());
+    },
   };
 }
 

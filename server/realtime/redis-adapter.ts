@@ -18,7 +18,7 @@ export function attachRedisAdapter(
   logger: Logger,
   onRestored: () => void,
   onFailed: (err: unknown) => void,
-): { ready(): Promise<void>; close(): Promise<void> } {
+): { ready(): Promise<void>; settled(): Promise<void>; close(): Promise<void> } {
   const pub = createClient({
     url,
     name: `${key}-adapter`,
@@ -48,6 +48,8 @@ export function attachRedisAdapter(
   io.adapter(createAdapter(pub, sub, { key, requestsTimeout: WAIT_MS }));
   return {
     ready: () => withTimeout(connected, WAIT_MS, undefined),
+    /** One publishing connection sends in order: the goodbye is the last message anyway. */
+    settled: () => Promise.resolve(),
     close: async () => {
       await withTimeout(Promise.allSettled([pub.quit(), sub.quit()]), WAIT_MS, undefined);
     },
