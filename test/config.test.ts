@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ConfigError, loadConfig } from '../server/core/config';
-import { projectRoot } from '../server/core/paths';
+import { projectRoot } from '../dev/kit';
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'todo-config-'));
 const problems = (env: NodeJS.ProcessEnv): string[] => {

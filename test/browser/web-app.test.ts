@@ -9,7 +9,7 @@ import path from 'node:path';
 import { expect } from 'chai';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { buildWeb } from '../../dev/build-web';
-import { projectRoot } from '../../server/core/paths';
+import { projectRoot } from '../../dev/kit';
 import type { AuthResult, Task } from '../../shared/types';
 import { launchChromium } from '../support/browser';
 import {
@@ -180,7 +180,7 @@ describe('web app in Chromium', function () {
     browser = await launchChromium(this, 'web app browser tests', ['--host-resolver-rules=MAP lan.test 127.0.0.1']);
     closers.push(() => browser.close());
     fs.mkdirSync(SHOTS, { recursive: true });
-    await buildWeb(); // into dist/client, where the server looks, as npm start does
+    await buildWeb(); // into dist/web, where the server looks, as npm start does
     server = await startServer();
     closers.push(() => server.close());
     [alice, bob] = await Promise.all([registerUser(server, 'Alice Martin'), registerUser(server, 'Bob Chen')]);

@@ -10,8 +10,8 @@ import { QueryTypes } from 'sequelize';
 import { positionBetween, type ClientError, type TodoClient } from '../../sdk/index';
 import type { Task } from '../../shared/types';
 import { bulkTasks, testDb } from '../support/database';
-import { inboxOf, registerUser, request, type TestServer, type TestUser } from '../support/server';
-import { clients, converges, portOf, prng, serverOn, serverPicture, synced, until } from './kit';
+import { inboxOf, registerUser, request, startServer, type TestServer, type TestUser } from '../support/server';
+import { clients, converges, portOf, prng, serverPicture, synced, until } from '../support/sdk-clients';
 
 /** The seeds run (SDK_SEEDS=4,5,6 runs others). */
 const SEEDS = process.env.SDK_SEEDS ? process.env.SDK_SEEDS.split(',').map(Number) : [1, 2, 3];
@@ -21,9 +21,8 @@ describe('client SDK: convergence under random interleavings', function () {
   this.timeout(300_000);
   const kit = clients();
   let server: TestServer;
-
   before(async () => {
-    server = await serverOn(0);
+    server = await startServer();
   });
   after(async () => {
     await server.close();
@@ -158,7 +157,7 @@ describe('client SDK: convergence under random interleavings', function () {
           serverDown = true;
           await step(-1);
           await step(-2);
-          server = await serverOn(port);
+          server = await startServer({}, { port });
           serverDown = false;
         }
       }

@@ -2,34 +2,17 @@ import { expect } from 'chai';
 import type { ClientEventName } from '../../shared/events';
 import type { List, Task } from '../../shared/types';
 import { scenario, type Person } from '../support/scenario';
-import {
-  call,
-  devices,
-  next,
-  ok,
-  registerUser,
-  request,
-  startServer,
-  type TestServer,
-  type TestUser,
-} from '../support/server';
+import { call, devices, next, ok, registerUser, request, type TestUser, useServer } from '../support/server';
 import { codeOf, uuid } from '../support/util';
 import { flush, payloadOf, record } from '../support/wait';
 
 describe('roles: who may do what in a shared list', () => {
-  let server: TestServer;
-  const open = devices(() => server);
-
-  before(async () => {
-    server = await startServer();
-  });
-  after(async () => {
-    await server.close();
-  });
+  const server = useServer();
+  const open = devices(server);
 
   /** A list of the owner's shared with an editor and a viewer, one task in it, and a stranger who is no member; one device each. */
   const world = () =>
-    scenario(server, open, {
+    scenario(server(), open, {
       owner: 'owner',
       members: { editor: 'editor', viewer: 'viewer' },
       strangers: ['stranger'],
@@ -48,13 +31,13 @@ describe('roles: who may do what in a shared list', () => {
   }
 
   async function listOf(u: TestUser, listId: string): Promise<List | undefined> {
-    return (await request<{ lists: List[] }>(server, 'GET', '/api/lists', { token: u.token })).body.lists.find(
+    return (await request<{ lists: List[] }>(server(), 'GET', '/api/lists', { token: u.token })).body.lists.find(
       (l) => l.id === listId,
     );
   }
 
   async function tasksOf(u: TestUser, listId: string): Promise<Task[]> {
-    return (await request<{ tasks: Task[] }>(server, 'GET', `/api/lists/${listId}/tasks`, { token: u.token })).body
+    return (await request<{ tasks: Task[] }>(server(), 'GET', `/api/lists/${listId}/tasks`, { token: u.token })).body
       .tasks;
   }
 
@@ -87,7 +70,7 @@ describe('roles: who may do what in a shared list', () => {
 
   it('list:share: only the owner may; editor and viewer are forbidden, a non-member gets not_found', async () => {
     const w = await world();
-    const newcomer = await registerUser(server);
+    const newcomer = await registerUser(server());
     for (const p of [w.editor, w.viewer]) {
       expect(
         codeOf(await call(p.socket, 'list:share', { listId: w.listId, email: newcomer.email, role: 'viewer' })),
@@ -243,7 +226,7 @@ describe('roles: who may do what in a shared list', () => {
       await ok(w.owner.socket, 'list:unshare', { listId: w.listId, userId: w.editor.id });
       await ok(w.owner.socket, 'task:delete', { id: w.task.id });
       const both = [w.viewer.socket, second];
-      const markers = [(await flush(server, w.viewer, both)).id, (await flush(server, w.viewer, both)).id];
+      const markers = [(await flush(server(), w.viewer, both)).id, (await flush(server(), w.viewer, both)).id];
       for (const s of seen) {
         expect(s.map((e) => e.event)).to.deep.equal(['member:removed', 'task:created', 'task:created']);
         expect(s.slice(1).map((e) => payloadOf(e, 'task:created').task.id)).to.have.members(markers);
@@ -270,7 +253,7 @@ describe('roles: who may do what in a shared list', () => {
       expect(await onViewer).to.deep.equal({ listId: w.listId, userId: w.editor.id, seq: 4 });
       await ok(w.owner.socket, 'task:update', { id: w.task.id, patch: { completed: true } });
       await ok(w.owner.socket, 'list:rename', { id: w.listId, name: 'Without you' });
-      const marker = (await flush(server, w.editor, [w.editor.socket])).id;
+      const marker = (await flush(server(), w.editor, [w.editor.socket])).id;
       expect(seen.map((e) => e.event)).to.deep.equal(['task:created']);
       expect(payloadOf(seen[0], 'task:created').task.id).to.equal(marker);
     });
@@ -290,7 +273,7 @@ describe('roles: who may do what in a shared list', () => {
       await ok(w.owner.socket, 'task:create', { listId: w.listId, title: 'Private' });
       await ok(w.owner.socket, 'list:rename', { id: w.listId, name: 'Still private' });
       for (const [i, p] of [w.editor, w.viewer].entries()) {
-        const marker = (await flush(server, p, [p.socket])).id;
+        const marker = (await flush(server(), p, [p.socket])).id;
         expect(seen[i].map((e) => e.event)).to.deep.equal(['list:deleted', 'task:created']);
         expect(payloadOf(seen[i][1], 'task:created').task.id).to.equal(marker);
       }
