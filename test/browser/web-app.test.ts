@@ -161,6 +161,7 @@ async function shot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: path.join(SHOTS, `${name}.png`) });
 }
 
+// eslint-disable-next-line max-lines-per-function -- issue #17, not done yet: its tests share one browser session in order
 describe('web app in Chromium', function () {
   this.timeout(60_000);
   let browser: Browser;

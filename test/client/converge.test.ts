@@ -17,6 +17,7 @@ import { clients, converges, portOf, prng, serverPicture, synced, until } from '
 const SEEDS = process.env.SDK_SEEDS ? process.env.SDK_SEEDS.split(',').map(Number) : [1, 2, 3];
 const STEPS = 150;
 
+// eslint-disable-next-line max-lines-per-function -- issue #17, not done yet: one seeded scenario, to be cut into steps
 describe('client SDK: convergence under random interleavings', function () {
   this.timeout(300_000);
   const kit = clients();
@@ -29,6 +30,7 @@ describe('client SDK: convergence under random interleavings', function () {
   });
 
   for (const seed of SEEDS) {
+    // eslint-disable-next-line max-lines-per-function -- issue #17, not done yet: one seeded scenario, to be cut into steps
     it(`two devices and a collaborator converge with the database (seed ${seed}, ${STEPS} steps, a restart, a gap)`, async () => {
       const rnd = prng(seed);
       const alice = await registerUser(server, 'Alice');

@@ -150,6 +150,20 @@ describe('client SDK (sdk/) against a real server', function () {
     const gone = await b.members(list.id).catch((e: unknown) => e as ClientError);
     expect(gone).to.include({ code: 'not_found' });
   });
+});
+
+describe('client SDK (sdk/) against a real server', function () {
+  this.timeout(120_000);
+  const kit = clients();
+
+  const server = useServer();
+
+  const loggedIn = async (user: TestUser, url = server().url, opts: Parameters<typeof kit.open>[1] = {}) => {
+    const client = await kit.open(url, opts);
+    await client.login(user.email, user.password);
+    await synced(client);
+    return client;
+  };
 
   it('surfaces a conflict with the current task and rolls back to it', async () => {
     const alice = await registerUser(server(), 'Alice');
@@ -236,6 +250,20 @@ describe('client SDK (sdk/) against a real server', function () {
     await converges(a, picture, 'a');
     await converges(other, picture, 'the other device');
   });
+});
+
+describe('client SDK (sdk/) against a real server', function () {
+  this.timeout(120_000);
+  const kit = clients();
+
+  const server = useServer();
+
+  const loggedIn = async (user: TestUser, url = server().url, opts: Parameters<typeof kit.open>[1] = {}) => {
+    const client = await kit.open(url, opts);
+    await client.login(user.email, user.password);
+    await synced(client);
+    return client;
+  };
 
   it('a reload from the same storage keeps the session, the replica and the queue', async () => {
     const alice = await registerUser(server(), 'Alice');
@@ -320,6 +348,20 @@ describe('client SDK (sdk/) against a real server', function () {
     await until(a, () => a.tasks(inbox).length === 2, 'the missed tasks');
     await converges(a, await serverPicture(server(), alice), 'a');
   });
+});
+
+describe('client SDK (sdk/) against a real server', function () {
+  this.timeout(120_000);
+  const kit = clients();
+
+  const server = useServer();
+
+  const loggedIn = async (user: TestUser, url = server().url, opts: Parameters<typeof kit.open>[1] = {}) => {
+    const client = await kit.open(url, opts);
+    await client.login(user.email, user.password);
+    await synced(client);
+    return client;
+  };
 
   it('catches up on lists shared, unshared, deleted and renamed while it was offline', async () => {
     const [alice, bob] = [await registerUser(server(), 'Alice'), await registerUser(server(), 'Bob')];
@@ -409,6 +451,20 @@ describe('client SDK (sdk/) against a real server', function () {
     expect(await tabletStorage.get('todo.session')).to.equal(undefined);
     expect((await request(server(), 'GET', '/api/auth/me', { token: tablets.token })).status).to.equal(200);
   });
+});
+
+describe('client SDK (sdk/) against a real server', function () {
+  this.timeout(120_000);
+  const kit = clients();
+
+  const server = useServer();
+
+  const loggedIn = async (user: TestUser, url = server().url, opts: Parameters<typeof kit.open>[1] = {}) => {
+    const client = await kit.open(url, opts);
+    await client.login(user.email, user.password);
+    await synced(client);
+    return client;
+  };
 
   it('keeps the device cookie in its storage outside a browser: a lockout a stranger caused does not hold it', async () => {
     const alice = await registerUser(server(), 'Alice');

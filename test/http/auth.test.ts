@@ -122,6 +122,10 @@ describe('REST auth', () => {
       expect(res.status).to.equal(201);
     });
   });
+});
+
+describe('REST auth', () => {
+  const server = useServer();
 
   describe('POST /api/auth/login', () => {
     it('logs in with the email in any case and spaces', async () => {
@@ -160,6 +164,10 @@ describe('REST auth', () => {
       expect((await request(server(), 'POST', '/api/auth/login', { body: { email, password } })).status).to.equal(200);
     });
   });
+});
+
+describe('REST auth', () => {
+  const server = useServer();
 
   describe('bearer routes', () => {
     it('GET /me answers the user; refresh gives a working token', async () => {
@@ -261,7 +269,9 @@ describe('REST auth', () => {
       }
     });
   });
+});
 
+describe('REST auth', () => {
   describe("the user's event budget", () => {
     let tight: TestServer;
     before(async () => {

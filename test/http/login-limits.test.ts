@@ -149,7 +149,9 @@ describe('login limits', () => {
       }
     });
   });
+});
 
+describe('login limits', () => {
   describe('known devices (device cookie)', () => {
     const server = useServer({ loginFailureLimit: 3, trustProxy: true });
 

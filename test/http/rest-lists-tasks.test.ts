@@ -121,6 +121,30 @@ describe('REST: lists and tasks', () => {
     expect(body.seq).to.equal(3);
     expect(body.tasks.map((t) => t.title)).to.deep.equal(['First', 'Second']);
   });
+});
+
+describe('REST: lists and tasks', () => {
+  /** A request whose answer's body is expected to be a `T` (ApiErrorBody for an error). */
+  const http = <T = unknown>(method: string, path: string, token?: string, body?: unknown) =>
+    request<T>(server(), method, path, { token, body });
+  const expectError = (res: HttpResult, status: number, code: string) => {
+    const body = res.body as Partial<ApiErrorBody> | undefined; // whatever came: this checks it is an error
+    expect([res.status, body?.error?.code], JSON.stringify(res.body)).to.deep.equal([status, code]);
+    expect(body?.error?.message).to.be.a('string');
+  };
+
+  const server = useServer();
+  const open = devices(server);
+
+  /** Alice owns her Inbox, `listId` (with one task); Bob is a viewer of it; Carol is not a member. */
+  const world = () =>
+    scenario(server(), open, {
+      owner: 'alice',
+      members: { bob: 'viewer' },
+      strangers: ['carol'],
+      devices: { carol: [] },
+      task: 'First',
+    });
 
   it('PATCH /api/tasks/:id: 200 {task}; 400; 403 viewer; 404 non-member or unknown; 409 conflict with details.task', async () => {
     const { alice, bob, carol, task } = await world();

@@ -12,7 +12,6 @@ const b64 = (value: unknown) =>
 describe('REST: GET /api/lists/:listId/tasks pages', function () {
   this.timeout(20_000);
   const server = useServer({ socketEventsPerSecond: 100_000 });
-  const open = devices(server);
 
   /** A page of the list's tasks (the body is `T` when the answer is expected to be something else). */
   const get = <T = TaskPage>(token: string, listId: string, query = '') =>
@@ -124,6 +123,45 @@ describe('REST: GET /api/lists/:listId/tasks pages', function () {
     // unknown parameters are ignored
     expect((await get(alice.token, listId, '?limit=2&foo=bar')).body.tasks).to.have.length(2);
   });
+});
+
+describe('REST: GET /api/lists/:listId/tasks pages', function () {
+  this.timeout(20_000);
+  const server = useServer({ socketEventsPerSecond: 100_000 });
+  const open = devices(server);
+
+  /** A page of the list's tasks (the body is `T` when the answer is expected to be something else). */
+  const get = <T = TaskPage>(token: string, listId: string, query = '') =>
+    request<T>(server(), 'GET', `/api/lists/${listId}/tasks${query}`, { token });
+
+  /** Every page from the first, with `limit` when given; each page is checked against the bounds. */
+  async function allPages(token: string, listId: string, limit?: number): Promise<TaskPage[]> {
+    const pages: TaskPage[] = [];
+    let after: string | null = null;
+    do {
+      const params = new URLSearchParams();
+      if (limit !== undefined) params.set('limit', String(limit));
+      if (after !== null) params.set('after', after);
+      const res = await get(token, listId, params.size ? `?${params.toString()}` : '');
+      expect(res.status, JSON.stringify(res.body).slice(0, 300)).to.equal(200);
+      expect(res.body).to.have.all.keys('tasks', 'seq', 'next');
+      expect(res.body.tasks.length)
+        .to.be.at.least(1)
+        .and.at.most(limit ?? LIMITS.taskPage);
+      expect(Buffer.byteLength(JSON.stringify(res.body)), 'bytes of a page').to.be.at.most(LIMITS.answerBytes);
+      pages.push(res.body);
+      after = res.body.next;
+      expect(pages.length).to.be.below(100);
+    } while (after !== null);
+    return pages;
+  }
+
+  async function bigList(n: number, text?: { title?: string; notes?: string; position?: string }) {
+    const alice = await registerUser(server());
+    const listId = await inboxOf(server(), alice.token);
+    await bulkTasks(listId, alice.user.id, n, text);
+    return { alice, listId };
+  }
 
   it('pages by bytes: tasks full of U+0001 come in pages of about 1 MiB', async () => {
     const { alice, listId } = await bigList(50, HEAVY_TEXT);
@@ -186,6 +224,16 @@ describe('REST: GET /api/lists/:listId/tasks pages', function () {
     );
     expect([second.seq, second.next]).to.deep.equal([first.seq + 3, null]);
   });
+});
+
+describe('REST: GET /api/lists/:listId/tasks pages', function () {
+  this.timeout(20_000);
+  const server = useServer({ socketEventsPerSecond: 100_000 });
+  const open = devices(server);
+
+  /** A page of the list's tasks (the body is `T` when the answer is expected to be something else). */
+  const get = <T = TaskPage>(token: string, listId: string, query = '') =>
+    request<T>(server(), 'GET', `/api/lists/${listId}/tasks${query}`, { token });
 
   it('is for members only: 404 for others, with or without paging; viewers may read', async () => {
     const [alice, bob, carol] = [

@@ -35,10 +35,6 @@ describe('blocks and leaving all lists of a person', () => {
     }
     return lists;
   }
-  const listIdsOf = async (user: TestUser): Promise<string[]> =>
-    (await request<{ lists: List[] }>(server(), 'GET', '/api/lists', { token: user.token })).body.lists.map(
-      (l) => l.id,
-    );
 
   describe('user:block', () => {
     it("answers a blocked person's share to the blocker exactly as one to an email with no account, role changes included", async () => {
@@ -138,6 +134,26 @@ describe('blocks and leaving all lists of a person', () => {
       ).to.equal('ok');
     });
   });
+});
+
+describe('blocks and leaving all lists of a person', () => {
+  const server = useServer({ maxListsPerUser: 6, maxBlocksPerUser: 3 });
+  const device = devices(server);
+
+  /** Lists `owner` creates and shares with `member` (as editor), answered by id. */
+  async function sharedLists(owner: ClientSocket, member: TestUser, names: string[]): Promise<List[]> {
+    const lists: List[] = [];
+    for (const name of names) {
+      const { list } = await ok(owner, 'list:create', { name });
+      await ok(owner, 'list:share', { listId: list.id, email: member.email, role: 'editor' });
+      lists.push(list);
+    }
+    return lists;
+  }
+  const listIdsOf = async (user: TestUser): Promise<string[]> =>
+    (await request<{ lists: List[] }>(server(), 'GET', '/api/lists', { token: user.token })).body.lists.map(
+      (l) => l.id,
+    );
 
   describe('lists:leave', () => {
     it('leaves every list the person owns, each as list:unshare of oneself: member:removed with its seq to every member', async () => {
@@ -208,6 +224,22 @@ describe('blocks and leaving all lists of a person', () => {
       );
     });
   });
+});
+
+describe('blocks and leaving all lists of a person', () => {
+  const server = useServer({ maxListsPerUser: 6, maxBlocksPerUser: 3 });
+  const device = devices(server);
+
+  /** Lists `owner` creates and shares with `member` (as editor), answered by id. */
+  async function sharedLists(owner: ClientSocket, member: TestUser, names: string[]): Promise<List[]> {
+    const lists: List[] = [];
+    for (const name of names) {
+      const { list } = await ok(owner, 'list:create', { name });
+      await ok(owner, 'list:share', { listId: list.id, email: member.email, role: 'editor' });
+      lists.push(list);
+    }
+    return lists;
+  }
 
   describe('REST', () => {
     it('GET/POST /api/blocks, DELETE /api/blocks/:userId and POST /api/lists/leave mirror the events', async () => {

@@ -179,7 +179,9 @@ describe('bounds', () => {
       ).to.equal('ok');
     });
   });
+});
 
+describe('bounds', () => {
   describe('open sockets', () => {
     let nodeA: TestServer;
     let nodeB: TestServer;
@@ -274,7 +276,9 @@ describe('bounds', () => {
       expect(codes).to.deep.equal(['not_found', 'not_found', 'ok', 'rate_limited']);
     });
   });
+});
 
+describe('bounds', () => {
   describe('token versions', () => {
     let nodeA: TestServer;
     let nodeB: TestServer;

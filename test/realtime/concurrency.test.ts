@@ -152,6 +152,45 @@ describe('concurrent writers on one list', () => {
       expect(tasks.find((t) => t.id === task.id)).to.deep.equal(mine[mine.length - 1]);
     }
   });
+});
+
+describe('concurrent writers on one list', () => {
+  const server = useServer();
+  const open = devices(server);
+
+  /** The owner's fresh list shared with three editors (the shares took seqs 1..3); nobody has a device yet. */
+  async function team() {
+    const { owner, editor1, editor2, editor3, listId } = await scenario(server(), open, {
+      owner: 'owner',
+      members: { editor1: 'editor', editor2: 'editor', editor3: 'editor' },
+      list: 'Busy',
+      devices: { owner: [], editor1: [], editor2: [], editor3: [] },
+    });
+    return { owner, users: [owner, editor1, editor2, editor3], listId };
+  }
+
+  /**
+   * Every ack'd seq is distinct and together they are base+1..base+n; an observer that made no change
+   * saw exactly those seqs in order; a writer saw everyone else's, rising, and none of its own.
+   */
+  function expectGapless(acks: number[][], observers: Seen[], writersSaw: Seen[], listId: string, base: number): void {
+    const n = acks.flat().length;
+    // events of the set-up (seq <= base) may still arrive after its acks: only the concurrent phase counts
+    const after = (events: Seen) => seqsSeen(events, listId).filter((q) => q > base);
+    expect(ascending(acks.flat())).to.deep.equal(range(base + 1, base + n));
+    for (const events of observers) expect(after(events)).to.deep.equal(range(base + 1, base + n));
+    writersSaw.forEach((events, i) => {
+      const others = ascending(acks.filter((_, j) => j !== i).flat());
+      expect(after(events), `writer ${i}`).to.deep.equal(others);
+    });
+  }
+
+  /** Waits until the observer has seen seq `last` of the list (it may have come already, into `events`). */
+  const seenUpTo = (observer: ClientSocket, events: Seen, listId: string, last: number) =>
+    seen(observer, (e) => seqOf(e, listId) === last, {
+      among: events,
+      timeoutMs: 10_000,
+    });
 
   it('refused writes (stale expectedVersion) among concurrent ones take no seq and break no order', async () => {
     const { owner, users, listId } = await team();
@@ -181,6 +220,29 @@ describe('concurrent writers on one list', () => {
     expectGapless(acks, [observed], writersSaw, listId, task.seq);
     expect((await tasksOf(server(), owner.token, listId)).seq).to.equal(task.seq + n);
   });
+});
+
+describe('concurrent writers on one list', () => {
+  const server = useServer();
+  const open = devices(server);
+
+  /** The owner's fresh list shared with three editors (the shares took seqs 1..3); nobody has a device yet. */
+  async function team() {
+    const { owner, editor1, editor2, editor3, listId } = await scenario(server(), open, {
+      owner: 'owner',
+      members: { editor1: 'editor', editor2: 'editor', editor3: 'editor' },
+      list: 'Busy',
+      devices: { owner: [], editor1: [], editor2: [], editor3: [] },
+    });
+    return { owner, users: [owner, editor1, editor2, editor3], listId };
+  }
+
+  /** Waits until the observer has seen seq `last` of the list (it may have come already, into `events`). */
+  const seenUpTo = (observer: ClientSocket, events: Seen, listId: string, last: number) =>
+    seen(observer, (e) => seqOf(e, listId) === last, {
+      among: events,
+      timeoutMs: 10_000,
+    });
 
   describe('two server nodes on one database', () => {
     // a second node in this process: its own HTTP server, Socket.IO server, adapter and notifier on the

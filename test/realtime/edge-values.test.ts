@@ -129,6 +129,26 @@ describe('dates and versions at their edges, over sockets and REST', () => {
       expect(updated.task.dueAt, dueAt).to.equal(stored);
     }
   });
+});
+
+describe('dates and versions at their edges, over sockets and REST', () => {
+  let alice: TestUser;
+  let inbox: string;
+  let socket: ClientSocket;
+  const server = useServer();
+  const open = devices(server);
+
+  before(async () => {
+    alice = await registerUser(server());
+    inbox = await inboxOf(server(), alice.token);
+  });
+  beforeEach(async () => {
+    socket = await open(alice.token);
+  });
+
+  const seqOf = async () =>
+    (await request<TaskPage>(server(), 'GET', `/api/lists/${inbox}/tasks`, { token: alice.token })).body.seq;
+  const newTask = async (): Promise<Task> => (await ok(socket, 'task:create', { listId: inbox, title: 'Task' })).task;
 
   it("reads a date-time without an offset as UTC, whatever the server's time zone", async () => {
     const zone = process.env.TZ;

@@ -99,6 +99,25 @@ describe('idempotent mutations: retries are answered with the first answer and a
     expect(ack.ok || ack.error.code).to.equal('conflict');
     expect((await tasksOf(server(), user.token, listId)).tasks.map((t) => t.id)).not.to.include(id);
   });
+});
+
+describe('idempotent mutations: retries are answered with the first answer and applied once', () => {
+  const server = useServer();
+  const open = devices(server);
+
+  /**
+   * A user (her Inbox is `listId`) with a writing device and an observing one (recording every event it
+   * gets). flush(..., 'marker') is one more change, seen by the observer after every event of the retries.
+   */
+  async function setup() {
+    const {
+      alice: user,
+      listId,
+      phone,
+      laptop,
+    } = await scenario(server(), open, { owner: 'alice', devices: { alice: ['phone', 'laptop'] } });
+    return { user, listId, phone, laptop, laptopSaw: record(laptop) };
+  }
 
   it('task:create with a client id: the same user gets the same answer; another user gets conflict', async () => {
     const { user, listId, phone, laptop, laptopSaw } = await setup();
@@ -191,6 +210,25 @@ describe('idempotent mutations: retries are answered with the first answer and a
     expect(tasks.map((t) => t.title)).to.have.members(['Raced', 'marker']);
     expect(seq).to.equal(5);
   });
+});
+
+describe('idempotent mutations: retries are answered with the first answer and applied once', () => {
+  const server = useServer();
+  const open = devices(server);
+
+  /**
+   * A user (her Inbox is `listId`) with a writing device and an observing one (recording every event it
+   * gets). flush(..., 'marker') is one more change, seen by the observer after every event of the retries.
+   */
+  async function setup() {
+    const {
+      alice: user,
+      listId,
+      phone,
+      laptop,
+    } = await scenario(server(), open, { owner: 'alice', devices: { alice: ['phone', 'laptop'] } });
+    return { user, listId, phone, laptop, laptopSaw: record(laptop) };
+  }
 
   it('applies concurrent creates with the same client id once, answering each the same', async () => {
     const { user, listId, phone, laptop } = await setup();

@@ -129,6 +129,14 @@ describe('list rooms (list:<id>, for ephemeral traffic)', () => {
     await joinListRooms({ sequelize: racing }, connecting);
     expect([...rooms]).to.deep.equal([listRoom(await inboxOf(bob))]);
   });
+});
+
+describe('list rooms (list:<id>, for ephemeral traffic)', () => {
+  const server = useServer();
+  const open = devices(server);
+  const device = (u: TestUser) => open(u.token);
+
+  const roomHolds = (listId: string, sockets: ClientSocket[]) => roomHoldsOn(server(), listId, sockets);
 
   describe('the services keep the rooms current after their commits', () => {
     it('list:create and list:share put the sockets of the owner and of the new member in the room', async () => {

@@ -111,6 +111,11 @@ describe('unchanged lists are not sent again: sync listsTag, GET /api/lists ETag
     for (const listsTag of ['', 'f'.repeat(129), 42, null, ['a']])
       expect(codeOf(await call(socket, 'sync', { listsTag })), JSON.stringify(listsTag)).to.equal('validation_error');
   });
+});
+
+describe('unchanged lists are not sent again: sync listsTag, GET /api/lists ETag', () => {
+  const server = useServer();
+  const open = devices(server);
 
   it('GET /api/lists: a strong ETag, and 304 with no body to an If-None-Match naming it while nothing changed', async () => {
     const alice = await registerUser(server());

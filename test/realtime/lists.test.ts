@@ -35,17 +35,6 @@ describe('lists over sockets', () => {
     return (await request<{ lists: List[] }>(server(), 'GET', '/api/lists', { token: u.token })).body.lists;
   }
 
-  /** A list of `owner`'s, created from `socket`, shared with `members` in order. */
-  async function sharedList(
-    socket: ClientSocket,
-    members: Array<[TestUser, MemberRole]>,
-    name = 'Shared',
-  ): Promise<List> {
-    const { list } = await ok(socket, 'list:create', { name });
-    for (const [u, role] of members) await ok(socket, 'list:share', { listId: list.id, email: u.email, role });
-    return list;
-  }
-
   describe('list:create', () => {
     it("creates a list owned by the caller and announces it only to the creator's other devices", async () => {
       const [alice, bob] = await Promise.all([registerUser(server()), registerUser(server())]);
@@ -119,6 +108,27 @@ describe('lists over sockets', () => {
       expect((await listsOf(alice)).filter((l) => l.name === 'Once')).to.have.length(1);
     });
   });
+});
+
+describe('lists over sockets', () => {
+  const server = useServer();
+  const open = devices(server);
+  const device = (u: TestUser) => open(u.token);
+
+  async function listsOf(u: TestUser): Promise<List[]> {
+    return (await request<{ lists: List[] }>(server(), 'GET', '/api/lists', { token: u.token })).body.lists;
+  }
+
+  /** A list of `owner`'s, created from `socket`, shared with `members` in order. */
+  async function sharedList(
+    socket: ClientSocket,
+    members: Array<[TestUser, MemberRole]>,
+    name = 'Shared',
+  ): Promise<List> {
+    const { list } = await ok(socket, 'list:create', { name });
+    for (const [u, role] of members) await ok(socket, 'list:share', { listId: list.id, email: u.email, role });
+    return list;
+  }
 
   describe('list:rename', () => {
     it("renames for every member, each list:updated carrying the receiver's own role, with no echo", async () => {
@@ -196,6 +206,23 @@ describe('lists over sockets', () => {
       expect((await ok(carols, 'list:members', { listId: list.id })).members).to.have.deep.members(expected);
     });
   });
+});
+
+describe('lists over sockets', () => {
+  const server = useServer();
+  const open = devices(server);
+  const device = (u: TestUser) => open(u.token);
+
+  /** A list of `owner`'s, created from `socket`, shared with `members` in order. */
+  async function sharedList(
+    socket: ClientSocket,
+    members: Array<[TestUser, MemberRole]>,
+    name = 'Shared',
+  ): Promise<List> {
+    const { list } = await ok(socket, 'list:create', { name });
+    for (const [u, role] of members) await ok(socket, 'list:share', { listId: list.id, email: u.email, role });
+    return list;
+  }
 
   describe('list:share', () => {
     it('sends the new member list:created with their role first, then member:added {member, seq} to every member', async () => {
@@ -270,6 +297,27 @@ describe('lists over sockets', () => {
       ]);
     });
   });
+});
+
+describe('lists over sockets', () => {
+  const server = useServer();
+  const open = devices(server);
+  const device = (u: TestUser) => open(u.token);
+
+  async function listsOf(u: TestUser): Promise<List[]> {
+    return (await request<{ lists: List[] }>(server(), 'GET', '/api/lists', { token: u.token })).body.lists;
+  }
+
+  /** A list of `owner`'s, created from `socket`, shared with `members` in order. */
+  async function sharedList(
+    socket: ClientSocket,
+    members: Array<[TestUser, MemberRole]>,
+    name = 'Shared',
+  ): Promise<List> {
+    const { list } = await ok(socket, 'list:create', { name });
+    for (const [u, role] of members) await ok(socket, 'list:share', { listId: list.id, email: u.email, role });
+    return list;
+  }
 
   describe('list:unshare', () => {
     it('lets the owner remove a member: member:removed {listId, userId, seq} to everyone, the removed user included', async () => {

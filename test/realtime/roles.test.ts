@@ -36,11 +36,6 @@ describe('roles: who may do what in a shared list', () => {
     );
   }
 
-  async function tasksOf(u: TestUser, listId: string): Promise<Task[]> {
-    return (await request<{ tasks: Task[] }>(server(), 'GET', `/api/lists/${listId}/tasks`, { token: u.token })).body
-      .tasks;
-  }
-
   it('list:rename: owner and editor may, a viewer is forbidden, a non-member gets not_found', async () => {
     const w = await world();
     expect(codeOf(await call(w.viewer.socket, 'list:rename', { id: w.listId, name: 'By viewer' }))).to.equal(
@@ -115,6 +110,36 @@ describe('roles: who may do what in a shared list', () => {
     expect(codeOf(await unshare(w.viewer, w.viewer.id))).to.equal('ok'); // even a viewer may leave
     expect(await roles()).to.deep.equal(['owner']);
   });
+});
+
+describe('roles: who may do what in a shared list', () => {
+  const server = useServer();
+  const open = devices(server);
+
+  /** A list of the owner's shared with an editor and a viewer, one task in it, and a stranger who is no member; one device each. */
+  const world = () =>
+    scenario(server(), open, {
+      owner: 'owner',
+      members: { editor: 'editor', viewer: 'viewer' },
+      strangers: ['stranger'],
+      list: 'Shared',
+      task: 'First',
+    });
+
+  /**
+   * The stranger is refused with not_found, and with the very same answer as for an id that exists
+   * nowhere, so the list's (or task's) existence does not leak.
+   */
+  async function refusedAsUnknown(p: Person, event: ClientEventName, real: unknown, unknown: unknown): Promise<void> {
+    const [a, b] = [await call(p.socket, event, real), await call(p.socket, event, unknown)];
+    expect(codeOf(a), `${event} by a non-member`).to.equal('not_found');
+    expect(a).to.deep.equal(b);
+  }
+
+  async function tasksOf(u: TestUser, listId: string): Promise<Task[]> {
+    return (await request<{ tasks: Task[] }>(server(), 'GET', `/api/lists/${listId}/tasks`, { token: u.token })).body
+      .tasks;
+  }
 
   it('list:members: every member may, a non-member gets not_found', async () => {
     const w = await world();
@@ -174,6 +199,36 @@ describe('roles: who may do what in a shared list', () => {
     await ok(w.owner.socket, 'task:delete', { id: second.id });
     expect(await tasksOf(w.owner, w.listId)).to.deep.equal([]);
   });
+});
+
+describe('roles: who may do what in a shared list', () => {
+  const server = useServer();
+  const open = devices(server);
+
+  /** A list of the owner's shared with an editor and a viewer, one task in it, and a stranger who is no member; one device each. */
+  const world = () =>
+    scenario(server(), open, {
+      owner: 'owner',
+      members: { editor: 'editor', viewer: 'viewer' },
+      strangers: ['stranger'],
+      list: 'Shared',
+      task: 'First',
+    });
+
+  /**
+   * The stranger is refused with not_found, and with the very same answer as for an id that exists
+   * nowhere, so the list's (or task's) existence does not leak.
+   */
+  async function refusedAsUnknown(p: Person, event: ClientEventName, real: unknown, unknown: unknown): Promise<void> {
+    const [a, b] = [await call(p.socket, event, real), await call(p.socket, event, unknown)];
+    expect(codeOf(a), `${event} by a non-member`).to.equal('not_found');
+    expect(a).to.deep.equal(b);
+  }
+
+  async function tasksOf(u: TestUser, listId: string): Promise<Task[]> {
+    return (await request<{ tasks: Task[] }>(server(), 'GET', `/api/lists/${listId}/tasks`, { token: u.token })).body
+      .tasks;
+  }
 
   it('moving a task needs a writer role in both lists: viewer of either side is forbidden, non-member of either gets not_found', async () => {
     const w = await world();
@@ -207,6 +262,21 @@ describe('roles: who may do what in a shared list', () => {
     expect(await onViewer).to.deep.equal({ id: w.task.id, listId: w.listId, seq: 4 });
     expect(await tasksOf(w.owner, w.listId)).to.deep.equal([]);
   });
+});
+
+describe('roles: who may do what in a shared list', () => {
+  const server = useServer();
+  const open = devices(server);
+
+  /** A list of the owner's shared with an editor and a viewer, one task in it, and a stranger who is no member; one device each. */
+  const world = () =>
+    scenario(server(), open, {
+      owner: 'owner',
+      members: { editor: 'editor', viewer: 'viewer' },
+      strangers: ['stranger'],
+      list: 'Shared',
+      task: 'First',
+    });
 
   describe('revocation', () => {
     it('after unshare the removed user gets member:removed, then nothing more of that list', async () => {

@@ -131,6 +131,33 @@ describe('sync: paged answers', function () {
     expect([after.tasks, after.deleted, after.more]).to.deep.equal([[], [], false]);
     expect(after.cursors).to.deep.equal(view.cursors);
   });
+});
+
+describe('sync: paged answers', function () {
+  this.timeout(20_000);
+  const server = useServer({ socketEventsPerSecond: 100_000 });
+  const open = devices(server);
+
+  /** Calls sync from `cursors` until more is false; every page is checked against the bounds. */
+  async function syncAll(
+    socket: ClientSocket,
+    cursors?: Record<string, number>,
+    between?: (page: SyncResult, i: number) => Promise<void>,
+  ): Promise<SyncResult[]> {
+    const pages: SyncResult[] = [];
+    for (let payload: { cursors?: Record<string, number> } = cursors ? { cursors } : {}; ;) {
+      const page = await ok(socket, 'sync', payload);
+      pages.push(page);
+      expect(entriesOf(page), `entries of page ${pages.length}`)
+        .to.be.at.most(LIMITS.syncEntries)
+        .and.above(page.more ? 0 : -1);
+      expect(bytesOf(page), `bytes of page ${pages.length}`).to.be.at.most(LIMITS.answerBytes);
+      if (!page.more) return pages;
+      expect(pages.length, 'pages').to.be.below(200);
+      if (between) await between(page, pages.length);
+      payload = { cursors: page.cursors };
+    }
+  }
 
   it('lists not reached keep the cursor sent, or have none; a list at its cursor is complete', async () => {
     const alice = await registerUser(server());
@@ -200,6 +227,48 @@ describe('sync: paged answers', function () {
     const keys = pages.flatMap((p) => p.tasks.map((t) => `${t.listId}:${t.seq}`));
     expect(new Set(keys).size, 'no entry twice').to.equal(keys.length).and.equal(33);
   });
+});
+
+describe('sync: paged answers', function () {
+  this.timeout(20_000);
+  const server = useServer({ socketEventsPerSecond: 100_000 });
+  const open = devices(server);
+
+  /** Calls sync from `cursors` until more is false; every page is checked against the bounds. */
+  async function syncAll(
+    socket: ClientSocket,
+    cursors?: Record<string, number>,
+    between?: (page: SyncResult, i: number) => Promise<void>,
+  ): Promise<SyncResult[]> {
+    const pages: SyncResult[] = [];
+    for (let payload: { cursors?: Record<string, number> } = cursors ? { cursors } : {}; ;) {
+      const page = await ok(socket, 'sync', payload);
+      pages.push(page);
+      expect(entriesOf(page), `entries of page ${pages.length}`)
+        .to.be.at.most(LIMITS.syncEntries)
+        .and.above(page.more ? 0 : -1);
+      expect(bytesOf(page), `bytes of page ${pages.length}`).to.be.at.most(LIMITS.answerBytes);
+      if (!page.more) return pages;
+      expect(pages.length, 'pages').to.be.below(200);
+      if (between) await between(page, pages.length);
+      payload = { cursors: page.cursors };
+    }
+  }
+
+  /** Live tasks and seqs of every list of the user, read whole (REST, the lists do not change meanwhile). */
+  async function serverView(
+    token: string,
+    listIds: string[],
+  ): Promise<{ tasks: Task[]; cursors: Record<string, number> }> {
+    const tasks: Task[] = [];
+    const cursors: Record<string, number> = {};
+    for (const id of listIds) {
+      const view = await tasksOf(server(), token, id);
+      tasks.push(...view.tasks);
+      cursors[id] = view.seq;
+    }
+    return { tasks: tasks.sort((a, b) => (a.id < b.id ? -1 : 1)), cursors };
+  }
 
   it('answers applied in order, with changes between pages, leave the client where one fresh sync would', async () => {
     const alice = await registerUser(server());

@@ -123,6 +123,24 @@ describe('sync: a device that was away catches up', () => {
     expect(offline.snapshot()).to.deep.equal(online.snapshot());
     await expectMatchesServer(offline, alice.token);
   });
+});
+
+describe('sync: a device that was away catches up', () => {
+  const create = async (s: ClientSocket, listId: string, title: string): Promise<Task> =>
+    (await ok(s, 'task:create', { listId, title })).task;
+
+  const server = useServer();
+  const open = devices(server);
+
+  /** The replica's lists, each compared with what GET /api/lists/:id/tasks answers. */
+  async function expectMatchesServer(replica: Replica, token: string): Promise<void> {
+    for (const listId of replica.lists.keys()) {
+      const { tasks, seq } = await tasksOf(server(), token, listId);
+      const mine = contractOrder([...replica.tasks.values()].filter((t) => t.listId === listId));
+      expect(mine, `tasks of ${replica.lists.get(listId)!.name}`).to.deep.equal(tasks);
+      expect(replica.cursors[listId], `cursor of ${replica.lists.get(listId)!.name}`).to.equal(seq);
+    }
+  }
 
   it("returns every visible list and all live tasks without cursors; cursors are the lists' seqs", async () => {
     const alice = await registerUser(server());

@@ -121,6 +121,19 @@ describe('tasks over sockets', () => {
     const undone = (await ok(phone, 'task:update', { id: task.id, patch: { completed: false } })).task;
     expect(undone).to.include({ completed: false, completedAt: null, version: 4 });
   });
+});
+
+describe('tasks over sockets', () => {
+  const server = useServer();
+  const open = devices(server);
+
+  /** Alice (two devices) owns her Inbox; Bob (one device) is an editor of it. */
+  const team = () =>
+    scenario(server(), open, {
+      owner: 'alice',
+      members: { bob: 'editor' },
+      devices: { alice: ['phone', 'laptop'], bob: ['bobby'] },
+    });
 
   it('refuses invalid fields without changing anything', async () => {
     const { alice, phone, listId } = await team();
@@ -224,6 +237,19 @@ describe('tasks over sockets', () => {
     expect(bobSaw.map((e) => e.event)).to.deep.equal(['task:deleted']);
     expect(carolSaw.map((e) => e.event)).to.deep.equal(['task:created']);
   });
+});
+
+describe('tasks over sockets', () => {
+  const server = useServer();
+  const open = devices(server);
+
+  /** Alice (two devices) owns her Inbox; Bob (one device) is an editor of it. */
+  const team = () =>
+    scenario(server(), open, {
+      owner: 'alice',
+      members: { bob: 'editor' },
+      devices: { alice: ['phone', 'laptop'], bob: ['bobby'] },
+    });
 
   it('deletes a task: ack {id, listId, seq}, the same task:deleted to the others, gone afterwards', async () => {
     const { alice, listId, phone, laptop, bobby } = await team();

@@ -140,6 +140,10 @@ describe('tokens on open sockets', () => {
       expect(await handshake(server(), again.body.token)).to.equal('connected');
     });
   });
+});
+
+describe('tokens on open sockets', () => {
+  const open = devices(); // on the server each test names
 
   describe('log out (one token)', () => {
     let nodeA: TestServer;

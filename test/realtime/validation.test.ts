@@ -31,8 +31,6 @@ describe('malformed events and handshakes', () => {
   let alice: TestUser;
   let bob: TestUser;
   let inbox: string;
-  let bobsList: string;
-  let bobsTask: Task;
   let socket: ClientSocket;
   const server = useServer();
   const open = devices(server);
@@ -40,13 +38,6 @@ describe('malformed events and handshakes', () => {
   before(async () => {
     [alice, bob] = await Promise.all([registerUser(server()), registerUser(server())]);
     inbox = await inboxOf(server(), alice.token);
-    bobsList = await inboxOf(server(), bob.token);
-    bobsTask = (
-      await request<{ task: Task }>(server(), 'POST', `/api/lists/${bobsList}/tasks`, {
-        token: bob.token,
-        body: { title: "Bob's" },
-      })
-    ).body.task;
   });
   beforeEach(async () => {
     socket = await open(alice.token);
@@ -114,6 +105,41 @@ describe('malformed events and handshakes', () => {
       'validation_error',
     );
   });
+});
+
+describe('malformed events and handshakes', () => {
+  let alice: TestUser;
+  let inbox: string;
+  let socket: ClientSocket;
+  const server = useServer();
+  const open = devices(server);
+
+  before(async () => {
+    alice = await registerUser(server());
+    inbox = await inboxOf(server(), alice.token);
+  });
+  beforeEach(async () => {
+    socket = await open(alice.token);
+  }); // a fresh socket: a full rate-limit bucket
+
+  /** Sends every case and expects `code` for each; then the list's seq is unchanged and the socket still serves. */
+  async function expectAll(cases: Case[], code: ErrorCode | 'ok', listId = inbox): Promise<void> {
+    const seqBefore = await seqOf(listId, alice);
+    const got = [];
+    for (const [event, payload] of cases)
+      got.push(`${event} ${shown(payload)} => ${codeOf(await call(socket, event, payload))}`);
+    expect(got).to.deep.equal(cases.map(([event, payload]) => `${event} ${shown(payload)} => ${code}`));
+    if (code !== 'ok') expect(await seqOf(listId, alice)).to.equal(seqBefore);
+    await ok(socket, 'list:members', { listId: inbox });
+  }
+
+  async function seqOf(listId: string, u: TestUser): Promise<number> {
+    return (await request<TaskPage>(server(), 'GET', `/api/lists/${listId}/tasks`, { token: u.token })).body.seq;
+  }
+
+  async function newTask(title = 'Task'): Promise<Task> {
+    return (await ok(socket, 'task:create', { listId: inbox, title })).task;
+  }
 
   it('enforces the limits after trimming: title 1 to 500, notes up to 10,000, list name 1 to 200', async () => {
     const { id } = await newTask();
@@ -187,6 +213,51 @@ describe('malformed events and handshakes', () => {
       else expect(ack.error.code).to.equal('validation_error');
     }
   });
+});
+
+describe('malformed events and handshakes', () => {
+  let alice: TestUser;
+  let bob: TestUser;
+  let inbox: string;
+  let bobsList: string;
+  let bobsTask: Task;
+  let socket: ClientSocket;
+  const server = useServer();
+  const open = devices(server);
+
+  before(async () => {
+    [alice, bob] = await Promise.all([registerUser(server()), registerUser(server())]);
+    inbox = await inboxOf(server(), alice.token);
+    bobsList = await inboxOf(server(), bob.token);
+    bobsTask = (
+      await request<{ task: Task }>(server(), 'POST', `/api/lists/${bobsList}/tasks`, {
+        token: bob.token,
+        body: { title: "Bob's" },
+      })
+    ).body.task;
+  });
+  beforeEach(async () => {
+    socket = await open(alice.token);
+  }); // a fresh socket: a full rate-limit bucket
+
+  /** Sends every case and expects `code` for each; then the list's seq is unchanged and the socket still serves. */
+  async function expectAll(cases: Case[], code: ErrorCode | 'ok', listId = inbox): Promise<void> {
+    const seqBefore = await seqOf(listId, alice);
+    const got = [];
+    for (const [event, payload] of cases)
+      got.push(`${event} ${shown(payload)} => ${codeOf(await call(socket, event, payload))}`);
+    expect(got).to.deep.equal(cases.map(([event, payload]) => `${event} ${shown(payload)} => ${code}`));
+    if (code !== 'ok') expect(await seqOf(listId, alice)).to.equal(seqBefore);
+    await ok(socket, 'list:members', { listId: inbox });
+  }
+
+  async function seqOf(listId: string, u: TestUser): Promise<number> {
+    return (await request<TaskPage>(server(), 'GET', `/api/lists/${listId}/tasks`, { token: u.token })).body.seq;
+  }
+
+  async function newTask(title = 'Task'): Promise<Task> {
+    return (await ok(socket, 'task:create', { listId: inbox, title })).task;
+  }
 
   it("answers unknown ids and another user's ids with the same not_found, and changes nothing of theirs", async () => {
     const bobSeq = await seqOf(bobsList, bob);
@@ -254,6 +325,22 @@ describe('malformed events and handshakes', () => {
       'validation_error',
     );
   });
+});
+
+describe('malformed events and handshakes', () => {
+  let alice: TestUser;
+  let inbox: string;
+  let socket: ClientSocket;
+  const server = useServer();
+  const open = devices(server);
+
+  before(async () => {
+    alice = await registerUser(server());
+    inbox = await inboxOf(server(), alice.token);
+  });
+  beforeEach(async () => {
+    socket = await open(alice.token);
+  }); // a fresh socket: a full rate-limit bucket
 
   it('drops an event sent without an ack function, and keeps serving', async () => {
     const { list } = await ok(socket, 'list:create', { name: 'No acks' });
@@ -307,6 +394,20 @@ describe('malformed events and handshakes', () => {
     const lists = await request<{ lists: List[] }>(server(), 'GET', '/api/lists', { token: alice.token });
     expect(lists.body.lists.map((l) => l.name)).not.to.include('Twice');
   });
+});
+
+describe('malformed events and handshakes', () => {
+  let alice: TestUser;
+  let socket: ClientSocket;
+  const server = useServer();
+  const open = devices(server);
+
+  before(async () => {
+    alice = await registerUser(server());
+  });
+  beforeEach(async () => {
+    socket = await open(alice.token);
+  }); // a fresh socket: a full rate-limit bucket
 
   it('limits each socket to about 50 events a second with bursts to 100, acking every event exactly once', async () => {
     const other = await open(alice.token);
@@ -334,6 +435,17 @@ describe('malformed events and handshakes', () => {
     expect(tasks.body.tasks).to.have.length(accepted);
     expect(codeOf(await call(other, 'list:members', { listId: list.id }))).to.equal('ok');
   });
+});
+
+describe('malformed events and handshakes', () => {
+  let alice: TestUser;
+  const server = useServer();
+  const open = devices(server);
+
+  before(async () => {
+    alice = await registerUser(server());
+  });
+  beforeEach(async () => {}); // a fresh socket: a full rate-limit bucket
 
   describe('handshake', () => {
     const claims = () => ({
