@@ -11,12 +11,9 @@
  *                    [--converge-ms 20000]
  * With --adapter redis, Redis is REDIS_URL's or TEST_REDIS_URL's, else redis://127.0.0.1:6379.
  */
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEFAULTS, FAULT_KINDS, defaultFaults, formatReport, runChaos, type FaultKind } from '../dev/chaos';
-import { startEmbeddedPostgres } from '../server/core/db/embedded-postgres';
+import { postgresServer } from '../dev/kit';
 import { log } from './common';
 
 function int(name: string, raw: string | undefined, def: number, min: number, max: number): number {
@@ -55,20 +52,14 @@ async function main(): Promise<void> {
       })
     : defaultFaults(seconds, adapter);
 
-  let serverUrl = process.env.DATABASE_URL || process.env.TEST_DATABASE_URL;
-  let stopEmbedded: (() => Promise<void>) | undefined;
-  let tmp: string | undefined;
-  if (!serverUrl) {
-    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'todo-chaos-pg-'));
-    fs.chmodSync(tmp, 0o755);
-    const quiet = {
-      info: () => undefined,
-      warn: (o: object, m?: string) => log(`postgres: ${m ?? ''} ${JSON.stringify(o)}`),
-    };
-    const pg = await startEmbeddedPostgres({ dataDir: tmp, database: 'postgres', logger: quiet });
-    serverUrl = pg.url;
-    stopEmbedded = pg.stop;
-  }
+  const quiet = {
+    info: () => undefined,
+    warn: (o: object, m?: string) => log(`postgres: ${m ?? ''} ${JSON.stringify(o)}`),
+  };
+  const postgres = await postgresServer(process.env.DATABASE_URL || process.env.TEST_DATABASE_URL, {
+    name: 'todo-chaos-pg-',
+    logger: quiet,
+  });
   // Ctrl-C: the run stops early and still stops its nodes and drops its database
   const stop = new AbortController();
   for (const signal of ['SIGINT', 'SIGTERM'] as const)
@@ -79,7 +70,7 @@ async function main(): Promise<void> {
   try {
     const report = await runChaos({
       signal: stop.signal,
-      databaseServerUrl: serverUrl,
+      databaseServerUrl: postgres.url,
       adapter,
       redisUrl: process.env.REDIS_URL || process.env.TEST_REDIS_URL || 'redis://127.0.0.1:6379',
       nodes: int('nodes', values.nodes, DEFAULTS.nodes, 2, 8),
@@ -97,8 +88,7 @@ async function main(): Promise<void> {
     console.log(JSON.stringify({ ...report, checks: { ...report.checks, problems: report.checks.problems.length } }));
     if (!report.ok) process.exitCode = 1;
   } finally {
-    await stopEmbedded?.();
-    if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+    await postgres.stop();
   }
 }
 

@@ -3,12 +3,8 @@
  * TEST_DATABASE_URL's, else an embedded one), dropped afterwards even on failure; a device (one
  * real websocket); an event with its ack; percentiles; progress on stderr.
  */
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { io, type Socket } from 'socket.io-client';
-import { createDatabase, dropDatabase } from '../dev/databases';
-import { startEmbeddedPostgres } from '../server/core/db/embedded-postgres';
+import { createDatabase, dropDatabase, postgresServer } from '../dev/kit';
 import { createLogger } from '../server/core/logger';
 import type { AckData, ClientEventName, ClientToServerEvents } from '../shared/events';
 import type { Ack } from '../shared/types';
@@ -64,25 +60,18 @@ export interface BenchDatabase {
 
 /** Runs `fn` on a fresh database, then drops it (and stops the embedded PostgreSQL), whatever happened. */
 export async function withBenchDatabase<T>(fn: (db: BenchDatabase) => Promise<T>): Promise<T> {
-  let serverUrl = process.env.DATABASE_URL || process.env.TEST_DATABASE_URL;
-  let stopEmbedded: (() => Promise<void>) | undefined;
-  let tmp: string | undefined;
-  if (!serverUrl) {
-    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'todo-bench-pg-'));
-    fs.chmodSync(tmp, 0o755);
-    const pg = await startEmbeddedPostgres({ dataDir: tmp, database: 'postgres', logger: createLogger('warn') });
-    serverUrl = pg.url;
-    stopEmbedded = pg.stop;
-  }
+  const postgres = await postgresServer(process.env.DATABASE_URL || process.env.TEST_DATABASE_URL, {
+    name: 'todo-bench-pg-',
+    logger: createLogger('warn'),
+  });
   try {
-    const db = await createDatabase(serverUrl, 'todo_bench');
+    const db = await createDatabase(postgres.url, 'todo_bench');
     try {
-      return await fn({ ...db, serverUrl, embedded: Boolean(stopEmbedded) });
+      return await fn({ ...db, serverUrl: postgres.url, embedded: postgres.embedded });
     } finally {
-      await dropDatabase(serverUrl, db.name);
+      await dropDatabase(postgres.url, db.name);
     }
   } finally {
-    await stopEmbedded?.();
-    if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+    await postgres.stop();
   }
 }

@@ -14,7 +14,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Socket } from 'socket.io-client';
-import { spawnServer, type SpawnedServer } from '../dev/spawn-server';
+import { spawnServer, type SpawnedServer } from '../dev/kit';
 import type { AuthResult, List } from '../shared/types';
 import { call, JWT_SECRET, log, type BenchDatabase } from './common';
 import { figures, print, type ConnectFigures, type MutateFigures } from './load-report';

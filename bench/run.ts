@@ -8,7 +8,7 @@
  *   - load: users × devices under concurrent mutations, then many idle sockets (bench/load.ts)
  * Loopback only; every loop is bounded in count and time.
  */
-import { spawnServer, type SpawnedServer } from '../dev/spawn-server';
+import { spawnServer, type SpawnedServer } from '../dev/kit';
 import { call, device, JWT_SECRET, log, ms, pct, withBenchDatabase, type BenchDatabase } from './common';
 import { load } from './load';
 

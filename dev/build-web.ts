@@ -1,7 +1,7 @@
 /**
  * Builds the web app: web/main.tsx (Preact, the SDK of sdk/, socket.io-client) bundled and minified by
- * esbuild into dist/client/assets/ under content-hashed names, with a gzip and a brotli copy of each, and
- * dist/client/index.html naming them, and dist/client/sw.js, the service worker that lets the app open offline. `npm run build` runs it after tsc (`node dist/dev/build-web.js`);
+ * esbuild into dist/web/assets/ under content-hashed names, with a gzip and a brotli copy of each, and
+ * dist/web/index.html naming them, and dist/web/sw.js, the service worker that lets the app open offline. `npm run build` runs it after tsc (`node dist/dev/build-web.js`);
  * the browser tests call buildWeb() in their before hook.
  */
 import crypto from 'node:crypto';
@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { build } from 'esbuild';
-import { projectRoot } from './project-root';
+import { projectRoot } from './kit';
 
 export interface WebBuild {
   dir: string;
@@ -94,10 +94,10 @@ self.addEventListener('fetch', (e) => {
 });
 `;
 
-/** Bundles the app into `<root>/dist/client` (or `outDir`) and returns what it wrote. */
+/** Bundles the app into `<root>/dist/web` (or `outDir`) and returns what it wrote. */
 export async function buildWeb(outDir?: string): Promise<WebBuild> {
-  const root = projectRoot();
-  const dir = outDir ?? path.join(root, 'dist', 'client');
+  const root = projectRoot;
+  const dir = outDir ?? path.join(root, 'dist', 'web');
   const assets = path.join(dir, 'assets');
   fs.mkdirSync(assets, { recursive: true });
   const result = await build({

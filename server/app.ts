@@ -91,19 +91,7 @@ export function createServer(config: Config, opts: { logger?: Logger; sequelize?
     (userId, version) => tokenVersions.seen(userId, version),
     (tokenId) => revocations.seen(tokenId, true),
   );
-  // with Redis, the per-user rates are counted there, shared by every node
-  const rateStore =
-    config.socketAdapter === 'redis'
-      ? createClient({
-          url: config.redisUrl,
-          name: `${config.redisKey}-rates`,
-          // while Redis is away a count fails at once, and this process's own count stands in
-          disableOfflineQueue: true,
-          socket: { connectTimeout: 5_000 },
-        })
-      : undefined;
-  rateStore?.on('error', (err: unknown) => logger.warn({ err }, 'rate store connection lost'));
-  rateStore?.connect().catch((err: unknown) => logger.warn({ err }, 'rate store could not connect to Redis'));
+  const rateStore = config.socketAdapter === 'redis' ? redisRateStore(config, logger) : undefined;
   const rates = new Rates(config, rateStore && { client: rateStore, key: config.redisKey });
   const ctx: AuthCtx = {
     config,
@@ -176,17 +164,7 @@ export function createServer(config: Config, opts: { logger?: Logger; sequelize?
     presenceDomain(presence),
   ]);
 
-  // HTTP requests in flight, for close() to wait on
-  let requests = 0;
-  let requestsDone: (() => void) | undefined;
-  httpServer.on('request', (_req: http.IncomingMessage, res: http.ServerResponse) => {
-    requests += 1;
-    res.once('close', () => {
-      requests -= 1;
-      if (!requests) requestsDone?.();
-    });
-  });
-  const httpIdle = () => (requests ? new Promise<void>((resolve) => (requestsDone = resolve)) : Promise.resolve());
+  const httpIdle = requestsInFlight(httpServer);
 
   let closing: Promise<void> | undefined;
   const close = () =>
@@ -211,4 +189,32 @@ export function createServer(config: Config, opts: { logger?: Logger; sequelize?
     })());
 
   return { app, io, httpServer, sequelize, ctx, presence, close };
+}
+
+/** With Redis, the per-user rates are counted there, shared by every node. */
+function redisRateStore(config: Config, logger: Logger) {
+  const store = createClient({
+    url: config.redisUrl,
+    name: `${config.redisKey}-rates`,
+    // while Redis is away a count fails at once, and this process's own count stands in
+    disableOfflineQueue: true,
+    socket: { connectTimeout: 5_000 },
+  });
+  store.on('error', (err: unknown) => logger.warn({ err }, 'rate store connection lost'));
+  store.connect().catch((err: unknown) => logger.warn({ err }, 'rate store could not connect to Redis'));
+  return store;
+}
+
+/** The HTTP requests in flight: resolves once there are none (for close() to wait on). */
+function requestsInFlight(httpServer: http.Server): () => Promise<void> {
+  let requests = 0;
+  let requestsDone: (() => void) | undefined;
+  httpServer.on('request', (_req: http.IncomingMessage, res: http.ServerResponse) => {
+    requests += 1;
+    res.once('close', () => {
+      requests -= 1;
+      if (!requests) requestsDone?.();
+    });
+  });
+  return () => (requests ? new Promise<void>((resolve) => (requestsDone = resolve)) : Promise.resolve());
 }

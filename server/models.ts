@@ -1,6 +1,8 @@
 /**
- * The database with every domain's models: the one place where they are set up and associated.
- * Sequelize models are process-wide, so the latest instance made here is the one they use.
+ * The database with every domain's models: where they are initialized and associated. Sequelize
+ * models are process-wide, so the latest instance made here is the one they use. Not every write goes
+ * through their checks: task writes skip the models' validation pass and hooks (task.service.ts
+ * FAST; joi checked the values), and the migrations, not the models, hold the schema.
  */
 import type { Sequelize } from 'sequelize';
 import { User } from './auth/user.model';

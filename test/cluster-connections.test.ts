@@ -6,9 +6,9 @@
 import http from 'node:http';
 import net from 'node:net';
 import { expect } from 'chai';
-import { spawnServer, type SpawnedServer } from '../dev/spawn-server';
+import { spawnServer, type SpawnedServer } from '../dev/kit';
 import { testDb } from './support/database';
-import { connect, ok, registerUser, startServer, TEST_SECRET, type ClientSocket } from './support/server';
+import { type ClientSocket, connect, ok, registerUser, startServer, TEST_SECRET } from './support/server';
 
 const TIMEOUT_MS = 1_000;
 /** Nothing, a byte, half the headers, the headers and half the body. */

@@ -4,7 +4,7 @@
  */
 import { expect } from 'chai';
 import { io } from 'socket.io-client';
-import { spawnServer, type SpawnedServer } from '../dev/spawn-server';
+import { spawnServer, type SpawnedServer } from '../dev/kit';
 import type { Task } from '../shared/types';
 import { testDb } from './support/database';
 import {

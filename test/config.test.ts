@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ConfigError, loadConfig } from '../server/core/config';
-import { projectRoot } from '../server/core/paths';
+import { projectRoot } from '../dev/kit';
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'todo-config-'));
 const problems = (env: NodeJS.ProcessEnv): string[] => {
@@ -88,6 +88,16 @@ describe('configuration', () => {
     expect(warnings.join()).to.include('TRUST_PROXY=true');
     expect(problems({ TRUST_PROXY: 'every;body' }).join()).to.include('TRUST_PROXY');
   });
+});
+
+describe('configuration', () => {
+  const dirs: string[] = [];
+  const dataDir = () => {
+    const d = tmp();
+    dirs.push(d);
+    return d;
+  };
+  after(() => dirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
 
   it('names every bad variable in one error', () => {
     const found = problems({
@@ -196,6 +206,16 @@ describe('configuration', () => {
       expect(bad).to.include(name);
     expect(loadConfig({ DATA_DIR: dataDir(), PASSWORD_HASH_QUEUE: '0' }).passwordHashQueue).to.equal(0);
   });
+});
+
+describe('configuration', () => {
+  const dirs: string[] = [];
+  const dataDir = () => {
+    const d = tmp();
+    dirs.push(d);
+    return d;
+  };
+  after(() => dirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
 
   it('makes the server exit 1 with one clear message and no stack trace', function () {
     this.timeout(20_000);

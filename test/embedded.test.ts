@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { ROOT_FALLBACK, startEmbeddedPostgres } from '../server/core/db/embedded-postgres';
-import { spawnServer, type SpawnedServer } from '../dev/spawn-server';
+import { spawnServer, type SpawnedServer } from '../dev/kit';
 import { createLogger } from '../server/core/logger';
 import { workersOf } from './support/util';
 

@@ -5,8 +5,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { QueryTypes, Sequelize } from 'sequelize';
 import { createMigrator } from '../server/core/db/migrate';
-import { projectRoot } from '../server/core/paths';
-import { createDatabase, dropDatabase } from '../dev/databases';
+import { createDatabase, dropDatabase, projectRoot } from '../dev/kit';
 import { testDb } from './support/database';
 
 const run = promisify(execFile);

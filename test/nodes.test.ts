@@ -4,7 +4,7 @@
  * was acknowledged is lost and nothing is applied twice.
  */
 import { expect } from 'chai';
-import { spawnServer, type SpawnedServer } from '../dev/spawn-server';
+import { spawnServer, type SpawnedServer } from '../dev/kit';
 import type { Task } from '../shared/types';
 import { testDb } from './support/database';
 import { call, connect, inboxOf, registerUser, tasksOf, TEST_SECRET, type ClientSocket } from './support/server';

@@ -62,13 +62,10 @@ export function useConnection(client: TodoClient): { status: ConnectionStatus; p
       });
     look();
     const offStatus = client.on('status', look);
-    const offChange = client.on('change', look);
-    // an ack may empty the queue without a visible change: look again now and then
-    const timer = setInterval(look, 500);
+    const offChange = client.on('change', look); // the SDK fires `change` when its queue moves too (an ack)
     return () => {
       offStatus();
       offChange();
-      clearInterval(timer);
     };
   }, [client]);
   return state;

@@ -1,6 +1,6 @@
 /** One list: its name and actions (rename, members and sharing, delete or leave), the new-task form and its tasks. */
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { positionBetween, type ListView as List } from '../sdk';
+import { positionBetween, type ConnectionStatus, type ListView as List, type TodoClient } from '../sdk';
 import { LIMITS } from '../shared/limits';
 import type { Member, MemberRole } from '../shared/types';
 import { errorMessage, isClientError, newId } from './format';
@@ -116,25 +116,19 @@ function RenameForm({ list, done }: { list: List; done: () => void }) {
   );
 }
 
-/** Members and their roles (online only); the owner shares by email and removes members. */
-function Members({ list }: { list: List }) {
-  const { client, notify } = useApp();
-  const { status } = useConnection(client);
+/**
+ * The members of a list, read while online: on open, when the connection comes back, and whenever the
+ * list changes (a share, a removal); `error` says why a read failed.
+ */
+function useMembers(client: TodoClient, listId: string, status: ConnectionStatus) {
   const [members, setMembers] = useState<Member[] | null>(null);
   const [error, setError] = useState('');
-  const [email, setEmail] = useState('');
-  const [role, setRole] = useState<MemberRole>('editor');
-  const [busy, setBusy] = useState(false);
-  const isOwner = list.role === 'owner';
-  const owner = members?.find((m) => m.role === 'owner');
-
-  // (re)read on open, when the connection comes back, and whenever the list changes (a share, a removal)
   useEffect(() => {
     if (status !== 'online') return;
     let live = true;
     let timer: ReturnType<typeof setTimeout> | undefined;
     const load = () => {
-      client.members(list.id).then(
+      client.members(listId).then(
         (m) => {
           if (live) {
             setMembers(m);
@@ -148,7 +142,7 @@ function Members({ list }: { list: List }) {
     };
     load();
     const off = client.on('change', (e) => {
-      if (!e.listIds.includes(list.id)) return;
+      if (!e.listIds.includes(listId)) return;
       clearTimeout(timer);
       timer = setTimeout(load, 150);
     });
@@ -160,7 +154,21 @@ function Members({ list }: { list: List }) {
       clearInterval(poll);
       off();
     };
-  }, [client, list.id, status]);
+  }, [client, listId, status]);
+
+  return { members, setMembers, error, setError };
+}
+
+/** Members and their roles (online only); the owner shares by email and removes members. */
+function Members({ list }: { list: List }) {
+  const { client, notify } = useApp();
+  const { status } = useConnection(client);
+  const { members, setMembers, error, setError } = useMembers(client, list.id, status);
+  const [email, setEmail] = useState('');
+  const [role, setRole] = useState<MemberRole>('editor');
+  const [busy, setBusy] = useState(false);
+  const isOwner = list.role === 'owner';
+  const owner = members?.find((m) => m.role === 'owner');
 
   const share = async (e: Event) => {
     e.preventDefault();

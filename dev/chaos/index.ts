@@ -4,7 +4,7 @@
  * (device.ts) with random disconnects, and faults made on purpose:
  *   - kill:   a node killed with SIGKILL, restarted on its port a moment later;
  *   - db:     every database connection of every node cut, new ones refused for a while
- *             (the nodes' DATABASE_URL goes through a TCP proxy, dev/tcp-proxy.ts);
+ *             (the nodes' DATABASE_URL goes through a TCP proxy, dev/kit/tcp-proxy.ts);
  *   - commit: the answer of the next COMMIT of a transaction that records a mutation id (a list
  *             change) cut after the COMMIT went through;
  *   - answer: the answer of the next task function call (one statement, its own transaction) cut;

@@ -1,12 +1,17 @@
 /**
  * The chaos run's cluster: a fresh database, a TCP proxy in front of it (and of Redis with the redis
- * adapter) that can cut connections (dev/tcp-proxy.ts), and the server nodes as separate processes,
+ * adapter) that can cut connections (dev/kit/tcp-proxy.ts), and the server nodes as separate processes,
  * each one's warnings and errors counted from its log, its exit reported when it was not killed.
  */
-import { createDatabase, dropDatabase } from '../databases';
-import { freePort } from '../free-port';
-import { spawnServer, type SpawnedServer } from '../spawn-server';
-import { startTcpProxy, type TcpProxy } from '../tcp-proxy';
+import {
+  createDatabase,
+  dropDatabase,
+  freePort,
+  spawnServer,
+  startTcpProxy,
+  type SpawnedServer,
+  type TcpProxy,
+} from '../kit';
 import type { ChaosOptions } from './options';
 import { bump, short } from './wire';
 

@@ -49,7 +49,7 @@ export function createHttpApp(ctx: Ctx, metrics: Metrics, routers: Record<string
   app.use(express.json({ limit: LIMITS.payloadBytes }));
   app.use(healthRoutes(ctx, metrics));
   for (const [path, router] of Object.entries(routers)) app.use(path, router);
-  app.use(webRoutes()); // the web app at / (dist/client, built by npm run build)
+  app.use(webRoutes()); // the web app at / (dist/web, built by npm run build)
   app.use(notFoundRoute);
   app.use(errorHandler());
   return app;

@@ -1,5 +1,5 @@
 /**
- * The web app at `/`: the files `npm run build` bundles from web/ into dist/client/ (index.html and
+ * The web app at `/`: the files `npm run build` bundles from web/ into dist/web/ (index.html and
  * content-hashed assets under assets/). index.html is revalidated on every load (`no-cache`), so a new
  * build is picked up at once; the hashed assets never change under their name, so they are cached for a
  * year (`immutable`). /sw.js, the service worker that lets the app open offline, is revalidated like the
@@ -13,7 +13,7 @@ import { encodingFor } from '../core/compress';
 import { projectRoot } from '../core/paths';
 
 /** Where `npm run build` (dev/build-web.ts) writes the app. */
-export const WEB_DIR = path.join(projectRoot, 'dist', 'client');
+export const WEB_DIR = path.join(projectRoot, 'dist', 'web');
 
 /**
  * helmet's default Content-Security-Policy (scripts, styles, fonts, images and connections from this

@@ -7,7 +7,7 @@ import { expect } from 'chai';
 import express from 'express';
 import { buildWeb, type WebBuild } from '../../dev/build-web';
 import { webRoutes } from '../../server/http/web';
-import { request, startServer, type ApiErrorBody, type TestServer } from '../support/server';
+import { type ApiErrorBody, request, startServer, type TestServer } from '../support/server';
 
 describe('web app serving', function () {
   this.timeout(60_000);
@@ -15,7 +15,7 @@ describe('web app serving', function () {
   let built: WebBuild;
 
   before(async () => {
-    built = await buildWeb(); // dist/client, where the server looks (as after npm run build)
+    built = await buildWeb(); // dist/web, where the server looks (as after npm run build)
     server = await startServer();
   });
   after(() => server.close());

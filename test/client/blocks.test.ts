@@ -4,19 +4,15 @@
  */
 import { expect } from 'chai';
 import type { ClientError } from '../../sdk/index';
-import { registerUser, request, type TestServer, type TestUser } from '../support/server';
-import { clients, serverOn, synced, until } from './kit';
+import { registerUser, request, type TestUser, useServer } from '../support/server';
+import { clients, synced, until } from '../support/sdk-clients';
 
 describe('client SDK: blocks and leaving all lists of a person', function () {
   this.timeout(60_000);
-  let server: TestServer;
   const kit = clients();
-  before(async () => {
-    server = await serverOn(0);
-  });
-  after(() => server.close());
+  const server = useServer();
 
-  const loggedIn = async (user: TestUser, url = server.url) => {
+  const loggedIn = async (user: TestUser, url = server().url) => {
     const client = await kit.open(url);
     await client.login(user.email, user.password);
     await synced(client);
@@ -24,7 +20,7 @@ describe('client SDK: blocks and leaving all lists of a person', function () {
   };
 
   it('leaveAllFrom() takes every list of that owner out of this replica at once and off the other devices live', async () => {
-    const [ann, owner, other] = await Promise.all(['Ann', 'Olga', 'Otto'].map((n) => registerUser(server, n)));
+    const [ann, owner, other] = await Promise.all(['Ann', 'Olga', 'Otto'].map((n) => registerUser(server(), n)));
     const [phone, laptop, o, x] = await Promise.all([loggedIn(ann), loggedIn(ann), loggedIn(owner), loggedIn(other)]);
     const theirs = [await o.createList('Groceries'), await o.createList('Chores')];
     for (const list of theirs) await o.share(list.id, ann.email, 'editor');
@@ -44,7 +40,7 @@ describe('client SDK: blocks and leaving all lists of a person', function () {
   });
 
   it('block() with leave, blocks(), unblock(): a blocked person’s share is refused as an unknown email', async () => {
-    const [ann, spammer] = await Promise.all([registerUser(server, 'Ann'), registerUser(server, 'Spam')]);
+    const [ann, spammer] = await Promise.all([registerUser(server(), 'Ann'), registerUser(server(), 'Spam')]);
     const [a, s] = await Promise.all([loggedIn(ann), loggedIn(spammer)]);
     const spam = await s.createList('Buy now');
     await s.share(spam.id, ann.email, 'viewer');
@@ -65,11 +61,11 @@ describe('client SDK: blocks and leaving all lists of a person', function () {
   });
 
   it('offline, rejects block, unblock, blocks and leaveAllFrom with code offline, changing nothing', async () => {
-    const [ann, owner] = await Promise.all([registerUser(server, 'Ann'), registerUser(server, 'Olga')]);
+    const [ann, owner] = await Promise.all([registerUser(server(), 'Ann'), registerUser(server(), 'Olga')]);
     const o = await loggedIn(owner);
     const list = await o.createList('Shared');
     await o.share(list.id, ann.email, 'editor');
-    const link = await kit.link(server);
+    const link = await kit.link(server());
     const a = await loggedIn(ann, link.url);
     await until(a, () => a.list(list.id) !== undefined, 'ann sees the list');
     link.down();
@@ -90,7 +86,7 @@ describe('client SDK: blocks and leaving all lists of a person', function () {
     expect(codes).to.deep.equal(['offline', 'offline', 'offline', 'offline']);
     expect(a.list(list.id)?.name).to.equal('Shared');
     expect(a.pendingCount()).to.equal(0);
-    const blocks = await request<{ blocks: unknown[] }>(server, 'GET', '/api/blocks', { token: ann.token });
+    const blocks = await request<{ blocks: unknown[] }>(server(), 'GET', '/api/blocks', { token: ann.token });
     expect(blocks.body.blocks).to.deep.equal([]);
     expect((await o.members(list.id)).map((m) => m.userId)).to.include(ann.user.id);
   });

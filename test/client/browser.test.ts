@@ -9,9 +9,8 @@ import type { Browser, Page } from 'playwright-core';
 import { QueryTypes } from 'sequelize';
 import { launchChromium } from '../support/browser';
 import { testDb } from '../support/database';
-import { inboxOf, registerUser, type TestServer } from '../support/server';
+import { inboxOf, registerUser, startServer, type TestServer } from '../support/server';
 import type { TodoClient } from '../../sdk/index';
-import { serverOn } from './kit';
 
 /** What the page's script sees of the bundle (window.TodoSDK) and keeps on window.client. */
 interface PageApi {
@@ -47,7 +46,7 @@ describe('client SDK in a browser (Chromium, IndexedDB and localStorage)', funct
 
   before(async function () {
     browser = await launchChromium(this, 'SDK browser tests');
-    server = await serverOn(0);
+    server = await startServer();
     const out = await build({
       entryPoints: ['sdk/index.ts'],
       bundle: true,

@@ -10,26 +10,27 @@ import { QueryTypes } from 'sequelize';
 import { positionBetween, type ClientError, type TodoClient } from '../../sdk/index';
 import type { Task } from '../../shared/types';
 import { bulkTasks, testDb } from '../support/database';
-import { inboxOf, registerUser, request, type TestServer, type TestUser } from '../support/server';
-import { clients, converges, portOf, prng, serverOn, serverPicture, synced, until } from './kit';
+import { inboxOf, registerUser, request, startServer, type TestServer, type TestUser } from '../support/server';
+import { clients, converges, portOf, prng, serverPicture, synced, until } from '../support/sdk-clients';
 
 /** The seeds run (SDK_SEEDS=4,5,6 runs others). */
 const SEEDS = process.env.SDK_SEEDS ? process.env.SDK_SEEDS.split(',').map(Number) : [1, 2, 3];
 const STEPS = 150;
 
+// eslint-disable-next-line max-lines-per-function -- issue #17, not done yet: one seeded scenario, to be cut into steps
 describe('client SDK: convergence under random interleavings', function () {
   this.timeout(300_000);
   const kit = clients();
   let server: TestServer;
-
   before(async () => {
-    server = await serverOn(0);
+    server = await startServer();
   });
   after(async () => {
     await server.close();
   });
 
   for (const seed of SEEDS) {
+    // eslint-disable-next-line max-lines-per-function -- issue #17, not done yet: one seeded scenario, to be cut into steps
     it(`two devices and a collaborator converge with the database (seed ${seed}, ${STEPS} steps, a restart, a gap)`, async () => {
       const rnd = prng(seed);
       const alice = await registerUser(server, 'Alice');
@@ -158,7 +159,7 @@ describe('client SDK: convergence under random interleavings', function () {
           serverDown = true;
           await step(-1);
           await step(-2);
-          server = await serverOn(port);
+          server = await startServer({}, { port });
           serverDown = false;
         }
       }

@@ -2,8 +2,8 @@ import { expect } from 'chai';
 import { memoryStorage } from '../../sdk/index';
 import type { Ack, List, SyncResult } from '../../shared/types';
 import { bulkTasks } from '../support/database';
-import { inboxOf, registerUser, request, type TestServer, type TestUser } from '../support/server';
-import { clients, converges, serverOn, serverPicture, synced, until } from './kit';
+import { inboxOf, registerUser, request, type TestServer, type TestUser, useServer } from '../support/server';
+import { clients, converges, serverPicture, synced, until } from '../support/sdk-clients';
 
 /** One `sync` the server answered: the listsTag sent, and how many lists the answer carried. */
 interface SeenSync {
@@ -91,17 +91,11 @@ function watchSyncs(server: TestServer, userId: string): Syncs {
 
 describe('client SDK: lists not received again while unchanged (sync listsTag)', function () {
   this.timeout(120_000);
-  let server: TestServer;
   const kit = clients();
 
-  before(async () => {
-    server = await serverOn(0);
-  });
-  after(async () => {
-    await server.close();
-  });
+  const server = useServer();
 
-  const loggedIn = async (user: TestUser, url = server.url, opts: Parameters<typeof kit.open>[1] = {}) => {
+  const loggedIn = async (user: TestUser, url = server().url, opts: Parameters<typeof kit.open>[1] = {}) => {
     const client = await kit.open(url, opts);
     await client.login(user.email, user.password);
     await synced(client);
@@ -111,19 +105,19 @@ describe('client SDK: lists not received again while unchanged (sync listsTag)',
   /** Makes the server ask the user's `n` clients to sync, and waits for their syncs. */
   const syncNeeded = async (user: TestUser, syncs: Syncs, n = 1) => {
     const before = syncs.seen.length;
-    server.parts.io.to(`user:${user.user.id}`).emit('sync:needed', {});
+    server().parts.io.to(`user:${user.user.id}`).emit('sync:needed', {});
     await syncs.reached(before + n);
   };
 
   it('gets the lists once: not on the later pages of a pass, an idle sync, nor after a reload', async () => {
-    const alice = await registerUser(server, 'Alice');
+    const alice = await registerUser(server(), 'Alice');
     const big = (
-      await request<{ list: List }>(server, 'POST', '/api/lists', { token: alice.token, body: { name: 'Big' } })
+      await request<{ list: List }>(server(), 'POST', '/api/lists', { token: alice.token, body: { name: 'Big' } })
     ).body.list;
     await bulkTasks(big.id, alice.user.id, 2500); // a first sync of three pages
-    const syncs = watchSyncs(server, alice.user.id);
+    const syncs = watchSyncs(server(), alice.user.id);
     const storage = memoryStorage();
-    const a = await loggedIn(alice, server.url, { storage });
+    const a = await loggedIn(alice, server().url, { storage });
     expect(a.tasks(big.id)).to.have.length(2500);
     const [first, ...later] = syncs.seen;
     expect(first).to.deep.equal({ tag: 'no tag', lists: 2, listsUnchanged: false });
@@ -137,7 +131,7 @@ describe('client SDK: lists not received again while unchanged (sync listsTag)',
 
     a.close(); // writes its replica, the tag with it
     const count = syncs.seen.length;
-    const reloaded = await kit.open(server.url, { storage });
+    const reloaded = await kit.open(server().url, { storage });
     await syncs.reached(count + 1);
     await synced(reloaded);
     expect(syncs.seen[count], 'the first sync after a reload').to.deep.equal({
@@ -146,15 +140,15 @@ describe('client SDK: lists not received again while unchanged (sync listsTag)',
       listsUnchanged: true,
     });
     expect(names(reloaded.lists())).to.deep.equal(['Big', 'Inbox']);
-    await converges(reloaded, await serverPicture(server, alice), 'reloaded');
+    await converges(reloaded, await serverPicture(server(), alice), 'reloaded');
   });
 
   it('gets the lists whole when they changed while it was away, and shows them', async () => {
-    const [alice, bob] = [await registerUser(server, 'Alice'), await registerUser(server, 'Bob')];
-    const inbox = await inboxOf(server, alice.token);
-    const link = await kit.link(server);
+    const [alice, bob] = [await registerUser(server(), 'Alice'), await registerUser(server(), 'Bob')];
+    const inbox = await inboxOf(server(), alice.token);
+    const link = await kit.link(server());
     const [laptop, b] = [await loggedIn(alice), await loggedIn(bob)];
-    const syncs = watchSyncs(server, alice.user.id); // from here on: a's syncs only
+    const syncs = watchSyncs(server(), alice.user.id); // from here on: a's syncs only
     const a = await loggedIn(alice, link.url);
     await syncNeeded(alice, syncs); // a holds the tag of alice's lists
     await synced(a);
@@ -172,16 +166,16 @@ describe('client SDK: lists not received again while unchanged (sync listsTag)',
       ['From Bob', 'viewer'],
       ['Home', 'owner'],
     ]);
-    await converges(a, await serverPicture(server, alice), 'a');
+    await converges(a, await serverPicture(server(), alice), 'a');
     // the tag it got with them is current: the next sync carries no lists
     await syncNeeded(alice, syncs);
     expect(syncs.seen.at(-1)).to.deep.equal({ tag: 'tag', lists: 0, listsUnchanged: true });
   });
 
   it('survives a server that knows no tags: it takes the lists whole, and sends no tag again', async () => {
-    const alice = await registerUser(server, 'Alice');
+    const alice = await registerUser(server(), 'Alice');
     const laptop = await loggedIn(alice);
-    const syncs = watchSyncs(server, alice.user.id); // a's syncs only
+    const syncs = watchSyncs(server(), alice.user.id); // a's syncs only
     const a = await loggedIn(alice);
     await syncNeeded(alice, syncs);
     expect(syncs.seen.at(-1), 'a holds a tag').to.deep.equal({ tag: 'tag', lists: 0, listsUnchanged: true });
@@ -199,6 +193,6 @@ describe('client SDK: lists not received again while unchanged (sync listsTag)',
     expect(later.every((s) => s.lists > 0)).to.equal(true); // whole every time, as the contract has it
     expect(later.slice(1).every((s) => s.tag === 'no tag')).to.equal(true); // a tag no answer carried is not sent
     expect(names(a.lists())).to.deep.equal(['Inbox', 'Second', 'Third, renamed']);
-    await converges(a, await serverPicture(server, alice), 'a');
+    await converges(a, await serverPicture(server(), alice), 'a');
   });
 });

@@ -5,8 +5,8 @@
  */
 import { expect } from 'chai';
 import type { Presence, TodoClient } from '../../sdk/index';
-import { registerUser, type TestServer, type TestUser } from '../support/server';
-import { clients, serverOn, synced, until } from './kit';
+import { clients, synced, until } from '../support/sdk-clients';
+import { registerUser, useServer, type TestUser } from '../support/server';
 
 /** The latest `present` a subscription was given, and a wait for one that holds. */
 function watcher() {
@@ -43,14 +43,10 @@ const who = (present: Presence[]) => present.map((p) => `${p.userId}:${p.taskId 
 
 describe('client SDK: presence', function () {
   this.timeout(60_000);
-  let server: TestServer;
+  const server = useServer();
   const kit = clients();
-  before(async () => {
-    server = await serverOn(0);
-  });
-  after(() => server.close());
 
-  const loggedIn = async (user: TestUser, url = server.url): Promise<TodoClient> => {
+  const loggedIn = async (user: TestUser, url = server().url): Promise<TodoClient> => {
     const client = await kit.open(url);
     await client.login(user.email, user.password);
     await synced(client);
@@ -58,13 +54,13 @@ describe('client SDK: presence', function () {
   };
 
   it('joins, follows moves, joins again after a reconnect, and leaves when the handle is called', async () => {
-    const [ann, bob] = await Promise.all([registerUser(server, 'Ann'), registerUser(server, 'Bob')]);
+    const [ann, bob] = await Promise.all([registerUser(server(), 'Ann'), registerUser(server(), 'Bob')]);
     const a = await loggedIn(ann);
     const list = await a.createList('Together');
     await a.share(list.id, bob.email, 'editor');
     const task = await a.createTask(list.id, { title: 'Look here' });
     await a.synced();
-    const link = await kit.link(server);
+    const link = await kit.link(server());
     const b = await loggedIn(bob, link.url);
     await until(b, () => b.task(task.id) !== undefined, 'bob has the task');
 
@@ -92,7 +88,7 @@ describe('client SDK: presence', function () {
   });
 
   it('tells of a refused join: presenceRefused with the error', async () => {
-    const [ann, eve] = await Promise.all([registerUser(server, 'Ann'), registerUser(server, 'Eve')]);
+    const [ann, eve] = await Promise.all([registerUser(server(), 'Ann'), registerUser(server(), 'Eve')]);
     const [a, e] = await Promise.all([loggedIn(ann), loggedIn(eve)]);
     const list = await a.createList('Private');
     const refused = new Promise<string>((resolve) => {

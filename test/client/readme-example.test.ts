@@ -10,9 +10,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { expect } from 'chai';
-import { projectRoot } from '../../dev/project-root';
-import type { TestServer } from '../support/server';
-import { serverOn } from './kit';
+import { projectRoot } from '../../dev/kit';
+import { useServer } from '../support/server';
 
 const run = promisify(execFile);
 
@@ -25,12 +24,10 @@ const statesOf = (stdout: string): string[][] =>
 
 describe('README: the SDK example', function () {
   this.timeout(90_000);
-  let server: TestServer;
-  before(async () => (server = await serverOn(0)));
-  after(() => server.close());
+  const server = useServer();
 
   it('runs as written: registers (then logs in), prints each state once, and exits', async () => {
-    const root = projectRoot();
+    const root = projectRoot;
     const readme = fs.readFileSync(path.join(root, 'README.md'), 'utf8');
     const code = /```ts\n([\s\S]*?)```/.exec(readme.slice(readme.indexOf('## Client SDK')))?.[1];
     expect(code, 'a ts block in the README section "Client SDK"').to.be.a('string');
@@ -41,7 +38,7 @@ describe('README: the SDK example', function () {
       const example = () =>
         run(process.execPath, [require.resolve('tsx/cli'), file], {
           cwd,
-          env: { ...process.env, TODO_URL: server.url },
+          env: { ...process.env, TODO_URL: server().url },
           timeout: 60_000,
         });
       const first = await example();

@@ -4,8 +4,16 @@ import { memoryStorage, type ClientError, type TaskView } from '../../sdk/index'
 import { fileStorage } from '../../sdk/node';
 import type { Task } from '../../shared/types';
 import { bulkTasks, testDb } from '../support/database';
-import { inboxOf, registerUser, request, type TestServer, type TestUser } from '../support/server';
-import { clients, converges, serverOn, serverPicture, synced, until } from './kit';
+import {
+  inboxOf,
+  registerUser,
+  request,
+  startServer,
+  type TestServer,
+  type TestUser,
+  useServer,
+} from '../support/server';
+import { clients, converges, serverPicture, synced, until } from '../support/sdk-clients';
 
 const userOf = (socket: { data: unknown }) => (socket.data as { userId?: string }).userId;
 
@@ -39,17 +47,11 @@ async function liveTasks(listId: string): Promise<Array<{ title: string }>> {
 
 describe('client SDK (sdk/) against a real server', function () {
   this.timeout(120_000);
-  let server: TestServer;
   const kit = clients();
 
-  before(async () => {
-    server = await serverOn(0);
-  });
-  after(async () => {
-    await server.close();
-  });
+  const server = useServer();
 
-  const loggedIn = async (user: TestUser, url = server.url, opts: Parameters<typeof kit.open>[1] = {}) => {
+  const loggedIn = async (user: TestUser, url = server().url, opts: Parameters<typeof kit.open>[1] = {}) => {
     const client = await kit.open(url, opts);
     await client.login(user.email, user.password);
     await synced(client);
@@ -57,8 +59,8 @@ describe('client SDK (sdk/) against a real server', function () {
   };
 
   it('logs in, syncs, and shows a change of another device live', async () => {
-    const alice = await registerUser(server, 'Alice');
-    const inbox = await inboxOf(server, alice.token);
+    const alice = await registerUser(server(), 'Alice');
+    const inbox = await inboxOf(server(), alice.token);
     const phone = await loggedIn(alice);
     const laptop = await loggedIn(alice);
     expect(phone.user?.id).to.equal(alice.user.id);
@@ -81,13 +83,13 @@ describe('client SDK (sdk/) against a real server', function () {
     await until(laptop, () => laptop.task(task.id)?.completed === true, 'the laptop sees it completed');
     await phone.deleteTask(task.id);
     await until(laptop, () => laptop.task(task.id) === undefined, 'the laptop sees it deleted');
-    await converges(laptop, await serverPicture(server, alice), 'laptop');
-    await converges(phone, await serverPicture(server, alice), 'phone');
+    await converges(laptop, await serverPicture(server(), alice), 'laptop');
+    await converges(phone, await serverPicture(server(), alice), 'phone');
   });
 
   it('moves tasks between neighbours, re-keying those created without a position', async () => {
-    const alice = await registerUser(server, 'Alice');
-    const inbox = await inboxOf(server, alice.token);
+    const alice = await registerUser(server(), 'Alice');
+    const inbox = await inboxOf(server(), alice.token);
     const a = await loggedIn(alice);
     for (const title of ['one', 'two', 'three', 'four']) await a.createTask(inbox, { title }); // all at position ''
     const ids = () => a.tasks(inbox).map((t) => t.title);
@@ -103,14 +105,14 @@ describe('client SDK (sdk/) against a real server', function () {
     void a.moveTask(byTitle('two'), byTitle('three'), byTitle('one')); // neighbours given either way round
     expect(ids()).to.deep.equal(['one', 'two', 'three', 'four']);
     await synced(a);
-    const server1 = await serverPicture(server, alice);
+    const server1 = await serverPicture(server(), alice);
     expect(server1.tasks[inbox].map((t) => t.title)).to.deep.equal(['one', 'two', 'three', 'four']);
     for (const t of server1.tasks[inbox]) expect(t.position.length).to.be.within(1, 4);
     await converges(a, server1, 'alice');
   });
 
   it('rolls back and reports a refused change (a viewer may not write)', async () => {
-    const [alice, bob] = [await registerUser(server, 'Alice'), await registerUser(server, 'Bob')];
+    const [alice, bob] = [await registerUser(server(), 'Alice'), await registerUser(server(), 'Bob')];
     const a = await loggedIn(alice);
     const b = await loggedIn(bob);
     const list = await a.createList('Shared');
@@ -148,10 +150,24 @@ describe('client SDK (sdk/) against a real server', function () {
     const gone = await b.members(list.id).catch((e: unknown) => e as ClientError);
     expect(gone).to.include({ code: 'not_found' });
   });
+});
+
+describe('client SDK (sdk/) against a real server', function () {
+  this.timeout(120_000);
+  const kit = clients();
+
+  const server = useServer();
+
+  const loggedIn = async (user: TestUser, url = server().url, opts: Parameters<typeof kit.open>[1] = {}) => {
+    const client = await kit.open(url, opts);
+    await client.login(user.email, user.password);
+    await synced(client);
+    return client;
+  };
 
   it('surfaces a conflict with the current task and rolls back to it', async () => {
-    const alice = await registerUser(server, 'Alice');
-    const inbox = await inboxOf(server, alice.token);
+    const alice = await registerUser(server(), 'Alice');
+    const inbox = await inboxOf(server(), alice.token);
     const p = await loggedIn(alice);
     const q = await loggedIn(alice);
     const task = await p.createTask(inbox, { title: 'v1' });
@@ -172,13 +188,13 @@ describe('client SDK (sdk/) against a real server', function () {
     expect(p.task(task.id)).to.include({ notes: 'b', version: 5, pending: true });
     expect((await first).version).to.equal(4);
     expect((await second).version).to.equal(5);
-    await converges(q, await serverPicture(server, alice), 'q');
+    await converges(q, await serverPicture(server(), alice), 'q');
   });
 
   it("drains an offline client's queue exactly once, also when acks are lost", async () => {
-    const alice = await registerUser(server, 'Alice');
-    const inbox = await inboxOf(server, alice.token);
-    const link = await kit.link(server);
+    const alice = await registerUser(server(), 'Alice');
+    const inbox = await inboxOf(server(), alice.token);
+    const link = await kit.link(server());
     const a = await loggedIn(alice, link.url);
     const other = await loggedIn(alice);
     link.down();
@@ -214,13 +230,13 @@ describe('client SDK (sdk/) against a real server', function () {
         }
       });
     };
-    server.parts.io.on('connection', cut);
+    server().parts.io.on('connection', cut);
     try {
       link.up();
       await synced(a, 60_000);
       await Promise.all([...created, ...inList, list]);
     } finally {
-      server.parts.io.off('connection', cut);
+      server().parts.io.off('connection', cut);
     }
     expect(toCut, 'three acks were lost').to.equal(0);
     expect(a.pendingCount()).to.equal(0);
@@ -229,17 +245,31 @@ describe('client SDK (sdk/) against a real server', function () {
     const expected = ['offline 0 renamed', 'offline 1', ...titles.slice(3)];
     expect(rows.map((r) => r.title).sort()).to.deep.equal(expected.sort());
     expect((await liveTasks(listId)).map((r) => r.title).sort()).to.deep.equal(['in list 1', 'in list 2']);
-    const picture = await serverPicture(server, alice);
+    const picture = await serverPicture(server(), alice);
     expect(picture.tasks[inbox][0].title, 'moved to the top').to.equal('offline 3');
     await converges(a, picture, 'a');
     await converges(other, picture, 'the other device');
   });
+});
+
+describe('client SDK (sdk/) against a real server', function () {
+  this.timeout(120_000);
+  const kit = clients();
+
+  const server = useServer();
+
+  const loggedIn = async (user: TestUser, url = server().url, opts: Parameters<typeof kit.open>[1] = {}) => {
+    const client = await kit.open(url, opts);
+    await client.login(user.email, user.password);
+    await synced(client);
+    return client;
+  };
 
   it('a reload from the same storage keeps the session, the replica and the queue', async () => {
-    const alice = await registerUser(server, 'Alice');
-    const inbox = await inboxOf(server, alice.token);
+    const alice = await registerUser(server(), 'Alice');
+    const inbox = await inboxOf(server(), alice.token);
     const dir = kit.folder();
-    const link = await kit.link(server);
+    const link = await kit.link(server());
     const first = await loggedIn(alice, link.url, { storage: fileStorage(dir) });
     const kept = await first.createTask(inbox, { title: 'acknowledged' });
     link.down();
@@ -264,7 +294,7 @@ describe('client SDK (sdk/) against a real server', function () {
       'queued 1',
       'queued 2',
     ]);
-    await converges(reloaded, await serverPicture(server, alice), 'the reloaded client');
+    await converges(reloaded, await serverPicture(server(), alice), 'the reloaded client');
     await reloaded.logout();
     const afterLogout = await kit.open(link.url, { storage: fileStorage(dir) });
     expect(afterLogout.user).to.equal(null);
@@ -272,9 +302,9 @@ describe('client SDK (sdk/) against a real server', function () {
   });
 
   it('a server event for a task with queued changes does not show the old value meanwhile', async () => {
-    const alice = await registerUser(server, 'Alice');
-    const inbox = await inboxOf(server, alice.token);
-    const link = await kit.link(server);
+    const alice = await registerUser(server(), 'Alice');
+    const inbox = await inboxOf(server(), alice.token);
+    const link = await kit.link(server());
     const a = await loggedIn(alice, link.url);
     const b = await loggedIn(alice);
     const task = await a.createTask(inbox, { title: 'old' });
@@ -293,36 +323,50 @@ describe('client SDK (sdk/) against a real server', function () {
   });
 
   it('syncs on a seq gap: a change the socket was never sent is fetched at the next event', async () => {
-    const alice = await registerUser(server, 'Alice');
-    const inbox = await inboxOf(server, alice.token);
+    const alice = await registerUser(server(), 'Alice');
+    const inbox = await inboxOf(server(), alice.token);
     const a = await loggedIn(alice);
-    const syncs = countEvents(server, alice.user.id, 'sync');
+    const syncs = countEvents(server(), alice.user.id, 'sync');
     await bulkTasks(inbox, alice.user.id, 1, { title: 'written behind the server' }); // takes a seq, tells no socket
     expect(a.tasks(inbox)).to.deep.equal([]);
-    const res = await request<{ task: Task }>(server, 'POST', `/api/lists/${inbox}/tasks`, {
+    const res = await request<{ task: Task }>(server(), 'POST', `/api/lists/${inbox}/tasks`, {
       token: alice.token,
       body: { title: 'over REST' },
     });
     expect(res.status).to.equal(201);
     await until(a, () => a.tasks(inbox).length === 2, 'both tasks');
     expect(syncs.n, 'one sync for the gap').to.equal(1);
-    await converges(a, await serverPicture(server, alice), 'a');
+    await converges(a, await serverPicture(server(), alice), 'a');
   });
 
   it('syncs on sync:needed: a change no event told of is fetched', async () => {
-    const alice = await registerUser(server, 'Alice');
-    const inbox = await inboxOf(server, alice.token);
+    const alice = await registerUser(server(), 'Alice');
+    const inbox = await inboxOf(server(), alice.token);
     const a = await loggedIn(alice);
     await bulkTasks(inbox, alice.user.id, 2, { title: 'missed' });
-    server.parts.io.to(`user:${alice.user.id}`).emit('sync:needed', {}); // as a node does after losing its relay
+    server().parts.io.to(`user:${alice.user.id}`).emit('sync:needed', {}); // as a node does after losing its relay
     await until(a, () => a.tasks(inbox).length === 2, 'the missed tasks');
-    await converges(a, await serverPicture(server, alice), 'a');
+    await converges(a, await serverPicture(server(), alice), 'a');
   });
+});
+
+describe('client SDK (sdk/) against a real server', function () {
+  this.timeout(120_000);
+  const kit = clients();
+
+  const server = useServer();
+
+  const loggedIn = async (user: TestUser, url = server().url, opts: Parameters<typeof kit.open>[1] = {}) => {
+    const client = await kit.open(url, opts);
+    await client.login(user.email, user.password);
+    await synced(client);
+    return client;
+  };
 
   it('catches up on lists shared, unshared, deleted and renamed while it was offline', async () => {
-    const [alice, bob] = [await registerUser(server, 'Alice'), await registerUser(server, 'Bob')];
+    const [alice, bob] = [await registerUser(server(), 'Alice'), await registerUser(server(), 'Bob')];
     const a = await loggedIn(alice);
-    const link = await kit.link(server);
+    const link = await kit.link(server());
     const b = await loggedIn(bob, link.url);
     const [kept, unshared, deleted, later] = [
       await a.createList('Kept'),
@@ -351,22 +395,22 @@ describe('client SDK (sdk/) against a real server', function () {
       ['Kept, renamed', 'editor'],
       ['Shared later', 'viewer'],
     ]);
-    await converges(b, await serverPicture(server, bob), 'bob');
+    await converges(b, await serverPicture(server(), bob), 'bob');
   });
 
   it('pages through sync on a large list, whole and from a cursor', async () => {
-    const alice = await registerUser(server, 'Alice');
-    const inbox = await inboxOf(server, alice.token);
+    const alice = await registerUser(server(), 'Alice');
+    const inbox = await inboxOf(server(), alice.token);
     await bulkTasks(inbox, alice.user.id, 2500);
-    const syncs = countEvents(server, alice.user.id, 'sync');
+    const syncs = countEvents(server(), alice.user.id, 'sync');
     const a = await loggedIn(alice);
     expect(a.tasks(inbox)).to.have.length(2500);
     expect(syncs.n, 'sync pages of at most 1,000 entries').to.be.at.least(3);
-    await converges(a, await serverPicture(server, alice), 'a');
+    await converges(a, await serverPicture(server(), alice), 'a');
 
     const before = syncs.n;
     await bulkTasks(inbox, alice.user.id, 1500); // unseen: the next event shows a gap of 1,500
-    const res = await request(server, 'POST', `/api/lists/${inbox}/tasks`, {
+    const res = await request(server(), 'POST', `/api/lists/${inbox}/tasks`, {
       token: alice.token,
       body: { title: 'the last one' },
     });
@@ -374,28 +418,30 @@ describe('client SDK (sdk/) against a real server', function () {
     await until(a, () => a.tasks(inbox).length === 4001, 'all 4001 tasks', 60_000);
     expect(syncs.n - before, 'two pages from the cursor').to.be.at.least(2);
     await synced(a);
-    await converges(a, await serverPicture(server, alice), 'a');
+    await converges(a, await serverPicture(server(), alice), 'a');
   });
 
   it('logout() ends the session on the server (that token refused, its socket closed; other devices stay), offline here only', async () => {
-    const alice = await registerUser(server, 'Alice');
+    const alice = await registerUser(server(), 'Alice');
     const storage = memoryStorage();
-    const phone = await loggedIn(alice, server.url, { storage });
+    const phone = await loggedIn(alice, server().url, { storage });
     const laptop = await loggedIn(alice);
     const { token } = JSON.parse((await storage.get('todo.session'))!) as { token: string };
-    const phoneSockets = serverSockets(server, alice.user.id).length;
+    const phoneSockets = serverSockets(server(), alice.user.id).length;
     await phone.logout();
     expect(phone.user).to.equal(null);
-    expect((await request(server, 'GET', '/api/auth/me', { token })).status, 'the token after logout()').to.equal(401);
+    expect((await request(server(), 'GET', '/api/auth/me', { token })).status, 'the token after logout()').to.equal(
+      401,
+    );
     expect(await storage.get('todo.session')).to.equal(undefined);
-    const inbox = await inboxOf(server, alice.token);
+    const inbox = await inboxOf(server(), alice.token);
     await laptop.createTask(inbox, { title: 'still signed in' });
     expect(laptop.status).to.equal('online');
-    expect(serverSockets(server, alice.user.id).length).to.equal(phoneSockets - 1);
+    expect(serverSockets(server(), alice.user.id).length).to.equal(phoneSockets - 1);
 
     // offline, the session is forgotten here all the same (the token then lives until it expires)
     const tabletStorage = memoryStorage();
-    const link = await kit.link(server);
+    const link = await kit.link(server());
     const tablet = await loggedIn(alice, link.url, { storage: tabletStorage });
     const tablets = JSON.parse((await tabletStorage.get('todo.session'))!) as { token: string };
     link.down();
@@ -403,18 +449,32 @@ describe('client SDK (sdk/) against a real server', function () {
     await tablet.logout();
     expect(tablet.user).to.equal(null);
     expect(await tabletStorage.get('todo.session')).to.equal(undefined);
-    expect((await request(server, 'GET', '/api/auth/me', { token: tablets.token })).status).to.equal(200);
+    expect((await request(server(), 'GET', '/api/auth/me', { token: tablets.token })).status).to.equal(200);
   });
+});
+
+describe('client SDK (sdk/) against a real server', function () {
+  this.timeout(120_000);
+  const kit = clients();
+
+  const server = useServer();
+
+  const loggedIn = async (user: TestUser, url = server().url, opts: Parameters<typeof kit.open>[1] = {}) => {
+    const client = await kit.open(url, opts);
+    await client.login(user.email, user.password);
+    await synced(client);
+    return client;
+  };
 
   it('keeps the device cookie in its storage outside a browser: a lockout a stranger caused does not hold it', async () => {
-    const alice = await registerUser(server, 'Alice');
+    const alice = await registerUser(server(), 'Alice');
     const storage = memoryStorage();
-    const client = await loggedIn(alice, server.url, { storage });
+    const client = await loggedIn(alice, server().url, { storage });
     await client.logout();
     expect(await storage.get('todo.device'), 'kept through logout()').to.be.a('string');
     let locked = false;
     for (let i = 0; i < 11 && !locked; i++) {
-      const res = await request(server, 'POST', '/api/auth/login', {
+      const res = await request(server(), 'POST', '/api/auth/login', {
         body: { email: alice.email, password: 'wrong password' },
       });
       locked = res.status === 429;
@@ -425,11 +485,11 @@ describe('client SDK (sdk/) against a real server', function () {
   });
 
   it("after a logout everywhere asks for a login; another user's login starts from nothing", async () => {
-    const [alice, bob] = [await registerUser(server, 'Alice'), await registerUser(server, 'Bob')];
+    const [alice, bob] = [await registerUser(server(), 'Alice'), await registerUser(server(), 'Bob')];
     const a = await loggedIn(alice);
     const auth: string[] = [];
     a.on('auth', (e) => auth.push(e.reason));
-    const res = await request(server, 'POST', '/api/auth/logout-all', { token: alice.token });
+    const res = await request(server(), 'POST', '/api/auth/logout-all', { token: alice.token });
     expect(res.status).to.equal(204);
     await until(a, () => auth.length > 0, 'the auth event');
     expect(auth).to.deep.equal(['unauthorized']);
@@ -447,7 +507,7 @@ describe('client SDK: a queue longer than the rate limit', function () {
   const kit = clients();
 
   it('is sent at the pace the server allows: rate_limited answers are retried, each change applied once', async () => {
-    const server = await serverOn(0, { socketEventsPerSecond: 5 }); // bursts of 10
+    const server = await startServer({ socketEventsPerSecond: 5 }); // bursts of 10
     try {
       const alice = await registerUser(server, 'Alice');
       const inbox = await inboxOf(server, alice.token);
@@ -478,7 +538,7 @@ describe('client SDK: tokens', function () {
   const kit = clients();
 
   it('refreshes the token before it expires, on the open socket', async () => {
-    const server = await serverOn(0, { jwtExpiresIn: 4 });
+    const server = await startServer({ jwtExpiresIn: 4 });
     try {
       const alice = await registerUser(server, 'Alice');
       const inbox = await inboxOf(server, alice.token);
@@ -511,7 +571,7 @@ describe('client SDK: tokens', function () {
   });
 
   it('a client made from storage whose token expired meanwhile asks for a login, then drains its queue', async () => {
-    const server = await serverOn(0, { jwtExpiresIn: 2 });
+    const server = await startServer({ jwtExpiresIn: 2 });
     const dir = kit.folder();
     try {
       const alice = await registerUser(server, 'Alice');
@@ -542,7 +602,7 @@ describe('client SDK: tokens', function () {
   });
 
   it('on expiry asks for a login, keeps the queue and the replica, and drains after a login of the same user', async () => {
-    const server = await serverOn(0, { jwtExpiresIn: 3 });
+    const server = await startServer({ jwtExpiresIn: 3 });
     try {
       const alice = await registerUser(server, 'Alice');
       const inbox = await inboxOf(server, alice.token);

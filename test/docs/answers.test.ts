@@ -13,7 +13,7 @@ import {
   ContractMismatch,
   contractStats,
 } from '../support/contract';
-import { devices, next, ok, registerUser, request, startServer, type TestServer } from '../support/server';
+import { devices, next, ok, registerUser, request, useServer } from '../support/server';
 
 const json = (status: number, body: unknown) => ({
   status,
@@ -82,22 +82,18 @@ describe('answers checked against the API documents', function () {
   });
 
   describe('in the test kit', () => {
-    let server: TestServer;
-    const open = devices(() => server);
-    before(async () => {
-      server = await startServer();
-    });
-    after(() => server.close());
+    const server = useServer();
+    const open = devices(server);
 
     it('request(), ok() and next() check what they answer', async () => {
       const before = { ...contractStats };
-      const alice = await registerUser(server); // request()
+      const alice = await registerUser(server()); // request()
       const phone = await open(alice.token);
       const laptop = await open(alice.token);
       const created = next(laptop, 'list:created');
       await ok(phone, 'list:create', { name: 'Checked' });
       await created;
-      await request(server, 'GET', '/api/lists', { token: alice.token });
+      await request(server(), 'GET', '/api/lists', { token: alice.token });
       expect(contractStats.http - before.http, 'HTTP answers').to.be.at.least(2);
       expect(contractStats.acks - before.acks, 'acks').to.be.at.least(1);
       expect(contractStats.events - before.events, 'events').to.be.at.least(1);

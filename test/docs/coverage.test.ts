@@ -10,7 +10,7 @@ import { listEvents } from '../../server/lists/list.socket';
 import { presenceEvents } from '../../server/presence/presence.socket';
 import { syncEvents } from '../../server/sync/sync.socket';
 import { taskEvents } from '../../server/tasks/task.socket';
-import { call, devices, registerUser, startServer, type TestServer } from '../support/server';
+import { call, devices, registerUser, useServer } from '../support/server';
 
 type Json = Record<string, unknown>;
 
@@ -38,15 +38,11 @@ function routesOf(stack: Layer[], prefix = ''): string[] {
 
 describe('API documents cover the server', function () {
   this.timeout(60_000);
-  let server: TestServer;
-  const open = devices(() => server);
-  before(async () => {
-    server = await startServer();
-  });
-  after(() => server.close());
+  const server = useServer();
+  const open = devices(server);
 
   it('documents every route Express serves, and no route it does not; the rest serve pages, not the API', async () => {
-    const served = routesOf((server.parts.app as unknown as { router: { stack: Layer[] } }).router.stack);
+    const served = routesOf((server().parts.app as unknown as { router: { stack: Layer[] } }).router.stack);
     const paths = openApiDocument().paths as Record<string, Json>;
     const documented = Object.entries(paths).flatMap(([path, methods]) =>
       Object.keys(methods).map((m) => `${m.toUpperCase()} ${path}`),
@@ -62,7 +58,7 @@ describe('API documents cover the server', function () {
     for (const route of served.filter((r) => !documented.includes(r))) {
       const [method, path] = route.split(' ') as [string, string];
       if (method !== 'GET' || path.includes('{')) continue;
-      const res = await fetch(server.url + path);
+      const res = await fetch(server().url + path);
       await res.arrayBuffer();
       if (!(res.headers.get('content-type') ?? '').startsWith('application/json')) pages.push(route);
     }
@@ -73,13 +69,13 @@ describe('API documents cover the server', function () {
   });
 
   it('documents every client event the server handles, each answered by the server (not as unknown)', async () => {
-    const { ctx } = server.parts;
+    const { ctx } = server().parts;
     const handled = Object.keys({
       ...authEvents(ctx),
       ...listEvents(ctx),
       ...taskEvents(ctx),
       ...syncEvents(ctx),
-      ...presenceEvents(server.parts.presence),
+      ...presenceEvents(server().parts.presence),
     });
     const operations = Object.values(asyncApiDocument().operations as Record<string, Json>);
     const documented = operations
@@ -90,7 +86,7 @@ describe('API documents cover the server', function () {
     expect(Object.values(ClientEvent).sort(), 'shared/events.ts').to.deep.equal([...documented].sort());
 
     // and the server answers each as an event it knows: its schema's validation_error, not "Unknown event"
-    const socket = await open((await registerUser(server)).token);
+    const socket = await open((await registerUser(server())).token);
     for (const event of documented) {
       const ack = await call(socket, event as (typeof ClientEvent)[keyof typeof ClientEvent], 'not an object');
       expect(ack.ok, event).to.equal(false);

@@ -9,7 +9,7 @@ import addFormats from 'ajv-formats';
 import { expect } from 'chai';
 import { ClientEvent, ServerEvent } from '../../shared/events';
 import { asyncApiDocument, openApiDocument } from '../../server/docs/documents';
-import { request, startServer, type TestServer } from '../support/server';
+import { request, useServer } from '../support/server';
 
 type Json = Record<string, unknown>;
 
@@ -88,18 +88,14 @@ describe('API documents', function () {
   });
 
   describe('served', () => {
-    let server: TestServer;
-    before(async () => {
-      server = await startServer();
-    });
-    after(() => server.close());
+    const server = useServer();
 
     it('/openapi.json and /asyncapi.json answer the documents as built', async () => {
       for (const [path, doc] of [
         ['/openapi.json', openApiDocument()],
         ['/asyncapi.json', asyncApiDocument()],
       ] as const) {
-        const res = await request(server, 'GET', path);
+        const res = await request(server(), 'GET', path);
         expect(res.status, path).to.equal(200);
         expect(res.headers.get('content-type'), path).to.match(/^application\/json/);
         expect(res.body, path).to.deep.equal(doc);
@@ -107,7 +103,7 @@ describe('API documents', function () {
     });
 
     it('/docs is Swagger UI from this server only: its files are served here, no inline script, a CSP that allows them', async () => {
-      const res = await request<string>(server, 'GET', '/docs');
+      const res = await request<string>(server(), 'GET', '/docs');
       expect(res.status).to.equal(200);
       expect(res.headers.get('content-type')).to.match(/^text\/html/);
       const page = res.body;
@@ -118,7 +114,7 @@ describe('API documents', function () {
         'nothing from another origin',
       ).to.deep.equal([]);
       for (const url of urls.filter((u) => u.startsWith('/docs/assets/'))) {
-        const asset = await fetch(server.url + url);
+        const asset = await fetch(server().url + url);
         expect(asset.status, url).to.equal(200);
         expect((await asset.arrayBuffer()).byteLength, url).to.be.greaterThan(100);
       }
@@ -131,11 +127,11 @@ describe('API documents', function () {
         '/docs/assets/swagger-initializer.js',
         '/docs/assets/../package.json',
       ])
-        expect((await request(server, 'GET', other)).status, other).to.equal(404);
+        expect((await request(server(), 'GET', other)).status, other).to.equal(404);
     });
 
     it('/docs/events renders the AsyncAPI document: every event, its payload fields and error codes', async () => {
-      const res = await request<string>(server, 'GET', '/docs/events');
+      const res = await request<string>(server(), 'GET', '/docs/events');
       expect(res.status).to.equal(200);
       expect(res.headers.get('content-type')).to.match(/^text\/html/);
       expect(res.body).not.to.include('<script');

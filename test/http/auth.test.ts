@@ -2,30 +2,25 @@ import { expect } from 'chai';
 import jwt from 'jsonwebtoken';
 import type { AuthResult, List, User } from '../../shared/types';
 import {
+  type ApiErrorBody,
+  type HttpResult,
   registerUser,
   request,
   startServer,
   TEST_SECRET,
-  type ApiErrorBody,
-  type HttpResult,
   type TestServer,
+  useServer,
 } from '../support/server';
 
 const unique = () => `a${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}@Example.com`;
 
 describe('REST auth', () => {
-  let server: TestServer;
-  before(async () => {
-    server = await startServer();
-  });
-  after(async () => {
-    await server.close();
-  });
+  const server = useServer();
 
   describe('POST /api/auth/register', () => {
     it('creates the user with an Inbox list and answers 201 {user, token, expiresAt}, never a hash', async () => {
       const email = unique();
-      const res = await request<AuthResult>(server, 'POST', '/api/auth/register', {
+      const res = await request<AuthResult>(server(), 'POST', '/api/auth/register', {
         body: { email: `  ${email} `, password: 'long enough', name: 'Ann' },
       });
       expect(res.status).to.equal(201);
@@ -34,14 +29,14 @@ describe('REST auth', () => {
       expect(res.body.user).to.include({ email: email.toLowerCase(), name: 'Ann' });
       expect(JSON.stringify(res.body)).not.to.match(/\$2[aby]\$|hash|password/i);
       expect(Date.parse(res.body.expiresAt)).to.be.greaterThan(Date.now());
-      const lists = await request<{ lists: List[] }>(server, 'GET', '/api/lists', { token: res.body.token });
+      const lists = await request<{ lists: List[] }>(server(), 'GET', '/api/lists', { token: res.body.token });
       expect(lists.body.lists.map((l) => [l.name, l.role])).to.deep.equal([['Inbox', 'owner']]);
     });
 
     it('refuses an email taken in any case with 409 email_taken', async () => {
       const email = unique();
-      await request(server, 'POST', '/api/auth/register', { body: { email, password: 'long enough', name: 'A' } });
-      const res = await request<ApiErrorBody>(server, 'POST', '/api/auth/register', {
+      await request(server(), 'POST', '/api/auth/register', { body: { email, password: 'long enough', name: 'A' } });
+      const res = await request<ApiErrorBody>(server(), 'POST', '/api/auth/register', {
         body: { email: email.toUpperCase(), password: 'long enough', name: 'B' },
       });
       expect(res.status).to.equal(409);
@@ -59,7 +54,7 @@ describe('REST auth', () => {
     ];
     for (const [what, body] of bad) {
       it(`refuses ${what} with 400 validation_error naming the field`, async () => {
-        const res = await request<ApiErrorBody>(server, 'POST', '/api/auth/register', { body });
+        const res = await request<ApiErrorBody>(server(), 'POST', '/api/auth/register', { body });
         expect(res.status).to.equal(400);
         expect(res.body.error.code).to.equal('validation_error');
         expect(res.body.error.details).to.be.an('array').with.lengthOf.above(0);
@@ -78,15 +73,15 @@ describe('REST auth', () => {
         [`dan.${tag}@xn--bcher-kva.example`, `Dan.${tag}@B\u00dcCHER.example`, `dan.${tag}@xn--bcher-kva.example`],
       ];
       for (const [first, second, stored] of pairs) {
-        const made = await request<AuthResult>(server, 'POST', '/api/auth/register', {
+        const made = await request<AuthResult>(server(), 'POST', '/api/auth/register', {
           body: { email: first, password: 'long enough', name: 'A' },
         });
         expect([made.status, made.body.user.email], first).to.deep.equal([201, stored]);
-        const again = await request<ApiErrorBody>(server, 'POST', '/api/auth/register', {
+        const again = await request<ApiErrorBody>(server(), 'POST', '/api/auth/register', {
           body: { email: second, password: 'long enough', name: 'B' },
         });
         expect([again.status, again.body.error.code], second).to.deep.equal([409, 'email_taken']);
-        const login = await request<AuthResult>(server, 'POST', '/api/auth/login', {
+        const login = await request<AuthResult>(server(), 'POST', '/api/auth/login', {
           body: { email: second, password: 'long enough' },
         });
         expect([login.status, login.body.user.id], second).to.deep.equal([200, made.body.user.id]);
@@ -97,7 +92,7 @@ describe('REST auth', () => {
       const tag = Date.now().toString(36);
       for (const char of ['\u200b', '\u200d', '\u202e', '\u2066', '\ufeff', '\u00ad', '\u00a0', '\u3164', '\u0007']) {
         for (const route of ['register', 'login']) {
-          const res = await request<ApiErrorBody>(server, 'POST', `/api/auth/${route}`, {
+          const res = await request<ApiErrorBody>(server(), 'POST', `/api/auth/${route}`, {
             body: { email: `b${char}ob.${tag}@example.com`, password: 'long enough', name: 'A' },
           });
           const what = `U+${char.codePointAt(0)!.toString(16).padStart(4, '0')} (${route})`;
@@ -109,10 +104,10 @@ describe('REST auth', () => {
 
     it('keeps a lookalike of another script (Cyrillic "\u0430" for Latin "a") a separate account, as mail servers do', async () => {
       const tag = Date.now().toString(36);
-      const a = await request<AuthResult>(server, 'POST', '/api/auth/register', {
+      const a = await request<AuthResult>(server(), 'POST', '/api/auth/register', {
         body: { email: `alice.${tag}@example.com`, password: 'long enough', name: 'A' },
       });
-      const cyrillic = await request<AuthResult>(server, 'POST', '/api/auth/register', {
+      const cyrillic = await request<AuthResult>(server(), 'POST', '/api/auth/register', {
         body: { email: `\u0430lice.${tag}@example.com`, password: 'long enough', name: 'B' },
       });
       expect([a.status, cyrillic.status]).to.deep.equal([201, 201]);
@@ -121,17 +116,21 @@ describe('REST auth', () => {
     });
 
     it('accepts a 72-byte password', async () => {
-      const res = await request(server, 'POST', '/api/auth/register', {
+      const res = await request(server(), 'POST', '/api/auth/register', {
         body: { email: unique(), password: 'é'.repeat(36), name: 'A' },
       });
       expect(res.status).to.equal(201);
     });
   });
+});
+
+describe('REST auth', () => {
+  const server = useServer();
 
   describe('POST /api/auth/login', () => {
     it('logs in with the email in any case and spaces', async () => {
-      const user = await registerUser(server);
-      const res = await request<AuthResult>(server, 'POST', '/api/auth/login', {
+      const user = await registerUser(server());
+      const res = await request<AuthResult>(server(), 'POST', '/api/auth/login', {
         body: { email: ` ${user.email.toUpperCase()} `, password: user.password },
       });
       expect(res.status).to.equal(200);
@@ -140,11 +139,11 @@ describe('REST auth', () => {
     });
 
     it('answers a wrong password and an unknown email with the same 401 body', async () => {
-      const user = await registerUser(server);
-      const wrong = await request<ApiErrorBody>(server, 'POST', '/api/auth/login', {
+      const user = await registerUser(server());
+      const wrong = await request<ApiErrorBody>(server(), 'POST', '/api/auth/login', {
         body: { email: user.email, password: 'wrong password' },
       });
-      const unknown = await request<ApiErrorBody>(server, 'POST', '/api/auth/login', {
+      const unknown = await request<ApiErrorBody>(server(), 'POST', '/api/auth/login', {
         body: { email: unique(), password: 'wrong password' },
       });
       expect(wrong.status).to.equal(401);
@@ -156,53 +155,57 @@ describe('REST auth', () => {
     it('refuses a password longer than 72 bytes even when its first 72 bytes are right', async () => {
       const email = unique();
       const password = 'p'.repeat(72);
-      await request(server, 'POST', '/api/auth/register', { body: { email, password, name: 'Long' } });
-      const res = await request<ApiErrorBody>(server, 'POST', '/api/auth/login', {
+      await request(server(), 'POST', '/api/auth/register', { body: { email, password, name: 'Long' } });
+      const res = await request<ApiErrorBody>(server(), 'POST', '/api/auth/login', {
         body: { email, password: `${password}extra` },
       });
       expect(res.status).to.equal(401);
       expect(res.body.error.code).to.equal('invalid_credentials');
-      expect((await request(server, 'POST', '/api/auth/login', { body: { email, password } })).status).to.equal(200);
+      expect((await request(server(), 'POST', '/api/auth/login', { body: { email, password } })).status).to.equal(200);
     });
   });
+});
+
+describe('REST auth', () => {
+  const server = useServer();
 
   describe('bearer routes', () => {
     it('GET /me answers the user; refresh gives a working token', async () => {
-      const user = await registerUser(server);
-      const me = await request<{ user: User }>(server, 'GET', '/api/auth/me', { token: user.token });
+      const user = await registerUser(server());
+      const me = await request<{ user: User }>(server(), 'GET', '/api/auth/me', { token: user.token });
       expect(me.status).to.equal(200);
       expect(me.body).to.deep.equal({ user: user.user });
-      const refreshed = await request<Omit<AuthResult, 'user'>>(server, 'POST', '/api/auth/refresh', {
+      const refreshed = await request<Omit<AuthResult, 'user'>>(server(), 'POST', '/api/auth/refresh', {
         token: user.token,
       });
       expect(refreshed.status).to.equal(200);
       expect(refreshed.body).to.have.keys('token', 'expiresAt');
-      expect((await request(server, 'GET', '/api/auth/me', { token: refreshed.body.token })).status).to.equal(200);
+      expect((await request(server(), 'GET', '/api/auth/me', { token: refreshed.body.token })).status).to.equal(200);
     });
 
     it('logout-all answers 204 and refuses every token issued before, but not later logins', async () => {
-      const user = await registerUser(server);
-      const second = await request<Omit<AuthResult, 'user'>>(server, 'POST', '/api/auth/refresh', {
+      const user = await registerUser(server());
+      const second = await request<Omit<AuthResult, 'user'>>(server(), 'POST', '/api/auth/refresh', {
         token: user.token,
       });
-      expect((await request(server, 'POST', '/api/auth/logout-all', { token: user.token })).status).to.equal(204);
+      expect((await request(server(), 'POST', '/api/auth/logout-all', { token: user.token })).status).to.equal(204);
       for (const token of [user.token, second.body.token]) {
-        const res = await request<ApiErrorBody>(server, 'GET', '/api/auth/me', { token });
+        const res = await request<ApiErrorBody>(server(), 'GET', '/api/auth/me', { token });
         expect(res.status).to.equal(401);
         expect(res.body.error.code).to.equal('unauthorized');
       }
-      const again = await request<AuthResult>(server, 'POST', '/api/auth/login', {
+      const again = await request<AuthResult>(server(), 'POST', '/api/auth/login', {
         body: { email: user.email, password: user.password },
       });
-      expect((await request(server, 'GET', '/api/auth/me', { token: again.body.token })).status).to.equal(200);
+      expect((await request(server(), 'GET', '/api/auth/me', { token: again.body.token })).status).to.equal(200);
     });
 
     it("POST /logout answers 204 and refuses that token from then on; the user's other tokens keep working", async () => {
-      const user = await registerUser(server);
-      const other = await request<AuthResult>(server, 'POST', '/api/auth/login', {
+      const user = await registerUser(server());
+      const other = await request<AuthResult>(server(), 'POST', '/api/auth/login', {
         body: { email: user.email, password: user.password },
       });
-      const res = await request(server, 'POST', '/api/auth/logout', { token: user.token });
+      const res = await request(server(), 'POST', '/api/auth/logout', { token: user.token });
       expect([res.status, res.body]).to.deep.equal([204, undefined]);
       for (const [method, path] of [
         ['GET', '/api/auth/me'],
@@ -210,38 +213,38 @@ describe('REST auth', () => {
         ['POST', '/api/auth/logout'],
         ['GET', '/api/lists'],
       ]) {
-        const refused = await request<ApiErrorBody>(server, method, path, { token: user.token });
+        const refused = await request<ApiErrorBody>(server(), method, path, { token: user.token });
         expect([refused.status, refused.body.error.code], path).to.deep.equal([401, 'unauthorized']);
       }
-      expect((await request(server, 'GET', '/api/auth/me', { token: other.body.token })).status).to.equal(200);
-      expect((await request(server, 'GET', '/api/lists', { token: other.body.token })).status).to.equal(200);
+      expect((await request(server(), 'GET', '/api/auth/me', { token: other.body.token })).status).to.equal(200);
+      expect((await request(server(), 'GET', '/api/lists', { token: other.body.token })).status).to.equal(200);
     });
 
     it('POST /logout revokes a token signed without an id (before tokens had one) too', async () => {
-      const user = await registerUser(server);
+      const user = await registerUser(server());
       const { ver } = jwt.decode(user.token) as { ver: number };
       const old = jwt.sign({ ver }, TEST_SECRET, { subject: user.user.id, expiresIn: 600 });
-      expect((await request(server, 'GET', '/api/auth/me', { token: old })).status).to.equal(200);
-      expect((await request(server, 'POST', '/api/auth/logout', { token: old })).status).to.equal(204);
-      expect((await request(server, 'GET', '/api/auth/me', { token: old })).status).to.equal(401);
-      expect((await request(server, 'GET', '/api/auth/me', { token: user.token })).status).to.equal(200);
+      expect((await request(server(), 'GET', '/api/auth/me', { token: old })).status).to.equal(200);
+      expect((await request(server(), 'POST', '/api/auth/logout', { token: old })).status).to.equal(204);
+      expect((await request(server(), 'GET', '/api/auth/me', { token: old })).status).to.equal(401);
+      expect((await request(server(), 'GET', '/api/auth/me', { token: user.token })).status).to.equal(200);
     });
 
     it('refuses a token whose subject is not a user id with 401 unauthorized', async () => {
-      const user = await registerUser(server);
+      const user = await registerUser(server());
       const { ver } = jwt.decode(user.token) as { ver: number };
       for (const subject of ['not-a-uuid', '42', `${user.user.id}x`, '']) {
         const claims: Record<string, unknown> = { ver, sub: subject };
         const token = jwt.sign(claims, TEST_SECRET, { expiresIn: 60 });
         for (const path of ['/api/auth/me', '/api/lists']) {
-          const res = await request<ApiErrorBody>(server, 'GET', path, { token });
+          const res = await request<ApiErrorBody>(server(), 'GET', path, { token });
           expect([res.status, res.body.error.code], `${subject} ${path}`).to.deep.equal([401, 'unauthorized']);
         }
       }
     });
 
     it('refuses missing, tampered, wrong-secret, alg:none and expired tokens with 401 unauthorized', async () => {
-      const user = await registerUser(server);
+      const user = await registerUser(server());
       const { sub, ver } = jwt.decode(user.token) as { sub: string; ver: number };
       const [head, payload, sig] = user.token.split('.');
       const other = JSON.parse(Buffer.from(payload, 'base64url').toString()) as object;
@@ -260,13 +263,15 @@ describe('REST auth', () => {
         expired: jwt.sign({ ver, exp: Math.floor(Date.now() / 1000) - 10 }, TEST_SECRET, { subject: sub }),
       };
       for (const [what, token] of Object.entries(tokens)) {
-        const res = await request<ApiErrorBody>(server, 'GET', '/api/auth/me', { token });
+        const res = await request<ApiErrorBody>(server(), 'GET', '/api/auth/me', { token });
         expect(res.status, what).to.equal(401);
         expect(res.body.error.code, what).to.equal('unauthorized');
       }
     });
   });
+});
 
+describe('REST auth', () => {
   describe("the user's event budget", () => {
     let tight: TestServer;
     before(async () => {

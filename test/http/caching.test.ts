@@ -7,7 +7,7 @@ import http from 'node:http';
 import zlib from 'node:zlib';
 import { expect } from 'chai';
 import type { List } from '../../shared/types';
-import { inboxOf, registerUser, request, startServer, type TestServer, type TestUser } from '../support/server';
+import { inboxOf, registerUser, request, type TestServer, type TestUser, useServer } from '../support/server';
 
 interface Raw {
   status: number;
@@ -38,34 +38,32 @@ function get(server: TestServer, path: string, headers: Record<string, string> =
 }
 
 describe('caching and compression', () => {
-  let server: TestServer;
   let user: TestUser;
   let other: TestUser;
+  const server = useServer({ authRateLimit: 5 }); // the first test spends the address's attempts to see a 429
   before(async () => {
-    server = await startServer({ authRateLimit: 5 }); // the first test spends the address's attempts to see a 429
-    [user, other] = [await registerUser(server), await registerUser(server)];
+    [user, other] = [await registerUser(server()), await registerUser(server())];
   });
-  after(() => server.close());
 
   it('sends every /api answer and every error Cache-Control: no-store', async () => {
     const token = user.token;
-    const listId = await inboxOf(server, token);
+    const listId = await inboxOf(server(), token);
     const answers = [
-      await request(server, 'POST', '/api/auth/login', { body: { email: user.email, password: user.password } }),
-      await request(server, 'POST', '/api/auth/login', { body: { email: user.email, password: 'wrong password' } }),
-      await request(server, 'GET', '/api/auth/me', { token }),
-      await request(server, 'POST', '/api/auth/refresh', { token }),
-      await request(server, 'GET', '/api/lists', { token }),
-      await request(server, 'POST', '/api/lists', { token, body: { name: 'Cached nowhere' } }),
-      await request(server, 'GET', `/api/lists/${listId}/tasks`, { token }),
-      await request(server, 'GET', '/api/lists'), // 401
-      await request(server, 'GET', '/api/nothing-here', { token }), // 404
-      await request(server, 'POST', '/api/lists', { token, body: '{"name": ' }), // 400: bad JSON
-      await request(server, 'GET', '/no-such-page'), // an error outside /api
+      await request(server(), 'POST', '/api/auth/login', { body: { email: user.email, password: user.password } }),
+      await request(server(), 'POST', '/api/auth/login', { body: { email: user.email, password: 'wrong password' } }),
+      await request(server(), 'GET', '/api/auth/me', { token }),
+      await request(server(), 'POST', '/api/auth/refresh', { token }),
+      await request(server(), 'GET', '/api/lists', { token }),
+      await request(server(), 'POST', '/api/lists', { token, body: { name: 'Cached nowhere' } }),
+      await request(server(), 'GET', `/api/lists/${listId}/tasks`, { token }),
+      await request(server(), 'GET', '/api/lists'), // 401
+      await request(server(), 'GET', '/api/nothing-here', { token }), // 404
+      await request(server(), 'POST', '/api/lists', { token, body: '{"name": ' }), // 400: bad JSON
+      await request(server(), 'GET', '/no-such-page'), // an error outside /api
     ];
     for (let i = 0; i < 5; i += 1)
       answers.push(
-        await request(server, 'POST', '/api/auth/login', { body: { email: 'x@example.com', password: 'y' } }),
+        await request(server(), 'POST', '/api/auth/login', { body: { email: 'x@example.com', password: 'y' } }),
       );
     expect(answers.map((a) => a.status)).to.include.members([200, 201, 400, 401, 404, 429]);
     for (const [i, a] of answers.entries())
@@ -80,7 +78,7 @@ describe('caching and compression', () => {
       ['/docs/assets/swagger-ui-bundle.js', /javascript/],
       ['/docs/assets/swagger-ui.css', /^text\/css/],
     ] as const) {
-      const plain = await get(server, path);
+      const plain = await get(server(), path);
       expect(plain.status, path).to.equal(200);
       expect(plain.headers['content-encoding'], path).to.equal(undefined);
       for (const [accept, encoding] of [
@@ -90,7 +88,7 @@ describe('caching and compression', () => {
         ['br;q=0.5, gzip', 'gzip'],
         ['identity', undefined],
       ] as const) {
-        const res = await get(server, path, { 'accept-encoding': accept });
+        const res = await get(server(), path, { 'accept-encoding': accept });
         const what = `${path} (${accept})`;
         expect(res.status, what).to.equal(200);
         expect(res.headers['content-type'], what).to.match(type);
@@ -99,7 +97,10 @@ describe('caching and compression', () => {
         expect(res.text, what).to.equal(plain.text);
         if (encoding) expect(res.wire.length, what).to.be.below(plain.wire.length / 3);
         // revalidation: the same copy's ETag is a 304
-        const again = await get(server, path, { 'accept-encoding': accept, 'if-none-match': String(res.headers.etag) });
+        const again = await get(server(), path, {
+          'accept-encoding': accept,
+          'if-none-match': String(res.headers.etag),
+        });
         expect(again.status, what).to.equal(304);
       }
     }
@@ -109,15 +110,15 @@ describe('caching and compression', () => {
     const { token } = other;
     const auth = { authorization: `Bearer ${token}` };
     for (let i = 0; i < 60; i += 1)
-      await request(server, 'POST', '/api/lists', { token, body: { name: `A list with a long name, number ${i}` } });
-    const plain = await get(server, '/api/lists', auth);
+      await request(server(), 'POST', '/api/lists', { token, body: { name: `A list with a long name, number ${i}` } });
+    const plain = await get(server(), '/api/lists', auth);
     expect(plain.wire.length).to.be.above(8 * 1024);
     for (const [accept, encoding] of [
       ['gzip, deflate, br', 'br'],
       ['gzip', 'gzip'],
       ['identity', undefined],
     ] as const) {
-      const res = await get(server, '/api/lists', { ...auth, 'accept-encoding': accept });
+      const res = await get(server(), '/api/lists', { ...auth, 'accept-encoding': accept });
       expect(res.status).to.equal(200);
       expect(res.headers['content-encoding'], accept).to.equal(encoding);
       expect(res.headers['content-type']).to.match(/^application\/json/);
@@ -128,18 +129,18 @@ describe('caching and compression', () => {
       if (encoding) expect(res.wire.length, accept).to.be.below(plain.wire.length / 3);
     }
     // a task page, which its route serializes itself (to charge the user by its size)
-    const listId = await inboxOf(server, token);
+    const listId = await inboxOf(server(), token);
     for (let i = 0; i < 20; i += 1)
-      await request(server, 'POST', `/api/lists/${listId}/tasks`, {
+      await request(server(), 'POST', `/api/lists/${listId}/tasks`, {
         token,
         body: { title: `#${i}`, notes: 'n'.repeat(500) },
       });
-    const page = await get(server, `/api/lists/${listId}/tasks`, { ...auth, 'accept-encoding': 'gzip, deflate, br' });
+    const page = await get(server(), `/api/lists/${listId}/tasks`, { ...auth, 'accept-encoding': 'gzip, deflate, br' });
     expect(page.status).to.equal(200);
     expect(page.headers['content-encoding']).to.equal('br');
     expect((JSON.parse(page.text) as { tasks: unknown[] }).tasks).to.have.length(20);
     expect(page.wire.length).to.be.below(4 * 1024);
-    const small = await get(server, '/api/auth/me', { ...auth, 'accept-encoding': 'gzip, br' });
+    const small = await get(server(), '/api/auth/me', { ...auth, 'accept-encoding': 'gzip, br' });
     expect(small.status).to.equal(200);
     expect(small.headers['content-encoding']).to.equal(undefined);
   });

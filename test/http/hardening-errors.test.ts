@@ -14,13 +14,13 @@ import { createLogger, serializeError } from '../../server/core/logger';
 import { taskFault } from '../support/database';
 import { captureLogs, type LogLine } from '../support/logs';
 import {
+  type ApiErrorBody,
   call,
   devices,
   inboxOf,
   registerUser,
   request,
   startServer,
-  type ApiErrorBody,
   type TestServer,
 } from '../support/server';
 

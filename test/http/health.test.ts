@@ -1,26 +1,20 @@
 import { expect } from 'chai';
 import { Sequelize } from 'sequelize';
-import { freePort } from '../../dev/free-port';
+import { freePort } from '../../dev/kit';
 import { packageVersion } from '../../server/core/paths';
-import { request, startServer, type TestServer } from '../support/server';
+import { request, startServer, useServer } from '../support/server';
 
 describe('health, readiness and metrics', () => {
-  let server: TestServer;
-  before(async () => {
-    server = await startServer();
-  });
-  after(async () => {
-    await server.close();
-  });
+  const server = useServer();
 
   it('GET /health answers ok with the package version', async () => {
-    const res = await request(server, 'GET', '/health');
+    const res = await request(server(), 'GET', '/health');
     expect(res.status).to.equal(200);
     expect(res.body).to.deep.equal({ status: 'ok', app: 'TODO API', version: packageVersion });
   });
 
   it('GET /ready answers ready while the database answers', async () => {
-    const res = await request(server, 'GET', '/ready');
+    const res = await request(server(), 'GET', '/ready');
     expect(res.status).to.equal(200);
     expect(res.body).to.deep.equal({ status: 'ready', db: 'ok' });
   });
@@ -46,8 +40,8 @@ describe('health, readiness and metrics', () => {
   });
 
   it('GET /metrics exposes default, HTTP and pool metrics in Prometheus text', async () => {
-    await request(server, 'GET', '/health');
-    const res = await request(server, 'GET', '/metrics');
+    await request(server(), 'GET', '/health');
+    const res = await request(server(), 'GET', '/metrics');
     expect(res.status).to.equal(200);
     expect(res.headers.get('content-type')).to.match(/^text\/plain/);
     expect(res.body).to.include('process_cpu_user_seconds_total');

@@ -8,14 +8,15 @@
 import crypto from 'node:crypto';
 import { expect } from 'chai';
 import {
+  type ApiErrorBody,
+  type HttpResult,
   registerUser,
   request,
   startServer,
   TEST_SECRET,
-  type ApiErrorBody,
-  type HttpResult,
   type TestServer,
   type TestUser,
+  useServer,
 } from '../support/server';
 
 /** A login of `user` from `from` (X-Forwarded-For), with the device cookie `device`: 200, or "status code". */
@@ -65,43 +66,37 @@ async function knownDevice(server: TestServer, user: TestUser, from: string): Pr
 
 describe('login limits', () => {
   describe('behind a trusted proxy', () => {
-    let server: TestServer;
-    before(async () => {
-      server = await startServer({ loginFailureLimit: 3, trustProxy: true });
-    });
-    after(async () => {
-      await server.close();
-    });
+    const server = useServer({ loginFailureLimit: 3, trustProxy: true });
 
     it('refuses an account LOGIN_FAILURE_LIMIT failures later from that address, even with the right password; other addresses still log in', async () => {
-      const alice = await registerUser(server);
+      const alice = await registerUser(server());
       const tries = [];
-      for (let i = 0; i < 3; i += 1) tries.push(await login(server, alice, 'wrong password', '203.0.113.7'));
+      for (let i = 0; i < 3; i += 1) tries.push(await login(server(), alice, 'wrong password', '203.0.113.7'));
       expect(tries).to.deep.equal(['401 invalid_credentials', '401 invalid_credentials', '401 invalid_credentials']);
-      expect(await login(server, alice, alice.password, '203.0.113.7')).to.equal('429 rate_limited');
-      expect(await login(server, alice, 'wrong password', '203.0.113.7')).to.equal('429 rate_limited');
+      expect(await login(server(), alice, alice.password, '203.0.113.7')).to.equal('429 rate_limited');
+      expect(await login(server(), alice, 'wrong password', '203.0.113.7')).to.equal('429 rate_limited');
       // one stranger cannot lock the user out: from the user's own address the right password works
-      expect(await login(server, alice, alice.password, '198.51.100.1')).to.equal(200);
+      expect(await login(server(), alice, alice.password, '198.51.100.1')).to.equal(200);
       // and the limit is per account: another account from the guesser's address is served
-      const bob = await registerUser(server);
-      expect(await login(server, bob, bob.password, '203.0.113.7')).to.equal(200);
+      const bob = await registerUser(server());
+      expect(await login(server(), bob, bob.password, '203.0.113.7')).to.equal(200);
     });
 
     it('stops a distributed guesser: ten times the limit over all addresses refuses the account everywhere', async () => {
-      const alice = await registerUser(server);
+      const alice = await registerUser(server());
       for (let address = 1; address <= 10; address += 1) {
         for (let i = 0; i < 3; i += 1)
-          expect(await login(server, alice, 'wrong password', `192.0.2.${address}`)).to.equal(
+          expect(await login(server(), alice, 'wrong password', `192.0.2.${address}`)).to.equal(
             '401 invalid_credentials',
           );
       }
-      expect(await login(server, alice, alice.password, '198.51.100.99')).to.equal('429 rate_limited');
+      expect(await login(server(), alice, alice.password, '198.51.100.99')).to.equal('429 rate_limited');
     });
 
     it('counts unknown emails the same way, so the answer does not tell which accounts exist', async () => {
       const ghost = { email: 'nobody-here@example.com', password: 'whatever1' } as TestUser;
       const tries = [];
-      for (let i = 0; i < 4; i += 1) tries.push(await login(server, ghost, 'wrong password', '203.0.113.8'));
+      for (let i = 0; i < 4; i += 1) tries.push(await login(server(), ghost, 'wrong password', '203.0.113.8'));
       expect(tries).to.deep.equal([
         '401 invalid_credentials',
         '401 invalid_credentials',
@@ -111,28 +106,22 @@ describe('login limits', () => {
     });
 
     it('a successful login forgets the failures of that address', async () => {
-      const alice = await registerUser(server);
-      for (let i = 0; i < 2; i += 1) await login(server, alice, 'wrong password', '203.0.113.9');
-      expect(await login(server, alice, alice.password, '203.0.113.9')).to.equal(200);
+      const alice = await registerUser(server());
+      for (let i = 0; i < 2; i += 1) await login(server(), alice, 'wrong password', '203.0.113.9');
+      expect(await login(server(), alice, alice.password, '203.0.113.9')).to.equal(200);
       for (let i = 0; i < 2; i += 1)
-        expect(await login(server, alice, 'wrong password', '203.0.113.9')).to.equal('401 invalid_credentials');
+        expect(await login(server(), alice, 'wrong password', '203.0.113.9')).to.equal('401 invalid_credentials');
     });
   });
 
   describe('without TRUST_PROXY', () => {
-    let server: TestServer;
-    before(async () => {
-      server = await startServer({ loginFailureLimit: 3, authRateLimit: 5 });
-    });
-    after(async () => {
-      await server.close();
-    });
+    const server = useServer({ loginFailureLimit: 3, authRateLimit: 5 });
 
     it('ignores X-Forwarded-For: a guesser cannot pose as many addresses', async () => {
-      const alice = await registerUser(server);
+      const alice = await registerUser(server());
       const tries = [];
       for (const from of ['192.0.2.1', '192.0.2.2', '192.0.2.3', '192.0.2.4'])
-        tries.push(await login(server, alice, 'wrong password', from));
+        tries.push(await login(server(), alice, 'wrong password', from));
       expect(tries).to.deep.equal([
         '401 invalid_credentials',
         '401 invalid_credentials',
@@ -160,57 +149,53 @@ describe('login limits', () => {
       }
     });
   });
+});
 
+describe('login limits', () => {
   describe('known devices (device cookie)', () => {
-    let server: TestServer;
-    before(async () => {
-      server = await startServer({ loginFailureLimit: 3, trustProxy: true });
-    });
-    after(async () => {
-      await server.close();
-    });
+    const server = useServer({ loginFailureLimit: 3, trustProxy: true });
 
     it("a stranger's guesses from ten addresses lock the account for others, not for a device that signed in before", async () => {
-      const alice = await registerUser(server);
-      const laptop = await knownDevice(server, alice, '198.51.100.20');
+      const alice = await registerUser(server());
+      const laptop = await knownDevice(server(), alice, '198.51.100.20');
       for (let address = 1; address <= 10; address += 1)
         for (let i = 0; i < 3; i += 1)
-          expect(await login(server, alice, 'wrong password', `192.0.2.${address}`)).to.equal(
+          expect(await login(server(), alice, 'wrong password', `192.0.2.${address}`)).to.equal(
             '401 invalid_credentials',
           );
       // untrusted attempts keep the limits: the right password from anywhere else is refused, saying for how long
-      const refused = await attempt(server, alice, alice.password, '203.0.113.20');
+      const refused = await attempt(server(), alice, alice.password, '203.0.113.20');
       expect([refused.status, refused.body.error.code]).to.deep.equal([429, 'rate_limited']);
       expect(Number(refused.headers.get('retry-after')), 'the seconds left of the 15 minutes').to.be.within(800, 900);
       // the laptop signs in from a new address, and even from an address the guesser locked
-      expect(await login(server, alice, alice.password, '203.0.113.21', laptop)).to.equal(200);
-      expect(await login(server, alice, alice.password, '192.0.2.1', laptop)).to.equal(200);
+      expect(await login(server(), alice, alice.password, '203.0.113.21', laptop)).to.equal(200);
+      expect(await login(server(), alice, alice.password, '192.0.2.1', laptop)).to.equal(200);
       // and the guesser's next try is still refused
-      expect(await login(server, alice, alice.password, '192.0.2.11')).to.equal('429 rate_limited');
+      expect(await login(server(), alice, alice.password, '192.0.2.11')).to.equal('429 rate_limited');
     });
 
     it("a known device's failures are its own: LOGIN_FAILURE_LIMIT of them lock that device only", async () => {
-      const alice = await registerUser(server);
-      const phone = await knownDevice(server, alice, '198.51.100.30');
+      const alice = await registerUser(server());
+      const phone = await knownDevice(server(), alice, '198.51.100.30');
       for (let i = 0; i < 3; i += 1)
-        expect(await login(server, alice, 'wrong password', '198.51.100.30', phone)).to.equal(
+        expect(await login(server(), alice, 'wrong password', '198.51.100.30', phone)).to.equal(
           '401 invalid_credentials',
         );
-      const locked = await attempt(server, alice, alice.password, '198.51.100.31', phone);
+      const locked = await attempt(server(), alice, alice.password, '198.51.100.31', phone);
       expect([locked.status, locked.body.error.message]).to.deep.equal([
         429,
         'Too many failed logins from this device, try again in 15 minutes',
       ]);
       expect(Number(locked.headers.get('retry-after'))).to.be.within(800, 900);
       // neither the address nor the account counted them: another device, from that same address, is served
-      expect(await login(server, alice, alice.password, '198.51.100.30')).to.equal(200);
+      expect(await login(server(), alice, alice.password, '198.51.100.30')).to.equal(200);
     });
 
     it("a cookie of another account, a tampered or an expired one is no known device: the account's lockout holds", async () => {
-      const [alice, bob] = [await registerUser(server), await registerUser(server)];
-      const alices = await knownDevice(server, alice, '198.51.100.40');
-      const bobs = await knownDevice(server, bob, '198.51.100.40');
-      for (let i = 0; i < 3; i += 1) await login(server, alice, 'wrong password', '203.0.113.40');
+      const [alice, bob] = [await registerUser(server()), await registerUser(server())];
+      const alices = await knownDevice(server(), alice, '198.51.100.40');
+      const bobs = await knownDevice(server(), bob, '198.51.100.40');
+      for (let i = 0; i < 3; i += 1) await login(server(), alice, 'wrong password', '203.0.113.40');
       const [uid, , nonce] = alices.split('.');
       const past = Math.floor(Date.now() / 1000) - 60;
       // signed as the server signs (HKDF of JWT_SECRET), but expired
@@ -224,13 +209,13 @@ describe('login limits', () => {
         garbage: 'not-a-cookie',
       };
       for (const [what, cookie] of Object.entries(cookies))
-        expect(await login(server, alice, alice.password, '203.0.113.40', cookie), what).to.equal('429 rate_limited');
-      expect(await login(server, alice, alice.password, '203.0.113.40', alices)).to.equal(200);
+        expect(await login(server(), alice, alice.password, '203.0.113.40', cookie), what).to.equal('429 rate_limited');
+      expect(await login(server(), alice, alice.password, '203.0.113.40', alices)).to.equal(200);
     });
 
     it('is HttpOnly, SameSite=Strict, for /api/auth only, kept a year, and Secure over HTTPS; register sets one too', async () => {
       const email = `d${crypto.randomBytes(6).toString('hex')}@example.com`;
-      const registered = await request(server, 'POST', '/api/auth/register', {
+      const registered = await request(server(), 'POST', '/api/auth/register', {
         body: { email, password: 'correct horse battery', name: 'D' },
         headers: { 'x-forwarded-for': '198.51.100.50' },
       });
@@ -239,7 +224,7 @@ describe('login limits', () => {
       expect(attributes).to.include({ path: '/api/auth', httponly: '', samesite: 'Strict', 'max-age': '31536000' });
       expect(attributes).not.to.have.property('secure');
       // behind a TLS-terminating proxy (trusted): Secure
-      const https = await request(server, 'POST', '/api/auth/login', {
+      const https = await request(server(), 'POST', '/api/auth/login', {
         body: { email, password: 'correct horse battery' },
         headers: { 'x-forwarded-for': '198.51.100.50', 'x-forwarded-proto': 'https' },
       });

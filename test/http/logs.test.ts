@@ -4,13 +4,13 @@ import type { AuthResult } from '../../shared/types';
 import { taskFault, testDb } from '../support/database';
 import { captureLogs, type LogLine } from '../support/logs';
 import {
+  type ApiErrorBody,
   call,
   devices,
   inboxOf,
   registerUser,
   request,
   startServer,
-  type ApiErrorBody,
   type TestServer,
 } from '../support/server';
 

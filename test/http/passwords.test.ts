@@ -6,7 +6,7 @@
 import { expect } from 'chai';
 import { Passwords } from '../../server/auth/passwords';
 import { AppError } from '../../server/core/errors';
-import { registerUser, request, startServer, type ApiErrorBody, type TestServer } from '../support/server';
+import { type ApiErrorBody, registerUser, request, useServer } from '../support/server';
 
 /** A job that runs until `finish()` is called, recording when it started. */
 function gate(started: number[], i: number): { job: () => Promise<number>; finish: () => void } {
@@ -59,16 +59,12 @@ describe('password hashing', () => {
   });
 
   describe('register and login while hashing is full', () => {
-    let server: TestServer;
-    before(async () => {
-      server = await startServer({ passwordHashConcurrency: 1, passwordHashQueue: 0 });
-    });
-    after(() => server.close());
+    const server = useServer({ passwordHashConcurrency: 1, passwordHashQueue: 0 });
 
     it('answer 503 unavailable at once (a known and an unknown email alike), and are served again after', async () => {
-      const user = await registerUser(server);
+      const user = await registerUser(server());
       let release!: () => void;
-      const busy = server.parts.ctx.passwords.run(() => new Promise<void>((resolve) => (release = resolve)));
+      const busy = server().parts.ctx.passwords.run(() => new Promise<void>((resolve) => (release = resolve)));
       const tries = [
         ['/api/auth/login', { email: user.email, password: user.password }],
         ['/api/auth/login', { email: user.email, password: 'wrong password' }],
@@ -76,7 +72,7 @@ describe('password hashing', () => {
         ['/api/auth/register', { email: 'new@example.com', password: 'correct horse battery', name: 'New' }],
       ] as const;
       for (const [path, body] of tries) {
-        const res = await request<ApiErrorBody>(server, 'POST', path, { body });
+        const res = await request<ApiErrorBody>(server(), 'POST', path, { body });
         expect(res.status, path).to.equal(503);
         expect(res.body.error.code).to.equal('unavailable');
         expect(res.headers.get('cache-control')).to.equal('no-store');
@@ -84,8 +80,8 @@ describe('password hashing', () => {
       }
       release();
       await busy;
-      expect((await request(server, 'POST', '/api/auth/login', { body: tries[0][1] })).status).to.equal(200);
-      expect((await request(server, 'POST', '/api/auth/login', { body: tries[2][1] })).status).to.equal(401);
+      expect((await request(server(), 'POST', '/api/auth/login', { body: tries[0][1] })).status).to.equal(200);
+      expect((await request(server(), 'POST', '/api/auth/login', { body: tries[2][1] })).status).to.equal(401);
     });
   });
 });

@@ -1,41 +1,26 @@
 import { expect } from 'chai';
 import type { List, Task, TaskPage } from '../../shared/types';
 import { scenario } from '../support/scenario';
-import {
-  devices,
-  next,
-  ok,
-  request,
-  startServer,
-  type ApiErrorBody,
-  type HttpResult,
-  type TestServer,
-} from '../support/server';
+import { type ApiErrorBody, devices, type HttpResult, next, ok, request, useServer } from '../support/server';
 import { LIST_KEYS, TASK_KEYS, uuid } from '../support/util';
 import { record } from '../support/wait';
 
 describe('REST: lists and tasks', () => {
-  let server: TestServer;
   /** A request whose answer's body is expected to be a `T` (ApiErrorBody for an error). */
   const http = <T = unknown>(method: string, path: string, token?: string, body?: unknown) =>
-    request<T>(server, method, path, { token, body });
+    request<T>(server(), method, path, { token, body });
   const expectError = (res: HttpResult, status: number, code: string) => {
     const body = res.body as Partial<ApiErrorBody> | undefined; // whatever came: this checks it is an error
     expect([res.status, body?.error?.code], JSON.stringify(res.body)).to.deep.equal([status, code]);
     expect(body?.error?.message).to.be.a('string');
   };
 
-  before(async () => {
-    server = await startServer();
-  });
-  after(async () => {
-    await server.close();
-  });
-  const open = devices(() => server);
+  const server = useServer();
+  const open = devices(server);
 
   /** Alice owns her Inbox, `listId` (with one task); Bob is a viewer of it; Carol is not a member. */
   const world = () =>
-    scenario(server, open, {
+    scenario(server(), open, {
       owner: 'alice',
       members: { bob: 'viewer' },
       strangers: ['carol'],
@@ -136,6 +121,30 @@ describe('REST: lists and tasks', () => {
     expect(body.seq).to.equal(3);
     expect(body.tasks.map((t) => t.title)).to.deep.equal(['First', 'Second']);
   });
+});
+
+describe('REST: lists and tasks', () => {
+  /** A request whose answer's body is expected to be a `T` (ApiErrorBody for an error). */
+  const http = <T = unknown>(method: string, path: string, token?: string, body?: unknown) =>
+    request<T>(server(), method, path, { token, body });
+  const expectError = (res: HttpResult, status: number, code: string) => {
+    const body = res.body as Partial<ApiErrorBody> | undefined; // whatever came: this checks it is an error
+    expect([res.status, body?.error?.code], JSON.stringify(res.body)).to.deep.equal([status, code]);
+    expect(body?.error?.message).to.be.a('string');
+  };
+
+  const server = useServer();
+  const open = devices(server);
+
+  /** Alice owns her Inbox, `listId` (with one task); Bob is a viewer of it; Carol is not a member. */
+  const world = () =>
+    scenario(server(), open, {
+      owner: 'alice',
+      members: { bob: 'viewer' },
+      strangers: ['carol'],
+      devices: { carol: [] },
+      task: 'First',
+    });
 
   it('PATCH /api/tasks/:id: 200 {task}; 400; 403 viewer; 404 non-member or unknown; 409 conflict with details.task', async () => {
     const { alice, bob, carol, task } = await world();
@@ -188,7 +197,7 @@ describe('REST: lists and tasks', () => {
   });
 
   it('broadcasts a change made over HTTP to every socket of every member, as if from a socket', async () => {
-    const { alice, bob, listId, phone, laptop, bobby } = await scenario(server, open, {
+    const { alice, bob, listId, phone, laptop, bobby } = await scenario(server(), open, {
       owner: 'alice',
       members: { bob: 'editor' },
       devices: { alice: ['phone', 'laptop'], bob: ['bobby'] },

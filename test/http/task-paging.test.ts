@@ -3,16 +3,7 @@ import { LIMITS } from '../../shared/limits';
 import type { Task, TaskPage } from '../../shared/types';
 import { bulkTasks, HEAVY_TEXT, testDb } from '../support/database';
 import { share } from '../support/scenario';
-import {
-  devices,
-  inboxOf,
-  ok,
-  registerUser,
-  request,
-  startServer,
-  type ApiErrorBody,
-  type TestServer,
-} from '../support/server';
+import { type ApiErrorBody, devices, inboxOf, ok, registerUser, request, useServer } from '../support/server';
 import { contractOrder, uuid } from '../support/util';
 
 const b64 = (value: unknown) =>
@@ -20,18 +11,11 @@ const b64 = (value: unknown) =>
 
 describe('REST: GET /api/lists/:listId/tasks pages', function () {
   this.timeout(20_000);
-  let server: TestServer;
-  before(async () => {
-    server = await startServer({ socketEventsPerSecond: 100_000 });
-  });
-  after(async () => {
-    await server.close();
-  });
-  const open = devices(() => server);
+  const server = useServer({ socketEventsPerSecond: 100_000 });
 
   /** A page of the list's tasks (the body is `T` when the answer is expected to be something else). */
   const get = <T = TaskPage>(token: string, listId: string, query = '') =>
-    request<T>(server, 'GET', `/api/lists/${listId}/tasks${query}`, { token });
+    request<T>(server(), 'GET', `/api/lists/${listId}/tasks${query}`, { token });
 
   /** Every page from the first, with `limit` when given; each page is checked against the bounds. */
   async function allPages(token: string, listId: string, limit?: number): Promise<TaskPage[]> {
@@ -56,8 +40,8 @@ describe('REST: GET /api/lists/:listId/tasks pages', function () {
   }
 
   async function bigList(n: number, text?: { title?: string; notes?: string; position?: string }) {
-    const alice = await registerUser(server);
-    const listId = await inboxOf(server, alice.token);
+    const alice = await registerUser(server());
+    const listId = await inboxOf(server(), alice.token);
     await bulkTasks(listId, alice.user.id, n, text);
     return { alice, listId };
   }
@@ -81,8 +65,8 @@ describe('REST: GET /api/lists/:listId/tasks pages', function () {
     expect(small.map((p) => p.tasks.length)).to.deep.equal([...Array<number>(12).fill(100), 34]);
     expect(small.flatMap((p) => p.tasks)).to.deep.equal(tasks);
 
-    const bob = await registerUser(server);
-    const bobs = await inboxOf(server, bob.token);
+    const bob = await registerUser(server());
+    const bobs = await inboxOf(server(), bob.token);
     expect((await get(bob.token, bobs)).body).to.deep.equal({ tasks: [], seq: 0, next: null });
     // a list that ends exactly on a page boundary: the last full page already says null
     await bulkTasks(bobs, bob.user.id, 1000);
@@ -139,6 +123,45 @@ describe('REST: GET /api/lists/:listId/tasks pages', function () {
     // unknown parameters are ignored
     expect((await get(alice.token, listId, '?limit=2&foo=bar')).body.tasks).to.have.length(2);
   });
+});
+
+describe('REST: GET /api/lists/:listId/tasks pages', function () {
+  this.timeout(20_000);
+  const server = useServer({ socketEventsPerSecond: 100_000 });
+  const open = devices(server);
+
+  /** A page of the list's tasks (the body is `T` when the answer is expected to be something else). */
+  const get = <T = TaskPage>(token: string, listId: string, query = '') =>
+    request<T>(server(), 'GET', `/api/lists/${listId}/tasks${query}`, { token });
+
+  /** Every page from the first, with `limit` when given; each page is checked against the bounds. */
+  async function allPages(token: string, listId: string, limit?: number): Promise<TaskPage[]> {
+    const pages: TaskPage[] = [];
+    let after: string | null = null;
+    do {
+      const params = new URLSearchParams();
+      if (limit !== undefined) params.set('limit', String(limit));
+      if (after !== null) params.set('after', after);
+      const res = await get(token, listId, params.size ? `?${params.toString()}` : '');
+      expect(res.status, JSON.stringify(res.body).slice(0, 300)).to.equal(200);
+      expect(res.body).to.have.all.keys('tasks', 'seq', 'next');
+      expect(res.body.tasks.length)
+        .to.be.at.least(1)
+        .and.at.most(limit ?? LIMITS.taskPage);
+      expect(Buffer.byteLength(JSON.stringify(res.body)), 'bytes of a page').to.be.at.most(LIMITS.answerBytes);
+      pages.push(res.body);
+      after = res.body.next;
+      expect(pages.length).to.be.below(100);
+    } while (after !== null);
+    return pages;
+  }
+
+  async function bigList(n: number, text?: { title?: string; notes?: string; position?: string }) {
+    const alice = await registerUser(server());
+    const listId = await inboxOf(server(), alice.token);
+    await bulkTasks(listId, alice.user.id, n, text);
+    return { alice, listId };
+  }
 
   it('pages by bytes: tasks full of U+0001 come in pages of about 1 MiB', async () => {
     const { alice, listId } = await bigList(50, HEAVY_TEXT);
@@ -153,12 +176,12 @@ describe('REST: GET /api/lists/:listId/tasks pages', function () {
     expect(tasks).to.have.length(50);
     expect(new Set(tasks.map((t) => t.id)).size).to.equal(50);
     expect(tasks).to.deep.equal(contractOrder(tasks)); // equal positions and times: by id
-    expect((await request(server, 'GET', '/health')).status).to.equal(200);
+    expect((await request(server(), 'GET', '/health')).status).to.equal(200);
   });
 
   it('sorts by (position, createdAt, id) with byte-wise positions, and keyset pages skip and repeat nothing', async () => {
-    const alice = await registerUser(server);
-    const listId = await inboxOf(server, alice.token);
+    const alice = await registerUser(server());
+    const listId = await inboxOf(server(), alice.token);
     const device = await open(alice.token);
     for (const position of ['b', 'a', 'B', 'ä', 'a', 'b', 'a'])
       await ok(device, 'task:create', { listId, title: position, position });
@@ -201,10 +224,24 @@ describe('REST: GET /api/lists/:listId/tasks pages', function () {
     );
     expect([second.seq, second.next]).to.deep.equal([first.seq + 3, null]);
   });
+});
+
+describe('REST: GET /api/lists/:listId/tasks pages', function () {
+  this.timeout(20_000);
+  const server = useServer({ socketEventsPerSecond: 100_000 });
+  const open = devices(server);
+
+  /** A page of the list's tasks (the body is `T` when the answer is expected to be something else). */
+  const get = <T = TaskPage>(token: string, listId: string, query = '') =>
+    request<T>(server(), 'GET', `/api/lists/${listId}/tasks${query}`, { token });
 
   it('is for members only: 404 for others, with or without paging; viewers may read', async () => {
-    const [alice, bob, carol] = [await registerUser(server), await registerUser(server), await registerUser(server)];
-    const listId = await inboxOf(server, alice.token);
+    const [alice, bob, carol] = [
+      await registerUser(server()),
+      await registerUser(server()),
+      await registerUser(server()),
+    ];
+    const listId = await inboxOf(server(), alice.token);
     await bulkTasks(listId, alice.user.id, 3);
     await share(await open(alice.token), listId, bob.email, 'viewer', await open(bob.token));
     const page = await get(bob.token, listId, '?limit=2');
@@ -216,7 +253,7 @@ describe('REST: GET /api/lists/:listId/tasks pages', function () {
       const unknown = await get(alice.token, uuid(), query);
       expect(unknown.status).to.equal(404);
     }
-    expect((await request(server, 'GET', `/api/lists/${listId}/tasks?limit=2`)).status).to.equal(401);
+    expect((await request(server(), 'GET', `/api/lists/${listId}/tasks?limit=2`)).status).to.equal(401);
     const tasks: Task[] = page.body.tasks;
     expect(tasks.every((t) => t.listId === listId)).to.equal(true);
   });

@@ -1,36 +1,29 @@
 import { expect } from 'chai';
 import type { Activity, ActivityPage } from '../../shared/types';
 import { scenario } from '../support/scenario';
-import { call, devices, next, ok, request, startServer, type TestServer } from '../support/server';
+import { call, devices, next, ok, request, useServer } from '../support/server';
 import { codeOf, uuid } from '../support/util';
 import { payloadOf, record } from '../support/wait';
 
+/** Every entry of the list, newest first, page by page (`limit` each). */
+async function allEntries(socket: Parameters<typeof ok>[0], listId: string, limit = 100): Promise<Activity[]> {
+  const entries: Activity[] = [];
+  let before: string | null | undefined;
+  do {
+    const page: ActivityPage = await ok(socket, 'activity:list', { listId, limit, ...(before ? { before } : {}) });
+    expect(page.entries.length).to.be.at.most(limit);
+    entries.push(...page.entries);
+    before = page.next;
+  } while (before);
+  return entries;
+}
+
 describe('activity: one entry per change of a list, newest first', () => {
-  let server: TestServer;
-  const open = devices(() => server);
-
-  before(async () => {
-    server = await startServer();
-  });
-  after(async () => {
-    await server.close();
-  });
-
-  /** Every entry of the list, newest first, page by page (`limit` each). */
-  async function allEntries(socket: Parameters<typeof ok>[0], listId: string, limit = 100): Promise<Activity[]> {
-    const entries: Activity[] = [];
-    let before: string | null | undefined;
-    do {
-      const page: ActivityPage = await ok(socket, 'activity:list', { listId, limit, ...(before ? { before } : {}) });
-      expect(page.entries.length).to.be.at.most(limit);
-      entries.push(...page.entries);
-      before = page.next;
-    } while (before);
-    return entries;
-  }
+  const server = useServer();
+  const open = devices(server);
 
   it('writes exactly one entry per seq, with the kind, the actor and the changes of each change', async () => {
-    const w = await scenario(server, open, {
+    const w = await scenario(server(), open, {
       owner: 'alice',
       members: { bob: 'editor', carol: 'viewer' },
       list: 'Trip',
@@ -96,9 +89,14 @@ describe('activity: one entry per change of a list, newest first', () => {
     const ofTask = await ok(w.alice.socket, 'activity:list', { listId, taskId: task.id });
     expect(ofTask.entries.map((e) => e.kind)).to.deep.equal(['task.updated', 'task.updated', 'task.created']);
   });
+});
+
+describe('activity: paging and retries', () => {
+  const server = useServer();
+  const open = devices(server);
 
   it('pages newest first: `next` is passed as `before`, null on the last page; REST answers the same', async () => {
-    const w = await scenario(server, open, { owner: 'alice', members: { bob: 'viewer' }, strangers: ['eve'] });
+    const w = await scenario(server(), open, { owner: 'alice', members: { bob: 'viewer' }, strangers: ['eve'] });
     const listId = w.alice.inbox;
     for (let i = 0; i < 7; i++) await ok(w.alice.socket, 'task:create', { listId, title: `T${i}` });
     const seq = (await ok(w.alice.socket, 'sync', {})).cursors[listId];
@@ -112,7 +110,7 @@ describe('activity: one entry per change of a list, newest first', () => {
       });
       pages.push(page.entries.map((e) => e.seq));
       const rest = await request<ActivityPage>(
-        server,
+        server(),
         'GET',
         `/api/lists/${listId}/activity?limit=3${before ? `&before=${before}` : ''}`,
         { token: w.bob.token },
@@ -133,12 +131,12 @@ describe('activity: one entry per change of a list, newest first', () => {
     const [a, b] = [await call(eve, 'activity:list', { listId }), await call(eve, 'activity:list', { listId: uuid() })];
     expect(codeOf(a)).to.equal('not_found');
     expect(a).to.deep.equal(b);
-    const rest = await request(server, 'GET', `/api/lists/${listId}/activity`, { token: w.eve.token });
+    const rest = await request(server(), 'GET', `/api/lists/${listId}/activity`, { token: w.eve.token });
     expect(rest.status).to.equal(404);
   });
 
   it('a retry by mutationId is answered the same and writes no second entry', async () => {
-    const w = await scenario(server, open, { owner: 'alice', devices: { alice: ['phone', 'laptop'] } });
+    const w = await scenario(server(), open, { owner: 'alice', devices: { alice: ['phone', 'laptop'] } });
     const listId = w.alice.inbox;
     const mutationId = uuid();
     const first = await call(w.phone, 'task:create', { listId, title: 'Once', mutationId });
@@ -155,9 +153,14 @@ describe('activity: one entry per change of a list, newest first', () => {
     const seq = (await ok(w.phone, 'sync', {})).cursors[listId];
     expect(entries[0].seq).to.equal(seq);
   });
+});
+
+describe('role changes: list:share to a member', () => {
+  const server = useServer();
+  const open = devices(server);
 
   it('a role change: member:updated to every member but the sender; the owner\u2019s own role is forbidden', async () => {
-    const w = await scenario(server, open, {
+    const w = await scenario(server(), open, {
       owner: 'alice',
       members: { bob: 'viewer', carol: 'editor' },
       list: 'Roles',

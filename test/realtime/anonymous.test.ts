@@ -7,7 +7,7 @@
 import { expect } from 'chai';
 import { io } from 'socket.io-client';
 import { WebSocket } from 'ws';
-import { connect, registerUser, startServer, watchEvents, type ClientSocket, type TestServer } from '../support/server';
+import { type ClientSocket, connect, registerUser, startServer, type TestServer, watchEvents } from '../support/server';
 
 interface Handshake {
   status: number;

@@ -7,28 +7,23 @@ import { expect } from 'chai';
 import { loadConfig } from '../../server/core/config';
 import type { Block, List } from '../../shared/types';
 import {
+  type ApiErrorBody,
   call,
+  type ClientSocket,
   devices,
   next,
   ok,
   registerUser,
   request,
-  startServer,
-  type ApiErrorBody,
-  type ClientSocket,
-  type TestServer,
   type TestUser,
+  useServer,
 } from '../support/server';
 import { flush, payloadOf, record } from '../support/wait';
 import { codeOf, uuid } from '../support/util';
 
 describe('blocks and leaving all lists of a person', () => {
-  let server: TestServer;
-  const device = devices(() => server);
-  before(async () => {
-    server = await startServer({ maxListsPerUser: 6, maxBlocksPerUser: 3 });
-  });
-  after(() => server.close());
+  const server = useServer({ maxListsPerUser: 6, maxBlocksPerUser: 3 });
+  const device = devices(server);
 
   /** Lists `owner` creates and shares with `member` (as editor), answered by id. */
   async function sharedLists(owner: ClientSocket, member: TestUser, names: string[]): Promise<List[]> {
@@ -40,12 +35,10 @@ describe('blocks and leaving all lists of a person', () => {
     }
     return lists;
   }
-  const listIdsOf = async (user: TestUser): Promise<string[]> =>
-    (await request<{ lists: List[] }>(server, 'GET', '/api/lists', { token: user.token })).body.lists.map((l) => l.id);
 
   describe('user:block', () => {
     it("answers a blocked person's share to the blocker exactly as one to an email with no account, role changes included", async () => {
-      const [ann, spammer] = await Promise.all([registerUser(server), registerUser(server)]);
+      const [ann, spammer] = await Promise.all([registerUser(server()), registerUser(server())]);
       const anns = await device(ann.token);
       const spams = await device(spammer.token);
       const [kept] = await sharedLists(spams, ann, ['Shared before the block']);
@@ -67,7 +60,7 @@ describe('blocks and leaving all lists of a person', () => {
       const roleChange = await call(spams, 'list:share', { listId: kept.id, email: ann.email, role: 'viewer' });
       expect(roleChange).to.deep.equal(unknown);
       // blocking removed no membership; the blocked person's list is still hers, as editor
-      const lists = (await request<{ lists: List[] }>(server, 'GET', '/api/lists', { token: ann.token })).body.lists;
+      const lists = (await request<{ lists: List[] }>(server(), 'GET', '/api/lists', { token: ann.token })).body.lists;
       expect(lists.find((l) => l.id === kept.id)?.role).to.equal('editor');
       expect(lists.map((l) => l.id)).not.to.include(fresh.id);
       // the blocker may still share with the person she blocked
@@ -84,7 +77,7 @@ describe('blocks and leaving all lists of a person', () => {
     });
 
     it('is idempotent: a repeat answers the same block, and a mutationId replays the first answer', async () => {
-      const [ann, bob] = await Promise.all([registerUser(server), registerUser(server)]);
+      const [ann, bob] = await Promise.all([registerUser(server()), registerUser(server())]);
       const anns = await device(ann.token);
       const first = await ok(anns, 'user:block', { userId: bob.user.id });
       expect(await ok(anns, 'user:block', { userId: bob.user.id })).to.deep.equal(first);
@@ -97,7 +90,7 @@ describe('blocks and leaving all lists of a person', () => {
     });
 
     it('refuses oneself (validation_error) and an unknown user (not_found)', async () => {
-      const ann = await registerUser(server);
+      const ann = await registerUser(server());
       const anns = await device(ann.token);
       expect(codeOf(await call(anns, 'user:block', { userId: ann.user.id }))).to.equal('validation_error');
       expect(codeOf(await call(anns, 'user:block', { userId: uuid() }))).to.equal('not_found');
@@ -106,8 +99,8 @@ describe('blocks and leaving all lists of a person', () => {
     });
 
     it('MAX_BLOCKS_PER_USER holds, exactly when the blocks come at once; an unblock frees a place', async () => {
-      const ann = await registerUser(server);
-      const people = await Promise.all([1, 2, 3, 4, 5, 6].map(() => registerUser(server)));
+      const ann = await registerUser(server());
+      const people = await Promise.all([1, 2, 3, 4, 5, 6].map(() => registerUser(server())));
       const sockets = await Promise.all([1, 2, 3].map(() => device(ann.token)));
       const acks = await Promise.all(
         people.map((p, i) => call(sockets[i % 3], 'user:block', { userId: p.user.id }, 10_000)),
@@ -141,10 +134,30 @@ describe('blocks and leaving all lists of a person', () => {
       ).to.equal('ok');
     });
   });
+});
+
+describe('blocks and leaving all lists of a person', () => {
+  const server = useServer({ maxListsPerUser: 6, maxBlocksPerUser: 3 });
+  const device = devices(server);
+
+  /** Lists `owner` creates and shares with `member` (as editor), answered by id. */
+  async function sharedLists(owner: ClientSocket, member: TestUser, names: string[]): Promise<List[]> {
+    const lists: List[] = [];
+    for (const name of names) {
+      const { list } = await ok(owner, 'list:create', { name });
+      await ok(owner, 'list:share', { listId: list.id, email: member.email, role: 'editor' });
+      lists.push(list);
+    }
+    return lists;
+  }
+  const listIdsOf = async (user: TestUser): Promise<string[]> =>
+    (await request<{ lists: List[] }>(server(), 'GET', '/api/lists', { token: user.token })).body.lists.map(
+      (l) => l.id,
+    );
 
   describe('lists:leave', () => {
     it('leaves every list the person owns, each as list:unshare of oneself: member:removed with its seq to every member', async () => {
-      const [ann, owner, carol, other] = await Promise.all([1, 2, 3, 4].map(() => registerUser(server)));
+      const [ann, owner, carol, other] = await Promise.all([1, 2, 3, 4].map(() => registerUser(server())));
       const [annA, annB, owners, carols, others] = await Promise.all(
         [ann, ann, owner, carol, other].map((u) => device(u.token)),
       );
@@ -155,9 +168,9 @@ describe('blocks and leaving all lists of a person', () => {
 
       const { listIds } = await ok(annA, 'lists:leave', { ownerId: owner.user.id });
       expect(listIds).to.have.members(lists.map((l) => l.id));
-      await flush(server, ann, [annB]);
-      await flush(server, owner, [owners]);
-      await flush(server, carol, [carols]);
+      await flush(server(), ann, [annB]);
+      await flush(server(), owner, [owners]);
+      await flush(server(), carol, [carols]);
       // each list: created at seq 0, ann's share 1, carol's share 2 (the second list only), then the leave
       const removed = (events: typeof seen.owner) =>
         events.filter((e) => e.event === 'member:removed').map((e) => payloadOf(e, 'member:removed'));
@@ -175,7 +188,7 @@ describe('blocks and leaving all lists of a person', () => {
     });
 
     it('replays the first answer for a repeated mutationId, without broadcasting again; refuses leaving oneself', async () => {
-      const [ann, owner] = await Promise.all([registerUser(server), registerUser(server)]);
+      const [ann, owner] = await Promise.all([registerUser(server()), registerUser(server())]);
       const [anns, owners] = await Promise.all([device(ann.token), device(owner.token)]);
       const [list] = await sharedLists(owners, ann, ['Once']);
       const seen = record(owners);
@@ -183,18 +196,18 @@ describe('blocks and leaving all lists of a person', () => {
       const first = await ok(anns, 'lists:leave', { ownerId: owner.user.id, mutationId });
       expect(first).to.deep.equal({ listIds: [list.id] });
       expect(await ok(anns, 'lists:leave', { ownerId: owner.user.id, mutationId })).to.deep.equal(first);
-      await flush(server, owner, [owners]);
+      await flush(server(), owner, [owners]);
       expect(seen.filter((e) => e.event === 'member:removed')).to.have.length(1);
       const self = await call(anns, 'lists:leave', { ownerId: ann.user.id });
       expect(self.ok || self.error.code).to.equal('forbidden');
     });
 
     it('user:block with leave blocks and leaves in one step; the spam cannot come back', async () => {
-      const [ann, spammer] = await Promise.all([registerUser(server), registerUser(server)]);
+      const [ann, spammer] = await Promise.all([registerUser(server()), registerUser(server())]);
       const [anns, spams] = await Promise.all([device(ann.token), device(spammer.token)]);
       const lists = await sharedLists(spams, ann, ['Spam 1', 'Spam 2', 'Spam 3', 'Spam 4', 'Spam 5']);
       // Inbox + 5 = 6: ann is full, a friend's share is refused
-      const friend = await registerUser(server);
+      const friend = await registerUser(server());
       const friends = await device(friend.token);
       const { list: real } = await ok(friends, 'list:create', { name: 'Real' });
       expect(codeOf(await call(friends, 'list:share', { listId: real.id, email: ann.email, role: 'editor' }))).to.equal(
@@ -211,43 +224,59 @@ describe('blocks and leaving all lists of a person', () => {
       );
     });
   });
+});
+
+describe('blocks and leaving all lists of a person', () => {
+  const server = useServer({ maxListsPerUser: 6, maxBlocksPerUser: 3 });
+  const device = devices(server);
+
+  /** Lists `owner` creates and shares with `member` (as editor), answered by id. */
+  async function sharedLists(owner: ClientSocket, member: TestUser, names: string[]): Promise<List[]> {
+    const lists: List[] = [];
+    for (const name of names) {
+      const { list } = await ok(owner, 'list:create', { name });
+      await ok(owner, 'list:share', { listId: list.id, email: member.email, role: 'editor' });
+      lists.push(list);
+    }
+    return lists;
+  }
 
   describe('REST', () => {
     it('GET/POST /api/blocks, DELETE /api/blocks/:userId and POST /api/lists/leave mirror the events', async () => {
-      const [ann, bob] = await Promise.all([registerUser(server), registerUser(server)]);
+      const [ann, bob] = await Promise.all([registerUser(server()), registerUser(server())]);
       const bobs = await device(bob.token);
       const [list] = await sharedLists(bobs, ann, ['Bob shares']);
       const removed = next(bobs, 'member:removed');
-      const left = await request<{ listIds: string[] }>(server, 'POST', '/api/lists/leave', {
+      const left = await request<{ listIds: string[] }>(server(), 'POST', '/api/lists/leave', {
         token: ann.token,
         body: { ownerId: bob.user.id },
       });
       expect([left.status, left.body]).to.deep.equal([200, { listIds: [list.id] }]);
       expect(await removed).to.deep.equal({ listId: list.id, userId: ann.user.id, seq: 2 });
 
-      const blocked = await request<{ block: Block; listIds: string[] }>(server, 'POST', '/api/blocks', {
+      const blocked = await request<{ block: Block; listIds: string[] }>(server(), 'POST', '/api/blocks', {
         token: ann.token,
         body: { userId: bob.user.id },
       });
       expect(blocked.status).to.equal(201);
       expect(blocked.body.block).to.deep.include({ userId: bob.user.id, email: bob.email });
-      const listed = await request<{ blocks: Block[] }>(server, 'GET', '/api/blocks', { token: ann.token });
+      const listed = await request<{ blocks: Block[] }>(server(), 'GET', '/api/blocks', { token: ann.token });
       expect(listed.body).to.deep.equal({ blocks: [blocked.body.block] });
       expect(codeOf(await call(bobs, 'list:share', { listId: list.id, email: ann.email, role: 'viewer' }))).to.equal(
         'not_found',
       );
 
-      const unblocked = await request(server, 'DELETE', `/api/blocks/${bob.user.id}`, { token: ann.token });
+      const unblocked = await request(server(), 'DELETE', `/api/blocks/${bob.user.id}`, { token: ann.token });
       expect(unblocked.status).to.equal(204);
-      const again = await request<ApiErrorBody>(server, 'DELETE', `/api/blocks/${bob.user.id}`, { token: ann.token });
+      const again = await request<ApiErrorBody>(server(), 'DELETE', `/api/blocks/${bob.user.id}`, { token: ann.token });
       expect([again.status, again.body.error.code]).to.deep.equal([404, 'not_found']);
-      expect((await request(server, 'DELETE', '/api/blocks/not-a-uuid', { token: ann.token })).status).to.equal(404);
-      const self = await request<ApiErrorBody>(server, 'POST', '/api/blocks', {
+      expect((await request(server(), 'DELETE', '/api/blocks/not-a-uuid', { token: ann.token })).status).to.equal(404);
+      const self = await request<ApiErrorBody>(server(), 'POST', '/api/blocks', {
         token: ann.token,
         body: { userId: ann.user.id },
       });
       expect([self.status, self.body.error.code]).to.deep.equal([400, 'validation_error']);
-      expect((await request(server, 'GET', '/api/blocks')).status).to.equal(401);
+      expect((await request(server(), 'GET', '/api/blocks')).status).to.equal(401);
     });
   });
 

@@ -12,12 +12,12 @@ import type { Ack } from '../../shared/types';
 import { testDb } from '../support/database';
 import {
   call,
+  type ClientSocket,
   devices,
   inboxOf,
   ok,
   registerUser,
   startServer,
-  type ClientSocket,
   type TestServer,
   type TestUser,
 } from '../support/server';

@@ -8,7 +8,9 @@ import { QueryTypes } from 'sequelize';
 import { WebSocket } from 'ws';
 import type { List, TaskPage } from '../../shared/types';
 import {
+  type ApiErrorBody,
   call,
+  type ClientSocket,
   cluster,
   devices,
   inboxOf,
@@ -17,10 +19,9 @@ import {
   registerUser,
   request,
   startServer,
-  type ApiErrorBody,
-  type ClientSocket,
   type TestServer,
   type TestUser,
+  useServer,
 } from '../support/server';
 import { taskFault } from '../support/database';
 import { codeOf, disconnected, handshake } from '../support/util';
@@ -72,19 +73,13 @@ async function rawSocket(
 
 describe('bounds', () => {
   describe('what a user holds', () => {
-    let server: TestServer;
-    const device = devices(() => server);
-    before(async () => {
-      server = await startServer({ maxTasksPerList: 3, maxListsPerUser: 3, maxMembersPerList: 3 });
-    });
-    after(async () => {
-      await server.close();
-    });
+    const server = useServer({ maxTasksPerList: 3, maxListsPerUser: 3, maxMembersPerList: 3 });
+    const device = devices(server);
 
     it('a list holds MAX_TASKS_PER_LIST live tasks: the next create or move into it is limit_exceeded, until one leaves', async () => {
-      const alice = await registerUser(server);
+      const alice = await registerUser(server());
       const socket = await device(alice.token);
-      const inbox = await inboxOf(server, alice.token);
+      const inbox = await inboxOf(server(), alice.token);
       const { list: other } = await ok(socket, 'list:create', { name: 'Other' });
       const tasks = [];
       for (const title of ['one', 'two', 'three'])
@@ -96,16 +91,16 @@ describe('bounds', () => {
       expect(codeOf(await call(socket, 'task:update', { id: outsider.id, patch: { listId: inbox } }))).to.equal(
         'limit_exceeded',
       );
-      const rest = await request<ApiErrorBody>(server, 'POST', `/api/lists/${inbox}/tasks`, {
+      const rest = await request<ApiErrorBody>(server(), 'POST', `/api/lists/${inbox}/tasks`, {
         token: alice.token,
         body: { title: 'four' },
       });
       expect([rest.status, rest.body.error.code]).to.deep.equal([409, 'limit_exceeded']);
       // nothing of the refused changes was kept: the seq moved on by the three creates only
-      const page = await request<TaskPage>(server, 'GET', `/api/lists/${inbox}/tasks`, { token: alice.token });
+      const page = await request<TaskPage>(server(), 'GET', `/api/lists/${inbox}/tasks`, { token: alice.token });
       expect(page.body.tasks.map((t) => t.title).sort()).to.deep.equal(['one', 'three', 'two']);
       expect(page.body.seq).to.equal(3);
-      const count = await server.parts.sequelize.query<{ task_count: number }>(
+      const count = await server().parts.sequelize.query<{ task_count: number }>(
         'SELECT task_count FROM lists WHERE id = $1',
         { bind: [inbox], type: QueryTypes.SELECT, plain: true },
       );
@@ -120,8 +115,8 @@ describe('bounds', () => {
     });
 
     it('does not tell a stranger that a list is full: not_found comes first', async () => {
-      const [alice, mallory] = await Promise.all([registerUser(server), registerUser(server)]);
-      const inbox = await inboxOf(server, alice.token);
+      const [alice, mallory] = await Promise.all([registerUser(server()), registerUser(server())]);
+      const inbox = await inboxOf(server(), alice.token);
       const socket = await device(alice.token);
       for (const title of ['a', 'b', 'c']) await ok(socket, 'task:create', { listId: inbox, title });
       expect(codeOf(await call(await device(mallory.token), 'task:create', { listId: inbox, title: 'x' }))).to.equal(
@@ -130,7 +125,7 @@ describe('bounds', () => {
     });
 
     it('a user belongs to MAX_LISTS_PER_USER lists, own and shared: list:create and a share to them are limit_exceeded', async () => {
-      const [alice, bob] = await Promise.all([registerUser(server), registerUser(server)]);
+      const [alice, bob] = await Promise.all([registerUser(server()), registerUser(server())]);
       const alices = await device(alice.token);
       const bobs = await device(bob.token);
       // Inbox + 2 = 3 lists each
@@ -142,7 +137,7 @@ describe('bounds', () => {
       const bobsB2 = (await ok(bobs, 'list:create', { name: 'B2' })).list;
       const refused = await call(alices, 'list:create', { name: 'A3' });
       expect(refused.ok || refused.error).to.deep.include({ code: 'limit_exceeded' });
-      const rest = await request<ApiErrorBody>(server, 'POST', '/api/lists', {
+      const rest = await request<ApiErrorBody>(server(), 'POST', '/api/lists', {
         token: alice.token,
         body: { name: 'A3' },
       });
@@ -152,7 +147,7 @@ describe('bounds', () => {
         codeOf(await call(alices, 'list:share', { listId: mine[0].id, email: bob.email, role: 'viewer' })),
       ).to.equal('limit_exceeded');
       expect(
-        (await request<{ lists: List[] }>(server, 'GET', '/api/lists', { token: bob.token })).body.lists,
+        (await request<{ lists: List[] }>(server(), 'GET', '/api/lists', { token: bob.token })).body.lists,
       ).to.have.length(3);
       expect((await ok(alices, 'list:members', { listId: mine[0].id })).members).to.have.length(1);
       // freed: Bob deletes a list, then the share goes through; Alice deletes one, then she may create again
@@ -165,7 +160,7 @@ describe('bounds', () => {
     });
 
     it('a list has MAX_MEMBERS_PER_LIST members, the owner included: the next share is limit_exceeded, until one leaves', async () => {
-      const users: TestUser[] = await Promise.all([1, 2, 3, 4].map(() => registerUser(server)));
+      const users: TestUser[] = await Promise.all([1, 2, 3, 4].map(() => registerUser(server())));
       const [owner, ...others] = users;
       const socket = await device(owner.token);
       const { list } = await ok(socket, 'list:create', { name: 'Small team' });
@@ -184,7 +179,9 @@ describe('bounds', () => {
       ).to.equal('ok');
     });
   });
+});
 
+describe('bounds', () => {
   describe('open sockets', () => {
     let nodeA: TestServer;
     let nodeB: TestServer;
@@ -279,7 +276,9 @@ describe('bounds', () => {
       expect(codes).to.deep.equal(['not_found', 'not_found', 'ok', 'rate_limited']);
     });
   });
+});
 
+describe('bounds', () => {
   describe('token versions', () => {
     let nodeA: TestServer;
     let nodeB: TestServer;

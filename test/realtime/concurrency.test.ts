@@ -3,6 +3,7 @@ import type { Task } from '../../shared/types';
 import { scenario } from '../support/scenario';
 import {
   call,
+  type ClientSocket,
   devices,
   next,
   ok,
@@ -10,8 +11,8 @@ import {
   request,
   startServer,
   tasksOf,
-  type ClientSocket,
   type TestServer,
+  useServer,
 } from '../support/server';
 import { disconnected, range } from '../support/util';
 import { record, seen, type SeenEvent } from '../support/wait';
@@ -45,19 +46,12 @@ const seqsSeen = (events: Seen, listId: string): number[] =>
 const ascending = (xs: number[]) => [...xs].sort((a, b) => a - b);
 
 describe('concurrent writers on one list', () => {
-  let server: TestServer;
-  const open = devices(() => server);
-
-  before(async () => {
-    server = await startServer();
-  });
-  after(async () => {
-    await server.close();
-  });
+  const server = useServer();
+  const open = devices(server);
 
   /** The owner's fresh list shared with three editors (the shares took seqs 1..3); nobody has a device yet. */
   async function team() {
-    const { owner, editor1, editor2, editor3, listId } = await scenario(server, open, {
+    const { owner, editor1, editor2, editor3, listId } = await scenario(server(), open, {
       owner: 'owner',
       members: { editor1: 'editor', editor2: 'editor', editor3: 'editor' },
       list: 'Busy',
@@ -107,7 +101,7 @@ describe('concurrent writers on one list', () => {
       await seenUpTo(w, writersSaw[i], listId, Math.max(...acks.filter((_, j) => j !== i).flat()));
 
     expectGapless(acks, [observed], writersSaw, listId, base);
-    const { tasks, seq } = await tasksOf(server, owner.token, listId);
+    const { tasks, seq } = await tasksOf(server(), owner.token, listId);
     expect(seq).to.equal(base + 100);
     expect(tasks).to.have.length(100);
     expect(ascending(tasks.map((t) => t.seq))).to.deep.equal(range(base + 1, base + 100));
@@ -143,7 +137,7 @@ describe('concurrent writers on one list', () => {
       await seenUpTo(w, writersSaw[i], listId, Math.max(...acks.filter((_, j) => j !== i).flat()));
 
     expectGapless(acks, [observed], writersSaw, listId, base);
-    const { tasks, seq } = await tasksOf(server, owner.token, listId);
+    const { tasks, seq } = await tasksOf(server(), owner.token, listId);
     expect(seq).to.equal(base + 100);
     const updates = observed
       .flatMap((e) => (e.event === 'task:updated' ? [e.payload.task] : []))
@@ -158,6 +152,45 @@ describe('concurrent writers on one list', () => {
       expect(tasks.find((t) => t.id === task.id)).to.deep.equal(mine[mine.length - 1]);
     }
   });
+});
+
+describe('concurrent writers on one list', () => {
+  const server = useServer();
+  const open = devices(server);
+
+  /** The owner's fresh list shared with three editors (the shares took seqs 1..3); nobody has a device yet. */
+  async function team() {
+    const { owner, editor1, editor2, editor3, listId } = await scenario(server(), open, {
+      owner: 'owner',
+      members: { editor1: 'editor', editor2: 'editor', editor3: 'editor' },
+      list: 'Busy',
+      devices: { owner: [], editor1: [], editor2: [], editor3: [] },
+    });
+    return { owner, users: [owner, editor1, editor2, editor3], listId };
+  }
+
+  /**
+   * Every ack'd seq is distinct and together they are base+1..base+n; an observer that made no change
+   * saw exactly those seqs in order; a writer saw everyone else's, rising, and none of its own.
+   */
+  function expectGapless(acks: number[][], observers: Seen[], writersSaw: Seen[], listId: string, base: number): void {
+    const n = acks.flat().length;
+    // events of the set-up (seq <= base) may still arrive after its acks: only the concurrent phase counts
+    const after = (events: Seen) => seqsSeen(events, listId).filter((q) => q > base);
+    expect(ascending(acks.flat())).to.deep.equal(range(base + 1, base + n));
+    for (const events of observers) expect(after(events)).to.deep.equal(range(base + 1, base + n));
+    writersSaw.forEach((events, i) => {
+      const others = ascending(acks.filter((_, j) => j !== i).flat());
+      expect(after(events), `writer ${i}`).to.deep.equal(others);
+    });
+  }
+
+  /** Waits until the observer has seen seq `last` of the list (it may have come already, into `events`). */
+  const seenUpTo = (observer: ClientSocket, events: Seen, listId: string, last: number) =>
+    seen(observer, (e) => seqOf(e, listId) === last, {
+      among: events,
+      timeoutMs: 10_000,
+    });
 
   it('refused writes (stale expectedVersion) among concurrent ones take no seq and break no order', async () => {
     const { owner, users, listId } = await team();
@@ -185,8 +218,31 @@ describe('concurrent writers on one list', () => {
     for (const [i, w] of writers.entries())
       await seenUpTo(w, writersSaw[i], listId, Math.max(...acks.filter((_, j) => j !== i).flat()));
     expectGapless(acks, [observed], writersSaw, listId, task.seq);
-    expect((await tasksOf(server, owner.token, listId)).seq).to.equal(task.seq + n);
+    expect((await tasksOf(server(), owner.token, listId)).seq).to.equal(task.seq + n);
   });
+});
+
+describe('concurrent writers on one list', () => {
+  const server = useServer();
+  const open = devices(server);
+
+  /** The owner's fresh list shared with three editors (the shares took seqs 1..3); nobody has a device yet. */
+  async function team() {
+    const { owner, editor1, editor2, editor3, listId } = await scenario(server(), open, {
+      owner: 'owner',
+      members: { editor1: 'editor', editor2: 'editor', editor3: 'editor' },
+      list: 'Busy',
+      devices: { owner: [], editor1: [], editor2: [], editor3: [] },
+    });
+    return { owner, users: [owner, editor1, editor2, editor3], listId };
+  }
+
+  /** Waits until the observer has seen seq `last` of the list (it may have come already, into `events`). */
+  const seenUpTo = (observer: ClientSocket, events: Seen, listId: string, last: number) =>
+    seen(observer, (e) => seqOf(e, listId) === last, {
+      among: events,
+      timeoutMs: 10_000,
+    });
 
   describe('two server nodes on one database', () => {
     // a second node in this process: its own HTTP server, Socket.IO server, adapter and notifier on the
@@ -211,7 +267,7 @@ describe('concurrent writers on one list', () => {
 
     it('2 + 2 sockets x 25 creates: one gapless seq series, every change reaches every socket on both nodes', async () => {
       const { owner, users, listId } = await team();
-      const nodes = [server, server, nodeB, nodeB];
+      const nodes = [server(), server(), nodeB, nodeB];
       const writers = await Promise.all(users.map((u, i) => open(u.token, nodes[i])));
       const [observerA, observerB] = [await open(owner.token), await open(owner.token, nodeB)];
       const [seenA, seenB, writersSaw] = [record(observerA), record(observerB), writers.map(record)];
@@ -226,7 +282,7 @@ describe('concurrent writers on one list', () => {
       );
       // the database: one series 4..103 (the three shares took 1..3), whichever node took each number
       expect(ascending(acks.flat())).to.deep.equal(range(4, 103));
-      for (const node of [server, nodeB]) {
+      for (const node of [server(), nodeB]) {
         const { tasks, seq } = await tasksOf(node, owner.token, listId);
         expect(seq).to.equal(103);
         expect(ascending(tasks.map((t) => t.seq))).to.deep.equal(range(4, 103));
@@ -248,8 +304,8 @@ describe('concurrent writers on one list', () => {
     });
 
     it('a member added on node A starts receiving on node B at once; logout-all on A disconnects B', async () => {
-      const alice = await registerUser(server, 'Alice');
-      const bob = await registerUser(server, 'Bob');
+      const alice = await registerUser(server(), 'Alice');
+      const bob = await registerUser(server(), 'Bob');
       const aliceOnA = await open(alice.token);
       const bobOnB = await open(bob.token, nodeB);
       const { list } = await ok(aliceOnA, 'list:create', { name: 'Cross-node' });
@@ -261,7 +317,7 @@ describe('concurrent writers on one list', () => {
       expect((await task).task).to.deep.equal(made);
 
       const gone = disconnected(bobOnB);
-      const res = await request(server, 'POST', '/api/auth/logout-all', { token: bob.token });
+      const res = await request(server(), 'POST', '/api/auth/logout-all', { token: bob.token });
       expect(res.status).to.equal(204);
       expect(await gone).to.equal('io server disconnect');
     });

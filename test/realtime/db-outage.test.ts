@@ -4,8 +4,7 @@
  * database is back everything works again without a restart.
  */
 import { expect } from 'chai';
-import { spawnServer, type SpawnedServer } from '../../dev/spawn-server';
-import { startTcpProxy, type TcpProxy } from '../../dev/tcp-proxy';
+import { spawnServer, startTcpProxy, type SpawnedServer, type TcpProxy } from '../../dev/kit';
 import type { Task } from '../../shared/types';
 import { testDb } from '../support/database';
 import {

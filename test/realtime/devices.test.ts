@@ -1,21 +1,14 @@
 import { expect } from 'chai';
-import { devices, inboxOf, next, ok, registerUser, startServer, type TestServer } from '../support/server';
+import { devices, inboxOf, next, ok, registerUser, useServer } from '../support/server';
 import { record } from '../support/wait';
 
 describe('one user, three devices', () => {
-  let server: TestServer;
-  const open = devices(() => server);
-
-  before(async () => {
-    server = await startServer();
-  });
-  after(async () => {
-    await server.close();
-  });
+  const server = useServer();
+  const open = devices(server);
 
   it('shows a change made on one device on the other two, and sends no echo to the first', async () => {
-    const user = await registerUser(server);
-    const listId = await inboxOf(server, user.token);
+    const user = await registerUser(server());
+    const listId = await inboxOf(server(), user.token);
     const [phone, laptop, tablet] = await Promise.all([1, 2, 3].map(() => open(user.token)));
     const phoneSaw = record(phone);
 

@@ -7,7 +7,7 @@ import type { DomainSocket, SocketDomain } from '../../server/core/socket-domain
 import type { Logger } from '../../server/core/logger';
 import { createMetrics } from '../../server/core/metrics';
 import { attachSockets } from '../../server/realtime/connection';
-import { connect, ok, registerUser, startServer, type ClientSocket, type TestServer } from '../support/server';
+import { type ClientSocket, connect, ok, registerUser, startServer, type TestServer } from '../support/server';
 
 /** Resolves once `done()` holds, looking every 10 ms for at most 5 s. */
 async function waitFor(done: () => boolean): Promise<void> {

@@ -1,18 +1,17 @@
 import { expect } from 'chai';
 import type { Ack, Task, TaskPage } from '../../shared/types';
 import {
+  type ApiErrorBody,
   call,
+  type ClientSocket,
   devices,
   inboxOf,
   next,
   ok,
   registerUser,
   request,
-  startServer,
-  type ApiErrorBody,
-  type ClientSocket,
-  type TestServer,
   type TestUser,
+  useServer,
 } from '../support/server';
 import { codeOf } from '../support/util';
 
@@ -20,32 +19,30 @@ import { codeOf } from '../support/util';
 const conflictOf = (ack: Ack<unknown>) => (ack.ok ? 'ok' : { code: ack.error.code, details: ack.error.details });
 
 describe('dates and versions at their edges, over sockets and REST', () => {
-  let server: TestServer;
   let alice: TestUser;
   let inbox: string;
   let socket: ClientSocket;
   let other: ClientSocket;
-  const open = devices(() => server);
+  const server = useServer();
+  const open = devices(server);
 
   before(async () => {
-    server = await startServer();
-    alice = await registerUser(server);
-    inbox = await inboxOf(server, alice.token);
-  });
-  after(async () => {
-    await server.close();
+    alice = await registerUser(server());
+    inbox = await inboxOf(server(), alice.token);
   });
   beforeEach(async () => {
     [socket, other] = [await open(alice.token), await open(alice.token)];
   });
 
   const seqOf = async () =>
-    (await request<TaskPage>(server, 'GET', `/api/lists/${inbox}/tasks`, { token: alice.token })).body.seq;
+    (await request<TaskPage>(server(), 'GET', `/api/lists/${inbox}/tasks`, { token: alice.token })).body.seq;
   const newTask = async (): Promise<Task> => (await ok(socket, 'task:create', { listId: inbox, title: 'Task' })).task;
 
   /** The dueAt of a task as every reader sees it: the ack, another device's event, a task page and sync. */
   async function dueAtEverywhere(task: Task): Promise<string[]> {
-    const page = await request<TaskPage>(server, 'GET', `/api/lists/${inbox}/tasks?limit=500`, { token: alice.token });
+    const page = await request<TaskPage>(server(), 'GET', `/api/lists/${inbox}/tasks?limit=500`, {
+      token: alice.token,
+    });
     const synced = await ok(other, 'sync', {});
     return [page.body.tasks.find((t) => t.id === task.id)!.dueAt!, synced.tasks.find((t) => t.id === task.id)!.dueAt!];
   }
@@ -78,11 +75,11 @@ describe('dates and versions at their edges, over sockets and REST', () => {
     for (const dueAt of refused) {
       const created = await call(socket, 'task:create', { listId: inbox, title: 'x', dueAt });
       const updated = await call(socket, 'task:update', { id, patch: { dueAt } });
-      const posted = await request<ApiErrorBody>(server, 'POST', `/api/lists/${inbox}/tasks`, {
+      const posted = await request<ApiErrorBody>(server(), 'POST', `/api/lists/${inbox}/tasks`, {
         token: alice.token,
         body: { title: 'x', dueAt },
       });
-      const patched = await request<ApiErrorBody>(server, 'PATCH', `/api/tasks/${id}`, {
+      const patched = await request<ApiErrorBody>(server(), 'PATCH', `/api/tasks/${id}`, {
         token: alice.token,
         body: { dueAt },
       });
@@ -119,11 +116,11 @@ describe('dates and versions at their edges, over sockets and REST', () => {
       expect((await arrived).task).to.deep.equal(task);
       expect(await dueAtEverywhere(task), dueAt).to.deep.equal([stored, stored]);
 
-      const posted = await request<{ task: Task }>(server, 'POST', `/api/lists/${inbox}/tasks`, {
+      const posted = await request<{ task: Task }>(server(), 'POST', `/api/lists/${inbox}/tasks`, {
         token: alice.token,
         body: { title: `due ${dueAt}`, dueAt: null },
       });
-      const patched = await request<{ task: Task }>(server, 'PATCH', `/api/tasks/${posted.body.task.id}`, {
+      const patched = await request<{ task: Task }>(server(), 'PATCH', `/api/tasks/${posted.body.task.id}`, {
         token: alice.token,
         body: { dueAt },
       });
@@ -132,6 +129,26 @@ describe('dates and versions at their edges, over sockets and REST', () => {
       expect(updated.task.dueAt, dueAt).to.equal(stored);
     }
   });
+});
+
+describe('dates and versions at their edges, over sockets and REST', () => {
+  let alice: TestUser;
+  let inbox: string;
+  let socket: ClientSocket;
+  const server = useServer();
+  const open = devices(server);
+
+  before(async () => {
+    alice = await registerUser(server());
+    inbox = await inboxOf(server(), alice.token);
+  });
+  beforeEach(async () => {
+    socket = await open(alice.token);
+  });
+
+  const seqOf = async () =>
+    (await request<TaskPage>(server(), 'GET', `/api/lists/${inbox}/tasks`, { token: alice.token })).body.seq;
+  const newTask = async (): Promise<Task> => (await ok(socket, 'task:create', { listId: inbox, title: 'Task' })).task;
 
   it("reads a date-time without an offset as UTC, whatever the server's time zone", async () => {
     const zone = process.env.TZ;
@@ -160,11 +177,11 @@ describe('dates and versions at their edges, over sockets and REST', () => {
         conflictOf(await call(socket, 'task:delete', { id: task.id, expectedVersion })),
         `task:delete ${expectedVersion}`,
       ).to.deep.equal(conflict);
-      const patched = await request<ApiErrorBody>(server, 'PATCH', `/api/tasks/${task.id}`, {
+      const patched = await request<ApiErrorBody>(server(), 'PATCH', `/api/tasks/${task.id}`, {
         token: alice.token,
         body: { title: 'no', expectedVersion },
       });
-      const deleted = await request<ApiErrorBody>(server, 'DELETE', `/api/tasks/${task.id}`, {
+      const deleted = await request<ApiErrorBody>(server(), 'DELETE', `/api/tasks/${task.id}`, {
         token: alice.token,
         body: { expectedVersion },
       });

@@ -8,15 +8,15 @@ import pg from 'pg';
 import type { Ack, SyncResult, TaskPage } from '../../shared/types';
 import { bulkTasks, HEAVY_TEXT, testDb } from '../support/database';
 import {
+  type ApiErrorBody,
   call,
   devices,
   inboxOf,
   ok,
   registerUser,
   request,
-  startServer,
-  type ApiErrorBody,
   type TestServer,
+  useServer,
 } from '../support/server';
 import { codeOf } from '../support/util';
 
@@ -34,37 +34,33 @@ describe('expensive reads', function () {
   this.timeout(30_000);
 
   describe('cost by what they answer', () => {
-    let server: TestServer;
     // a budget of 3 events a second, bursts to 6: a page of about 1 MiB (16 events) leaves it in debt for
     // seconds, whatever few events came before
-    before(async () => {
-      server = await startServer({ userEventsPerSecond: 3 });
-    });
-    after(async () => {
-      await server.close();
-    });
-    const open = devices(() => server);
+    const server = useServer({ userEventsPerSecond: 3 });
+    const open = devices(server);
 
     it('a task page is counted in the budget: one of about 1 MiB costs 16 events, so the next request of that user, REST or socket, is refused; another user is served', async () => {
-      const [alice, bob] = await Promise.all([registerUser(server), registerUser(server)]);
-      const big = await bigList(server, alice.token, alice.user.id); // POST /api/lists: one event
-      const [aliceSocket, bobInbox] = await Promise.all([open(alice.token), inboxOf(server, bob.token)]);
+      const [alice, bob] = await Promise.all([registerUser(server()), registerUser(server())]);
+      const big = await bigList(server(), alice.token, alice.user.id); // POST /api/lists: one event
+      const [aliceSocket, bobInbox] = await Promise.all([open(alice.token), inboxOf(server(), bob.token)]);
 
-      const page = await request<TaskPage>(server, 'GET', `/api/lists/${big}/tasks`, { token: alice.token });
+      const page = await request<TaskPage>(server(), 'GET', `/api/lists/${big}/tasks`, { token: alice.token });
       expect(page.status).to.equal(200);
       expect(Buffer.byteLength(JSON.stringify(page.body))).to.be.above(15 * 64 * 1024);
-      const again = await request<ApiErrorBody>(server, 'GET', `/api/lists/${big}/tasks?limit=1`, {
+      const again = await request<ApiErrorBody>(server(), 'GET', `/api/lists/${big}/tasks?limit=1`, {
         token: alice.token,
       });
       expect([again.status, again.body.error.code]).to.deep.equal([429, 'rate_limited']);
       expect(codeOf(await call(aliceSocket, 'list:create', { name: 'refused' }))).to.equal('rate_limited');
       // Bob's budget is his own: a small page costs him one
-      expect((await request(server, 'GET', `/api/lists/${bobInbox}/tasks`, { token: bob.token })).status).to.equal(200);
+      expect((await request(server(), 'GET', `/api/lists/${bobInbox}/tasks`, { token: bob.token })).status).to.equal(
+        200,
+      );
     });
 
     it('a sync page costs by its size too: after one of about 1 MiB the next event of that user is refused', async () => {
-      const alice = await registerUser(server);
-      await bigList(server, alice.token, alice.user.id);
+      const alice = await registerUser(server());
+      await bigList(server(), alice.token, alice.user.id);
       const socket = await open(alice.token);
       const page = await ok(socket, 'sync', {});
       expect(Buffer.byteLength(JSON.stringify(page))).to.be.above(15 * 64 * 1024);
@@ -73,14 +69,8 @@ describe('expensive reads', function () {
   });
 
   describe('a few of one user at once', () => {
-    let server: TestServer;
-    before(async () => {
-      server = await startServer({ userReadsAtOnce: 2, socketEventsPerSecond: 1000 });
-    });
-    after(async () => {
-      await server.close();
-    });
-    const open = devices(() => server);
+    const server = useServer({ userReadsAtOnce: 2, socketEventsPerSecond: 1000 });
+    const open = devices(server);
 
     /** Backends of this database waiting for a lock (the reads held up by the test's lock). */
     async function lockWaiters(): Promise<number> {
@@ -92,11 +82,11 @@ describe('expensive reads', function () {
     }
 
     it('holds at most USER_READS_AT_ONCE of one user in the database; the others wait without a connection and are served after; another user is served meanwhile', async () => {
-      const [alice, bob] = await Promise.all([registerUser(server), registerUser(server)]);
-      const inbox = await inboxOf(server, alice.token);
+      const [alice, bob] = await Promise.all([registerUser(server()), registerUser(server())]);
+      const inbox = await inboxOf(server(), alice.token);
       await bulkTasks(inbox, alice.user.id, 3);
       const [aliceSocket, bobSocket] = await Promise.all([open(alice.token), open(bob.token)]);
-      const bobInbox = await inboxOf(server, bob.token);
+      const bobInbox = await inboxOf(server(), bob.token);
 
       // every sync reads task_tombstones: while the test holds this lock, each one in the database waits on it
       const lock = new pg.Client({ connectionString: testDb().url });
@@ -111,7 +101,7 @@ describe('expensive reads', function () {
         // two run (and wait on the lock), four wait for a slot in the server
         const deadline = Date.now() + 10_000;
         for (;;) {
-          const state = server.parts.ctx.reads.state(alice.user.id);
+          const state = server().parts.ctx.reads.state(alice.user.id);
           if (state.running === 2 && state.waiting === 4 && (await lockWaiters()) >= 2) break;
           if (Date.now() > deadline)
             throw new Error(`reads ${JSON.stringify(state)}, lock waiters ${await lockWaiters()} after 10 s`);

@@ -1,31 +1,13 @@
 import { expect } from 'chai';
 import type { List } from '../../shared/types';
 import { scenario } from '../support/scenario';
-import {
-  call,
-  devices,
-  inboxOf,
-  next,
-  ok,
-  registerUser,
-  request,
-  startServer,
-  tasksOf,
-  type TestServer,
-} from '../support/server';
+import { call, devices, inboxOf, next, ok, registerUser, request, tasksOf, useServer } from '../support/server';
 import { uuid } from '../support/util';
 import { flush, record } from '../support/wait';
 
 describe('idempotent mutations: retries are answered with the first answer and applied once', () => {
-  let server: TestServer;
-
-  before(async () => {
-    server = await startServer();
-  });
-  after(async () => {
-    await server.close();
-  });
-  const open = devices(() => server);
+  const server = useServer();
+  const open = devices(server);
 
   /**
    * A user (her Inbox is `listId`) with a writing device and an observing one (recording every event it
@@ -37,7 +19,7 @@ describe('idempotent mutations: retries are answered with the first answer and a
       listId,
       phone,
       laptop,
-    } = await scenario(server, open, { owner: 'alice', devices: { alice: ['phone', 'laptop'] } });
+    } = await scenario(server(), open, { owner: 'alice', devices: { alice: ['phone', 'laptop'] } });
     return { user, listId, phone, laptop, laptopSaw: record(laptop) };
   }
 
@@ -50,11 +32,11 @@ describe('idempotent mutations: retries are answered with the first answer and a
     expect(again).to.deep.equal(first);
     const fromLaptop = await call(laptop, 'task:create', { listId, title: 'Once', mutationId }); // the same user on another device
     expect(fromLaptop).to.deep.equal(first);
-    await flush(server, user, [laptop], 'marker');
+    await flush(server(), user, [laptop], 'marker');
     expect(
       laptopSaw.map((e) => (e.event === 'task:created' ? `${e.event} ${e.payload.task.title}` : e.event)),
     ).to.deep.equal(['task:created Once', 'task:created marker']);
-    const { tasks, seq } = await tasksOf(server, user.token, listId);
+    const { tasks, seq } = await tasksOf(server(), user.token, listId);
     expect(tasks.map((t) => t.title)).to.have.members(['Once', 'marker']);
     expect(seq).to.equal(2);
   });
@@ -69,9 +51,9 @@ describe('idempotent mutations: retries are answered with the first answer and a
     const later = await ok(laptop, 'task:update', { id: task.id, patch: { notes: 'later' } });
     const again = await ok(phone, 'task:update', { id: task.id, patch: { notes: 'edited' }, mutationId });
     expect(again).to.deep.equal(first);
-    await flush(server, user, [laptop], 'marker');
+    await flush(server(), user, [laptop], 'marker');
     expect(laptopSaw.map((e) => e.event)).to.deep.equal(['task:created', 'task:updated', 'task:created']);
-    const current = (await tasksOf(server, user.token, listId)).tasks.find((t) => t.id === task.id);
+    const current = (await tasksOf(server(), user.token, listId)).tasks.find((t) => t.id === task.id);
     expect(current).to.deep.equal(later.task);
     expect(current).to.include({ notes: 'later', version: 3, seq: 3 });
   });
@@ -83,9 +65,9 @@ describe('idempotent mutations: retries are answered with the first answer and a
     const first = await call(phone, 'task:delete', { id: task.id, mutationId });
     expect(first).to.deep.equal({ ok: true, data: { id: task.id, listId, seq: 2 } });
     expect(await call(phone, 'task:delete', { id: task.id, mutationId })).to.deep.equal(first);
-    await flush(server, user, [laptop], 'marker');
+    await flush(server(), user, [laptop], 'marker');
     expect(laptopSaw.map((e) => e.event)).to.deep.equal(['task:created', 'task:deleted', 'task:created']);
-    expect((await tasksOf(server, user.token, listId)).seq).to.equal(3);
+    expect((await tasksOf(server(), user.token, listId)).seq).to.equal(3);
   });
 
   it('list:create retried with the same mutationId, and with the same id', async () => {
@@ -104,7 +86,7 @@ describe('idempotent mutations: retries are answered with the first answer and a
       'Hardware',
       'marker',
     ]);
-    const { body } = await request<{ lists: List[] }>(server, 'GET', '/api/lists', { token: user.token });
+    const { body } = await request<{ lists: List[] }>(server(), 'GET', '/api/lists', { token: user.token });
     expect(body.lists.map((l) => l.name)).to.have.members(['Inbox', 'Groceries', 'Hardware', 'marker']);
   });
 
@@ -115,8 +97,27 @@ describe('idempotent mutations: retries are answered with the first answer and a
     await ok(phone, 'task:delete', { id });
     const ack = await call(phone, 'task:create', { listId, id, title: 'Short-lived' });
     expect(ack.ok || ack.error.code).to.equal('conflict');
-    expect((await tasksOf(server, user.token, listId)).tasks.map((t) => t.id)).not.to.include(id);
+    expect((await tasksOf(server(), user.token, listId)).tasks.map((t) => t.id)).not.to.include(id);
   });
+});
+
+describe('idempotent mutations: retries are answered with the first answer and applied once', () => {
+  const server = useServer();
+  const open = devices(server);
+
+  /**
+   * A user (her Inbox is `listId`) with a writing device and an observing one (recording every event it
+   * gets). flush(..., 'marker') is one more change, seen by the observer after every event of the retries.
+   */
+  async function setup() {
+    const {
+      alice: user,
+      listId,
+      phone,
+      laptop,
+    } = await scenario(server(), open, { owner: 'alice', devices: { alice: ['phone', 'laptop'] } });
+    return { user, listId, phone, laptop, laptopSaw: record(laptop) };
+  }
 
   it('task:create with a client id: the same user gets the same answer; another user gets conflict', async () => {
     const { user, listId, phone, laptop, laptopSaw } = await setup();
@@ -128,8 +129,8 @@ describe('idempotent mutations: retries are answered with the first answer and a
       first,
     );
 
-    const other = await registerUser(server);
-    const otherList = await inboxOf(server, other.token);
+    const other = await registerUser(server());
+    const otherList = await inboxOf(server(), other.token);
     const otherSocket = await open(other.token);
     for (const target of [otherList, listId]) {
       const ack = await call(otherSocket, 'task:create', { listId: target, id, title: 'Stolen id' });
@@ -138,10 +139,10 @@ describe('idempotent mutations: retries are answered with the first answer and a
     const listAck = await call(otherSocket, 'list:create', { id: listId, name: 'Stolen list id' });
     expect(listAck.ok || listAck.error.code).to.equal('conflict');
 
-    await flush(server, user, [laptop], 'marker');
+    await flush(server(), user, [laptop], 'marker');
     expect(laptopSaw.map((e) => e.event)).to.deep.equal(['task:created', 'task:created']);
-    expect(await tasksOf(server, other.token, otherList)).to.deep.equal({ tasks: [], seq: 0 });
-    const mine = await tasksOf(server, user.token, listId);
+    expect(await tasksOf(server(), other.token, otherList)).to.deep.equal({ tasks: [], seq: 0 });
+    const mine = await tasksOf(server(), user.token, listId);
     expect(mine.tasks.find((t) => t.id === id)).to.deep.equal(first.task);
     expect(mine.seq).to.equal(2);
   });
@@ -158,17 +159,17 @@ describe('idempotent mutations: retries are answered with the first answer and a
       const ack = await call(phone, event, payload);
       expect(ack.ok || ack.error.code, event).to.equal('conflict');
     }
-    expect(await tasksOf(server, user.token, listId)).to.deep.equal({ tasks: [task], seq: 1 });
+    expect(await tasksOf(server(), user.token, listId)).to.deep.equal({ tasks: [task], seq: 1 });
 
-    const other = await registerUser(server);
+    const other = await registerUser(server());
     const otherSocket = await open(other.token);
     const theirs = await ok(otherSocket, 'task:create', {
-      listId: await inboxOf(server, other.token),
+      listId: await inboxOf(server(), other.token),
       title: 'Same mutationId, other user',
       mutationId,
     });
     expect(theirs.task.title).to.equal('Same mutationId, other user');
-    await flush(server, user, [laptop], 'marker');
+    await flush(server(), user, [laptop], 'marker');
     expect(laptopSaw.map((e) => e.event)).to.deep.equal(['task:created', 'task:created']);
   });
 
@@ -197,7 +198,7 @@ describe('idempotent mutations: retries are answered with the first answer and a
     }
     expect(updates[0].ok && updates[0].data.task).to.include({ version: 2, seq: 3 });
     expect(deletes[0].ok && deletes[0].data.seq).to.equal(4);
-    await flush(server, user, [tablet], 'marker');
+    await flush(server(), user, [tablet], 'marker');
     expect(tabletSaw.map((e) => e.event)).to.deep.equal([
       'task:created',
       'task:created',
@@ -205,10 +206,29 @@ describe('idempotent mutations: retries are answered with the first answer and a
       'task:deleted',
       'task:created',
     ]);
-    const { tasks, seq } = await tasksOf(server, user.token, listId);
+    const { tasks, seq } = await tasksOf(server(), user.token, listId);
     expect(tasks.map((t) => t.title)).to.have.members(['Raced', 'marker']);
     expect(seq).to.equal(5);
   });
+});
+
+describe('idempotent mutations: retries are answered with the first answer and applied once', () => {
+  const server = useServer();
+  const open = devices(server);
+
+  /**
+   * A user (her Inbox is `listId`) with a writing device and an observing one (recording every event it
+   * gets). flush(..., 'marker') is one more change, seen by the observer after every event of the retries.
+   */
+  async function setup() {
+    const {
+      alice: user,
+      listId,
+      phone,
+      laptop,
+    } = await scenario(server(), open, { owner: 'alice', devices: { alice: ['phone', 'laptop'] } });
+    return { user, listId, phone, laptop, laptopSaw: record(laptop) };
+  }
 
   it('applies concurrent creates with the same client id once, answering each the same', async () => {
     const { user, listId, phone, laptop } = await setup();
@@ -229,9 +249,9 @@ describe('idempotent mutations: retries are answered with the first answer and a
         for (const ack of acks) expect(ack).to.deep.equal(acks[0]);
       }
     }
-    await flush(server, user, [tablet], 'marker');
+    await flush(server(), user, [tablet], 'marker');
     expect(tabletSaw.filter((e) => e.event === 'task:created')).to.have.length(6); // 5 raced + marker
     expect(tabletSaw.filter((e) => e.event === 'list:created')).to.have.length(5);
-    expect((await tasksOf(server, user.token, listId)).seq).to.equal(6);
+    expect((await tasksOf(server(), user.token, listId)).seq).to.equal(6);
   });
 });

@@ -2,37 +2,35 @@ import { expect } from 'chai';
 import { closeListRoom, joinListRoom, joinListRooms, leaveListRoom, listRoom } from '../../server/lists/list-rooms';
 import type { DomainSocket } from '../../server/core/socket-domain';
 import {
+  type ClientSocket,
   cluster,
   devices,
   ok,
   registerUser,
   request,
   startServer,
-  type ClientSocket,
-  type TestServer,
   type TestUser,
+  useServer,
 } from '../support/server';
 import { roomHolds as roomHoldsOn } from '../support/rooms';
 
 describe('list rooms (list:<id>, for ephemeral traffic)', () => {
-  let server: TestServer;
-  const open = devices(() => server);
+  const server = useServer();
+  const open = devices(server);
   const device = (u: TestUser) => open(u.token);
 
-  before(async () => {
-    server = await startServer();
-  });
-  after(async () => {
-    await server.close();
-  });
-
-  const roomHolds = (listId: string, sockets: ClientSocket[]) => roomHoldsOn(server, listId, sockets);
+  const roomHolds = (listId: string, sockets: ClientSocket[]) => roomHoldsOn(server(), listId, sockets);
 
   const inboxOf = async (u: TestUser) =>
-    (await request<{ lists: Array<{ id: string }> }>(server, 'GET', '/api/lists', { token: u.token })).body.lists[0].id;
+    (await request<{ lists: Array<{ id: string }> }>(server(), 'GET', '/api/lists', { token: u.token })).body.lists[0]
+      .id;
 
   it("puts a socket in the room of every list its user is a member of when it connects, and in no other's", async () => {
-    const [alice, bob, carol] = await Promise.all([registerUser(server), registerUser(server), registerUser(server)]);
+    const [alice, bob, carol] = await Promise.all([
+      registerUser(server()),
+      registerUser(server()),
+      registerUser(server()),
+    ]);
     const setup = await device(alice);
     const { list } = await ok(setup, 'list:create', { name: 'Shared' });
     await ok(setup, 'list:share', { listId: list.id, email: bob.email, role: 'editor' });
@@ -50,10 +48,10 @@ describe('list rooms (list:<id>, for ephemeral traffic)', () => {
   });
 
   it('joinListRoom, leaveListRoom and closeListRoom move every socket of the user (or of the list), and no other', async () => {
-    const [alice, bob] = await Promise.all([registerUser(server), registerUser(server)]);
+    const [alice, bob] = await Promise.all([registerUser(server()), registerUser(server())]);
     const [alices, bobsPhone, bobsLaptop] = await Promise.all([device(alice), device(bob), device(bob)]);
     const { list } = await ok(alices, 'list:create', { name: 'Not shared' });
-    const { ctx } = server.parts;
+    const { ctx } = server().parts;
     closeListRoom(ctx, list.id);
     await roomHolds(list.id, []);
 
@@ -73,15 +71,15 @@ describe('list rooms (list:<id>, for ephemeral traffic)', () => {
   it("moves the user's sockets on another node too (through the adapter)", async () => {
     const other = await startServer();
     try {
-      await cluster(server, other);
-      const [alice, bob] = await Promise.all([registerUser(server), registerUser(server)]);
+      await cluster(server(), other);
+      const [alice, bob] = await Promise.all([registerUser(server()), registerUser(server())]);
       const { list } = await ok(await device(alice), 'list:create', { name: 'Across' });
-      closeListRoom(server.parts.ctx, list.id);
+      closeListRoom(server().parts.ctx, list.id);
       await roomHolds(list.id, []);
       const bobs = await open(bob.token, other);
-      joinListRoom(server.parts.ctx, bob.user.id, list.id);
+      joinListRoom(server().parts.ctx, bob.user.id, list.id);
       await roomHolds(list.id, [bobs]);
-      leaveListRoom(server.parts.ctx, bob.user.id, list.id);
+      leaveListRoom(server().parts.ctx, bob.user.id, list.id);
       await roomHolds(list.id, []);
     } finally {
       await other.close();
@@ -89,14 +87,14 @@ describe('list rooms (list:<id>, for ephemeral traffic)', () => {
   });
 
   it('moves nothing for a ctx of no server (services called outside one)', () => {
-    const ctx = { notifier: {} } as unknown as typeof server.parts.ctx; // a notifier of no attached server
+    const ctx = { notifier: {} } as unknown as ReturnType<typeof server>['parts']['ctx']; // a notifier of no attached server
     expect(() => joinListRoom(ctx, 'u', 'l')).not.to.throw();
     expect(() => leaveListRoom(ctx, 'u', 'l')).not.to.throw();
     expect(() => closeListRoom(ctx, 'l')).not.to.throw();
   });
 
   it('user:block with leave takes the blocker out of the blocked owner’s lists (block.service.ts, after its commit)', async () => {
-    const [alice, bob] = await Promise.all([registerUser(server), registerUser(server)]);
+    const [alice, bob] = await Promise.all([registerUser(server()), registerUser(server())]);
     const setup = await device(alice);
     const { list } = await ok(setup, 'list:create', { name: 'Shared' });
     await ok(setup, 'list:share', { listId: list.id, email: bob.email, role: 'editor' });
@@ -108,7 +106,7 @@ describe('list rooms (list:<id>, for ephemeral traffic)', () => {
   });
 
   it('a member removed while their socket connects is not left in the room (its joins are read again)', async () => {
-    const [alice, bob] = await Promise.all([registerUser(server), registerUser(server)]);
+    const [alice, bob] = await Promise.all([registerUser(server()), registerUser(server())]);
     const alices = await device(alice);
     const { list } = await ok(alices, 'list:create', { name: 'Shared' });
     await ok(alices, 'list:share', { listId: list.id, email: bob.email, role: 'editor' });
@@ -120,7 +118,7 @@ describe('list rooms (list:<id>, for ephemeral traffic)', () => {
       leave: (room) => rooms.delete(room),
     };
     // the removal commits (and moves bob's sockets) right after the connecting socket's first read
-    const { sequelize } = server.parts.ctx;
+    const { sequelize } = server().parts.ctx;
     let reads = 0;
     const query = (async (...args: Parameters<typeof sequelize.query>) => {
       const rows = await sequelize.query(...args);
@@ -131,10 +129,18 @@ describe('list rooms (list:<id>, for ephemeral traffic)', () => {
     await joinListRooms({ sequelize: racing }, connecting);
     expect([...rooms]).to.deep.equal([listRoom(await inboxOf(bob))]);
   });
+});
+
+describe('list rooms (list:<id>, for ephemeral traffic)', () => {
+  const server = useServer();
+  const open = devices(server);
+  const device = (u: TestUser) => open(u.token);
+
+  const roomHolds = (listId: string, sockets: ClientSocket[]) => roomHoldsOn(server(), listId, sockets);
 
   describe('the services keep the rooms current after their commits', () => {
     it('list:create and list:share put the sockets of the owner and of the new member in the room', async () => {
-      const [alice, bob] = await Promise.all([registerUser(server), registerUser(server)]);
+      const [alice, bob] = await Promise.all([registerUser(server()), registerUser(server())]);
       const [alices, bobs] = await Promise.all([device(alice), device(bob)]);
       const { list } = await ok(alices, 'list:create', { name: 'Shared' });
       await roomHolds(list.id, [alices]);
@@ -143,7 +149,11 @@ describe('list rooms (list:<id>, for ephemeral traffic)', () => {
     });
 
     it('list:unshare and lists:leave take the removed member out; list:delete empties the room', async () => {
-      const [alice, bob, carol] = await Promise.all([registerUser(server), registerUser(server), registerUser(server)]);
+      const [alice, bob, carol] = await Promise.all([
+        registerUser(server()),
+        registerUser(server()),
+        registerUser(server()),
+      ]);
       const [alices, bobs, carols] = await Promise.all([device(alice), device(bob), device(carol)]);
       const { list } = await ok(alices, 'list:create', { name: 'Shared' });
       for (const u of [bob, carol]) await ok(alices, 'list:share', { listId: list.id, email: u.email, role: 'editor' });

@@ -2,38 +2,20 @@ import { expect } from 'chai';
 import type { List, SyncResult } from '../../shared/types';
 import { bulkTasks } from '../support/database';
 import { share } from '../support/scenario';
-import {
-  call,
-  devices,
-  inboxOf,
-  next,
-  ok,
-  registerUser,
-  request,
-  startServer,
-  type TestServer,
-  type TestUser,
-} from '../support/server';
+import { call, devices, inboxOf, next, ok, registerUser, request, type TestUser, useServer } from '../support/server';
 import { codeOf } from '../support/util';
 
 const TAG = /^[0-9a-f]{64}$/;
 
 describe('unchanged lists are not sent again: sync listsTag, GET /api/lists ETag', () => {
-  let server: TestServer;
-  const open = devices(() => server);
-
-  before(async () => {
-    server = await startServer();
-  });
-  after(async () => {
-    await server.close();
-  });
+  const server = useServer();
+  const open = devices(server);
 
   const listsOf = async (u: TestUser): Promise<List[]> =>
-    (await request<{ lists: List[] }>(server, 'GET', '/api/lists', { token: u.token })).body.lists;
+    (await request<{ lists: List[] }>(server(), 'GET', '/api/lists', { token: u.token })).body.lists;
 
   it('answers the tag of the lists on every sync; without listsTag the lists come whole, as before', async () => {
-    const alice = await registerUser(server);
+    const alice = await registerUser(server());
     const socket = await open(alice.token);
     await ok(socket, 'list:create', { name: 'Second' });
     const r = await ok(socket, 'sync', {});
@@ -45,12 +27,12 @@ describe('unchanged lists are not sent again: sync listsTag, GET /api/lists ETag
     const again = await ok(socket, 'sync', { cursors: r.cursors });
     expect(again).to.deep.include({ lists: r.lists, listsTag: r.listsTag, listsUnchanged: false });
     // GET /api/lists tags the same lists the same way
-    const res = await request(server, 'GET', '/api/lists', { token: alice.token });
+    const res = await request(server(), 'GET', '/api/lists', { token: alice.token });
     expect(res.headers.get('etag')).to.equal(`"${r.listsTag}"`);
   });
 
   it('answers lists empty and listsUnchanged while the tag sent is current, on every page of a pass', async () => {
-    const alice = await registerUser(server);
+    const alice = await registerUser(server());
     const socket = await open(alice.token);
     const { list } = await ok(socket, 'list:create', { name: 'Big' });
     await bulkTasks(list.id, alice.user.id, 2500); // three pages of at most 1,000 entries
@@ -76,10 +58,10 @@ describe('unchanged lists are not sent again: sync listsTag, GET /api/lists ETag
   });
 
   it('changes the tag with anything of the lists: a name, a role, a seq, a list gained or lost', async () => {
-    const alice = await registerUser(server, 'Alice');
-    const bob = await registerUser(server, 'Bob');
+    const alice = await registerUser(server(), 'Alice');
+    const bob = await registerUser(server(), 'Bob');
     const [phone, bobs] = [await open(alice.token), await open(bob.token)];
-    const inbox = await inboxOf(server, alice.token);
+    const inbox = await inboxOf(server(), alice.token);
     const { list: shared } = await ok(bobs, 'list:create', { name: 'Shared' });
     const { task } = await ok(phone, 'task:create', { listId: inbox, title: 'To delete' });
     let tag = (await ok(phone, 'sync', {})).listsTag;
@@ -117,7 +99,7 @@ describe('unchanged lists are not sent again: sync listsTag, GET /api/lists ETag
   });
 
   it('sends the lists whole for a tag that is not current, and refuses one that is not a short string', async () => {
-    const [alice, bob] = [await registerUser(server), await registerUser(server)];
+    const [alice, bob] = [await registerUser(server()), await registerUser(server())];
     const [socket, bobs] = [await open(alice.token), await open(bob.token)];
     const bobsTag = (await ok(bobs, 'sync', {})).listsTag;
     for (const listsTag of ['nonsense', bobsTag, 'f'.repeat(128)]) {
@@ -129,12 +111,17 @@ describe('unchanged lists are not sent again: sync listsTag, GET /api/lists ETag
     for (const listsTag of ['', 'f'.repeat(129), 42, null, ['a']])
       expect(codeOf(await call(socket, 'sync', { listsTag })), JSON.stringify(listsTag)).to.equal('validation_error');
   });
+});
+
+describe('unchanged lists are not sent again: sync listsTag, GET /api/lists ETag', () => {
+  const server = useServer();
+  const open = devices(server);
 
   it('GET /api/lists: a strong ETag, and 304 with no body to an If-None-Match naming it while nothing changed', async () => {
-    const alice = await registerUser(server);
+    const alice = await registerUser(server());
     const socket = await open(alice.token);
     const get = (ifNoneMatch?: string) =>
-      request<{ lists: List[] }>(server, 'GET', '/api/lists', {
+      request<{ lists: List[] }>(server(), 'GET', '/api/lists', {
         token: alice.token,
         headers: ifNoneMatch === undefined ? {} : { 'if-none-match': ifNoneMatch },
       });

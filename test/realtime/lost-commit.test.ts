@@ -5,7 +5,7 @@
  */
 import { expect } from 'chai';
 import { QueryTypes, Sequelize } from 'sequelize';
-import { startTcpProxy, type TcpProxy } from '../../dev/tcp-proxy';
+import { startTcpProxy, type TcpProxy } from '../../dev/kit';
 import type { Task } from '../../shared/types';
 import { testDb } from '../support/database';
 import { roomHolds } from '../support/rooms';

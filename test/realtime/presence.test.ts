@@ -7,7 +7,7 @@
 import { expect } from 'chai';
 import type { PresenceState } from '../../shared/events';
 import type { Presence } from '../../shared/types';
-import { spawnServer } from '../../dev/spawn-server';
+import { spawnServer } from '../../dev/kit/spawn-server';
 import type { Config } from '../../server/core/config';
 import {
   call,
@@ -18,6 +18,7 @@ import {
   ok,
   registerUser,
   startServer,
+  useServer,
   TEST_SECRET,
   type ClientSocket,
   type Reachable,
@@ -62,16 +63,12 @@ async function sharedList(server: Reachable, owner: TestUser, others: TestUser[]
 
 describe('presence', function () {
   this.timeout(20_000);
-  let server: TestServer;
-  const open = devices(() => server);
-  before(async () => {
-    server = await startServer();
-  });
-  after(() => server.close());
+  const server = useServer();
+  const open = devices(server);
 
   it('join answers everyone present (the caller included); every joined socket gets presence:state, one entry per user', async () => {
-    const [alice, bob] = await Promise.all([registerUser(server, 'Alice'), registerUser(server, 'Bob')]);
-    const listId = await sharedList(server, alice, [bob]);
+    const [alice, bob] = await Promise.all([registerUser(server(), 'Alice'), registerUser(server(), 'Bob')]);
+    const listId = await sharedList(server(), alice, [bob]);
     const { task } = await ok(await open(alice.token), 'task:create', { listId, title: 'Look at me' });
     const [alices, bobsPhone, bobsLaptop] = await Promise.all([open(alice.token), open(bob.token), open(bob.token)]);
 
@@ -110,9 +107,13 @@ describe('presence', function () {
   });
 
   it('only sockets that joined get presence:state; a non-member, or a task not in the list, is not_found', async () => {
-    const [alice, bob, eve] = await Promise.all([registerUser(server), registerUser(server), registerUser(server)]);
-    const listId = await sharedList(server, alice, [bob]);
-    const other = await sharedList(server, eve, []);
+    const [alice, bob, eve] = await Promise.all([
+      registerUser(server()),
+      registerUser(server()),
+      registerUser(server()),
+    ]);
+    const listId = await sharedList(server(), alice, [bob]);
+    const other = await sharedList(server(), eve, []);
     const { task: evesTask } = await ok(await open(eve.token), 'task:create', { listId: other, title: 'Eve’s' });
     const [alices, bobs, eves] = await Promise.all([open(alice.token), open(bob.token), open(eve.token)]);
     const bobsEvents = record(bobs);
@@ -134,8 +135,8 @@ describe('presence', function () {
   });
 
   it('a socket that disconnects leaves at once (the others see it within 5 s)', async () => {
-    const [alice, bob] = await Promise.all([registerUser(server), registerUser(server)]);
-    const listId = await sharedList(server, alice, [bob]);
+    const [alice, bob] = await Promise.all([registerUser(server()), registerUser(server())]);
+    const listId = await sharedList(server(), alice, [bob]);
     const [alices, bobs] = await Promise.all([open(alice.token), open(bob.token)]);
     await ok(alices, 'presence:join', { listId });
     const both = stateIs(alices, listId, [`${alice.user.id}:-`, `${bob.user.id}:-`]);
@@ -145,10 +146,20 @@ describe('presence', function () {
     bobs.close();
     await alone;
   });
+});
+
+describe('presence: leaving', function () {
+  this.timeout(20_000);
+  const server = useServer();
+  const open = devices(server);
 
   it('a member removed (or leaving) stops being present, and their sockets get no more state; a list deleted, the same', async () => {
-    const [alice, bob, carol] = await Promise.all([registerUser(server), registerUser(server), registerUser(server)]);
-    const listId = await sharedList(server, alice, [bob, carol]);
+    const [alice, bob, carol] = await Promise.all([
+      registerUser(server()),
+      registerUser(server()),
+      registerUser(server()),
+    ]);
+    const listId = await sharedList(server(), alice, [bob, carol]);
     const [alices, bobs, carols] = await Promise.all([open(alice.token), open(bob.token), open(carol.token)]);
     for (const s of [alices, bobs]) await ok(s, 'presence:join', { listId });
     const three = [`${alice.user.id}:-`, `${bob.user.id}:-`, `${carol.user.id}:-`];
@@ -169,7 +180,7 @@ describe('presence', function () {
 
     const alicesStates = states(alices, listId);
     await ok(alices, 'list:delete', { id: listId });
-    const other = await sharedList(server, alice, []);
+    const other = await sharedList(server(), alice, []);
     const first = stateIs(alices, other, [`${alice.user.id}:-`]);
     await ok(alices, 'presence:join', { listId: other }); // her other list's first state comes after any of the deleted one's
     await first;
@@ -177,8 +188,8 @@ describe('presence', function () {
   });
 
   it('sends at most about 5 states a second a list, and the last one is right', async () => {
-    const [alice, bob] = await Promise.all([registerUser(server), registerUser(server)]);
-    const listId = await sharedList(server, alice, [bob]);
+    const [alice, bob] = await Promise.all([registerUser(server()), registerUser(server())]);
+    const listId = await sharedList(server(), alice, [bob]);
     const s = await open(alice.token);
     const tasks: string[] = [];
     for (let i = 0; i < 4; i++) tasks.push((await ok(s, 'task:create', { listId, title: `t${String(i)}` })).task.id);
@@ -252,9 +263,10 @@ for (const adapter of adapters) {
       const alices = await open(alice.token, nodes[0]);
       const bobs = await open(bob.token, nodes[1]);
       await ok(alices, 'presence:join', { listId });
-      const both = stateIs(alices, listId, [`${alice.user.id}:-`, `${bob.user.id}:-`]);
+      const want = [`${alice.user.id}:-`, `${bob.user.id}:-`];
+      const both = [stateIs(alices, listId, want), stateIs(bobs, listId, want)];
       await ok(bobs, 'presence:join', { listId });
-      await both;
+      await Promise.all(both); // bob's own state too: any later one would be after his removal
       const bobsStates = states(bobs, listId);
       const alone = stateIs(alices, listId, [`${alice.user.id}:-`]);
       await ok(alices, 'list:unshare', { listId, userId: bob.user.id });

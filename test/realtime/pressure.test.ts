@@ -11,14 +11,14 @@ import type { Ack, SyncResult } from '../../shared/types';
 import { bulkTasks, HEAVY_TEXT } from '../support/database';
 import {
   call,
+  type ClientSocket,
   devices,
   inboxOf,
   ok,
   registerUser,
   request,
-  startServer,
-  type ClientSocket,
   type TestServer,
+  useServer,
 } from '../support/server';
 import { codeOf, disconnected } from '../support/util';
 
@@ -72,22 +72,16 @@ function serverSideGone(server: TestServer, id: string): Promise<string> {
 
 describe('back-pressure: a client that does not read', function () {
   this.timeout(60_000);
-  let server: TestServer;
-  before(async () => {
-    server = await startServer({ socketUnsentBytes: SOFT, socketUnsentMaxBytes: HARD, socketEventsPerSecond: 1000 });
-  });
-  after(async () => {
-    await server.close();
-  });
-  const open = devices(() => server);
+  const server = useServer({ socketUnsentBytes: SOFT, socketUnsentMaxBytes: HARD, socketEventsPerSecond: 1000 });
+  const open = devices(server);
 
   /** Alice, whose Inbox answers a sync of about 400 KB; her reading device; Bob and his device. */
   async function cast() {
-    const [alice, bob] = await Promise.all([registerUser(server), registerUser(server)]);
-    const inbox = await inboxOf(server, alice.token);
+    const [alice, bob] = await Promise.all([registerUser(server()), registerUser(server())]);
+    const inbox = await inboxOf(server(), alice.token);
     await bulkTasks(inbox, alice.user.id, 40, { notes: 'n'.repeat(10_000) });
     const [reader, bobSocket] = await Promise.all([open(alice.token), open(bob.token)]);
-    const bobInbox = await inboxOf(server, bob.token);
+    const bobInbox = await inboxOf(server(), bob.token);
     /** Bob is served: a task:create of his is answered ok. */
     const bobServed = async () =>
       expect(codeOf(await call(bobSocket, 'task:create', { listId: bobInbox, title: 'Bob' }))).to.equal('ok');
@@ -110,12 +104,12 @@ describe('back-pressure: a client that does not read', function () {
 
     // one sync at a time, each answered by the server (as its metrics say) before the next; about 400 KB each
     let sent = 0;
-    const before = await syncOutcomes(server);
-    let outcomes = await answered(server, before, 0);
+    const before = await syncOutcomes(server());
+    let outcomes = await answered(server(), before, 0);
     while (outcomes.rate_limited === 0 && sent < 60) {
       acks.push(slow.timeout(30_000).emitWithAck('sync', {}) as Promise<Ack<SyncResult>>);
       sent += 1;
-      outcomes = await answered(server, before, sent);
+      outcomes = await answered(server(), before, sent);
     }
     expect(outcomes.rate_limited, `no sync refused in ${sent}`).to.equal(1);
     expect(sent).to.be.above(1);
@@ -131,11 +125,11 @@ describe('back-pressure: a client that does not read', function () {
 
     // it stops reading again: broadcasts, which no event of its own asked for, fill it past the hard bound
     tcp.pause();
-    const gone = serverSideGone(server, slow.id!);
+    const gone = serverSideGone(server(), slow.id!);
     await broadcastUntil(gone);
     expect(await gone).to.equal('forced close'); // the connection, not the Socket.IO session: a client reconnects
     await bobServed();
-    const metrics = await request<string>(server, 'GET', '/metrics');
+    const metrics = await request<string>(server(), 'GET', '/metrics');
     expect(metrics.body).to.match(/socketio_not_reading_closed_total [1-9]/);
     tcp.resume();
     expect(await disconnected(slow)).to.match(/^transport (close|error)$/);
@@ -143,7 +137,7 @@ describe('back-pressure: a client that does not read', function () {
 
   it('over long-polling that stops polling: refused past the soft bound, closed past the hard bound', async () => {
     const { alice, bobServed, broadcastUntil } = await cast();
-    const base = `${server.url}/socket.io/?EIO=4&transport=polling`;
+    const base = `${server().url}/socket.io/?EIO=4&transport=polling`;
     const poll = async (sid?: string) => {
       const res = await fetch(sid ? `${base}&sid=${sid}` : base);
       return { status: res.status, packets: (await res.text()).split('\x1e') };
@@ -159,11 +153,11 @@ describe('back-pressure: a client that does not read', function () {
     const connected = (await poll(sid)).packets[0]; // 40{"sid":...}: connected; from now on it does not poll
     const { sid: socketId } = JSON.parse(connected.slice(2)) as { sid: string };
 
-    const before = await syncOutcomes(server);
+    const before = await syncOutcomes(server());
     await post(sid, '421["sync",{}]'); // answered: about 400 KB wait in the server for a poll
-    await answered(server, before, 1);
+    await answered(server(), before, 1);
     await post(sid, '422["sync",{}]'); // refused: the client has not read the first
-    expect(await answered(server, before, 2)).to.deep.equal({ ok: 1, rate_limited: 1, all: 2 });
+    expect(await answered(server(), before, 2)).to.deep.equal({ ok: 1, rate_limited: 1, all: 2 });
     await bobServed();
 
     // one poll reads both answers, in order
@@ -178,7 +172,7 @@ describe('back-pressure: a client that does not read', function () {
     ]);
 
     // it stops polling again: broadcasts past the hard bound close the session
-    const gone = serverSideGone(server, socketId);
+    const gone = serverSideGone(server(), socketId);
     await broadcastUntil(gone);
     expect(await gone).to.equal('forced close');
     expect((await poll(sid)).status).to.equal(400); // the session is no more: the client starts a new one

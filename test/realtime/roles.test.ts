@@ -2,34 +2,17 @@ import { expect } from 'chai';
 import type { ClientEventName } from '../../shared/events';
 import type { List, Task } from '../../shared/types';
 import { scenario, type Person } from '../support/scenario';
-import {
-  call,
-  devices,
-  next,
-  ok,
-  registerUser,
-  request,
-  startServer,
-  type TestServer,
-  type TestUser,
-} from '../support/server';
+import { call, devices, next, ok, registerUser, request, type TestUser, useServer } from '../support/server';
 import { codeOf, uuid } from '../support/util';
 import { flush, payloadOf, record } from '../support/wait';
 
 describe('roles: who may do what in a shared list', () => {
-  let server: TestServer;
-  const open = devices(() => server);
-
-  before(async () => {
-    server = await startServer();
-  });
-  after(async () => {
-    await server.close();
-  });
+  const server = useServer();
+  const open = devices(server);
 
   /** A list of the owner's shared with an editor and a viewer, one task in it, and a stranger who is no member; one device each. */
   const world = () =>
-    scenario(server, open, {
+    scenario(server(), open, {
       owner: 'owner',
       members: { editor: 'editor', viewer: 'viewer' },
       strangers: ['stranger'],
@@ -48,14 +31,9 @@ describe('roles: who may do what in a shared list', () => {
   }
 
   async function listOf(u: TestUser, listId: string): Promise<List | undefined> {
-    return (await request<{ lists: List[] }>(server, 'GET', '/api/lists', { token: u.token })).body.lists.find(
+    return (await request<{ lists: List[] }>(server(), 'GET', '/api/lists', { token: u.token })).body.lists.find(
       (l) => l.id === listId,
     );
-  }
-
-  async function tasksOf(u: TestUser, listId: string): Promise<Task[]> {
-    return (await request<{ tasks: Task[] }>(server, 'GET', `/api/lists/${listId}/tasks`, { token: u.token })).body
-      .tasks;
   }
 
   it('list:rename: owner and editor may, a viewer is forbidden, a non-member gets not_found', async () => {
@@ -87,7 +65,7 @@ describe('roles: who may do what in a shared list', () => {
 
   it('list:share: only the owner may; editor and viewer are forbidden, a non-member gets not_found', async () => {
     const w = await world();
-    const newcomer = await registerUser(server);
+    const newcomer = await registerUser(server());
     for (const p of [w.editor, w.viewer]) {
       expect(
         codeOf(await call(p.socket, 'list:share', { listId: w.listId, email: newcomer.email, role: 'viewer' })),
@@ -132,6 +110,36 @@ describe('roles: who may do what in a shared list', () => {
     expect(codeOf(await unshare(w.viewer, w.viewer.id))).to.equal('ok'); // even a viewer may leave
     expect(await roles()).to.deep.equal(['owner']);
   });
+});
+
+describe('roles: who may do what in a shared list', () => {
+  const server = useServer();
+  const open = devices(server);
+
+  /** A list of the owner's shared with an editor and a viewer, one task in it, and a stranger who is no member; one device each. */
+  const world = () =>
+    scenario(server(), open, {
+      owner: 'owner',
+      members: { editor: 'editor', viewer: 'viewer' },
+      strangers: ['stranger'],
+      list: 'Shared',
+      task: 'First',
+    });
+
+  /**
+   * The stranger is refused with not_found, and with the very same answer as for an id that exists
+   * nowhere, so the list's (or task's) existence does not leak.
+   */
+  async function refusedAsUnknown(p: Person, event: ClientEventName, real: unknown, unknown: unknown): Promise<void> {
+    const [a, b] = [await call(p.socket, event, real), await call(p.socket, event, unknown)];
+    expect(codeOf(a), `${event} by a non-member`).to.equal('not_found');
+    expect(a).to.deep.equal(b);
+  }
+
+  async function tasksOf(u: TestUser, listId: string): Promise<Task[]> {
+    return (await request<{ tasks: Task[] }>(server(), 'GET', `/api/lists/${listId}/tasks`, { token: u.token })).body
+      .tasks;
+  }
 
   it('list:members: every member may, a non-member gets not_found', async () => {
     const w = await world();
@@ -191,6 +199,36 @@ describe('roles: who may do what in a shared list', () => {
     await ok(w.owner.socket, 'task:delete', { id: second.id });
     expect(await tasksOf(w.owner, w.listId)).to.deep.equal([]);
   });
+});
+
+describe('roles: who may do what in a shared list', () => {
+  const server = useServer();
+  const open = devices(server);
+
+  /** A list of the owner's shared with an editor and a viewer, one task in it, and a stranger who is no member; one device each. */
+  const world = () =>
+    scenario(server(), open, {
+      owner: 'owner',
+      members: { editor: 'editor', viewer: 'viewer' },
+      strangers: ['stranger'],
+      list: 'Shared',
+      task: 'First',
+    });
+
+  /**
+   * The stranger is refused with not_found, and with the very same answer as for an id that exists
+   * nowhere, so the list's (or task's) existence does not leak.
+   */
+  async function refusedAsUnknown(p: Person, event: ClientEventName, real: unknown, unknown: unknown): Promise<void> {
+    const [a, b] = [await call(p.socket, event, real), await call(p.socket, event, unknown)];
+    expect(codeOf(a), `${event} by a non-member`).to.equal('not_found');
+    expect(a).to.deep.equal(b);
+  }
+
+  async function tasksOf(u: TestUser, listId: string): Promise<Task[]> {
+    return (await request<{ tasks: Task[] }>(server(), 'GET', `/api/lists/${listId}/tasks`, { token: u.token })).body
+      .tasks;
+  }
 
   it('moving a task needs a writer role in both lists: viewer of either side is forbidden, non-member of either gets not_found', async () => {
     const w = await world();
@@ -224,6 +262,21 @@ describe('roles: who may do what in a shared list', () => {
     expect(await onViewer).to.deep.equal({ id: w.task.id, listId: w.listId, seq: 4 });
     expect(await tasksOf(w.owner, w.listId)).to.deep.equal([]);
   });
+});
+
+describe('roles: who may do what in a shared list', () => {
+  const server = useServer();
+  const open = devices(server);
+
+  /** A list of the owner's shared with an editor and a viewer, one task in it, and a stranger who is no member; one device each. */
+  const world = () =>
+    scenario(server(), open, {
+      owner: 'owner',
+      members: { editor: 'editor', viewer: 'viewer' },
+      strangers: ['stranger'],
+      list: 'Shared',
+      task: 'First',
+    });
 
   describe('revocation', () => {
     it('after unshare the removed user gets member:removed, then nothing more of that list', async () => {
@@ -243,7 +296,7 @@ describe('roles: who may do what in a shared list', () => {
       await ok(w.owner.socket, 'list:unshare', { listId: w.listId, userId: w.editor.id });
       await ok(w.owner.socket, 'task:delete', { id: w.task.id });
       const both = [w.viewer.socket, second];
-      const markers = [(await flush(server, w.viewer, both)).id, (await flush(server, w.viewer, both)).id];
+      const markers = [(await flush(server(), w.viewer, both)).id, (await flush(server(), w.viewer, both)).id];
       for (const s of seen) {
         expect(s.map((e) => e.event)).to.deep.equal(['member:removed', 'task:created', 'task:created']);
         expect(s.slice(1).map((e) => payloadOf(e, 'task:created').task.id)).to.have.members(markers);
@@ -270,7 +323,7 @@ describe('roles: who may do what in a shared list', () => {
       expect(await onViewer).to.deep.equal({ listId: w.listId, userId: w.editor.id, seq: 4 });
       await ok(w.owner.socket, 'task:update', { id: w.task.id, patch: { completed: true } });
       await ok(w.owner.socket, 'list:rename', { id: w.listId, name: 'Without you' });
-      const marker = (await flush(server, w.editor, [w.editor.socket])).id;
+      const marker = (await flush(server(), w.editor, [w.editor.socket])).id;
       expect(seen.map((e) => e.event)).to.deep.equal(['task:created']);
       expect(payloadOf(seen[0], 'task:created').task.id).to.equal(marker);
     });
@@ -290,7 +343,7 @@ describe('roles: who may do what in a shared list', () => {
       await ok(w.owner.socket, 'task:create', { listId: w.listId, title: 'Private' });
       await ok(w.owner.socket, 'list:rename', { id: w.listId, name: 'Still private' });
       for (const [i, p] of [w.editor, w.viewer].entries()) {
-        const marker = (await flush(server, p, [p.socket])).id;
+        const marker = (await flush(server(), p, [p.socket])).id;
         expect(seen[i].map((e) => e.event)).to.deep.equal(['list:deleted', 'task:created']);
         expect(payloadOf(seen[i][1], 'task:created').task.id).to.equal(marker);
       }

@@ -4,7 +4,7 @@
  * The workers of one WEB_CONCURRENCY group are tested in test/cluster.test.ts.
  */
 import { expect } from 'chai';
-import { cluster, connect, registerUser, startServer, type ClientSocket, type TestServer } from '../support/server';
+import { type ClientSocket, cluster, connect, registerUser, startServer, type TestServer } from '../support/server';
 import { handshake } from '../support/util';
 
 const ADAPTERS = ['postgres', ...(process.env.TEST_REDIS_URL ? ['redis' as const] : [])] as const;

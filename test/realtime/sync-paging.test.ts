@@ -3,17 +3,7 @@ import { LIMITS } from '../../shared/limits';
 import type { SyncResult, Task } from '../../shared/types';
 import { bulkTasks, HEAVY_TEXT, testDb } from '../support/database';
 import { Replica } from '../support/replica';
-import {
-  devices,
-  inboxOf,
-  ok,
-  registerUser,
-  request,
-  startServer,
-  tasksOf,
-  type ClientSocket,
-  type TestServer,
-} from '../support/server';
+import { type ClientSocket, devices, inboxOf, ok, registerUser, request, tasksOf, useServer } from '../support/server';
 import { uuid } from '../support/util';
 
 /** Changes every live task of a list once (title and version), each change taking the list's next seq. */
@@ -32,14 +22,8 @@ const entriesOf = (result: SyncResult) => result.tasks.length + result.deleted.l
 
 describe('sync: paged answers', function () {
   this.timeout(20_000);
-  let server: TestServer;
-  before(async () => {
-    server = await startServer({ socketEventsPerSecond: 100_000 });
-  });
-  after(async () => {
-    await server.close();
-  });
-  const open = devices(() => server);
+  const server = useServer({ socketEventsPerSecond: 100_000 });
+  const open = devices(server);
 
   /** Calls sync from `cursors` until more is false; every page is checked against the bounds. */
   async function syncAll(
@@ -70,7 +54,7 @@ describe('sync: paged answers', function () {
     const tasks: Task[] = [];
     const cursors: Record<string, number> = {};
     for (const id of listIds) {
-      const view = await tasksOf(server, token, id);
+      const view = await tasksOf(server(), token, id);
       tasks.push(...view.tasks);
       cursors[id] = view.seq;
     }
@@ -78,9 +62,9 @@ describe('sync: paged answers', function () {
   }
 
   it('pages by count: 2,500 small tasks come in 3 pages of at most 1,000 entries that together are the list', async () => {
-    const alice = await registerUser(server);
+    const alice = await registerUser(server());
     const device = await open(alice.token);
-    const inbox = await inboxOf(server, alice.token);
+    const inbox = await inboxOf(server(), alice.token);
     const big = (await ok(device, 'list:create', { name: 'Big' })).list.id;
     await bulkTasks(big, alice.user.id, 2500);
 
@@ -114,9 +98,9 @@ describe('sync: paged answers', function () {
   });
 
   it('pages by bytes: tasks full of U+0001 come in pages of about 1 MiB, complete, and the server stays up', async () => {
-    const alice = await registerUser(server);
+    const alice = await registerUser(server());
     const device = await open(alice.token);
-    const inbox = await inboxOf(server, alice.token);
+    const inbox = await inboxOf(server(), alice.token);
     const heavy = (await ok(device, 'list:create', { name: 'Heavy' })).list.id;
     await bulkTasks(heavy, alice.user.id, 60, HEAVY_TEXT);
     await bulkTasks(inbox, alice.user.id, 5, HEAVY_TEXT);
@@ -141,17 +125,44 @@ describe('sync: paged answers', function () {
     expect(received.sort((a, b) => (a.id < b.id ? -1 : 1))).to.deep.equal(view.tasks);
     expect(pages[pages.length - 1].cursors).to.deep.equal(view.cursors);
 
-    const health = await request(server, 'GET', '/health');
+    const health = await request(server(), 'GET', '/health');
     expect(health.status).to.equal(200);
     const after = await ok(device, 'sync', { cursors: pages[pages.length - 1].cursors });
     expect([after.tasks, after.deleted, after.more]).to.deep.equal([[], [], false]);
     expect(after.cursors).to.deep.equal(view.cursors);
   });
+});
+
+describe('sync: paged answers', function () {
+  this.timeout(20_000);
+  const server = useServer({ socketEventsPerSecond: 100_000 });
+  const open = devices(server);
+
+  /** Calls sync from `cursors` until more is false; every page is checked against the bounds. */
+  async function syncAll(
+    socket: ClientSocket,
+    cursors?: Record<string, number>,
+    between?: (page: SyncResult, i: number) => Promise<void>,
+  ): Promise<SyncResult[]> {
+    const pages: SyncResult[] = [];
+    for (let payload: { cursors?: Record<string, number> } = cursors ? { cursors } : {}; ;) {
+      const page = await ok(socket, 'sync', payload);
+      pages.push(page);
+      expect(entriesOf(page), `entries of page ${pages.length}`)
+        .to.be.at.most(LIMITS.syncEntries)
+        .and.above(page.more ? 0 : -1);
+      expect(bytesOf(page), `bytes of page ${pages.length}`).to.be.at.most(LIMITS.answerBytes);
+      if (!page.more) return pages;
+      expect(pages.length, 'pages').to.be.below(200);
+      if (between) await between(page, pages.length);
+      payload = { cursors: page.cursors };
+    }
+  }
 
   it('lists not reached keep the cursor sent, or have none; a list at its cursor is complete', async () => {
-    const alice = await registerUser(server);
+    const alice = await registerUser(server());
     const device = await open(alice.token);
-    const inbox = await inboxOf(server, alice.token);
+    const inbox = await inboxOf(server(), alice.token);
     const first = (await ok(device, 'list:create', { name: 'First' })).list.id;
     const second = (await ok(device, 'list:create', { name: 'Second' })).list.id;
     const third = (await ok(device, 'list:create', { name: 'Third' })).list.id;
@@ -191,9 +202,9 @@ describe('sync: paged answers', function () {
   });
 
   it('a list cut by bytes gets the seq of its last entry sent; deletions count as entries', async () => {
-    const alice = await registerUser(server);
+    const alice = await registerUser(server());
     const device = await open(alice.token);
-    const inbox = await inboxOf(server, alice.token);
+    const inbox = await inboxOf(server(), alice.token);
     const heavy = (await ok(device, 'list:create', { name: 'Heavy' })).list.id;
     const after = (await ok(device, 'list:create', { name: 'After' })).list.id;
     await ok(device, 'task:create', { listId: heavy, title: 'to delete' });
@@ -216,11 +227,53 @@ describe('sync: paged answers', function () {
     const keys = pages.flatMap((p) => p.tasks.map((t) => `${t.listId}:${t.seq}`));
     expect(new Set(keys).size, 'no entry twice').to.equal(keys.length).and.equal(33);
   });
+});
+
+describe('sync: paged answers', function () {
+  this.timeout(20_000);
+  const server = useServer({ socketEventsPerSecond: 100_000 });
+  const open = devices(server);
+
+  /** Calls sync from `cursors` until more is false; every page is checked against the bounds. */
+  async function syncAll(
+    socket: ClientSocket,
+    cursors?: Record<string, number>,
+    between?: (page: SyncResult, i: number) => Promise<void>,
+  ): Promise<SyncResult[]> {
+    const pages: SyncResult[] = [];
+    for (let payload: { cursors?: Record<string, number> } = cursors ? { cursors } : {}; ;) {
+      const page = await ok(socket, 'sync', payload);
+      pages.push(page);
+      expect(entriesOf(page), `entries of page ${pages.length}`)
+        .to.be.at.most(LIMITS.syncEntries)
+        .and.above(page.more ? 0 : -1);
+      expect(bytesOf(page), `bytes of page ${pages.length}`).to.be.at.most(LIMITS.answerBytes);
+      if (!page.more) return pages;
+      expect(pages.length, 'pages').to.be.below(200);
+      if (between) await between(page, pages.length);
+      payload = { cursors: page.cursors };
+    }
+  }
+
+  /** Live tasks and seqs of every list of the user, read whole (REST, the lists do not change meanwhile). */
+  async function serverView(
+    token: string,
+    listIds: string[],
+  ): Promise<{ tasks: Task[]; cursors: Record<string, number> }> {
+    const tasks: Task[] = [];
+    const cursors: Record<string, number> = {};
+    for (const id of listIds) {
+      const view = await tasksOf(server(), token, id);
+      tasks.push(...view.tasks);
+      cursors[id] = view.seq;
+    }
+    return { tasks: tasks.sort((a, b) => (a.id < b.id ? -1 : 1)), cursors };
+  }
 
   it('answers applied in order, with changes between pages, leave the client where one fresh sync would', async () => {
-    const alice = await registerUser(server);
+    const alice = await registerUser(server());
     const [device, writer] = [await open(alice.token), await open(alice.token)];
-    const inbox = await inboxOf(server, alice.token);
+    const inbox = await inboxOf(server(), alice.token);
     const a = (await ok(writer, 'list:create', { name: 'A' })).list.id;
     const b = (await ok(writer, 'list:create', { name: 'B' })).list.id;
     const c = (await ok(writer, 'list:create', { name: 'C' })).list.id;

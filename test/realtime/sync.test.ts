@@ -4,37 +4,30 @@ import type { List, Task } from '../../shared/types';
 import { Replica } from '../support/replica';
 import { share } from '../support/scenario';
 import {
+  type ClientSocket,
   devices,
   inboxOf,
   next,
   ok,
   registerUser,
   request,
-  startServer,
   tasksOf,
-  type ClientSocket,
-  type TestServer,
+  useServer,
 } from '../support/server';
 import { contractOrder, range, uuid } from '../support/util';
 import { record } from '../support/wait';
 
 describe('sync: a device that was away catches up', () => {
-  let server: TestServer;
   const create = async (s: ClientSocket, listId: string, title: string): Promise<Task> =>
     (await ok(s, 'task:create', { listId, title })).task;
 
-  before(async () => {
-    server = await startServer();
-  });
-  after(async () => {
-    await server.close();
-  });
-  const open = devices(() => server);
+  const server = useServer();
+  const open = devices(server);
 
   /** The replica's lists, each compared with what GET /api/lists/:id/tasks answers. */
   async function expectMatchesServer(replica: Replica, token: string): Promise<void> {
     for (const listId of replica.lists.keys()) {
-      const { tasks, seq } = await tasksOf(server, token, listId);
+      const { tasks, seq } = await tasksOf(server(), token, listId);
       const mine = contractOrder([...replica.tasks.values()].filter((t) => t.listId === listId));
       expect(mine, `tasks of ${replica.lists.get(listId)!.name}`).to.deep.equal(tasks);
       expect(replica.cursors[listId], `cursor of ${replica.lists.get(listId)!.name}`).to.equal(seq);
@@ -42,9 +35,9 @@ describe('sync: a device that was away catches up', () => {
   }
 
   it('brings an offline device to exactly the state of a device that stayed online, and of the server', async () => {
-    const alice = await registerUser(server, 'Alice');
-    const bob = await registerUser(server, 'Bob');
-    const inbox = await inboxOf(server, alice.token);
+    const alice = await registerUser(server(), 'Alice');
+    const bob = await registerUser(server(), 'Bob');
+    const inbox = await inboxOf(server(), alice.token);
     const [phone, laptop, tablet, bobby] = [
       await open(alice.token),
       await open(alice.token),
@@ -88,7 +81,7 @@ describe('sync: a device that was away catches up', () => {
     await seen('task:created', () => ok(tablet, 'task:update', { id: movedIn.id, patch: { listId: inbox } }));
     await seen('task:created', () => create(tablet, inbox, 'new in inbox'));
     await seen('task:created', () =>
-      request(server, 'POST', `/api/lists/${work}/tasks`, { token: alice.token, body: { title: 'over HTTP' } }),
+      request(server(), 'POST', `/api/lists/${work}/tasks`, { token: alice.token, body: { title: 'over HTTP' } }),
     );
     const shortLived = await create(tablet, work, 'short-lived'); // the phone gets it, then its deletion
     await seen('task:deleted', () => ok(tablet, 'task:delete', { id: shortLived.id }));
@@ -96,7 +89,7 @@ describe('sync: a device that was away catches up', () => {
     await seen('member:removed', () => ok(bobby, 'list:unshare', { listId: leaving, userId: alice.user.id }));
     await create(bobby, leaving, 'bob, after alice left');
     await seen('list:created', () => ok(bobby, 'list:share', { listId: joining, email: alice.email, role: 'editor' }));
-    online.applyListTasks(joining, await tasksOf(server, alice.token, joining)); // a client loads a list shared with it
+    online.applyListTasks(joining, await tasksOf(server(), alice.token, joining)); // a client loads a list shared with it
     await seen('task:created', () => create(bobby, joining, 'joining 3'));
     expect(online.gaps).to.deep.equal([]);
 
@@ -130,12 +123,30 @@ describe('sync: a device that was away catches up', () => {
     expect(offline.snapshot()).to.deep.equal(online.snapshot());
     await expectMatchesServer(offline, alice.token);
   });
+});
+
+describe('sync: a device that was away catches up', () => {
+  const create = async (s: ClientSocket, listId: string, title: string): Promise<Task> =>
+    (await ok(s, 'task:create', { listId, title })).task;
+
+  const server = useServer();
+  const open = devices(server);
+
+  /** The replica's lists, each compared with what GET /api/lists/:id/tasks answers. */
+  async function expectMatchesServer(replica: Replica, token: string): Promise<void> {
+    for (const listId of replica.lists.keys()) {
+      const { tasks, seq } = await tasksOf(server(), token, listId);
+      const mine = contractOrder([...replica.tasks.values()].filter((t) => t.listId === listId));
+      expect(mine, `tasks of ${replica.lists.get(listId)!.name}`).to.deep.equal(tasks);
+      expect(replica.cursors[listId], `cursor of ${replica.lists.get(listId)!.name}`).to.equal(seq);
+    }
+  }
 
   it("returns every visible list and all live tasks without cursors; cursors are the lists' seqs", async () => {
-    const alice = await registerUser(server);
-    const bob = await registerUser(server);
+    const alice = await registerUser(server());
+    const bob = await registerUser(server());
     const [device, bobby] = [await open(alice.token), await open(bob.token)];
-    const inbox = await inboxOf(server, alice.token);
+    const inbox = await inboxOf(server(), alice.token);
     const errands = (await ok(device, 'list:create', { name: 'Errands' })).list.id;
     const theirs = (await ok(bobby, 'list:create', { name: 'Shared by Bob' })).list.id;
     await share(bobby, theirs, alice.email, 'viewer', device);
@@ -147,14 +158,14 @@ describe('sync: a device that was away catches up', () => {
 
     for (const payload of [{}, { cursors: {} }]) {
       const result = await ok(device, 'sync', payload);
-      const { body } = await request<{ lists: List[] }>(server, 'GET', '/api/lists', { token: alice.token });
+      const { body } = await request<{ lists: List[] }>(server(), 'GET', '/api/lists', { token: alice.token });
       expect(result.lists).to.deep.equal(body.lists);
       expect(result.lists.find((l) => l.id === theirs)).to.include({ role: 'viewer' });
       expect(result.deleted).to.deep.equal([]);
       expect(result.removedListIds).to.deep.equal([]);
       const live: Task[] = [];
       for (const list of result.lists) {
-        const { tasks, seq } = await tasksOf(server, alice.token, list.id);
+        const { tasks, seq } = await tasksOf(server(), alice.token, list.id);
         live.push(...tasks);
         expect(result.cursors[list.id]).to.equal(seq).and.equal(list.seq);
       }
@@ -165,9 +176,9 @@ describe('sync: a device that was away catches up', () => {
   });
 
   it('sends tombstones only for lists given a cursor, and names lists no longer visible', async () => {
-    const alice = await registerUser(server);
+    const alice = await registerUser(server());
     const device = await open(alice.token);
-    const a = await inboxOf(server, alice.token);
+    const a = await inboxOf(server(), alice.token);
     const b = (await ok(device, 'list:create', { name: 'B' })).list.id;
     const [a1, a2, b1, b2] = [
       await create(device, a, 'a1'),
@@ -196,8 +207,8 @@ describe('sync: a device that was away catches up', () => {
   });
 
   it('lets a device apply sync, then live events from cursor + 1 on, applying nothing twice', async () => {
-    const alice = await registerUser(server);
-    const inbox = await inboxOf(server, alice.token);
+    const alice = await registerUser(server());
+    const inbox = await inboxOf(server(), alice.token);
     const [writer, device] = [await open(alice.token), await open(alice.token)];
     const edited = await create(writer, inbox, 'edited while syncing');
     const events = record(device); // everything the device receives, from before it asks to sync

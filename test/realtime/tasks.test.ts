@@ -1,36 +1,19 @@
 import { expect } from 'chai';
 import type { Task } from '../../shared/types';
 import { scenario, share } from '../support/scenario';
-import {
-  call,
-  devices,
-  inboxOf,
-  next,
-  ok,
-  registerUser,
-  startServer,
-  tasksOf,
-  type TestServer,
-} from '../support/server';
+import { call, devices, inboxOf, next, ok, registerUser, tasksOf, useServer } from '../support/server';
 import { contractOrder, TASK_KEYS } from '../support/util';
 import { record } from '../support/wait';
 
 const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 
 describe('tasks over sockets', () => {
-  let server: TestServer;
-
-  before(async () => {
-    server = await startServer();
-  });
-  after(async () => {
-    await server.close();
-  });
-  const open = devices(() => server);
+  const server = useServer();
+  const open = devices(server);
 
   /** Alice (two devices) owns her Inbox; Bob (one device) is an editor of it. */
   const team = () =>
-    scenario(server, open, {
+    scenario(server(), open, {
       owner: 'alice',
       members: { bob: 'editor' },
       devices: { alice: ['phone', 'laptop'], bob: ['bobby'] },
@@ -38,7 +21,7 @@ describe('tasks over sockets', () => {
 
   it('creates a task with every contract field, takes the next seq, and shows it to every other socket', async () => {
     const { alice, bob, listId, phone, laptop, bobby } = await team();
-    const { seq: before } = await tasksOf(server, alice.token, listId);
+    const { seq: before } = await tasksOf(server(), alice.token, listId);
     const [onLaptop, onBob] = [next(laptop, 'task:created'), next(bobby, 'task:created')];
     const phoneSaw = record(phone);
     const dueAt = '2026-12-01T09:30:00.000Z';
@@ -111,7 +94,7 @@ describe('tasks over sockets', () => {
       for (const w of watchers) expect((await w).task).to.deep.equal(task);
       previous = task;
     }
-    const after = (await tasksOf(server, alice.token, listId)).tasks.find((t) => t.id === created.id)!;
+    const after = (await tasksOf(server(), alice.token, listId)).tasks.find((t) => t.id === created.id)!;
     expect(after).to.deep.equal(previous);
     expect(after).to.include({
       title: 'Pay the rent',
@@ -138,6 +121,19 @@ describe('tasks over sockets', () => {
     const undone = (await ok(phone, 'task:update', { id: task.id, patch: { completed: false } })).task;
     expect(undone).to.include({ completed: false, completedAt: null, version: 4 });
   });
+});
+
+describe('tasks over sockets', () => {
+  const server = useServer();
+  const open = devices(server);
+
+  /** Alice (two devices) owns her Inbox; Bob (one device) is an editor of it. */
+  const team = () =>
+    scenario(server(), open, {
+      owner: 'alice',
+      members: { bob: 'editor' },
+      devices: { alice: ['phone', 'laptop'], bob: ['bobby'] },
+    });
 
   it('refuses invalid fields without changing anything', async () => {
     const { alice, phone, listId } = await team();
@@ -149,7 +145,7 @@ describe('tasks over sockets', () => {
     }
     const ack = await call(phone, 'task:create', { listId, title: 'x'.repeat(501) });
     expect(ack.ok || ack.error.code).to.equal('validation_error');
-    expect(await tasksOf(server, alice.token, listId)).to.deep.equal({ tasks: [task], seq: task.seq });
+    expect(await tasksOf(server(), alice.token, listId)).to.deep.equal({ tasks: [task], seq: task.seq });
   });
 
   it('lists tasks sorted by (position, createdAt, id)', async () => {
@@ -168,7 +164,7 @@ describe('tasks over sockets', () => {
     }
     expect(made[4].position).to.equal('');
     await ok(phone, 'task:update', { id: made[0].id, patch: { position: 'a' } }); // 'c' joins the two 'a's, created first
-    const { tasks } = await tasksOf(server, alice.token, listId);
+    const { tasks } = await tasksOf(server(), alice.token, listId);
     expect(tasks.map((t) => t.title)).to.deep.equal(['empty', 'B', 'Z', 'c', 'a1', 'a2', 'a0V']);
     expect(tasks).to.deep.equal(contractOrder(tasks));
   });
@@ -192,7 +188,7 @@ describe('tasks over sockets', () => {
         event === 'task:update' ? { task: current, fields: ['title'] } : { task: current },
       );
     }
-    expect(await tasksOf(server, alice.token, listId)).to.deep.equal({ tasks: [current], seq: current.seq });
+    expect(await tasksOf(server(), alice.token, listId)).to.deep.equal({ tasks: [current], seq: current.seq });
     // nothing was broadcast: the next change is the laptop's first event, and takes the very next seq
     const onLaptop = next(laptop, 'task:updated');
     const ok3 = (await ok(phone, 'task:update', { id: task.id, patch: { completed: true }, expectedVersion: 2 })).task;
@@ -202,10 +198,10 @@ describe('tasks over sockets', () => {
   });
 
   it('moves a task: task:deleted in the old list and task:created in the new one, each with its next seq', async () => {
-    const alice = await registerUser(server, 'Alice');
-    const bob = await registerUser(server, 'Bob');
-    const carol = await registerUser(server, 'Carol');
-    const from = await inboxOf(server, alice.token);
+    const alice = await registerUser(server(), 'Alice');
+    const bob = await registerUser(server(), 'Bob');
+    const carol = await registerUser(server(), 'Carol');
+    const from = await inboxOf(server(), alice.token);
     const [phone, laptop, bobby, caro] = [
       await open(alice.token),
       await open(alice.token),
@@ -217,8 +213,8 @@ describe('tasks over sockets', () => {
     await share(phone, to, carol.email, 'editor', caro); // Carol sees only the new one
     const { task } = await ok(phone, 'task:create', { listId: from, title: 'Learn Go' });
     const [seqFrom, seqTo] = [
-      (await tasksOf(server, alice.token, from)).seq,
-      (await tasksOf(server, alice.token, to)).seq,
+      (await tasksOf(server(), alice.token, from)).seq,
+      (await tasksOf(server(), alice.token, to)).seq,
     ];
     const [laptopSaw, bobSaw, carolSaw] = [record(laptop), record(bobby), record(caro)];
     const laptopGotBoth = Promise.all([next(laptop, 'task:deleted'), next(laptop, 'task:created')]);
@@ -239,11 +235,24 @@ describe('tasks over sockets', () => {
     // Bob may not move it back (he cannot edit the new list), and the lists stay as they are
     const back = await call(bobby, 'task:update', { id: task.id, patch: { listId: from } });
     expect(back.ok || back.error.code).to.equal('not_found');
-    expect(await tasksOf(server, alice.token, from)).to.deep.equal({ tasks: [], seq: seqFrom + 1 });
-    expect(await tasksOf(server, alice.token, to)).to.deep.equal({ tasks: [moved], seq: seqTo + 1 });
+    expect(await tasksOf(server(), alice.token, from)).to.deep.equal({ tasks: [], seq: seqFrom + 1 });
+    expect(await tasksOf(server(), alice.token, to)).to.deep.equal({ tasks: [moved], seq: seqTo + 1 });
     expect(bobSaw.map((e) => e.event)).to.deep.equal(['task:deleted']);
     expect(carolSaw.map((e) => e.event)).to.deep.equal(['task:created']);
   });
+});
+
+describe('tasks over sockets', () => {
+  const server = useServer();
+  const open = devices(server);
+
+  /** Alice (two devices) owns her Inbox; Bob (one device) is an editor of it. */
+  const team = () =>
+    scenario(server(), open, {
+      owner: 'alice',
+      members: { bob: 'editor' },
+      devices: { alice: ['phone', 'laptop'], bob: ['bobby'] },
+    });
 
   it('deletes a task: ack {id, listId, seq}, the same task:deleted to the others, gone afterwards', async () => {
     const { alice, listId, phone, laptop, bobby } = await team();
@@ -264,6 +273,6 @@ describe('tasks over sockets', () => {
       const again = await call(phone, event, payload);
       expect(again.ok || again.error.code, event).to.equal('not_found');
     }
-    expect((await tasksOf(server, alice.token, listId)).seq).to.equal(ack.seq + 1);
+    expect((await tasksOf(server(), alice.token, listId)).seq).to.equal(ack.seq + 1);
   });
 });

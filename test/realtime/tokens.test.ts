@@ -2,7 +2,9 @@ import { expect } from 'chai';
 import jwt from 'jsonwebtoken';
 import type { AuthResult } from '../../shared/types';
 import {
+  type ApiErrorBody,
   call,
+  type ClientSocket,
   cluster,
   devices,
   next,
@@ -10,10 +12,9 @@ import {
   registerUser,
   request,
   startServer,
-  type ApiErrorBody,
   TEST_SECRET,
-  type ClientSocket,
   type TestServer,
+  useServer,
 } from '../support/server';
 import { disconnected, handshake } from '../support/util';
 
@@ -92,60 +93,57 @@ describe('tokens on open sockets', () => {
   });
 
   describe('logout-all', () => {
-    let server: TestServer;
-
-    before(async () => {
-      server = await startServer();
-    });
-    after(async () => {
-      await server.close();
-    });
+    const server = useServer();
 
     it("disconnects every open socket of the user, not other users' sockets, and refuses the old tokens", async () => {
-      const alice = await registerUser(server);
-      const bob = await registerUser(server);
-      const login = await request<AuthResult>(server, 'POST', '/api/auth/login', {
+      const alice = await registerUser(server());
+      const bob = await registerUser(server());
+      const login = await request<AuthResult>(server(), 'POST', '/api/auth/login', {
         body: { email: alice.email, password: alice.password },
       });
       expect(login.status).to.equal(200);
       const oldTokens = [alice.token, login.body.token];
       const aliceSockets = [
-        await open(alice.token, server),
-        await open(alice.token, server),
-        await open(login.body.token, server),
+        await open(alice.token, server()),
+        await open(alice.token, server()),
+        await open(login.body.token, server()),
       ];
-      const bobSocket = await open(bob.token, server);
+      const bobSocket = await open(bob.token, server());
       let bobDisconnected = false;
       bobSocket.on('disconnect', () => {
         bobDisconnected = true;
       });
       const gone = aliceSockets.map((s) => disconnected(s, 3000));
 
-      const res = await request(server, 'POST', '/api/auth/logout-all', { token: alice.token });
+      const res = await request(server(), 'POST', '/api/auth/logout-all', { token: alice.token });
       expect([res.status, res.body]).to.deep.equal([204, undefined]);
       expect(await Promise.all(gone)).to.deep.equal(Array(3).fill('io server disconnect'));
 
       expect((await call(bobSocket, 'sync', {})).ok).to.equal(true);
       expect([bobSocket.connected, bobDisconnected]).to.deep.equal([true, false]);
-      expect((await request(server, 'GET', '/api/auth/me', { token: bob.token })).status).to.equal(200);
+      expect((await request(server(), 'GET', '/api/auth/me', { token: bob.token })).status).to.equal(200);
 
       for (const token of oldTokens) {
         for (const path of ['/api/auth/me', '/api/lists']) {
-          const refused = await request<ApiErrorBody>(server, 'GET', path, { token });
+          const refused = await request<ApiErrorBody>(server(), 'GET', path, { token });
           expect([refused.status, refused.body.error.code], path).to.deep.equal([401, 'unauthorized']);
         }
-        expect((await request(server, 'POST', '/api/auth/refresh', { token })).status).to.equal(401);
-        expect(await handshake(server, token)).to.equal('unauthorized');
+        expect((await request(server(), 'POST', '/api/auth/refresh', { token })).status).to.equal(401);
+        expect(await handshake(server(), token)).to.equal('unauthorized');
       }
 
       // signing in again works
-      const again = await request<AuthResult>(server, 'POST', '/api/auth/login', {
+      const again = await request<AuthResult>(server(), 'POST', '/api/auth/login', {
         body: { email: alice.email, password: alice.password },
       });
-      expect((await request(server, 'GET', '/api/auth/me', { token: again.body.token })).status).to.equal(200);
-      expect(await handshake(server, again.body.token)).to.equal('connected');
+      expect((await request(server(), 'GET', '/api/auth/me', { token: again.body.token })).status).to.equal(200);
+      expect(await handshake(server(), again.body.token)).to.equal('connected');
     });
   });
+});
+
+describe('tokens on open sockets', () => {
+  const open = devices(); // on the server each test names
 
   describe('log out (one token)', () => {
     let nodeA: TestServer;

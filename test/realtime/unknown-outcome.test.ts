@@ -6,7 +6,7 @@
  */
 import { expect } from 'chai';
 import { Sequelize } from 'sequelize';
-import { startTcpProxy, type TcpProxy } from '../../dev/tcp-proxy';
+import { startTcpProxy, type TcpProxy } from '../../dev/kit';
 import type { Task } from '../../shared/types';
 import { testDb } from '../support/database';
 import { call, devices, inboxOf, next, registerUser, startServer, type TestServer } from '../support/server';

@@ -4,18 +4,17 @@ import type { ClientEventName } from '../../shared/events';
 import type { Ack, AuthResult, ErrorCode, List, Task, TaskPage } from '../../shared/types';
 import {
   call,
+  type ClientSocket,
+  type ConnectOptions,
   devices,
   inboxOf,
   next,
   ok,
   registerUser,
   request,
-  startServer,
   TEST_SECRET,
-  type ClientSocket,
-  type ConnectOptions,
-  type TestServer,
   type TestUser,
+  useServer,
 } from '../support/server';
 import { codeOf, disconnected, handshake, uuid } from '../support/util';
 import { record } from '../support/wait';
@@ -29,29 +28,16 @@ const inAnHour = () => Math.floor(Date.now() / 1000) + 3600;
 type Case = [ClientEventName, unknown];
 
 describe('malformed events and handshakes', () => {
-  let server: TestServer;
   let alice: TestUser;
   let bob: TestUser;
   let inbox: string;
-  let bobsList: string;
-  let bobsTask: Task;
   let socket: ClientSocket;
-  const open = devices(() => server);
+  const server = useServer();
+  const open = devices(server);
 
   before(async () => {
-    server = await startServer();
-    [alice, bob] = await Promise.all([registerUser(server), registerUser(server)]);
-    inbox = await inboxOf(server, alice.token);
-    bobsList = await inboxOf(server, bob.token);
-    bobsTask = (
-      await request<{ task: Task }>(server, 'POST', `/api/lists/${bobsList}/tasks`, {
-        token: bob.token,
-        body: { title: "Bob's" },
-      })
-    ).body.task;
-  });
-  after(async () => {
-    await server.close();
+    [alice, bob] = await Promise.all([registerUser(server()), registerUser(server())]);
+    inbox = await inboxOf(server(), alice.token);
   });
   beforeEach(async () => {
     socket = await open(alice.token);
@@ -69,7 +55,7 @@ describe('malformed events and handshakes', () => {
   }
 
   async function seqOf(listId: string, u: TestUser): Promise<number> {
-    return (await request<TaskPage>(server, 'GET', `/api/lists/${listId}/tasks`, { token: u.token })).body.seq;
+    return (await request<TaskPage>(server(), 'GET', `/api/lists/${listId}/tasks`, { token: u.token })).body.seq;
   }
 
   async function newTask(title = 'Task'): Promise<Task> {
@@ -119,6 +105,41 @@ describe('malformed events and handshakes', () => {
       'validation_error',
     );
   });
+});
+
+describe('malformed events and handshakes', () => {
+  let alice: TestUser;
+  let inbox: string;
+  let socket: ClientSocket;
+  const server = useServer();
+  const open = devices(server);
+
+  before(async () => {
+    alice = await registerUser(server());
+    inbox = await inboxOf(server(), alice.token);
+  });
+  beforeEach(async () => {
+    socket = await open(alice.token);
+  }); // a fresh socket: a full rate-limit bucket
+
+  /** Sends every case and expects `code` for each; then the list's seq is unchanged and the socket still serves. */
+  async function expectAll(cases: Case[], code: ErrorCode | 'ok', listId = inbox): Promise<void> {
+    const seqBefore = await seqOf(listId, alice);
+    const got = [];
+    for (const [event, payload] of cases)
+      got.push(`${event} ${shown(payload)} => ${codeOf(await call(socket, event, payload))}`);
+    expect(got).to.deep.equal(cases.map(([event, payload]) => `${event} ${shown(payload)} => ${code}`));
+    if (code !== 'ok') expect(await seqOf(listId, alice)).to.equal(seqBefore);
+    await ok(socket, 'list:members', { listId: inbox });
+  }
+
+  async function seqOf(listId: string, u: TestUser): Promise<number> {
+    return (await request<TaskPage>(server(), 'GET', `/api/lists/${listId}/tasks`, { token: u.token })).body.seq;
+  }
+
+  async function newTask(title = 'Task'): Promise<Task> {
+    return (await ok(socket, 'task:create', { listId: inbox, title })).task;
+  }
 
   it('enforces the limits after trimming: title 1 to 500, notes up to 10,000, list name 1 to 200', async () => {
     const { id } = await newTask();
@@ -192,6 +213,51 @@ describe('malformed events and handshakes', () => {
       else expect(ack.error.code).to.equal('validation_error');
     }
   });
+});
+
+describe('malformed events and handshakes', () => {
+  let alice: TestUser;
+  let bob: TestUser;
+  let inbox: string;
+  let bobsList: string;
+  let bobsTask: Task;
+  let socket: ClientSocket;
+  const server = useServer();
+  const open = devices(server);
+
+  before(async () => {
+    [alice, bob] = await Promise.all([registerUser(server()), registerUser(server())]);
+    inbox = await inboxOf(server(), alice.token);
+    bobsList = await inboxOf(server(), bob.token);
+    bobsTask = (
+      await request<{ task: Task }>(server(), 'POST', `/api/lists/${bobsList}/tasks`, {
+        token: bob.token,
+        body: { title: "Bob's" },
+      })
+    ).body.task;
+  });
+  beforeEach(async () => {
+    socket = await open(alice.token);
+  }); // a fresh socket: a full rate-limit bucket
+
+  /** Sends every case and expects `code` for each; then the list's seq is unchanged and the socket still serves. */
+  async function expectAll(cases: Case[], code: ErrorCode | 'ok', listId = inbox): Promise<void> {
+    const seqBefore = await seqOf(listId, alice);
+    const got = [];
+    for (const [event, payload] of cases)
+      got.push(`${event} ${shown(payload)} => ${codeOf(await call(socket, event, payload))}`);
+    expect(got).to.deep.equal(cases.map(([event, payload]) => `${event} ${shown(payload)} => ${code}`));
+    if (code !== 'ok') expect(await seqOf(listId, alice)).to.equal(seqBefore);
+    await ok(socket, 'list:members', { listId: inbox });
+  }
+
+  async function seqOf(listId: string, u: TestUser): Promise<number> {
+    return (await request<TaskPage>(server(), 'GET', `/api/lists/${listId}/tasks`, { token: u.token })).body.seq;
+  }
+
+  async function newTask(title = 'Task'): Promise<Task> {
+    return (await ok(socket, 'task:create', { listId: inbox, title })).task;
+  }
 
   it("answers unknown ids and another user's ids with the same not_found, and changes nothing of theirs", async () => {
     const bobSeq = await seqOf(bobsList, bob);
@@ -217,7 +283,7 @@ describe('malformed events and handshakes', () => {
       await call(socket, 'task:update', { id, patch: { listId: uuid() } }),
     );
     expect(await seqOf(bobsList, bob)).to.equal(bobSeq);
-    const bobs = await request<TaskPage>(server, 'GET', `/api/lists/${bobsList}/tasks`, { token: bob.token });
+    const bobs = await request<TaskPage>(server(), 'GET', `/api/lists/${bobsList}/tasks`, { token: bob.token });
     expect(bobs.body.tasks).to.deep.equal([bobsTask]);
   });
 
@@ -259,6 +325,22 @@ describe('malformed events and handshakes', () => {
       'validation_error',
     );
   });
+});
+
+describe('malformed events and handshakes', () => {
+  let alice: TestUser;
+  let inbox: string;
+  let socket: ClientSocket;
+  const server = useServer();
+  const open = devices(server);
+
+  before(async () => {
+    alice = await registerUser(server());
+    inbox = await inboxOf(server(), alice.token);
+  });
+  beforeEach(async () => {
+    socket = await open(alice.token);
+  }); // a fresh socket: a full rate-limit bucket
 
   it('drops an event sent without an ack function, and keeps serving', async () => {
     const { list } = await ok(socket, 'list:create', { name: 'No acks' });
@@ -277,7 +359,7 @@ describe('malformed events and handshakes', () => {
     expect((await onOther).task).to.deep.equal(task);
     expect(task.seq).to.equal(1);
     expect(seen.map((e) => e.event)).to.deep.equal(['task:created']);
-    const tasks = await request<TaskPage>(server, 'GET', `/api/lists/${list.id}/tasks`, { token: alice.token });
+    const tasks = await request<TaskPage>(server(), 'GET', `/api/lists/${list.id}/tasks`, { token: alice.token });
     expect(tasks.body).to.deep.include({ seq: 1 });
     expect(tasks.body.tasks.map((t) => t.title)).to.deep.equal(['Kept']);
   });
@@ -309,9 +391,23 @@ describe('malformed events and handshakes', () => {
       ).emitWithAck(event, a, b);
     expect(codeOf(await twice('list:create', { name: 'Twice' }, { name: 'Twice' }))).to.equal('validation_error');
     expect(codeOf(await twice('sync', {}, {}))).to.equal('validation_error');
-    const lists = await request<{ lists: List[] }>(server, 'GET', '/api/lists', { token: alice.token });
+    const lists = await request<{ lists: List[] }>(server(), 'GET', '/api/lists', { token: alice.token });
     expect(lists.body.lists.map((l) => l.name)).not.to.include('Twice');
   });
+});
+
+describe('malformed events and handshakes', () => {
+  let alice: TestUser;
+  let socket: ClientSocket;
+  const server = useServer();
+  const open = devices(server);
+
+  before(async () => {
+    alice = await registerUser(server());
+  });
+  beforeEach(async () => {
+    socket = await open(alice.token);
+  }); // a fresh socket: a full rate-limit bucket
 
   it('limits each socket to about 50 events a second with bursts to 100, acking every event exactly once', async () => {
     const other = await open(alice.token);
@@ -335,10 +431,21 @@ describe('malformed events and handshakes', () => {
     expect(ackIds).to.have.length(151);
     expect(new Set(ackIds).size).to.equal(151);
     // refused events were not applied, and the limit is per socket: another device of the user is served at once
-    const tasks = await request<TaskPage>(server, 'GET', `/api/lists/${list.id}/tasks`, { token: alice.token });
+    const tasks = await request<TaskPage>(server(), 'GET', `/api/lists/${list.id}/tasks`, { token: alice.token });
     expect(tasks.body.tasks).to.have.length(accepted);
     expect(codeOf(await call(other, 'list:members', { listId: list.id }))).to.equal('ok');
   });
+});
+
+describe('malformed events and handshakes', () => {
+  let alice: TestUser;
+  const server = useServer();
+  const open = devices(server);
+
+  before(async () => {
+    alice = await registerUser(server());
+  });
+  beforeEach(async () => {}); // a fresh socket: a full rate-limit bucket
 
   describe('handshake', () => {
     const claims = () => ({
@@ -348,8 +455,8 @@ describe('malformed events and handshakes', () => {
     });
 
     it('accepts a valid token in auth or in an Authorization: Bearer header (the forged tokens below are well made)', async () => {
-      expect(await handshake(server, { auth: { token: jwt.sign(claims(), TEST_SECRET) } })).to.equal('connected');
-      expect(await handshake(server, { extraHeaders: { authorization: `Bearer ${alice.token}` } })).to.equal(
+      expect(await handshake(server(), { auth: { token: jwt.sign(claims(), TEST_SECRET) } })).to.equal('connected');
+      expect(await handshake(server(), { extraHeaders: { authorization: `Bearer ${alice.token}` } })).to.equal(
         'connected',
       );
     });
@@ -387,21 +494,21 @@ describe('malformed events and handshakes', () => {
     ];
     for (const [what, opts] of refused) {
       it(`refuses ${what} with connect_error "unauthorized"`, async () => {
-        expect(await handshake(server, opts())).to.equal('unauthorized');
+        expect(await handshake(server(), opts())).to.equal('unauthorized');
       });
     }
 
     it("refuses every token issued before logout-all, and disconnects the user's open sockets", async () => {
-      const carol = await registerUser(server);
+      const carol = await registerUser(server());
       const open1 = await open(carol.token);
       const gone = disconnected(open1);
-      expect((await request(server, 'POST', '/api/auth/logout-all', { token: carol.token })).status).to.equal(204);
+      expect((await request(server(), 'POST', '/api/auth/logout-all', { token: carol.token })).status).to.equal(204);
       await gone;
-      expect(await handshake(server, { auth: { token: carol.token } })).to.equal('unauthorized');
-      const fresh = await request<AuthResult>(server, 'POST', '/api/auth/login', {
+      expect(await handshake(server(), { auth: { token: carol.token } })).to.equal('unauthorized');
+      const fresh = await request<AuthResult>(server(), 'POST', '/api/auth/login', {
         body: { email: carol.email, password: carol.password },
       });
-      expect(await handshake(server, { auth: { token: fresh.body.token } })).to.equal('connected');
+      expect(await handshake(server(), { auth: { token: fresh.body.token } })).to.equal('connected');
     });
   });
 });

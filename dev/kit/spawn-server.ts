@@ -3,8 +3,8 @@
  * server/index.ts` in the project folder, on a free loopback port, ready once GET /health answers.
  */
 import { spawn } from 'node:child_process';
-import { freePort } from './free-port';
-import { projectRoot } from './project-root';
+import { freePort } from '../../server/core/free-port';
+import { projectRoot } from '../../server/core/paths';
 
 const START_TIMEOUT_MS = 60_000;
 const STOP_TIMEOUT_MS = 15_000; // the server forces its own exit after 10 s
@@ -37,7 +37,7 @@ export async function spawnServer({ env, port, timeoutMs = START_TIMEOUT_MS }: S
   port ??= await freePort();
   const url = `http://127.0.0.1:${port}`;
   const child = spawn(process.execPath, ['--import', 'tsx', 'server/index.ts'], {
-    cwd: projectRoot(),
+    cwd: projectRoot,
     env: { ...env, PORT: String(port), HOST: '127.0.0.1' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

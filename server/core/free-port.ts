@@ -1,6 +1,6 @@
 import net from 'node:net';
 
-/** A loopback port free right now. */
+/** A loopback port free right now (the embedded PostgreSQL's, and the tools' in dev/kit/). */
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = net.createServer();
