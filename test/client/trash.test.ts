@@ -47,7 +47,7 @@ describe('client SDK: the trash (restoreTask, trash)', function () {
     await until(phone, () => phone.status !== 'online', 'the phone goes offline');
     const offline = await phone.trash(inbox).then(
       () => 'answered',
-      (err: ClientError) => err.code,
+      (err: unknown) => (err as ClientError).code,
     );
     expect(offline).to.equal('offline');
     const restored = [a, b, c].map((t) => phone.restoreTask(t.id));
