@@ -4,7 +4,7 @@
  * replayed by mutators.ts), presence.ts. The client wires them and tells the app what changed.
  */
 import type { TaskPatch } from '../shared/events';
-import type { ApiError, AuthResult, Block, List, Member, Presence, Task, User } from '../shared/types';
+import type { ApiError, AuthResult, Block, List, Member, Presence, Task, TrashPage, User } from '../shared/types';
 import { ACK_TIMEOUT_MS, Connection } from './connection';
 import { Emitter, Subscriptions } from './emitter';
 import { apiError, now, refused, TodoClientError, uuid } from './errors';
@@ -119,6 +119,7 @@ class Client implements TodoClient {
         this.commit();
       },
       left: (listIds) => this.dropLeft(listIds), // no seqs, no member:removed here: dropped now
+      trashed: (tasks) => tasks.forEach((t) => this.replica.remember(t)),
     });
   }
 
@@ -299,6 +300,10 @@ class Client implements TodoClient {
     return this.enqueue({ event: 'task:delete', payload, at: now() });
   }
 
+  restoreTask(id: string): Promise<Task> {
+    return this.enqueue({ event: 'task:restore', payload: { id, mutationId: uuid() }, at: now() });
+  }
+
   moveTask(id: string, before: string | null, after: string | null): Promise<Task> {
     const task = this.task(id);
     if (!task) return refused(new TodoClientError('not_found', 'No such task', undefined, undefined, 'task:update'));
@@ -343,39 +348,33 @@ class Client implements TodoClient {
   }
 
   // ---------------------------------------------------------------- online-only calls (online.ts)
-
   members(listId: string): Promise<Member[]> {
     return this.online.members(listId);
   }
-
   share(listId: string, email: string, role: 'editor' | 'viewer'): Promise<Member> {
     return this.online.share(listId, email, role);
   }
-
   unshare(listId: string, userId: string): Promise<void> {
     return this.online.unshare(listId, userId);
   }
-
   leave(listId: string): Promise<void> {
     return this.online.leave(listId);
   }
-
   leaveAllFrom(ownerId: string): Promise<string[]> {
     return this.online.leaveAllFrom(ownerId);
   }
-
   block(userId: string, opts: { leave?: boolean } = {}): Promise<{ block: Block; listIds: string[] }> {
     return this.online.block(userId, opts);
   }
-
   unblock(userId: string): Promise<void> {
     return this.online.unblock(userId);
   }
-
   blocks(): Promise<Block[]> {
     return this.online.blocks();
   }
-
+  trash(listId: string, opts: { after?: string; limit?: number } = {}): Promise<TrashPage> {
+    return this.online.trash(listId, opts);
+  }
   presence(listId: string, cb: (present: Presence[]) => void, taskId?: string | null): PresenceHandle {
     return this.presences.add(listId, cb, taskId);
   }

@@ -147,6 +147,23 @@ const mutators: { [E in QueuedEvent]: Mutator<E> } = {
       return undefined;
     },
   },
+  'task:restore': {
+    // shown back as last held (deleted here, by a queued delete, or read with trash()) in a list still held
+    replay(m, r) {
+      const id = m.payload.id;
+      if (r.taskNow(id)) return;
+      const held = r.replica.tasks.get(id);
+      if (m.ackVersion !== undefined && held && held.version >= m.ackVersion) return; // in the replica already
+      const gone = held ?? r.replica.trashed.get(id);
+      if (!gone || !r.listNow(gone.listId)) return;
+      r.tasks.set(id, { ...gone, version: gone.version + 1, updatedBy: r.userId, updatedAt: m.at, pending: true });
+    },
+    answer(m, { task }, a) {
+      m.ackVersion = task.version;
+      a.receive({ event: 'task:created', payload: { task } }); // a live task's answer is older: putTask keeps the newer
+      return task;
+    },
+  },
 };
 
 /** The mutator of `m`'s event. */

@@ -1,9 +1,9 @@
 /**
- * The calls that are not queued (members, sharing, leaving, blocks): their effect cannot be shown
+ * The calls that are not queued (members, sharing, leaving, blocks, the trash): their effect cannot be shown
  * before the server has answered, so offline (or with no answer) they reject with code 'offline'.
  */
 import type { AckData, ClientEventName, ServerEventMessage } from '../shared/events';
-import type { Ack, Block, Member } from '../shared/types';
+import type { Ack, Block, Member, Task, TrashPage } from '../shared/types';
 import { apiError, offlineError, refused, TodoClientError, uuid } from './errors';
 import type { Payload } from './queue';
 
@@ -16,6 +16,8 @@ export interface OnlineDelegate {
   receive(ev: ServerEventMessage): void;
   /** Lists this user left (their ack carries no seqs, and this socket gets no member:removed). */
   left(listIds: string[]): void;
+  /** Deleted tasks read (trash:list): a queued restore of one shows it back at once. */
+  trashed(tasks: Task[]): void;
 }
 
 export class OnlineCalls {
@@ -74,5 +76,11 @@ export class OnlineCalls {
 
   async blocks(): Promise<Block[]> {
     return (await this.online('blocks:list', {})).blocks;
+  }
+
+  async trash(listId: string, opts: { after?: string; limit?: number } = {}): Promise<TrashPage> {
+    const page = await this.online('trash:list', { listId, ...opts });
+    this.d.trashed(page.tasks);
+    return page;
   }
 }

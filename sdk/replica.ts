@@ -31,10 +31,18 @@ export interface StoredReplica {
 /** What applying a live event asks for: nothing, or a sync (a list not held, or a seq gap). */
 export type LiveOutcome = 'done' | 'sync';
 
+/** Deleted tasks remembered for a restore's optimistic view. */
+const TRASH_HELD = 1000;
+
 export class Replica {
   readonly lists = new Map<string, List>();
   readonly tasks = new Map<string, Task>();
   private readonly byList = new Map<string, Set<string>>();
+  /**
+   * Tasks deleted (or moved away) as last held, at most TRASH_HELD, not stored: what a queued restore
+   * shows before its answer (client.trash() adds the pages it reads).
+   */
+  readonly trashed = new Map<string, Task>();
   private cursors = new Map<string, number>();
   /** The server's tag of exactly the lists held (sync's listsTag); cleared when they change otherwise. */
   private tag: string | undefined;
@@ -169,11 +177,20 @@ export class Replica {
 
   /** Removes a task from the list named (a moved task may sit in its new list already). */
   dropTask(id: string, listId: string): void {
-    if (this.tasks.get(id)?.listId !== listId) return;
+    const task = this.tasks.get(id);
+    if (task?.listId !== listId) return;
+    this.remember(task);
     this.tasks.delete(id);
     this.byList.get(listId)?.delete(id);
     this.sink.touchTask(listId, id);
     this.dirty = true;
+  }
+
+  /** Keeps a deleted task as last known (the oldest forgotten past TRASH_HELD). */
+  remember(task: Task): void {
+    this.trashed.delete(task.id);
+    this.trashed.set(task.id, task);
+    if (this.trashed.size > TRASH_HELD) this.trashed.delete(this.trashed.keys().next().value!);
   }
 
   /** Forgets a list and its tasks; true if the replica held it. */

@@ -1,7 +1,7 @@
 /** The SDK's public types (see docs/client-guide.md, "Using the SDK"). */
 import type { ManagerOptions, SocketOptions } from 'socket.io-client';
 import type { TaskPatch } from '../shared/events';
-import type { ApiError, Block, List, Member, Presence, Task, User } from '../shared/types';
+import type { ApiError, Block, List, Member, Presence, Task, TrashPage, User } from '../shared/types';
 import type { PresenceHandle } from './presence';
 import type { ClientStorage } from './storage';
 
@@ -103,6 +103,11 @@ export interface TodoClient {
   deleteTask(id: string, opts?: { expectedVersion?: number }): Promise<void>;
   /** Moves the task between two neighbour tasks of its list (ids; null: the list's start or end). */
   moveTask(id: string, before: string | null, after: string | null): Promise<Task>;
+  /**
+   * Restores a deleted task (task:restore, within TRASH_RETENTION_DAYS): queued like the changes above,
+   * shown back at once when this client knows it (deleted here, or read with trash()).
+   */
+  restoreTask(id: string): Promise<Task>;
 
   /** Online-only: reject with code 'offline' when offline. */
   members(listId: string): Promise<Member[]>;
@@ -119,6 +124,8 @@ export interface TodoClient {
   unblock(userId: string): Promise<void>;
   /** The people this user blocks, oldest first. */
   blocks(): Promise<Block[]>;
+  /** A page of a list's trash (trash:list), newest deletion first; pass `next` as `after` for the following. */
+  trash(listId: string, opts?: { after?: string; limit?: number }): Promise<TrashPage>;
   /**
    * Be present in a list (looking at `taskId`): `cb` gets everyone present, at the join and whenever it
    * changes; joined again after each reconnect. Call the handle to leave; `handle.move(taskId)` moves.

@@ -1,7 +1,9 @@
 /**
  * Periodic clean-up: mutation records older than 48 hours, so a retry within two days is still
  * answered from its record; revoked tokens (log out) once the token has expired anyway; activity
- * entries older than ACTIVITY_RETENTION_DAYS.
+ * entries older than ACTIVITY_RETENTION_DAYS; deleted tasks past TRASH_RETENTION_DAYS, for good (their
+ * tombstones stay: sync reports a departure from its tombstone alone, and a task's row, live or deleted,
+ * is not needed for it).
  */
 import { Op, QueryTypes, type Sequelize } from 'sequelize';
 import type { Ctx } from './changes/context';
@@ -39,12 +41,33 @@ export async function purgeActivity(
   return rows.at(0)?.n ?? 0;
 }
 
+/**
+ * Deletes for good the tasks deleted more than `days` days ago (at most `batch` a call): they can no
+ * longer be restored. A task restored meanwhile is live again and stays (the condition is checked again
+ * on the row).
+ */
+export async function purgeTrash(
+  sequelize: Sequelize,
+  days: number,
+  now = Date.now(),
+  batch = 10_000,
+): Promise<number> {
+  const rows = await sequelize.query<{ n: number }>(
+    `WITH gone AS (DELETE FROM tasks WHERE deleted_at < $1 AND id IN
+       (SELECT id FROM tasks WHERE deleted_at < $1 LIMIT $2) RETURNING 1)
+     SELECT count(*)::int AS n FROM gone`,
+    { bind: [new Date(now - days * 86_400_000), batch], type: QueryTypes.SELECT },
+  );
+  return rows.at(0)?.n ?? 0;
+}
+
 export function startMaintenance(ctx: Ctx): { stop(): void } {
   const run = async () => {
     for (const [what, purge] of [
       ['old mutation records', () => purgeMutations()],
       ['expired revoked tokens', () => purgeRevokedTokens(ctx.sequelize)],
       ['old activity entries', () => purgeActivity(ctx.sequelize, ctx.config.activityRetentionDays)],
+      ['deleted tasks past retention', () => purgeTrash(ctx.sequelize, ctx.config.trashRetentionDays)],
     ] as const) {
       try {
         const n = await purge();

@@ -10,6 +10,7 @@ import type {
   SyncResult,
   Task,
   TaskDeleted,
+  TrashPage,
 } from './types';
 
 /** Client to server requests. */
@@ -32,6 +33,8 @@ export const ClientEvent = {
   PresenceJoin: 'presence:join',
   PresenceLeave: 'presence:leave',
   ActivityList: 'activity:list',
+  TaskRestore: 'task:restore',
+  TrashList: 'trash:list',
 } as const;
 
 /** Server to client notifications. */
@@ -151,6 +154,17 @@ export interface ActivityListInput {
   before?: string;
   limit?: number;
 }
+/** Bring a deleted task back (within TRASH_RETENTION_DAYS); a live task is answered as it is. */
+export interface TaskRestoreInput {
+  id: string;
+  mutationId?: string;
+}
+/** A list's trash, newest deletion first: `after` is the `next` of the previous page. */
+export interface TrashListInput {
+  listId: string;
+  after?: string;
+  limit?: number;
+}
 
 type Request<I, O> = (payload: I, ack: (res: Ack<O>) => void) => void;
 
@@ -177,6 +191,8 @@ export interface ClientToServerEvents {
   'presence:join': Request<PresenceJoinInput, { present: Presence[] }>;
   'presence:leave': Request<PresenceLeaveInput, Record<string, never>>;
   'activity:list': Request<ActivityListInput, ActivityPage>;
+  'task:restore': Request<TaskRestoreInput, { task: Task }>;
+  'trash:list': Request<TrashListInput, TrashPage>;
 }
 
 export interface ServerToClientEvents {

@@ -21,6 +21,8 @@ export const LIMITS = {
   taskPage: 500,
   /** Entries of one `activity:list` answer (GET /api/lists/:listId/activity): the default and the most. */
   activityPage: 100,
+  /** Deleted tasks of one `trash:list` answer (GET /api/lists/:listId/trash): the default and the most. */
+  trashPage: 100,
   /** About how many bytes of JSON one answer (a sync or task page) holds before it is paged. */
   answerBytes: 1024 * 1024,
 } as const;
@@ -49,6 +51,8 @@ export const BOUNDS = {
   socketUnsentMaxBytes: 4 * 1024 * 1024,
   /** Days an activity entry is kept (ACTIVITY_RETENTION_DAYS). */
   activityRetentionDays: 90,
+  /** Days a deleted task can be restored (TRASH_RETENTION_DAYS); then it is deleted for good. */
+  trashRetentionDays: 30,
   /** Expensive reads (`sync` pages, task pages) of one user served at once by one server process. */
   userReadsAtOnce: 2,
   /** Lists one socket may be present in at once (`presence:join`). */

@@ -25,6 +25,8 @@ import {
   type Task,
   type TaskDeleted,
   type TaskPage,
+  type TrashedTask,
+  type TrashPage,
   type User,
 } from './types';
 
@@ -69,7 +71,7 @@ export const memberSchema = Joi.object<Member, true>({
   .id('Member')
   .description('A member of a list.');
 
-export const taskSchema = Joi.object<Task, true>({
+const taskKeys = {
   id: id.required(),
   listId: id.required(),
   title: Joi.string().min(1).max(LIMITS.titleMax).required(),
@@ -93,9 +95,24 @@ export const taskSchema = Joi.object<Task, true>({
     .allow(null)
     .required()
     .description('A member of the list the task is assigned to, or null; cleared when they leave the list'),
+};
+export const taskSchema = Joi.object<Task, true>(taskKeys).id('Task').description('A task of a list.');
+
+export const trashedTaskSchema = Joi.object<TrashedTask, true>({
+  ...taskKeys,
+  deletedAt: time.required().description('When it was deleted: restorable until TRASH_RETENTION_DAYS after'),
+  deletedBy: id.required().description('Who deleted it'),
 })
-  .id('Task')
-  .description('A task of a list.');
+  .id('TrashedTask')
+  .description('A deleted task in its list\u2019s trash (`trash:list`), as it was when deleted.');
+
+export const trashPageSchema = Joi.object<TrashPage, true>({
+  tasks: Joi.array().items(trashedTaskSchema).required().description('Newest deletion first'),
+  next: Joi.string()
+    .allow(null)
+    .required()
+    .description('Pass as `after` for the following (older) page; null on the last page'),
+}).id('TrashPage');
 
 export const taskDeletedSchema = Joi.object<TaskDeleted, true>({
   id: id.required(),
@@ -305,6 +322,8 @@ export const ackDataSchemas: { [E in ClientEventName]: Joi.ObjectSchema<AckData<
   'presence:join': Joi.object<AckData<'presence:join'>, true>({ present: presentSchema.required() }),
   'presence:leave': empty,
   'activity:list': activityPageSchema,
+  'task:restore': withTask,
+  'trash:list': trashPageSchema,
 };
 
 /** The payload of each server event. */
@@ -347,4 +366,5 @@ export const httpBodySchemas = {
   block: ackDataSchemas['user:block'],
   listsLeft: ackDataSchemas['lists:leave'],
   activity: activityPageSchema,
+  trash: trashPageSchema,
 };

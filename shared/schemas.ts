@@ -21,7 +21,9 @@ import type {
   TaskCreateInput,
   TaskDeleteInput,
   TaskPatch,
+  TaskRestoreInput,
   TaskUpdateInput,
+  TrashListInput,
   UserBlockInput,
   UserUnblockInput,
 } from './events';
@@ -204,6 +206,31 @@ export const activityQuerySchema = Joi.object<Omit<ActivityListInput, 'listId'> 
   limit: activityLimit,
 });
 
+export const taskRestoreSchema = Joi.object<TaskRestoreInput, true>({ id: id.required(), mutationId });
+/** A trash page's `after`: the opaque `next` of the previous page. */
+const trashAfter = Joi.string()
+  .max(128)
+  .pattern(/^[A-Za-z0-9_-]+$/)
+  .description('The `next` of the previous page (opaque)');
+const trashLimit = Joi.number()
+  .integer()
+  .min(1)
+  .max(LIMITS.trashPage)
+  .default(LIMITS.trashPage)
+  .description(`1 to ${LIMITS.trashPage} (the default)`);
+export const trashListSchema = Joi.object<TrashListInput & { limit: number }, true>({
+  listId: id.required(),
+  after: trashAfter,
+  limit: trashLimit,
+});
+/** GET /api/lists/:listId/trash?after&limit (the list is in the path). */
+export const trashQuerySchema = Joi.object<Omit<TrashListInput, 'listId'> & { limit: number }, true>({
+  after: trashAfter,
+  limit: trashLimit,
+});
+/** POST /api/tasks/:id/restore: the task is in the path; an optional body. */
+export const restTaskRestoreSchema = Joi.object<Omit<TaskRestoreInput, 'id'>, true>({ mutationId });
+
 /** The schema of every client event: the server validates each payload with it before it serves the event. */
 export const clientSchemas = {
   'list:create': listCreateSchema,
@@ -224,6 +251,8 @@ export const clientSchemas = {
   'presence:join': presenceJoinSchema,
   'presence:leave': presenceLeaveSchema,
   'activity:list': activityListSchema,
+  'task:restore': taskRestoreSchema,
+  'trash:list': trashListSchema,
 } satisfies { [E in ClientEventName]: Joi.ObjectSchema };
 
 /** The value a client event's payload becomes once validated (what the server's function for the event is given). */

@@ -108,6 +108,20 @@ export interface ActivityPage {
   next: string | null;
 }
 
+/** A deleted task in its list's trash: restorable (task:restore) until TRASH_RETENTION_DAYS after `deletedAt`. */
+export interface TrashedTask extends Task {
+  deletedAt: string;
+  /** Who deleted it. */
+  deletedBy: string;
+}
+
+/** One page of a list's trash, newest deletion first. */
+export interface TrashPage {
+  tasks: TrashedTask[];
+  /** Pass as `after` for the following (older) page; null on the last one. */
+  next: string | null;
+}
+
 export const ERROR_STATUS = {
   validation_error: 400,
   unauthorized: 401,

@@ -2,9 +2,10 @@ import { expect } from 'chai';
 import crypto from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import { QueryTypes } from 'sequelize';
-import { purgeActivity, purgeMutations, purgeRevokedTokens } from '../server/maintenance';
+import { purgeActivity, purgeMutations, purgeRevokedTokens, purgeTrash } from '../server/maintenance';
 import { testDb } from './support/database';
-import { inboxOf, registerUser, request, startServer } from './support/server';
+import { codeOf } from './support/util';
+import { call, connect, inboxOf, ok, registerUser, request, startServer } from './support/server';
 
 describe('mutation records clean-up', () => {
   it('keeps the records of the last 24 hours (and more) and removes those older than 48 hours', async () => {
@@ -84,6 +85,42 @@ describe('activity clean-up', () => {
       });
       expect(left.map((r) => r.seq)).to.deep.equal([3]);
     } finally {
+      await server.close();
+    }
+  });
+});
+
+describe('trash clean-up', () => {
+  it('deletes for good the tasks deleted longer ago than TRASH_RETENTION_DAYS; their departures stay in sync', async () => {
+    const server = await startServer();
+    const socket = await connect(server, (await registerUser(server)).token);
+    try {
+      const { sequelize } = testDb();
+      const listId = (await ok(socket, 'list:create', { name: 'Purge' })).list.id;
+      const [old, recent, live] = await Promise.all(
+        ['old', 'recent', 'live'].map(async (title) => (await ok(socket, 'task:create', { listId, title })).task),
+      );
+      const start = (await ok(socket, 'sync', {})).cursors[listId];
+      const gone = await ok(socket, 'task:delete', { id: old.id });
+      await ok(socket, 'task:delete', { id: recent.id });
+      await sequelize.query(`UPDATE tasks SET deleted_at = deleted_at - interval '31 days' WHERE id = $1`, {
+        bind: [old.id],
+      });
+      expect(await purgeTrash(sequelize, 30)).to.be.at.least(1);
+      const rows = await sequelize.query<{ id: string }>('SELECT id FROM tasks WHERE list_id = $1', {
+        bind: [listId],
+        type: QueryTypes.SELECT,
+      });
+      expect(rows.map((r) => r.id).sort()).to.deep.equal([recent.id, live.id].sort());
+      // the tombstone stays: a device from before the deletion still learns of it
+      const synced = await ok(socket, 'sync', { cursors: { [listId]: start } });
+      expect(synced.deleted.map((d) => d.id).sort()).to.deep.equal([old.id, recent.id].sort());
+      expect(synced.deleted.find((d) => d.id === old.id)).to.deep.equal(gone);
+      expect(codeOf(await call(socket, 'task:restore', { id: old.id }))).to.equal('not_found');
+      expect((await ok(socket, 'trash:list', { listId })).tasks.map((t) => t.id)).to.deep.equal([recent.id]);
+      expect((await ok(socket, 'task:restore', { id: recent.id })).task.id).to.equal(recent.id);
+    } finally {
+      socket.close();
       await server.close();
     }
   });

@@ -55,6 +55,8 @@ export interface Config {
   maxBlocksPerUser: number;
   /** Days an activity entry is kept (server/maintenance.ts purges older ones). */
   activityRetentionDays: number;
+  /** Days a deleted task can be restored (task:restore); server/maintenance.ts deletes it for good after. */
+  trashRetentionDays: number;
   /** Bytes written to a socket and not yet sent above which its next event is refused (`rate_limited`). */
   socketUnsentBytes: number;
   /** Bytes written to a socket and not yet sent (broadcasts included) above which its connection is closed. */
@@ -121,6 +123,7 @@ interface Env {
   SESSION_RECHECK_MS: number;
   MAX_BLOCKS_PER_USER: number;
   ACTIVITY_RETENTION_DAYS: number;
+  TRASH_RETENTION_DAYS: number;
   SOCKET_UNSENT_BYTES: number;
   SOCKET_UNSENT_MAX_BYTES: number;
   USER_READS_AT_ONCE: number;
@@ -185,6 +188,7 @@ const schema = Joi.object<Env>({
   // at most the default: blocks:list answers them all in one answer of well under 1 MiB
   MAX_BLOCKS_PER_USER: Joi.number().integer().min(1).max(BOUNDS.blocksPerUser).default(BOUNDS.blocksPerUser),
   ACTIVITY_RETENTION_DAYS: Joi.number().integer().min(1).max(36_500).default(BOUNDS.activityRetentionDays),
+  TRASH_RETENTION_DAYS: Joi.number().integer().min(1).max(36_500).default(BOUNDS.trashRetentionDays),
   SOCKET_UNSENT_BYTES: Joi.number().integer().min(1024).default(BOUNDS.socketUnsentBytes),
   SOCKET_UNSENT_MAX_BYTES: Joi.number()
     .integer()
@@ -259,6 +263,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, warn: (msg: str
     sessionRecheckMs: value.SESSION_RECHECK_MS,
     maxBlocksPerUser: value.MAX_BLOCKS_PER_USER,
     activityRetentionDays: value.ACTIVITY_RETENTION_DAYS,
+    trashRetentionDays: value.TRASH_RETENTION_DAYS,
     socketUnsentBytes: value.SOCKET_UNSENT_BYTES,
     socketUnsentMaxBytes: value.SOCKET_UNSENT_MAX_BYTES,
     userReadsAtOnce: value.USER_READS_AT_ONCE,

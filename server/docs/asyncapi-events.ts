@@ -9,6 +9,7 @@ import type { ClientEventDoc } from './doc-types';
 import { ASSIGNEE, COLLAB_EVENTS, MERGE, STALE_UPDATE } from './collab';
 import { PEOPLE_EVENTS } from './people';
 import { PRESENCE_EVENTS, PRESENCE_STATE } from './presence';
+import { TRASH_EVENTS } from './trash';
 
 /** The codes any event may be answered: the wrapper's checks and the server's own faults. */
 export const ANY_EVENT_ERRORS: Partial<Record<ErrorCode, string>> = {
@@ -168,6 +169,7 @@ export const CLIENT_EVENTS: Record<ClientEventName, ClientEventDoc> = {
   ...PEOPLE_EVENTS,
   ...PRESENCE_EVENTS,
   ...COLLAB_EVENTS,
+  ...TRASH_EVENTS,
 };
 
 export interface ServerEventDoc {
@@ -180,7 +182,7 @@ const ALL_BUT_CAUSE = 'the sockets of every member of the list, on every node, e
 
 export const SERVER_EVENTS: Record<ServerEventName, ServerEventDoc> = {
   'task:created': {
-    summary: 'A task was created, or moved into a list',
+    summary: 'A task was created, moved into a list, or restored from the trash (task:restore)',
     to: `${ALL_BUT_CAUSE} (for a move: the new list)`,
   },
   'task:updated': {

@@ -14,6 +14,7 @@ import type {
   Presence,
   Task,
   TaskDeleted,
+  TrashedTask,
   User,
 } from '../../shared/types';
 
@@ -101,6 +102,26 @@ export const olderActivity: Activity = {
 /** The `next` of an activity page whose last entry has seq 4. */
 export const activityNext = 'czQ';
 export const deleted: TaskDeleted = { id: TASK, listId: LIST, seq: 7 };
+/** The task as deleted at seq 7 (the delete took version 3), in the trash. */
+export const trashed: TrashedTask = {
+  ...updatedTask,
+  version: 3,
+  seq: 7,
+  updatedBy: ADA,
+  updatedAt: '2026-11-24T10:25:41.207Z',
+  deletedAt: '2026-11-24T10:25:41.207Z',
+  deletedBy: ADA,
+};
+/** Restored at seq 9: its fields as deleted, version 4. */
+export const restoredTask: Task = {
+  ...updatedTask,
+  version: 4,
+  seq: 9,
+  updatedBy: BOB,
+  updatedAt: '2026-11-24T10:31:02.654Z',
+};
+/** The `next` of a trash page (opaque). */
+export const trashNext = 'MTc5NTUxNTk0MTIwNzAwMC4zZDZmNGExYi0yYzhlLTRiN2EtOWYxMC02ZTVkNGMzYjJhMTk';
 export const block: Block = {
   userId: BOB,
   email: 'bob@example.com',
@@ -172,6 +193,8 @@ export const payloadExamples: Record<ClientEventName, unknown> = {
   'presence:join': { listId: LIST, taskId: TASK },
   'presence:leave': { listId: LIST },
   'activity:list': { listId: LIST, limit: 2 },
+  'task:restore': { id: TASK, mutationId: '2a3b4c5d-6e7f-4a8b-9c0d-1e2f3a4b5c6d' },
+  'trash:list': { listId: LIST, limit: 1 },
 };
 
 export const ackExamples: { [E in ClientEventName]: AckData<E> } = {
@@ -202,6 +225,8 @@ export const ackExamples: { [E in ClientEventName]: AckData<E> } = {
   'presence:join': { present },
   'presence:leave': {},
   'activity:list': { entries: [activity, olderActivity], next: activityNext },
+  'task:restore': { task: restoredTask },
+  'trash:list': { tasks: [trashed], next: trashNext },
 };
 
 export const eventExamples: { [E in ServerEventName]: EventPayload<E> } = {

@@ -8,6 +8,7 @@ import { ERROR_STATUS, type ErrorCode } from '../../shared/types';
 import { packageVersion } from '../core/paths';
 import * as ex from './examples';
 import { collabRoutes } from './collab';
+import { trashRoutes } from './trash';
 import { peopleRoutes, USER_ID_PARAM } from './people';
 import type { Answer, Errors, RouteDoc } from './doc-types';
 import { SchemaSet, type JsonSchema } from './schemas';
@@ -22,6 +23,7 @@ const ROUTES: RouteDoc[] = [
   ...LIST_TASK_ROUTES,
   ...peopleRoutes({ bearer: BEARER, change: CHANGE }),
   ...collabRoutes({ bearer: BEARER }),
+  ...trashRoutes({ bearer: BEARER, change: CHANGE }),
   ...OPERATION_ROUTES,
 ];
 

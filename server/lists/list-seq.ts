@@ -32,6 +32,11 @@ export interface TakeOptions {
   stampTask?: boolean;
   /** The change adds, removes or changes the role of a member. */
   roster?: boolean;
+  /**
+   * takeSeqOfTask(With): the task is in the trash, deleted at most this many days ago (a restore),
+   * rather than live.
+   */
+  trashDays?: number;
 }
 
 const NOW = "date_trunc('milliseconds', clock_timestamp())";
@@ -66,7 +71,11 @@ export async function takeSeqOfTask(ctx: Ctx, scope: ChangeScope, taskId: string
 }
 
 const takeOfTaskSql = (opts: TakeOptions) => `UPDATE lists SET ${setClause(opts)}
-  WHERE id = (SELECT list_id FROM tasks WHERE id = ? AND deleted_at IS NULL) RETURNING ${RETURNING}`;
+  WHERE id = (SELECT list_id FROM tasks WHERE id = ? AND ${
+    opts.trashDays === undefined
+      ? 'deleted_at IS NULL'
+      : `deleted_at >= now() - make_interval(days => ${Math.trunc(opts.trashDays)})`
+  }) RETURNING ${RETURNING}`;
 
 /**
  * takeSeqOfTask, and in the same message a second statement, `then` (text, its values escaped in),

@@ -27,6 +27,8 @@ export class Task extends Model<InferAttributes<Task>, InferCreationAttributes<T
   declare createdBy: string;
   declare updatedBy: string;
   declare deletedAt: CreationOptional<Date | null>;
+  /** Who deleted the task (null while it is live). */
+  declare deletedBy: CreationOptional<string | null>;
   declare assigneeId: CreationOptional<string | null>;
   declare fieldVersions: CreationOptional<FieldVersions>;
   declare createdAt: CreationOptional<Date>;
@@ -70,6 +72,7 @@ export class Task extends Model<InferAttributes<Task>, InferCreationAttributes<T
         createdBy: { type: DataTypes.UUID, allowNull: false },
         updatedBy: { type: DataTypes.UUID, allowNull: false },
         deletedAt: { type: DataTypes.DATE, allowNull: true },
+        deletedBy: { type: DataTypes.UUID, allowNull: true },
         assigneeId: { type: DataTypes.UUID, allowNull: true, defaultValue: null },
         fieldVersions: { type: DataTypes.JSONB, allowNull: false, defaultValue: {} },
         createdAt: DataTypes.DATE,

@@ -3,7 +3,9 @@ import {
   restTaskCreateSchema,
   restTaskDeleteSchema,
   restTaskPatchSchema,
+  restTaskRestoreSchema,
   taskPageQuerySchema,
+  trashQuerySchema,
 } from '../../shared/schemas';
 import type { Ctx } from '../changes/context';
 import { answerCost } from '../core/rates';
@@ -11,6 +13,7 @@ import { actorOf, uuidParams } from '../core/route-helpers';
 import { validate } from '../core/validate';
 import { listTasks } from './task.reads';
 import { createTask, deleteTask, updateTask } from './task.service';
+import { listTrash, restoreTask } from './trash.service';
 
 /** Tasks for clients without a socket (`authed`: authentication and the user's event budget). */
 export function taskRoutes(ctx: Ctx, authed: RequestHandler): Router {
@@ -38,5 +41,13 @@ export function taskRoutes(ctx: Ctx, authed: RequestHandler): Router {
     .delete('/tasks/:id', authed, uuidParams('id'), async (req, res) => {
       await deleteTask(ctx, actorOf(res), { ...validate(restTaskDeleteSchema, req.body), id: req.params.id as string });
       res.status(204).end();
+    })
+    .get('/lists/:listId/trash', authed, uuidParams('listId'), async (req, res) => {
+      const query = validate(trashQuerySchema, req.query);
+      res.json(await listTrash(ctx, actorOf(res), { ...query, listId: req.params.listId as string }));
+    })
+    .post('/tasks/:id/restore', authed, uuidParams('id'), async (req, res) => {
+      const { mutationId } = validate(restTaskRestoreSchema, req.body);
+      res.json(await restoreTask(ctx, actorOf(res), { id: req.params.id as string, mutationId }));
     });
 }

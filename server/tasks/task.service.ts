@@ -115,7 +115,7 @@ export async function updateTask(
 }
 
 /** The task's row, every attribute under its model name: text, its id escaped in (sent with the take). */
-const selectTask = (ctx: Ctx, id: string) =>
+export const selectTask = (ctx: Ctx, id: string) =>
   `SELECT ${Object.entries(Task.getAttributes())
     .map(([name, a]) => `"${a.field ?? name}" AS "${name}"`)
     .join(', ')} FROM tasks WHERE id = ${ctx.sequelize.escape(id)}`;
@@ -180,7 +180,10 @@ export async function deleteTask(ctx: Ctx, actor: Actor, input: EventInput<'task
     const list = await takeSeqOfTask(ctx, scope, input.id, { tasks: -1 });
     if (!list) throw new AppError('not_found', 'Task not found');
     authorize(list.members, actor.userId, WRITERS, 'Task');
-    await write(scope, actor, list, input.id, input.expectedVersion, { deletedAt: list.now });
+    await write(scope, actor, list, input.id, input.expectedVersion, {
+      deletedAt: list.now,
+      deletedBy: actor.userId,
+    });
     const deleted: TaskDeleted = { id: input.id, listId: list.listId, seq: list.seq };
     await TaskTombstone.create(
       { listId: list.listId, seq: list.seq, taskId: input.id, createdAt: list.now },
@@ -223,7 +226,7 @@ async function write(
  * Writes on the hot path skip Sequelize's validation pass (it builds an instance to check values the
  * shared joi schema checked already, and the table's constraints hold anyway) and its hooks (none).
  */
-const FAST = { validate: false, hooks: false } as const;
+export const FAST = { validate: false, hooks: false } as const;
 
 /** The most a task's version (an SQL integer) can be. */
 const MAX_VERSION = 2 ** 31 - 1;
@@ -236,7 +239,7 @@ function refusal(task: Task | null, listId: string): AppError {
 }
 
 /** Refuses a task more in a list that holds the most already (its count is this change's). */
-function checkRoom(ctx: Ctx, list: Taken): void {
+export function checkRoom(ctx: Ctx, list: Taken): void {
   if (list.taskCount > ctx.config.maxTasksPerList) {
     throw new AppError('limit_exceeded', `A list holds at most ${ctx.config.maxTasksPerList} tasks`);
   }
@@ -245,7 +248,7 @@ function checkRoom(ctx: Ctx, list: Taken): void {
 const tombstoneOptions = (scope: ChangeScope) => ({ ...FAST, transaction: scope.t, returning: false, silent: true });
 
 /** A committed change goes to the list's members, in seq order. */
-function tell<E extends 'task:created' | 'task:updated' | 'task:deleted'>(
+export function tell<E extends 'task:created' | 'task:updated' | 'task:deleted'>(
   out: Outbox,
   event: E,
   payload: EventPayload<E>,

@@ -109,6 +109,21 @@ export function eventPayloads(p: Pools): Record<ClientEventName, fc.Arbitrary<un
       },
       ['listId'],
     ),
+    'task:restore': shaped({ id: ids([...p.doomedTasks, ...p.tasks]), mutationId }, ['id']),
+    'trash:list': shaped(
+      {
+        listId: lists,
+        limit: spec(fc.integer({ min: 1, max: 100 }), hostileNumber),
+        // a cursor this server makes (base64url of "<micros>.<id>"), and ones it never makes
+        after: spec(
+          fc
+            .tuple(fc.bigInt({ min: 0n, max: 99_999_999_999_999_999n }), fc.constantFrom(...p.tasks))
+            .map(([micros, id]) => Buffer.from(`${micros}.${id}`).toString('base64url')),
+          boundaryString,
+        ),
+      },
+      ['listId'],
+    ),
   };
 }
 

@@ -58,6 +58,7 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     sessionRecheckMs: 2000,
     maxBlocksPerUser: 1000,
     activityRetentionDays: 90,
+    trashRetentionDays: 30,
     socketUnsentBytes: 1024 * 1024,
     socketUnsentMaxBytes: 4 * 1024 * 1024,
     userReadsAtOnce: 2,
