@@ -21,6 +21,12 @@ export const LIMITS = {
   taskPage: 500,
   /** Entries of one `activity:list` answer (GET /api/lists/:listId/activity): the default and the most. */
   activityPage: 100,
+  /** Characters of a comment's body, after trimming. */
+  commentMax: 5000,
+  /** Users one comment mentions (after duplicates are dropped). */
+  mentionsMax: 20,
+  /** Comments of one `comments:list` answer (GET /api/tasks/:id/comments): the default and the most. */
+  commentPage: 100,
   /** About how many bytes of JSON one answer (a sync or task page) holds before it is paged. */
   answerBytes: 1024 * 1024,
 } as const;
@@ -51,6 +57,8 @@ export const BOUNDS = {
   activityRetentionDays: 90,
   /** Expensive reads (`sync` pages, task pages) of one user served at once by one server process. */
   userReadsAtOnce: 2,
+  /** Live comments on one task (MAX_COMMENTS_PER_TASK). */
+  commentsPerTask: 1000,
   /** Lists one socket may be present in at once (`presence:join`). */
   presenceListsPerSocket: 20,
 } as const;

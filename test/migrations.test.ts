@@ -12,6 +12,7 @@ import { testDb } from './support/database';
 const run = promisify(execFile);
 const TABLES = [
   'activities',
+  'comments',
   'list_members',
   'lists',
   'mutations',

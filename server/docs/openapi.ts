@@ -27,6 +27,7 @@ import { ERROR_STATUS, type ErrorCode } from '../../shared/types';
 import { packageVersion } from '../core/paths';
 import * as ex from './examples';
 import { ASSIGNEE, collabRoutes, MERGE, STALE_UPDATE } from './collab';
+import { commentRoutes } from './comments';
 import { peopleRoutes, USER_ID_PARAM } from './people';
 import type { Answer, Errors, RouteDoc } from './doc-types';
 import { SchemaSet, type JsonSchema } from './schemas';
@@ -404,6 +405,7 @@ const ROUTES: RouteDoc[] = [
   },
   ...peopleRoutes({ bearer: BEARER, change: CHANGE }),
   ...collabRoutes({ bearer: BEARER }),
+  ...commentRoutes({ bearer: BEARER, change: CHANGE }),
   {
     method: 'get',
     path: '/health',

@@ -45,6 +45,16 @@ export function eventPayloads(p: Pools): Record<ClientEventName, fc.Arbitrary<un
     field(fc.nat(50), hostileNumber),
     { maxKeys: 6 },
   );
+  // comments are created with ids of this pool, so that edits and deletes find some
+  const comments = ids(COMMENT_IDS);
+  const comment = {
+    body: spec(validName, boundaryString),
+    mentions: spec(
+      fc.array(fc.constantFrom(...p.userIds), { maxLength: 4 }),
+      fc.oneof(fc.array(idFrom(p.userIds), { maxLength: 25 }), hostile),
+    ),
+    mutationId,
+  };
   return {
     'list:create': shaped(
       { id: spec(fc.uuid(), idFrom([...p.lists, ...p.tasks])), name: spec(validName, boundaryString), mutationId },
@@ -109,8 +119,30 @@ export function eventPayloads(p: Pools): Record<ClientEventName, fc.Arbitrary<un
       },
       ['listId'],
     ),
+    'comment:create': shaped({ taskId: ids(p.tasks), id: comments, ...comment }, ['taskId', 'body']),
+    'comment:update': shaped({ id: comments, ...comment }, ['id', 'body']),
+    'comment:delete': shaped({ id: comments, mutationId }, ['id']),
+    'comments:list': shaped(
+      {
+        taskId: ids(p.tasks),
+        limit: spec(fc.integer({ min: 1, max: 100 }), hostileNumber),
+        after: spec(
+          fc.constant('MjAyNi0xMS0yNFQxMDowMDowMC4wMDBafGU0YjFjMmQzLTVhNmYtNGU3ZC04YzliLTBhMWIyYzNkNGU1Zg'),
+          boundaryString,
+        ),
+      },
+      ['taskId'],
+    ),
   };
 }
+
+/** The ids comments are created with (comment:create's `id`), and edited and deleted by. */
+const COMMENT_IDS = [
+  'c0000000-0000-4000-8000-000000000001',
+  'c0000000-0000-4000-8000-000000000002',
+  'c0000000-0000-4000-8000-000000000003',
+  'c0000000-0000-4000-8000-000000000004',
+];
 
 /** JSON texts a well-behaved client library never writes: deep nesting, duplicate and `__proto__` keys, numbers out of range. */
 export const rawJsonText = (p: Pools): fc.Arbitrary<string> =>
