@@ -1,17 +1,17 @@
 /**
  * The client, a facade over parts that call nothing of each other (each tells it what happened): session.ts,
  * connection.ts, replica.ts kept by sync-loop.ts, queue.ts sent by sender.ts, view.ts (replica + queue
- * replayed by mutators.ts), presence.ts. The client wires them and tells the app what changed.
+ * replayed by mutators.ts), presence.ts. It wires them and tells the app what changed.
  */
 import type { TaskPatch } from '../shared/events';
-import type { ApiError, AuthResult, Block, List, Member, Presence, Task, User } from '../shared/types';
+import type { ApiError, AuthResult, Block, Comment, List, Member, Presence, Task, User } from '../shared/types';
+import * as changes from './changes';
 import { ACK_TIMEOUT_MS, Connection } from './connection';
 import { Emitter, Subscriptions } from './emitter';
 import { apiError, now, refused, TodoClientError, uuid } from './errors';
 import { answer, type Answering } from './mutators';
 import { placeBetween } from './placement';
-import { positionBetween } from './position';
-import { Queue, type Mutation, type Payload } from './queue';
+import { Queue, type Mutation } from './queue';
 import { Replica } from './replica';
 import { OnlineCalls } from './online';
 import { PresenceSubscriptions, type PresenceHandle } from './presence';
@@ -24,6 +24,7 @@ import { SyncLoop } from './sync-loop';
 import type {
   ClientEvents,
   ClientOptions,
+  CommentView,
   ConnectionStatus,
   ListView,
   TaskFieldsInput,
@@ -90,6 +91,7 @@ class Client implements TodoClient {
       refused: () => this.session.refused(),
       connected: () => this.presences.rejoin(),
       presence: (state) => this.presences.state(state),
+      mention: (comment) => this.events.emit('mention', { comment }),
     });
     this.sync = new SyncLoop(this.replica, {
       canSync: () => this.connection.connected && !this.closed,
@@ -121,8 +123,6 @@ class Client implements TodoClient {
       left: (listIds) => this.dropLeft(listIds), // no seqs, no member:removed here: dropped now
     });
   }
-
-  // ---------------------------------------------------------------- start, session
 
   async load(): Promise<void> {
     const session = await this.saver.load();
@@ -206,8 +206,6 @@ class Client implements TodoClient {
     this.commit();
   }
 
-  // ---------------------------------------------------------------- the view, and telling the app
-
   /** Brings the view up to date and tells the app what changed (synchronously). */
   private commit(): void {
     if (this.sync.settled && this.queue.settle()) this.saver.queueSoon(); // their effects are in the replica now
@@ -268,8 +266,6 @@ class Client implements TodoClient {
     for (const resolve of waiters) resolve();
   }
 
-  // ---------------------------------------------------------------- queued changes
-
   createList(name: string, id: string = uuid()): Promise<List> {
     return this.enqueue({ event: 'list:create', payload: { id, name, mutationId: uuid() }, at: now() });
   }
@@ -288,24 +284,35 @@ class Client implements TodoClient {
   }
 
   updateTask(id: string, patch: TaskPatch, opts: { expectedVersion?: number } = {}): Promise<Task> {
-    const payload: Payload<'task:update'> & { mutationId: string } = { id, patch: { ...patch }, mutationId: uuid() };
-    if (opts.expectedVersion !== undefined) payload.expectedVersion = opts.expectedVersion;
-    return this.enqueue({ event: 'task:update', payload, at: now() });
+    return this.enqueue(changes.taskUpdate(id, patch, opts.expectedVersion));
   }
 
   deleteTask(id: string, opts: { expectedVersion?: number } = {}): Promise<void> {
-    const payload: Payload<'task:delete'> & { mutationId: string } = { id, mutationId: uuid() };
-    if (opts.expectedVersion !== undefined) payload.expectedVersion = opts.expectedVersion;
-    return this.enqueue({ event: 'task:delete', payload, at: now() });
+    return this.enqueue(changes.taskDelete(id, opts.expectedVersion));
   }
 
   moveTask(id: string, before: string | null, after: string | null): Promise<Task> {
     const task = this.task(id);
-    if (!task) return refused(new TodoClientError('not_found', 'No such task', undefined, undefined, 'task:update'));
-    const placement = placeBetween(this.tasks(task.listId), id, before, after);
+    const placement = task ? placeBetween(this.tasks(task.listId), id, before, after) : changes.noTask();
     if (placement instanceof TodoClientError) return refused(placement);
     for (const k of placement.rekey) void this.updateTask(k.id, { position: k.position });
     return this.updateTask(id, { position: placement.position });
+  }
+
+  addComment(taskId: string, body: string, opts: { mentions?: string[]; id?: string } = {}): Promise<Comment> {
+    return this.enqueue(changes.commentCreate(taskId, body, opts));
+  }
+
+  editComment(id: string, body: string, opts: { mentions?: string[] } = {}): Promise<Comment> {
+    return this.enqueue(changes.commentUpdate(id, body, opts.mentions));
+  }
+
+  deleteComment(id: string): Promise<void> {
+    return this.enqueue(changes.commentDelete(id));
+  }
+
+  comments(taskId: string): CommentView[] {
+    return this.view.comments(taskId);
   }
 
   private enqueue<T>(m: Mutation): Promise<T> {
@@ -331,18 +338,15 @@ class Client implements TodoClient {
   private refused(m: Mutation, error: ApiError): void {
     const waiter = this.queue.refused(m);
     const err = apiError(error, m.event);
-    if (error.code === 'conflict') {
-      if (err.task) {
-        if (this.replica.lists.has(err.task.listId)) this.replica.putTask(err.task);
-      } else this.sync.request(); // moved meanwhile
-    }
+    if (error.code === 'conflict' && !err.task)
+      this.sync.request(); // moved meanwhile
+    else if (error.code === 'conflict' && err.task && this.replica.lists.has(err.task.listId))
+      this.replica.putTask(err.task);
     this.saver.queueSoon();
     this.commit();
     this.events.emit('error', err);
     waiter?.reject(err);
   }
-
-  // ---------------------------------------------------------------- online-only calls (online.ts)
 
   members(listId: string): Promise<Member[]> {
     return this.online.members(listId);
@@ -394,7 +398,3 @@ export async function createClient(options: ClientOptions): Promise<TodoClient> 
   await client.load();
   return client;
 }
-
-export { compareTasks } from './view';
-export { TodoClientError } from './errors';
-export { positionBetween };

@@ -10,7 +10,16 @@ import type { ClientError } from './types';
 export type Payload<E extends ClientEventName> = Parameters<ClientToServerEvents[E]>[0];
 
 /** The events that are queued (shown at once, sent when connected). */
-export type QueuedEvent = 'list:create' | 'list:rename' | 'list:delete' | 'task:create' | 'task:update' | 'task:delete';
+export type QueuedEvent =
+  | 'list:create'
+  | 'list:rename'
+  | 'list:delete'
+  | 'task:create'
+  | 'task:update'
+  | 'task:delete'
+  | 'comment:create'
+  | 'comment:update'
+  | 'comment:delete';
 
 /** A queued mutation: the exact payload sent (and sent again) until answered. */
 export interface MutationOf<E extends QueuedEvent> {

@@ -1,7 +1,7 @@
 /** The SDK's public types (see docs/client-guide.md, "Using the SDK"). */
 import type { ManagerOptions, SocketOptions } from 'socket.io-client';
 import type { TaskPatch } from '../shared/events';
-import type { ApiError, Block, List, Member, Presence, Task, User } from '../shared/types';
+import type { ApiError, Block, Comment, List, Member, Presence, Task, User } from '../shared/types';
 import type { PresenceHandle } from './presence';
 import type { ClientStorage } from './storage';
 
@@ -24,6 +24,11 @@ export interface ListView extends List {
 }
 
 /** A task as the replica shows it (server state with the queued changes on top); `pending`: has unacknowledged local changes. */
+/** A comment as the app sees it: `pending` while a queued change of it is not answered yet. */
+export interface CommentView extends Comment {
+  pending: boolean;
+}
+
 export interface TaskView extends Task {
   pending: boolean;
 }
@@ -54,6 +59,8 @@ export interface ClientEvents {
   error: (e: ClientError) => void;
   /** A presence join was refused (`not_found`: not a member, or not a live task of the list; `limit_exceeded`). */
   presenceRefused: (e: { listId: string; error: ApiError }) => void;
+  /** The user was named in a comment (once per comment; live only, not replayed by sync). */
+  mention: (e: { comment: Comment }) => void;
 }
 
 export interface TaskFieldsInput {
@@ -103,6 +110,14 @@ export interface TodoClient {
   deleteTask(id: string, opts?: { expectedVersion?: number }): Promise<void>;
   /** Moves the task between two neighbour tasks of its list (ids; null: the list's start or end). */
   moveTask(id: string, before: string | null, after: string | null): Promise<Task>;
+
+  /** Comments: queued like tasks (shown at once, sent when connected). */
+  addComment(taskId: string, body: string, opts?: { mentions?: string[]; id?: string }): Promise<Comment>;
+  /** `mentions`, when given, replaces the comment's. */
+  editComment(id: string, body: string, opts?: { mentions?: string[] }): Promise<Comment>;
+  deleteComment(id: string): Promise<void>;
+  /** The comments of a task held, oldest first (with the queue's changes). */
+  comments(taskId: string): CommentView[];
 
   /** Online-only: reject with code 'offline' when offline. */
   members(listId: string): Promise<Member[]>;
