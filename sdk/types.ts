@@ -23,12 +23,12 @@ export interface ListView extends List {
   pending: boolean;
 }
 
-/** A task as the replica shows it (server state with the queued changes on top); `pending`: has unacknowledged local changes. */
 /** A comment as the app sees it: `pending` while a queued change of it is not answered yet. */
 export interface CommentView extends Comment {
   pending: boolean;
 }
 
+/** A task as the replica shows it (server state with the queued changes on top); `pending`: has unacknowledged local changes. */
 export interface TaskView extends Task {
   pending: boolean;
 }
