@@ -8,7 +8,7 @@ import importX from 'eslint-plugin-import-x';
 import { defineConfig } from 'eslint/config';
 import tseslint from 'typescript-eslint';
 
-const DOMAINS = ['auth', 'lists', 'tasks', 'sync', 'presence'];
+const DOMAINS = ['auth', 'lists', 'tasks', 'comments', 'sync', 'presence'];
 const TRANSPORTS = ['http', 'realtime'];
 /** The API documents (OpenAPI, AsyncAPI) and their pages: built from shared/; app.ts hands their router to http/. */
 const DOCS = 'docs';
@@ -21,7 +21,7 @@ const wiring = WIRING.map((file) => `./${file}`);
 /**
  * Who may import whom (a zone forbids `target` to import `from`; type-only imports count too):
  * shared/ (the wire contract) < sdk/ (the client SDK) < web/ (the web app), and nothing imports web/;
- * shared/ < server/core < changes < auth < lists < tasks < sync < presence, with dev/ beside server/ (the server imports
+ * shared/ < server/core < changes < auth < lists < tasks < comments < sync < presence, with dev/ beside server/ (the server imports
  * nothing of dev/; dev/ takes from server/ its infrastructure, core, only; test/ and bench/ import both); http/ and realtime/ are handed the domains' routes and socket
  * domains by app.ts, so of the domains they know auth only; docs/ (the API documents) knows shared/ and core
  * only, and app.ts hands its router to http/ like a domain's.

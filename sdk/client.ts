@@ -1,17 +1,17 @@
 /**
  * The client, a facade over parts that call nothing of each other (each tells it what happened): session.ts,
  * connection.ts, replica.ts kept by sync-loop.ts, queue.ts sent by sender.ts, view.ts (replica + queue
- * replayed by mutators.ts), presence.ts. The client wires them and tells the app what changed.
+ * replayed by mutators.ts), presence.ts. It wires them and tells the app what changed.
  */
 import type { TaskPatch } from '../shared/events';
-import type { ApiError, AuthResult, Block, List, Member, Presence, Task, TrashPage, User } from '../shared/types';
+import type { ApiError, AuthResult, Comment, List, Presence, Task, User } from '../shared/types';
+import * as changes from './changes';
 import { ACK_TIMEOUT_MS, Connection } from './connection';
 import { Emitter, Subscriptions } from './emitter';
 import { apiError, now, refused, TodoClientError, uuid } from './errors';
 import { answer, type Answering } from './mutators';
 import { placeBetween } from './placement';
-import { positionBetween } from './position';
-import { Queue, type Mutation, type Payload } from './queue';
+import { Queue, type Mutation } from './queue';
 import { Replica } from './replica';
 import { OnlineCalls } from './online';
 import { PresenceSubscriptions, type PresenceHandle } from './presence';
@@ -24,6 +24,7 @@ import { SyncLoop } from './sync-loop';
 import type {
   ClientEvents,
   ClientOptions,
+  CommentView,
   ConnectionStatus,
   ListView,
   TaskFieldsInput,
@@ -90,6 +91,7 @@ class Client implements TodoClient {
       refused: () => this.session.refused(),
       connected: () => this.presences.rejoin(),
       presence: (state) => this.presences.state(state),
+      mention: (comment) => this.events.emit('mention', { comment }),
     });
     this.sync = new SyncLoop(this.replica, {
       canSync: () => this.connection.connected && !this.closed,
@@ -122,8 +124,6 @@ class Client implements TodoClient {
       trashed: (tasks) => tasks.forEach((t) => this.replica.remember(t)),
     });
   }
-
-  // ---------------------------------------------------------------- start, session
 
   async load(): Promise<void> {
     const session = await this.saver.load();
@@ -207,8 +207,6 @@ class Client implements TodoClient {
     this.commit();
   }
 
-  // ---------------------------------------------------------------- the view, and telling the app
-
   /** Brings the view up to date and tells the app what changed (synchronously). */
   private commit(): void {
     if (this.sync.settled && this.queue.settle()) this.saver.queueSoon(); // their effects are in the replica now
@@ -269,8 +267,6 @@ class Client implements TodoClient {
     for (const resolve of waiters) resolve();
   }
 
-  // ---------------------------------------------------------------- queued changes
-
   createList(name: string, id: string = uuid()): Promise<List> {
     return this.enqueue({ event: 'list:create', payload: { id, name, mutationId: uuid() }, at: now() });
   }
@@ -289,15 +285,11 @@ class Client implements TodoClient {
   }
 
   updateTask(id: string, patch: TaskPatch, opts: { expectedVersion?: number } = {}): Promise<Task> {
-    const payload: Payload<'task:update'> & { mutationId: string } = { id, patch: { ...patch }, mutationId: uuid() };
-    if (opts.expectedVersion !== undefined) payload.expectedVersion = opts.expectedVersion;
-    return this.enqueue({ event: 'task:update', payload, at: now() });
+    return this.enqueue(changes.taskUpdate(id, patch, opts.expectedVersion));
   }
 
   deleteTask(id: string, opts: { expectedVersion?: number } = {}): Promise<void> {
-    const payload: Payload<'task:delete'> & { mutationId: string } = { id, mutationId: uuid() };
-    if (opts.expectedVersion !== undefined) payload.expectedVersion = opts.expectedVersion;
-    return this.enqueue({ event: 'task:delete', payload, at: now() });
+    return this.enqueue(changes.taskDelete(id, opts.expectedVersion));
   }
 
   restoreTask(id: string): Promise<Task> {
@@ -306,11 +298,26 @@ class Client implements TodoClient {
 
   moveTask(id: string, before: string | null, after: string | null): Promise<Task> {
     const task = this.task(id);
-    if (!task) return refused(new TodoClientError('not_found', 'No such task', undefined, undefined, 'task:update'));
-    const placement = placeBetween(this.tasks(task.listId), id, before, after);
+    const placement = task ? placeBetween(this.tasks(task.listId), id, before, after) : changes.noTask();
     if (placement instanceof TodoClientError) return refused(placement);
     for (const k of placement.rekey) void this.updateTask(k.id, { position: k.position });
     return this.updateTask(id, { position: placement.position });
+  }
+
+  addComment(taskId: string, body: string, opts: { mentions?: string[]; id?: string } = {}): Promise<Comment> {
+    return this.enqueue(changes.commentCreate(taskId, body, opts));
+  }
+
+  editComment(id: string, body: string, opts: { mentions?: string[] } = {}): Promise<Comment> {
+    return this.enqueue(changes.commentUpdate(id, body, opts.mentions));
+  }
+
+  deleteComment(id: string): Promise<void> {
+    return this.enqueue(changes.commentDelete(id));
+  }
+
+  comments(taskId: string): CommentView[] {
+    return this.view.comments(taskId);
   }
 
   private enqueue<T>(m: Mutation): Promise<T> {
@@ -336,11 +343,10 @@ class Client implements TodoClient {
   private refused(m: Mutation, error: ApiError): void {
     const waiter = this.queue.refused(m);
     const err = apiError(error, m.event);
-    if (error.code === 'conflict') {
-      if (err.task) {
-        if (this.replica.lists.has(err.task.listId)) this.replica.putTask(err.task);
-      } else this.sync.request(); // moved meanwhile
-    }
+    if (error.code === 'conflict' && !err.task)
+      this.sync.request(); // moved meanwhile
+    else if (error.code === 'conflict' && err.task && this.replica.lists.has(err.task.listId))
+      this.replica.putTask(err.task);
     this.saver.queueSoon();
     this.commit();
     this.events.emit('error', err);
@@ -348,33 +354,15 @@ class Client implements TodoClient {
   }
 
   // ---------------------------------------------------------------- online-only calls (online.ts)
-  members(listId: string): Promise<Member[]> {
-    return this.online.members(listId);
-  }
-  share(listId: string, email: string, role: 'editor' | 'viewer'): Promise<Member> {
-    return this.online.share(listId, email, role);
-  }
-  unshare(listId: string, userId: string): Promise<void> {
-    return this.online.unshare(listId, userId);
-  }
-  leave(listId: string): Promise<void> {
-    return this.online.leave(listId);
-  }
-  leaveAllFrom(ownerId: string): Promise<string[]> {
-    return this.online.leaveAllFrom(ownerId);
-  }
-  block(userId: string, opts: { leave?: boolean } = {}): Promise<{ block: Block; listIds: string[] }> {
-    return this.online.block(userId, opts);
-  }
-  unblock(userId: string): Promise<void> {
-    return this.online.unblock(userId);
-  }
-  blocks(): Promise<Block[]> {
-    return this.online.blocks();
-  }
-  trash(listId: string, opts: { after?: string; limit?: number } = {}): Promise<TrashPage> {
-    return this.online.trash(listId, opts);
-  }
+  readonly members: TodoClient['members'] = (listId) => this.online.members(listId);
+  readonly share: TodoClient['share'] = (listId, email, role) => this.online.share(listId, email, role);
+  readonly unshare: TodoClient['unshare'] = (listId, userId) => this.online.unshare(listId, userId);
+  readonly leave: TodoClient['leave'] = (listId) => this.online.leave(listId);
+  readonly leaveAllFrom: TodoClient['leaveAllFrom'] = (ownerId) => this.online.leaveAllFrom(ownerId);
+  readonly block: TodoClient['block'] = (userId, opts = {}) => this.online.block(userId, opts);
+  readonly unblock: TodoClient['unblock'] = (userId) => this.online.unblock(userId);
+  readonly blocks: TodoClient['blocks'] = () => this.online.blocks();
+  readonly trash: TodoClient['trash'] = (listId, opts = {}) => this.online.trash(listId, opts);
   presence(listId: string, cb: (present: Presence[]) => void, taskId?: string | null): PresenceHandle {
     return this.presences.add(listId, cb, taskId);
   }
@@ -393,7 +381,3 @@ export async function createClient(options: ClientOptions): Promise<TodoClient> 
   await client.load();
   return client;
 }
-
-export { compareTasks } from './view';
-export { TodoClientError } from './errors';
-export { positionBetween };

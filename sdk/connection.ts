@@ -6,6 +6,7 @@
 import { io, type Socket } from 'socket.io-client';
 import type { AckData, ClientEventName, ClientToServerEvents, ServerToClientEvents } from '../shared/events';
 import type { PresenceState, ServerEventMessage } from '../shared/events';
+import type { Comment } from '../shared/types';
 import type { Ack } from '../shared/types';
 import { offlineError } from './errors';
 import type { Payload } from './queue';
@@ -26,6 +27,9 @@ const LIVE_EVENTS = new Set<string>([
   'member:added',
   'member:removed',
   'member:updated',
+  'comment:created',
+  'comment:updated',
+  'comment:deleted',
 ]);
 
 export interface ConnectionDelegate {
@@ -43,6 +47,8 @@ export interface ConnectionDelegate {
   connected(): void;
   /** A presence:state came (not a change: no seq). */
   presence(state: PresenceState): void;
+  /** The user was named in a comment (not a change: no seq). */
+  mention(comment: Comment): void;
   status(s: ConnectionStatus): void;
   /** The token expired (auth:expired, then the server's disconnect). */
   expired(): void;
@@ -153,6 +159,7 @@ export class Connection {
     socket.on('auth:expired', () => (this.expiring = true));
     socket.on('sync:needed', () => this.d.syncNeeded());
     socket.on('presence:state', (state) => this.d.presence(state));
+    socket.on('mention', ({ comment }) => this.d.mention(comment));
     socket.onAny((event: string, payload: unknown) => {
       if (LIVE_EVENTS.has(event)) this.d.live({ event, payload } as ServerEventMessage);
     });

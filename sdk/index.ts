@@ -3,13 +3,16 @@
  * TodoClient: a live replica of the user's lists and tasks, mutations applied at once and queued
  * until the server answers, token refresh and connection status. docs/client-guide.md shows its use.
  */
-export { createClient, compareTasks, TodoClientError } from './client';
+export { createClient } from './client';
+export { compareTasks } from './view';
+export { TodoClientError } from './errors';
 export { comparePositions, positionBetween, positionsBetween } from './position';
 export { browserStorage, memoryStorage, type ClientStorage } from './storage';
 export type {
   ClientError,
   ClientEvents,
   ClientOptions,
+  CommentView,
   ConnectionStatus,
   ListView,
   TaskFieldsInput,
@@ -18,4 +21,4 @@ export type {
 } from './types';
 export type { TaskPatch } from '../shared/events';
 export type { PresenceHandle } from './presence';
-export type { Block, List, Member, Presence, Role, Task, User } from '../shared/types';
+export type { Block, Comment, CommentDeleted, List, Member, Presence, Role, Task, User } from '../shared/types';

@@ -6,15 +6,16 @@
  */
 import type { AckData, ServerEventMessage } from '../shared/events';
 import { parseTime } from '../shared/time';
-import type { Task, TaskDeleted } from '../shared/types';
+import type { CommentDeleted, Task, TaskDeleted } from '../shared/types';
 import type { MutationOf, Mutation, QueuedEvent } from './queue';
 import type { Replica } from './replica';
-import type { ListView, TaskView } from './types';
+import type { CommentView, ListView, TaskView } from './types';
 
 /** The view being built by a replay: what the queue changes (null: deleted), over the replica. */
 export interface Overlay {
   tasks: Map<string, TaskView | null>;
   lists: Map<string, ListView | null>;
+  comments: Map<string, CommentView | null>;
 }
 
 /** What a mutator reads while replaying. */
@@ -23,6 +24,7 @@ interface Replaying extends Overlay {
   replica: Replica;
   listNow(id: string): ListView | undefined;
   taskNow(id: string): TaskView | undefined;
+  commentNow(id: string): CommentView | undefined;
 }
 
 /** What a mutator may do with its answer. */
@@ -164,7 +166,58 @@ const mutators: { [E in QueuedEvent]: Mutator<E> } = {
       return task;
     },
   },
+  ...commentMutators(),
 };
+
+/** Comments: shown at once (seq 0 until answered), their answers fed in as the others' events. */
+function commentMutators(): { [E in 'comment:create' | 'comment:update' | 'comment:delete']: Mutator<E> } {
+  return {
+    'comment:create': {
+      replay({ payload: p, at }, r) {
+        const task = r.taskNow(p.taskId);
+        if (!p.id || !task || r.replica.comments.has(p.id) || r.comments.has(p.id)) return;
+        const mentions = [...new Set((p.mentions ?? []).map((m) => m.toLowerCase()))];
+        r.comments.set(p.id, {
+          id: p.id,
+          taskId: p.taskId,
+          listId: task.listId,
+          authorId: r.userId,
+          body: p.body.trim(),
+          mentions,
+          seq: 0,
+          createdAt: at,
+          editedAt: null,
+          pending: true,
+        });
+      },
+      answer(_m, { comment }, a) {
+        a.receive({ event: 'comment:created', payload: { comment } });
+        return comment;
+      },
+    },
+    'comment:update': {
+      replay({ payload: p, at }, r) {
+        const cur = r.commentNow(p.id);
+        if (!cur) return;
+        const mentions = p.mentions ? [...new Set(p.mentions.map((m) => m.toLowerCase()))] : cur.mentions;
+        r.comments.set(cur.id, { ...cur, body: p.body.trim(), mentions, editedAt: at, pending: true });
+      },
+      answer(_m, { comment }, a) {
+        a.receive({ event: 'comment:updated', payload: { comment } });
+        return comment;
+      },
+    },
+    'comment:delete': {
+      replay({ payload }, r) {
+        if (r.commentNow(payload.id)) r.comments.set(payload.id, null);
+      },
+      answer(_m, data: CommentDeleted, a) {
+        a.receive({ event: 'comment:deleted', payload: data });
+        return undefined;
+      },
+    },
+  };
+}
 
 /** The mutator of `m`'s event. */
 function mutatorOf<E extends QueuedEvent>(m: MutationOf<E>): Mutator<E> {
@@ -188,9 +241,15 @@ export function replay(replica: Replica, queue: Mutation[], userId: string, view
     const base = replica.tasks.get(id);
     return base && listNow(base.listId) ? viewOf(base) : undefined;
   };
-  const r: Replaying = { tasks, lists, userId, replica, listNow, taskNow };
+  const comments = new Map<string, CommentView | null>();
+  const commentNow = (id: string): CommentView | undefined => {
+    if (comments.has(id)) return comments.get(id) ?? undefined;
+    const base = replica.comments.get(id);
+    return base && { ...base, pending: false };
+  };
+  const r: Replaying = { tasks, lists, comments, userId, replica, listNow, taskNow, commentNow };
   for (const m of queue) mutatorOf(m).replay(m, r);
-  return { tasks, lists };
+  return { tasks, lists, comments };
 }
 
 /** Feeds the server's answer to `m` in; returns what the caller's promise resolves with. */

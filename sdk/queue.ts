@@ -11,7 +11,16 @@ export type Payload<E extends ClientEventName> = Parameters<ClientToServerEvents
 
 /** The events that are queued (shown at once, sent when connected). */
 export type QueuedEvent =
-  'list:create' | 'list:rename' | 'list:delete' | 'task:create' | 'task:update' | 'task:delete' | 'task:restore';
+  | 'list:create'
+  | 'list:rename'
+  | 'list:delete'
+  | 'task:create'
+  | 'task:update'
+  | 'task:delete'
+  | 'task:restore'
+  | 'comment:create'
+  | 'comment:update'
+  | 'comment:delete';
 
 /** A queued mutation: the exact payload sent (and sent again) until answered. */
 export interface MutationOf<E extends QueuedEvent> {

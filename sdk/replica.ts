@@ -4,7 +4,7 @@
  * is needed, and tells its sink what changed so that the views can be made again.
  */
 import { listSeqOf, type ServerEventMessage } from '../shared/events';
-import type { List, SyncResult, Task } from '../shared/types';
+import type { Comment, List, SyncResult, Task } from '../shared/types';
 
 /** Told what changed in the replica. */
 export interface ReplicaSink {
@@ -24,6 +24,7 @@ export interface StoredReplica {
   userId: string | undefined;
   lists: List[];
   tasks: Task[];
+  comments?: Comment[];
   cursors: Record<string, number>;
   listsTag?: unknown;
 }
@@ -37,6 +38,8 @@ const TRASH_HELD = 1000;
 export class Replica {
   readonly lists = new Map<string, List>();
   readonly tasks = new Map<string, Task>();
+  /** Comments of the lists held (those of a task not held are not shown). */
+  readonly comments = new Map<string, Comment>();
   private readonly byList = new Map<string, Set<string>>();
   /**
    * Tasks deleted (or moved away) as last held, at most TRASH_HELD, not stored: what a queued restore
@@ -92,11 +95,16 @@ export class Replica {
       if (c === undefined || c === 0 || (now !== undefined && c > now)) {
         for (const id of this.byList.get(list.id) ?? []) this.tasks.delete(id);
         this.byList.delete(list.id);
+        this.dropComments(list.id);
         this.sink.touchList(list.id);
       }
     }
     for (const d of r.deleted) this.dropTask(d.id, d.listId);
     for (const task of r.tasks) this.putTask(task);
+    // a server without comments sends neither
+    const withComments: Partial<Pick<SyncResult, 'comments' | 'deletedComments'>> = r;
+    for (const d of withComments.deletedComments ?? []) this.dropComment(d.id);
+    for (const c of withComments.comments ?? []) this.putComment(c);
     this.cursors = new Map(Object.entries(r.cursors));
     // the lists held are now exactly those of the answer's tag (unless a server without tags answered)
     this.tag = exact && typeof tagged.listsTag === 'string' ? tagged.listsTag : undefined;
@@ -127,6 +135,13 @@ export class Replica {
         break;
       case 'task:deleted':
         this.dropTask(ev.payload.id, ev.payload.listId);
+        break;
+      case 'comment:created':
+      case 'comment:updated':
+        this.putComment(ev.payload.comment);
+        break;
+      case 'comment:deleted':
+        this.dropComment(ev.payload.id);
         break;
       case 'list:updated':
         this.putList(ev.payload.list);
@@ -193,6 +208,27 @@ export class Replica {
     if (this.trashed.size > TRASH_HELD) this.trashed.delete(this.trashed.keys().next().value!);
   }
 
+  /** Sets a comment (never to an older change of itself). */
+  putComment(comment: Comment): void {
+    const old = this.comments.get(comment.id);
+    if (old && old.seq > comment.seq) return;
+    this.comments.set(comment.id, comment);
+    this.sink.touchTask(comment.listId, comment.taskId);
+    this.dirty = true;
+  }
+
+  dropComment(id: string): void {
+    const old = this.comments.get(id);
+    if (!old) return;
+    this.comments.delete(id);
+    this.sink.touchTask(old.listId, old.taskId);
+    this.dirty = true;
+  }
+
+  private dropComments(listId: string): void {
+    for (const c of [...this.comments.values()]) if (c.listId === listId) this.comments.delete(c.id);
+  }
+
   /** Forgets a list and its tasks; true if the replica held it. */
   dropList(listId: string): boolean {
     const held = this.lists.delete(listId);
@@ -203,6 +239,7 @@ export class Replica {
     this.cursors.delete(listId);
     for (const id of this.byList.get(listId) ?? []) this.tasks.delete(id);
     this.byList.delete(listId);
+    this.dropComments(listId);
     this.sink.touchList(listId);
     this.dirty = true;
     return held;
@@ -214,6 +251,7 @@ export class Replica {
     this.lists.clear();
     this.tag = undefined;
     this.tasks.clear();
+    this.comments.clear();
     this.byList.clear();
     this.cursors.clear();
     this.sink.listsChanged();
@@ -225,6 +263,7 @@ export class Replica {
     if (stored?.v !== format || stored.userId !== userId) return;
     for (const list of stored.lists) this.lists.set(list.id, list);
     for (const task of stored.tasks) this.putTask(task);
+    for (const c of stored.comments ?? []) this.comments.set(c.id, c);
     this.cursors = new Map(Object.entries(stored.cursors));
     // written with the lists it tags (an older replica has none: the first sync sends the lists)
     if (typeof stored.listsTag === 'string') this.tag = stored.listsTag;
@@ -236,6 +275,7 @@ export class Replica {
       userId,
       lists: [...this.lists.values()],
       tasks: [...this.tasks.values()],
+      comments: [...this.comments.values()],
       cursors: Object.fromEntries(this.cursors),
       listsTag: this.tag,
     };

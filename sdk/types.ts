@@ -1,7 +1,7 @@
 /** The SDK's public types (see docs/client-guide.md, "Using the SDK"). */
 import type { ManagerOptions, SocketOptions } from 'socket.io-client';
 import type { TaskPatch } from '../shared/events';
-import type { ApiError, Block, List, Member, Presence, Task, TrashPage, User } from '../shared/types';
+import type { ApiError, Block, Comment, List, Member, Presence, Task, TrashPage, User } from '../shared/types';
 import type { PresenceHandle } from './presence';
 import type { ClientStorage } from './storage';
 
@@ -20,6 +20,11 @@ export interface ClientOptions {
 
 /** A list as the replica shows it; `pending`: created locally, not yet acknowledged. */
 export interface ListView extends List {
+  pending: boolean;
+}
+
+/** A comment as the app sees it: `pending` while a queued change of it is not answered yet. */
+export interface CommentView extends Comment {
   pending: boolean;
 }
 
@@ -54,6 +59,8 @@ export interface ClientEvents {
   error: (e: ClientError) => void;
   /** A presence join was refused (`not_found`: not a member, or not a live task of the list; `limit_exceeded`). */
   presenceRefused: (e: { listId: string; error: ApiError }) => void;
+  /** The user was named in a comment (once per comment; live only, not replayed by sync). */
+  mention: (e: { comment: Comment }) => void;
 }
 
 export interface TaskFieldsInput {
@@ -108,6 +115,14 @@ export interface TodoClient {
    * shown back at once when this client knows it (deleted here, or read with trash()).
    */
   restoreTask(id: string): Promise<Task>;
+
+  /** Comments: queued like tasks (shown at once, sent when connected). */
+  addComment(taskId: string, body: string, opts?: { mentions?: string[]; id?: string }): Promise<Comment>;
+  /** `mentions`, when given, replaces the comment's. */
+  editComment(id: string, body: string, opts?: { mentions?: string[] }): Promise<Comment>;
+  deleteComment(id: string): Promise<void>;
+  /** The comments of a task held, oldest first (with the queue's changes). */
+  comments(taskId: string): CommentView[];
 
   /** Online-only: reject with code 'offline' when offline. */
   members(listId: string): Promise<Member[]>;

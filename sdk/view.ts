@@ -9,7 +9,7 @@ import { replay } from './mutators';
 import { comparePositions } from './position';
 import type { Mutation } from './queue';
 import type { Replica, ReplicaSink } from './replica';
-import type { ListView, TaskView } from './types';
+import type { CommentView, ListView, TaskView } from './types';
 
 /** Tasks in the contract's order: (position, createdAt, id), positions by code point. */
 export function compareTasks(a: Task, b: Task): number {
@@ -44,6 +44,7 @@ interface Sorted<T> {
 export class View implements ReplicaSink {
   private overlayTasks = new Map<string, TaskView | null>();
   private overlayLists = new Map<string, ListView | null>();
+  private overlayComments = new Map<string, CommentView | null>();
   private readonly sortedCache = new Map<string, Sorted<TaskView>>();
   /** Per list, the tasks changed since its sorted view was made ('all': made again whole). */
   private readonly dirty = new Map<string, Set<string> | 'all'>();
@@ -94,7 +95,14 @@ export class View implements ReplicaSink {
 
   /** Replays `queue` on the replica, and notes what it changes compared with the last replay. */
   update(queue: Mutation[], userId: string): void {
-    const { tasks, lists } = replay(this.replica, queue, userId, (t) => this.viewOf(t));
+    const { tasks, lists, comments } = replay(this.replica, queue, userId, (t) => this.viewOf(t));
+    for (const id of new Set([...this.overlayComments.keys(), ...comments.keys()])) {
+      const before = this.overlayComments.get(id);
+      const after = comments.get(id);
+      if (this.overlayComments.has(id) === comments.has(id) && same(before, after)) continue;
+      for (const c of [before, after, this.replica.comments.get(id)]) if (c) this.touched.add(c.listId);
+    }
+    this.overlayComments = comments;
     for (const id of new Set([...this.overlayTasks.keys(), ...tasks.keys()])) {
       const before = this.overlayTasks.get(id);
       const after = tasks.get(id);
@@ -195,5 +203,17 @@ export class View implements ReplicaSink {
     if (this.overlayTasks.has(id)) return this.overlayTasks.get(id) ?? undefined;
     const base = this.replica.tasks.get(id);
     return base && this.list(base.listId) ? this.viewOf(base) : undefined;
+  }
+
+  /** The comments of a task shown, oldest first (createdAt, then id). */
+  comments(taskId: string): CommentView[] {
+    if (!this.task(taskId)) return [];
+    const out: CommentView[] = [];
+    for (const c of this.replica.comments.values())
+      if (c.taskId === taskId && !this.overlayComments.has(c.id)) out.push({ ...c, pending: false });
+    for (const c of this.overlayComments.values()) if (c?.taskId === taskId) out.push(c);
+    return out.sort((a, b) =>
+      a.createdAt !== b.createdAt ? (a.createdAt < b.createdAt ? -1 : 1) : a.id < b.id ? -1 : a.id > b.id ? 1 : 0,
+    );
   }
 }

@@ -24,6 +24,8 @@ import type { Config } from './core/config';
 import { createLogger, type Logger } from './core/logger';
 import { createMetrics } from './core/metrics';
 import { Notifier, type IoServer } from './changes/notifier';
+import { commentRoutes } from './comments/comment.routes';
+import { commentDomain } from './comments/comment.socket';
 import { Rates } from './core/rates';
 import { ReadSlots } from './core/reads';
 import { spendEvent } from './core/route-helpers';
@@ -113,7 +115,12 @@ export function createServer(config: Config, opts: { logger?: Logger; sequelize?
   const authed = Router().use(requireAuth(ctx), spendEvent(ctx.rates));
   const app = createHttpApp(ctx, metrics, {
     '/api/auth': authRoutes(ctx, (t, userId) => createListIn(t, userId, 'Inbox')), // every account starts with an Inbox
-    '/api': Router().use(listRoutes(ctx, authed), taskRoutes(ctx, authed), blockRoutes(ctx, authed)),
+    '/api': Router().use(
+      listRoutes(ctx, authed),
+      taskRoutes(ctx, authed),
+      commentRoutes(ctx, authed),
+      blockRoutes(ctx, authed),
+    ),
     '/': docsRoutes(), // /openapi.json, /asyncapi.json, Swagger UI at /docs, the events page at /docs/events
   });
 
@@ -160,6 +167,7 @@ export function createServer(config: Config, opts: { logger?: Logger; sequelize?
     authDomain(ctx),
     listDomain(ctx),
     taskDomain(ctx),
+    commentDomain(ctx),
     syncDomain(ctx),
     presenceDomain(presence),
   ]);

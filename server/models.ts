@@ -8,6 +8,7 @@ import type { Sequelize } from 'sequelize';
 import { User } from './auth/user.model';
 import { Activity } from './changes/activity.model';
 import { Mutation } from './changes/mutation.model';
+import { Comment } from './comments/comment.model';
 import { openSequelize, type DbOptions } from './core/db/sequelize';
 import { UserBlock } from './lists/block.model';
 import { List } from './lists/list.model';
@@ -17,7 +18,7 @@ import { TaskTombstone } from './tasks/tombstone.model';
 
 export function createSequelize(options: DbOptions): Sequelize {
   const sequelize = openSequelize(options);
-  for (const model of [Mutation, User, List, ListMember, Task, TaskTombstone, UserBlock, Activity])
+  for (const model of [Mutation, User, List, ListMember, Task, TaskTombstone, UserBlock, Activity, Comment])
     model.initModel(sequelize);
   ListMember.belongsTo(User, { as: 'user', foreignKey: 'userId' }); // a member's email and name
   UserBlock.belongsTo(User, { as: 'blocked', foreignKey: 'blockedId' }); // a blocked person's email and name

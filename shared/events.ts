@@ -3,6 +3,9 @@ import type {
   Ack,
   ActivityPage,
   Block,
+  Comment,
+  CommentDeleted,
+  CommentPage,
   List,
   Member,
   MemberRole,
@@ -35,6 +38,10 @@ export const ClientEvent = {
   ActivityList: 'activity:list',
   TaskRestore: 'task:restore',
   TrashList: 'trash:list',
+  CommentCreate: 'comment:create',
+  CommentUpdate: 'comment:update',
+  CommentDelete: 'comment:delete',
+  CommentsList: 'comments:list',
 } as const;
 
 /** Server to client notifications. */
@@ -51,6 +58,10 @@ export const ServerEvent = {
   AuthExpired: 'auth:expired',
   SyncNeeded: 'sync:needed',
   PresenceState: 'presence:state',
+  CommentCreated: 'comment:created',
+  CommentUpdated: 'comment:updated',
+  CommentDeleted: 'comment:deleted',
+  Mention: 'mention',
 } as const;
 
 export interface ListCreateInput {
@@ -166,6 +177,32 @@ export interface TrashListInput {
   limit?: number;
 }
 
+export interface CommentCreateInput {
+  taskId: string;
+  id?: string;
+  body: string;
+  /** Members of the task's list (user ids) the comment names; duplicates are dropped. */
+  mentions?: string[];
+  mutationId?: string;
+}
+/** `mentions`, when given, replaces the comment's; when absent, they are kept. */
+export interface CommentUpdateInput {
+  id: string;
+  body: string;
+  mentions?: string[];
+  mutationId?: string;
+}
+export interface CommentDeleteInput {
+  id: string;
+  mutationId?: string;
+}
+/** A task's comments, oldest first: `after` is the `next` of the previous page. */
+export interface CommentsListInput {
+  taskId: string;
+  after?: string;
+  limit?: number;
+}
+
 type Request<I, O> = (payload: I, ack: (res: Ack<O>) => void) => void;
 
 export interface ClientToServerEvents {
@@ -193,6 +230,10 @@ export interface ClientToServerEvents {
   'activity:list': Request<ActivityListInput, ActivityPage>;
   'task:restore': Request<TaskRestoreInput, { task: Task }>;
   'trash:list': Request<TrashListInput, TrashPage>;
+  'comment:create': Request<CommentCreateInput, { comment: Comment }>;
+  'comment:update': Request<CommentUpdateInput, { comment: Comment }>;
+  'comment:delete': Request<CommentDeleteInput, CommentDeleted>;
+  'comments:list': Request<CommentsListInput, CommentPage>;
 }
 
 export interface ServerToClientEvents {
@@ -211,6 +252,11 @@ export interface ServerToClientEvents {
   'sync:needed': (payload: Record<string, never>) => void;
   /** Who is present in a list the socket joined (presence:join): not a change, no seq. */
   'presence:state': (payload: PresenceState) => void;
+  'comment:created': (payload: { comment: Comment }) => void;
+  'comment:updated': (payload: { comment: Comment }) => void;
+  'comment:deleted': (payload: CommentDeleted) => void;
+  /** The user is named in a comment (once per comment): not a change, no seq. */
+  mention: (payload: { comment: Comment }) => void;
 }
 
 export type ClientEventName = keyof ClientToServerEvents;
@@ -233,7 +279,11 @@ export function listSeqOf(ev: ServerEventMessage): { listId: string; seq: number
     case 'task:created':
     case 'task:updated':
       return { listId: ev.payload.task.listId, seq: ev.payload.task.seq };
+    case 'comment:created':
+    case 'comment:updated':
+      return { listId: ev.payload.comment.listId, seq: ev.payload.comment.seq };
     case 'task:deleted':
+    case 'comment:deleted':
       return { listId: ev.payload.listId, seq: ev.payload.seq };
     case 'list:updated':
       return { listId: ev.payload.list.id, seq: ev.payload.list.seq };

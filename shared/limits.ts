@@ -23,6 +23,12 @@ export const LIMITS = {
   activityPage: 100,
   /** Deleted tasks of one `trash:list` answer (GET /api/lists/:listId/trash): the default and the most. */
   trashPage: 100,
+  /** Characters of a comment's body, after trimming. */
+  commentMax: 5000,
+  /** Users one comment mentions (after duplicates are dropped). */
+  mentionsMax: 20,
+  /** Comments of one `comments:list` answer (GET /api/tasks/:id/comments): the default and the most. */
+  commentPage: 100,
   /** About how many bytes of JSON one answer (a sync or task page) holds before it is paged. */
   answerBytes: 1024 * 1024,
 } as const;
@@ -55,6 +61,8 @@ export const BOUNDS = {
   trashRetentionDays: 30,
   /** Expensive reads (`sync` pages, task pages) of one user served at once by one server process. */
   userReadsAtOnce: 2,
+  /** Live comments on one task (MAX_COMMENTS_PER_TASK). */
+  commentsPerTask: 1000,
   /** Lists one socket may be present in at once (`presence:join`). */
   presenceListsPerSocket: 20,
 } as const;

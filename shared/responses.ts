@@ -8,6 +8,7 @@
  */
 import Joi from 'joi';
 import type { AckData, ClientEventName, EventPayload, ServerEventName } from './events';
+import { commentDeletedSchema, commentPageSchema, commentSchema } from './comment-responses';
 import { LIMITS } from './limits';
 import {
   ACTIVITY_KINDS,
@@ -18,6 +19,7 @@ import {
   type ApiError,
   type AuthResult,
   type Block,
+  type Comment,
   type List,
   type Member,
   type Presence,
@@ -247,6 +249,16 @@ export const syncResultSchema = Joi.object<SyncResult, true>({
     .description('Every list the user can see now; empty when `listsUnchanged` (the `listsTag` sent is current)'),
   tasks: Joi.array().items(taskSchema).required(),
   deleted: Joi.array().items(taskDeletedSchema).required(),
+  comments: Joi.array()
+    .items(commentSchema)
+    .required()
+    .description(
+      'Comments (of live tasks) changed since the cursor, current state; they count toward the page\u2019s entries',
+    ),
+  deletedComments: Joi.array()
+    .items(commentDeletedSchema)
+    .required()
+    .description('Comments deleted since the cursor; they count toward the page\u2019s entries'),
   removedListIds: Joi.array().items(id).required(),
   cursors: cursors.required(),
   more: Joi.boolean().required().description('True when the answer stopped at its bound: call `sync` again'),
@@ -278,6 +290,7 @@ export const notReadySchema = Joi.object<{ status: 'unavailable'; db: 'down' }, 
 
 const withTask = Joi.object<{ task: Task }, true>({ task: taskSchema.required() });
 const withList = Joi.object<{ list: List }, true>({ list: listSchema.required() });
+const withComment = Joi.object<{ comment: Comment }, true>({ comment: commentSchema.required() });
 const empty = Joi.object<Record<string, never>, true>({});
 const listIdsLeft = Joi.array()
   .items(id)
@@ -324,6 +337,10 @@ export const ackDataSchemas: { [E in ClientEventName]: Joi.ObjectSchema<AckData<
   'activity:list': activityPageSchema,
   'task:restore': withTask,
   'trash:list': trashPageSchema,
+  'comment:create': withComment,
+  'comment:update': withComment,
+  'comment:delete': commentDeletedSchema,
+  'comments:list': commentPageSchema,
 };
 
 /** The payload of each server event. */
@@ -353,6 +370,10 @@ export const eventPayloadSchemas: { [E in ServerEventName]: Joi.ObjectSchema<Eve
     listId: id.required(),
     present: presentSchema.required(),
   }),
+  'comment:created': withComment,
+  'comment:updated': withComment,
+  'comment:deleted': commentDeletedSchema,
+  mention: withComment,
 };
 
 /** HTTP bodies that are not an entity of their own. */
@@ -367,4 +388,6 @@ export const httpBodySchemas = {
   listsLeft: ackDataSchemas['lists:leave'],
   activity: activityPageSchema,
   trash: trashPageSchema,
+  comment: withComment,
+  comments: commentPageSchema,
 };

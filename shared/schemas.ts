@@ -8,6 +8,10 @@ import type {
   AuthRefreshInput,
   BlocksListInput,
   ClientEventName,
+  CommentCreateInput,
+  CommentDeleteInput,
+  CommentsListInput,
+  CommentUpdateInput,
   ListCreateInput,
   ListDeleteInput,
   ListMembersInput,
@@ -230,6 +234,50 @@ export const trashQuerySchema = Joi.object<Omit<TrashListInput, 'listId'> & { li
 });
 /** POST /api/tasks/:id/restore: the task is in the path; an optional body. */
 export const restTaskRestoreSchema = Joi.object<Omit<TaskRestoreInput, 'id'>, true>({ mutationId });
+/** A comment's body: trimmed, 1 to LIMITS.commentMax characters. */
+const commentBody = text().trim().min(1).max(LIMITS.commentMax);
+/** Mentions: user ids, duplicates dropped (ids compared lower-cased), then at most LIMITS.mentionsMax. */
+const mentions = Joi.array()
+  .items(id.lowercase())
+  .custom((value: string[], helpers) => {
+    const unique = [...new Set(value)];
+    return unique.length > LIMITS.mentionsMax
+      ? helpers.message({ custom: `{{#label}} must name at most ${LIMITS.mentionsMax} users` })
+      : unique;
+  })
+  .description(
+    `Members of the task\u2019s list (user ids) the comment names; duplicates are dropped; at most ${LIMITS.mentionsMax}`,
+  );
+const commentFields = { body: commentBody.required(), mentions, mutationId };
+export const commentCreateSchema = Joi.object<CommentCreateInput, true>({
+  taskId: id.required(),
+  id,
+  ...commentFields,
+});
+export const commentUpdateSchema = Joi.object<CommentUpdateInput, true>({ id: id.required(), ...commentFields });
+export const commentDeleteSchema = Joi.object<CommentDeleteInput, true>({ id: id.required(), mutationId });
+const commentAfter = Joi.string()
+  .max(128)
+  .pattern(/^[A-Za-z0-9_-]+$/)
+  .description('The `next` of the previous page (opaque)');
+const commentLimit = Joi.number()
+  .integer()
+  .min(1)
+  .max(LIMITS.commentPage)
+  .default(LIMITS.commentPage)
+  .description(`1 to ${LIMITS.commentPage} (the default)`);
+export const commentsListSchema = Joi.object<CommentsListInput & { limit: number }, true>({
+  taskId: id.required(),
+  after: commentAfter,
+  limit: commentLimit,
+});
+/** GET /api/tasks/:id/comments?after&limit (the task is in the path). */
+export const commentsQuerySchema = Joi.object<Omit<CommentsListInput, 'taskId'> & { limit: number }, true>({
+  after: commentAfter,
+  limit: commentLimit,
+});
+/** POST /api/tasks/:id/comments (the task is in the path). */
+export const restCommentCreateSchema = Joi.object<Omit<CommentCreateInput, 'taskId'>, true>({ id, ...commentFields });
 
 /** The schema of every client event: the server validates each payload with it before it serves the event. */
 export const clientSchemas = {
@@ -253,6 +301,10 @@ export const clientSchemas = {
   'activity:list': activityListSchema,
   'task:restore': taskRestoreSchema,
   'trash:list': trashListSchema,
+  'comment:create': commentCreateSchema,
+  'comment:update': commentUpdateSchema,
+  'comment:delete': commentDeleteSchema,
+  'comments:list': commentsListSchema,
 } satisfies { [E in ClientEventName]: Joi.ObjectSchema };
 
 /** The value a client event's payload becomes once validated (what the server's function for the event is given). */

@@ -154,6 +154,37 @@ export interface AuthResult {
   expiresAt: string;
 }
 
+/** A comment on a task; it takes its list's seq like a task (`seq`: its latest change). */
+export interface Comment {
+  id: string;
+  taskId: string;
+  listId: string;
+  authorId: string;
+  /** 1 to LIMITS.commentMax characters, trimmed. */
+  body: string;
+  /** Members of the list the comment names (no duplicates, at most LIMITS.mentionsMax). */
+  mentions: string[];
+  seq: number;
+  createdAt: string;
+  /** Null until the first `comment:update`. */
+  editedAt: string | null;
+}
+
+/** A comment deleted at change `seq` of its list. */
+export interface CommentDeleted {
+  id: string;
+  taskId: string;
+  listId: string;
+  seq: number;
+}
+
+/** One page of a task's comments, oldest first. */
+export interface CommentPage {
+  comments: Comment[];
+  /** Pass as `after` for the following page; null on the last one. */
+  next: string | null;
+}
+
 export interface TaskDeleted {
   id: string;
   listId: string;
@@ -164,6 +195,10 @@ export interface SyncResult {
   lists: List[];
   tasks: Task[];
   deleted: TaskDeleted[];
+  /** Comments changed since the cursor (current state), of live tasks. */
+  comments: Comment[];
+  /** Comments deleted since the cursor. */
+  deletedComments: CommentDeleted[];
   removedListIds: string[];
   cursors: Record<string, number>;
   /** The answer had to stop at its bound: call `sync` again with `cursors` until this is false. */

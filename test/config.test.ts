@@ -45,6 +45,7 @@ describe('configuration', () => {
     // the contract's bounds
     expect(config).to.include({
       maxTasksPerList: 10_000,
+      maxCommentsPerTask: 1000,
       maxListsPerUser: 1000,
       maxMembersPerList: 100,
       maxSocketsPerUser: 50,

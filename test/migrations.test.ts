@@ -11,6 +11,7 @@ import { testDb } from './support/database';
 const run = promisify(execFile);
 const TABLES = [
   'activities',
+  'comments',
   'list_members',
   'lists',
   'mutations',

@@ -40,6 +40,8 @@ export interface Config {
   /** Sustained events and REST changes a second per user, all sockets and HTTP together; bursts to twice as many. */
   userEventsPerSecond: number;
   maxTasksPerList: number;
+  /** Live comments on one task (MAX_COMMENTS_PER_TASK). */
+  maxCommentsPerTask: number;
   maxListsPerUser: number;
   maxMembersPerList: number;
   maxSocketsPerUser: number;
@@ -114,6 +116,7 @@ interface Env {
   SOCKET_EVENTS_PER_SECOND: number;
   USER_EVENTS_PER_SECOND: number;
   MAX_TASKS_PER_LIST: number;
+  MAX_COMMENTS_PER_TASK: number;
   MAX_LISTS_PER_USER: number;
   MAX_MEMBERS_PER_LIST: number;
   MAX_SOCKETS_PER_USER: number;
@@ -174,6 +177,7 @@ const schema = Joi.object<Env>({
   SOCKET_EVENTS_PER_SECOND: Joi.number().integer().min(1).default(LIMITS.eventsPerSecond),
   USER_EVENTS_PER_SECOND: Joi.number().integer().min(1).default(BOUNDS.userEventsPerSecond),
   MAX_TASKS_PER_LIST: Joi.number().integer().min(1).default(BOUNDS.tasksPerList),
+  MAX_COMMENTS_PER_TASK: Joi.number().integer().min(1).default(BOUNDS.commentsPerTask),
   MAX_LISTS_PER_USER: Joi.number().integer().min(1).default(BOUNDS.listsPerUser),
   MAX_MEMBERS_PER_LIST: Joi.number().integer().min(1).default(BOUNDS.membersPerList),
   MAX_SOCKETS_PER_USER: Joi.number().integer().min(1).default(BOUNDS.socketsPerUser),
@@ -254,6 +258,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, warn: (msg: str
     socketEventsPerSecond: value.SOCKET_EVENTS_PER_SECOND,
     userEventsPerSecond: value.USER_EVENTS_PER_SECOND,
     maxTasksPerList: value.MAX_TASKS_PER_LIST,
+    maxCommentsPerTask: value.MAX_COMMENTS_PER_TASK,
     maxListsPerUser: value.MAX_LISTS_PER_USER,
     maxMembersPerList: value.MAX_MEMBERS_PER_LIST,
     maxSocketsPerUser: value.MAX_SOCKETS_PER_USER,

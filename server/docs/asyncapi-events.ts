@@ -10,6 +10,7 @@ import { ASSIGNEE, COLLAB_EVENTS, MERGE, STALE_UPDATE } from './collab';
 import { PEOPLE_EVENTS } from './people';
 import { PRESENCE_EVENTS, PRESENCE_STATE } from './presence';
 import { TRASH_EVENTS } from './trash';
+import { COMMENT_EVENTS, commentServerEvents } from './comments';
 
 /** The codes any event may be answered: the wrapper's checks and the server's own faults. */
 export const ANY_EVENT_ERRORS: Partial<Record<ErrorCode, string>> = {
@@ -144,7 +145,9 @@ export const CLIENT_EVENTS: Record<ClientEventName, ClientEventDoc> = {
     who: 'self',
     description:
       'For a list with a cursor, the tasks changed and the ids deleted since that seq; for a list without, all ' +
-      `its live tasks. Paged: at most ${LIMITS.syncEntries} entries of \`tasks\` plus \`deleted\` and about ` +
+      'its live tasks; the same for comments (`comments`: those of live tasks changed since, current state; ' +
+      '`deletedComments: [{id, taskId, listId, seq}]`: deleted since). ' +
+      `Paged: at most ${LIMITS.syncEntries} entries of \`tasks\`, \`deleted\`, \`comments\` and \`deletedComments\` together and about ` +
       `${LIMITS.answerBytes / 1024 / 1024} MiB; while \`more\` is true, call again with the \`cursors\` answered. ` +
       '`lists` is whole, unless `listsTag` names the lists the client holds and they have not changed since ' +
       '(then `lists` is empty and `listsUnchanged` true); every answer carries the current `listsTag`. ' +
@@ -170,6 +173,7 @@ export const CLIENT_EVENTS: Record<ClientEventName, ClientEventDoc> = {
   ...PRESENCE_EVENTS,
   ...COLLAB_EVENTS,
   ...TRASH_EVENTS,
+  ...COMMENT_EVENTS,
 };
 
 export interface ServerEventDoc {
@@ -226,6 +230,7 @@ export const SERVER_EVENTS: Record<ServerEventName, ServerEventDoc> = {
     summary: 'Who is present in a list now (not a change: no seq)',
     to: `every socket that joined the list with presence:join and has not left it. ${PRESENCE_STATE}`,
   },
+  ...commentServerEvents(ALL_BUT_CAUSE),
 };
 
 /** A component key for an event name (`task:create` becomes `task.create`). */

@@ -8,6 +8,7 @@ import type {
   ApiError,
   AuthResult,
   Block,
+  Comment,
   ErrorCode,
   List,
   Member,
@@ -101,6 +102,26 @@ export const olderActivity: Activity = {
 };
 /** The `next` of an activity page whose last entry has seq 4. */
 export const activityNext = 'czQ';
+const COMMENT = 'e4b1c2d3-5a6f-4e7d-8c9b-0a1b2c3d4e5f';
+export const comment: Comment = {
+  id: COMMENT,
+  taskId: TASK,
+  listId: LIST,
+  authorId: ADA,
+  body: 'Bob, can you take the aisle?',
+  mentions: [BOB],
+  seq: 6,
+  createdAt: '2026-11-24T10:14:02.250Z',
+  editedAt: null,
+};
+export const editedComment: Comment = {
+  ...comment,
+  body: 'Bob, can you take the aisle seat?',
+  seq: 7,
+  editedAt: '2026-11-24T10:15:40.031Z',
+};
+export const commentDeleted = { id: COMMENT, taskId: TASK, listId: LIST, seq: 8 };
+export const restCommentCreate = { body: 'Bob, can you take the aisle?', mentions: [BOB] };
 export const deleted: TaskDeleted = { id: TASK, listId: LIST, seq: 7 };
 /** The task as deleted at seq 7 (the delete took version 3), in the trash. */
 export const trashed: TrashedTask = {
@@ -195,6 +216,16 @@ export const payloadExamples: Record<ClientEventName, unknown> = {
   'activity:list': { listId: LIST, limit: 2 },
   'task:restore': { id: TASK, mutationId: '2a3b4c5d-6e7f-4a8b-9c0d-1e2f3a4b5c6d' },
   'trash:list': { listId: LIST, limit: 1 },
+  'comment:create': {
+    taskId: TASK,
+    id: COMMENT,
+    body: 'Bob, can you take the aisle?',
+    mentions: [BOB],
+    mutationId: '2a3b4c5d-6e7f-4a8b-9c0d-1e2f3a4b5c6d',
+  },
+  'comment:update': { id: COMMENT, body: 'Bob, can you take the aisle seat?' },
+  'comment:delete': { id: COMMENT },
+  'comments:list': { taskId: TASK, limit: 50 },
 };
 
 export const ackExamples: { [E in ClientEventName]: AckData<E> } = {
@@ -211,6 +242,8 @@ export const ackExamples: { [E in ClientEventName]: AckData<E> } = {
     lists: [inbox, list],
     tasks: [updatedTask],
     deleted: [{ ...deleted, id: '0b5c7a52-3a4e-4f4b-9c61-2f8d4e0a9b18' }],
+    comments: [comment],
+    deletedComments: [{ ...commentDeleted, id: 'f1e2d3c4-b5a6-4978-8a9b-0c1d2e3f4a5b', seq: 7 }],
     removedListIds: [],
     cursors: { [INBOX]: 12, [LIST]: 7 },
     more: false,
@@ -227,6 +260,10 @@ export const ackExamples: { [E in ClientEventName]: AckData<E> } = {
   'activity:list': { entries: [activity, olderActivity], next: activityNext },
   'task:restore': { task: restoredTask },
   'trash:list': { tasks: [trashed], next: trashNext },
+  'comment:create': { comment },
+  'comment:update': { comment: editedComment },
+  'comment:delete': commentDeleted,
+  'comments:list': { comments: [comment], next: null },
 };
 
 export const eventExamples: { [E in ServerEventName]: EventPayload<E> } = {
@@ -242,4 +279,8 @@ export const eventExamples: { [E in ServerEventName]: EventPayload<E> } = {
   'auth:expired': {},
   'sync:needed': {},
   'presence:state': { listId: LIST, present },
+  'comment:created': { comment },
+  'comment:updated': { comment: editedComment },
+  'comment:deleted': commentDeleted,
+  mention: { comment },
 };

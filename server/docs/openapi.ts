@@ -9,6 +9,7 @@ import { packageVersion } from '../core/paths';
 import * as ex from './examples';
 import { collabRoutes } from './collab';
 import { trashRoutes } from './trash';
+import { commentRoutes } from './comments';
 import { peopleRoutes, USER_ID_PARAM } from './people';
 import type { Answer, Errors, RouteDoc } from './doc-types';
 import { SchemaSet, type JsonSchema } from './schemas';
@@ -24,6 +25,7 @@ const ROUTES: RouteDoc[] = [
   ...peopleRoutes({ bearer: BEARER, change: CHANGE }),
   ...collabRoutes({ bearer: BEARER }),
   ...trashRoutes({ bearer: BEARER, change: CHANGE }),
+  ...commentRoutes({ bearer: BEARER, change: CHANGE }),
   ...OPERATION_ROUTES,
 ];
 

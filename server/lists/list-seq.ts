@@ -90,9 +90,40 @@ export async function takeSeqOfTaskWith(
   then: string,
   opts: TakeOptions = {},
 ): Promise<{ list: Taken | null; rows: Array<Record<string, unknown>> }> {
-  const sql = `${takeOfTaskSql(opts)};${then}`;
+  return takeSeqOfWith(ctx, scope, takeOfTaskSql(opts), [taskId], then);
+}
+
+/**
+ * Takes the next seq of the list a subquery names (`listOf`: SQL answering one list id, `?` for its
+ * `replacements`), with a second statement `then` read in the same message, as takeSeqOfTaskWith: for
+ * the domains above (a comment's list, read through the comment).
+ */
+export async function takeSeqOfRowWith(
+  ctx: Ctx,
+  scope: ChangeScope,
+  listOf: string,
+  replacements: unknown[],
+  then: string,
+): Promise<{ list: Taken | null; rows: Array<Record<string, unknown>> }> {
+  return takeSeqOfWith(
+    ctx,
+    scope,
+    `UPDATE lists SET ${setClause({})} WHERE id = (${listOf}) RETURNING ${RETURNING}`,
+    replacements,
+    then,
+  );
+}
+
+async function takeSeqOfWith(
+  ctx: Ctx,
+  scope: ChangeScope,
+  takeSql: string,
+  replacements: unknown[],
+  then: string,
+): Promise<{ list: Taken | null; rows: Array<Record<string, unknown>> }> {
+  const sql = `${takeSql};${then}`;
   const [, results] = (await ctx.sequelize.query(sql, {
-    replacements: [taskId],
+    replacements,
     type: QueryTypes.RAW,
     transaction: scope.t,
   })) as [unknown, Array<{ command: string; rows: unknown[] }>];

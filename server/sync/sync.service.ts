@@ -18,6 +18,7 @@ import type { SyncInput } from '../../shared/events';
 import type { List, SyncResult, TaskDeleted } from '../../shared/types';
 import type { Actor, Ctx } from '../changes/context';
 import { listsTag, taggedLists, type ListKey } from '../lists/list.tag';
+import { COMMENT_JSON_OVERHEAD, commentsOf } from '../comments/comment.sync';
 import { TASK_JSON_OVERHEAD, TASK_TEXT_BYTES, TASK_TEXT_MIN_BYTES, tasksByIds } from '../tasks/task.reads';
 
 /** Bytes of one `deleted` entry at its largest, and a comma. */
@@ -30,12 +31,23 @@ const DELETED_JSON_BYTES =
     }),
   ) + 1;
 
+/** Bytes of one `deletedComments` entry at its largest, and a comma. */
+const COMMENT_DELETED_JSON_BYTES =
+  DELETED_JSON_BYTES + Buffer.byteLength(',"taskId":"00000000-0000-0000-0000-000000000000"');
+
 /**
- * The entries of list `c.list_id` after `c.since`: its live tasks changed since, and (only when the
- * client gave a cursor) the latest departure of each task that is not live there now.
- * `$cols` selects the columns, `$limit` bounds each half.
+ * The entries of list `c.list_id` after `c.since`: its live tasks changed since, its comments on live
+ * tasks changed since, and (only when the client gave a cursor) the latest departure of each task that
+ * is not live there now and the comments deleted since. `$cols` selects the columns, `$limit` bounds
+ * each part.
  */
-const entriesOf = (cols: { task: string; tomb: string }, limit: string, ordered: boolean) => `
+interface EntryCols {
+  task: string;
+  tomb: string;
+  comment: string;
+  uncomment: string;
+}
+const entriesOf = (cols: EntryCols, limit: string, ordered: boolean) => `
   (SELECT ${cols.task} FROM tasks t
     WHERE t.list_id = c.list_id AND t.seq > c.since AND t.deleted_at IS NULL
     ${ordered ? 'ORDER BY t.seq' : ''} LIMIT ${limit})
@@ -44,7 +56,24 @@ const entriesOf = (cols: { task: string; tomb: string }, limit: string, ordered:
     WHERE c.since > 0 AND d.list_id = c.list_id AND d.seq > c.since
       AND NOT EXISTS (SELECT 1 FROM task_tombstones l WHERE l.list_id = d.list_id AND l.task_id = d.task_id AND l.seq > d.seq)
       AND NOT EXISTS (SELECT 1 FROM tasks x WHERE x.id = d.task_id AND x.list_id = d.list_id AND x.deleted_at IS NULL)
-    ${ordered ? 'ORDER BY d.seq' : ''} LIMIT ${limit})`;
+    ${ordered ? 'ORDER BY d.seq' : ''} LIMIT ${limit})
+  UNION ALL
+  (SELECT ${cols.comment} FROM comments cm
+    WHERE cm.list_id = c.list_id AND cm.seq > c.since AND cm.deleted_at IS NULL
+      AND EXISTS (SELECT 1 FROM tasks ct WHERE ct.id = cm.task_id AND ct.list_id = cm.list_id AND ct.deleted_at IS NULL)
+    ${ordered ? 'ORDER BY cm.seq' : ''} LIMIT ${limit})
+  UNION ALL
+  (SELECT ${cols.uncomment} FROM comments cm
+    WHERE c.since > 0 AND cm.list_id = c.list_id AND cm.seq > c.since AND cm.deleted_at IS NOT NULL
+    ${ordered ? 'ORDER BY cm.seq' : ''} LIMIT ${limit})`;
+
+const COUNT_COLS: EntryCols = { task: '1', tomb: '1', comment: '1', uncomment: '1' };
+const KEY_COLS: EntryCols = {
+  task: `'t' AS kind, t.id, t.seq`,
+  tomb: `'d' AS kind, d.task_id AS id, d.seq`,
+  comment: `'c' AS kind, cm.id, cm.seq`,
+  uncomment: `'x' AS kind, cm.id, cm.seq`,
+};
 
 /**
  * One statement for every list with something after its cursor ($1 ids, $2 since, in answer order):
@@ -64,31 +93,44 @@ WITH RECURSIVE walk(ord, taken, take, whole) AS (
     FROM walk w
    CROSS JOIN LATERAL (SELECT ($1::uuid[])[w.ord + 1] AS list_id, ($2::bigint[])[w.ord + 1] AS since) c
    CROSS JOIN LATERAL (
-     SELECT count(*) AS got FROM (${entriesOf({ task: '1', tomb: '1' }, '$3 - w.taken + 1', false)}) e
+     SELECT count(*) AS got FROM (${entriesOf(COUNT_COLS, '$3 - w.taken + 1', false)}) e
    ) g
    WHERE w.taken < $3 AND w.ord < cardinality($1::uuid[])
 )
 SELECT k.ord, k.whole, k.kind, k.id, k.seq,
-       CASE WHEN k.kind = 't' AND coalesce(sum(k.low) OVER w, 0) <= $4 THEN ${TASK_TEXT_BYTES('k')} END AS bytes
+       CASE WHEN coalesce(sum(k.low) OVER w, 0) > $4 THEN NULL
+            WHEN k.kind = 't' THEN ${TASK_TEXT_BYTES('k')}
+            WHEN k.kind = 'c' THEN octet_length(to_json(k.body)::text) END AS bytes
   FROM (
-    SELECT w.ord, w.whole, e.kind, e.id, e.seq, t.title, t.notes, t.position,
-           CASE WHEN e.kind = 't' THEN ${TASK_TEXT_MIN_BYTES('t')} ELSE 0 END AS low
+    SELECT w.ord, w.whole, e.kind, e.id, e.seq, t.title, t.notes, t.position, cb.body,
+           CASE WHEN e.kind = 't' THEN ${TASK_TEXT_MIN_BYTES('t')}
+                WHEN e.kind = 'c' THEN octet_length(cb.body) ELSE 0 END AS low
       FROM walk w
      CROSS JOIN LATERAL (SELECT ($1::uuid[])[w.ord] AS list_id, ($2::bigint[])[w.ord] AS since) c
       LEFT JOIN LATERAL (
-        SELECT * FROM (${entriesOf({ task: `'t' AS kind, t.id, t.seq`, tomb: `'d' AS kind, d.task_id AS id, d.seq` }, 'w.take', true)}) u
+        SELECT * FROM (${entriesOf(KEY_COLS, 'w.take', true)}) u
          ORDER BY u.seq LIMIT w.take
       ) e ON true
       LEFT JOIN tasks t ON e.kind = 't' AND t.id = e.id
+      LEFT JOIN comments cb ON e.kind = 'c' AND cb.id = e.id
      WHERE w.ord > 0
   ) k
 WINDOW w AS (ORDER BY k.ord, k.seq NULLS FIRST ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
  ORDER BY k.ord, k.seq NULLS FIRST`;
 
+/** The JSON bytes of one entry of the answer, and a comma (Infinity when too large to have been measured). */
+function entryBytes(row: EntryRow): number {
+  if (row.kind === 'd') return DELETED_JSON_BYTES;
+  if (row.kind === 'x') return COMMENT_DELETED_JSON_BYTES;
+  if (row.bytes === null) return Infinity;
+  return (row.kind === 'c' ? COMMENT_JSON_OVERHEAD : TASK_JSON_OVERHEAD) + row.bytes + 1;
+}
+
 interface EntryRow {
   ord: number;
   whole: boolean;
-  kind: 't' | 'd' | null;
+  /** A live task, a task's departure, a live comment, a deleted comment; null: a list walked with no entry. */
+  kind: 't' | 'd' | 'c' | 'x' | null;
   id: string | null;
   seq: number | null;
   bytes: number | null;
@@ -141,6 +183,8 @@ export async function sync(ctx: Ctx, actor: Actor, input: SyncInput): Promise<Sy
         lists,
         tasks: [],
         deleted: [],
+        comments: [],
+        deletedComments: [],
         removedListIds,
         cursors: allCursors,
         more: false,
@@ -152,8 +196,7 @@ export async function sync(ctx: Ctx, actor: Actor, input: SyncInput): Promise<Sy
     let cut = false;
     for (const row of rows) {
       if (row.kind === null) continue;
-      const size =
-        row.kind === 'd' ? DELETED_JSON_BYTES : row.bytes === null ? Infinity : TASK_JSON_OVERHEAD + row.bytes + 1;
+      const size = entryBytes(row);
       if (taken.length > 0 && bytes + size > LIMITS.answerBytes) {
         cut = true;
         break;
@@ -196,6 +239,18 @@ export async function sync(ctx: Ctx, actor: Actor, input: SyncInput): Promise<Sy
     const deleted: TaskDeleted[] = taken
       .filter((r) => r.kind === 'd')
       .map((r) => ({ id: r.id!, listId: pending[r.ord - 1].list.id, seq: r.seq! }));
-    return { lists, tasks, deleted, removedListIds, cursors, more, listsTag: tag, listsUnchanged: unchanged };
+    const { comments, deletedComments } = await commentsOf(taken, t);
+    return {
+      lists,
+      tasks,
+      deleted,
+      comments,
+      deletedComments,
+      removedListIds,
+      cursors,
+      more,
+      listsTag: tag,
+      listsUnchanged: unchanged,
+    };
   });
 }

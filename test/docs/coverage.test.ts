@@ -9,6 +9,7 @@ import { asyncApiDocument, openApiDocument } from '../../server/docs/documents';
 import { listEvents } from '../../server/lists/list.socket';
 import { presenceEvents } from '../../server/presence/presence.socket';
 import { syncEvents } from '../../server/sync/sync.socket';
+import { commentEvents } from '../../server/comments/comment.socket';
 import { taskEvents } from '../../server/tasks/task.socket';
 import { call, devices, registerUser, useServer } from '../support/server';
 
@@ -74,6 +75,7 @@ describe('API documents cover the server', function () {
       ...authEvents(ctx),
       ...listEvents(ctx),
       ...taskEvents(ctx),
+      ...commentEvents(ctx),
       ...syncEvents(ctx),
       ...presenceEvents(server().parts.presence),
     });

@@ -95,6 +95,26 @@ export function eventPayloads(p: Pools): Record<ClientEventName, fc.Arbitrary<un
     'user:unblock': shaped({ userId: ids(p.userIds), mutationId }, ['userId']),
     'blocks:list': fc.oneof({ weight: 3, arbitrary: fc.constant({}) }, { weight: 1, arbitrary: hostile }),
     'lists:leave': shaped({ ownerId: ids(p.userIds), mutationId }, ['ownerId']),
+    ...collabPayloads(p, { ids, lists, mutationId }),
+  };
+}
+
+/** The payloads of the collaboration events (presence, activity, trash, comments). */
+function collabPayloads(
+  p: Pools,
+  { ids, lists, mutationId }: { ids: (pool: string[]) => Spec; lists: Spec; mutationId: Spec },
+) {
+  // comments are created with ids of this pool, so that edits and deletes find some
+  const comments = ids(COMMENT_IDS);
+  const comment = {
+    body: spec(validName, boundaryString),
+    mentions: spec(
+      fc.array(fc.constantFrom(...p.userIds), { maxLength: 4 }),
+      fc.oneof(fc.array(idFrom(p.userIds), { maxLength: 25 }), hostile),
+    ),
+    mutationId,
+  };
+  return {
     'presence:join': shaped(
       { listId: lists, taskId: spec(fc.oneof(fc.constant(null), fc.constantFrom(...p.tasks)), idFrom(p.tasks)) },
       ['listId'],
@@ -124,8 +144,30 @@ export function eventPayloads(p: Pools): Record<ClientEventName, fc.Arbitrary<un
       },
       ['listId'],
     ),
+    'comment:create': shaped({ taskId: ids(p.tasks), id: comments, ...comment }, ['taskId', 'body']),
+    'comment:update': shaped({ id: comments, ...comment }, ['id', 'body']),
+    'comment:delete': shaped({ id: comments, mutationId }, ['id']),
+    'comments:list': shaped(
+      {
+        taskId: ids(p.tasks),
+        limit: spec(fc.integer({ min: 1, max: 100 }), hostileNumber),
+        after: spec(
+          fc.constant('MjAyNi0xMS0yNFQxMDowMDowMC4wMDBafGU0YjFjMmQzLTVhNmYtNGU3ZC04YzliLTBhMWIyYzNkNGU1Zg'),
+          boundaryString,
+        ),
+      },
+      ['taskId'],
+    ),
   };
 }
+
+/** The ids comments are created with (comment:create's `id`), and edited and deleted by. */
+const COMMENT_IDS = [
+  'c0000000-0000-4000-8000-000000000001',
+  'c0000000-0000-4000-8000-000000000002',
+  'c0000000-0000-4000-8000-000000000003',
+  'c0000000-0000-4000-8000-000000000004',
+];
 
 /** JSON texts a well-behaved client library never writes: deep nesting, duplicate and `__proto__` keys, numbers out of range. */
 export const rawJsonText = (p: Pools): fc.Arbitrary<string> =>

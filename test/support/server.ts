@@ -49,6 +49,7 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     socketEventsPerSecond: 50,
     userEventsPerSecond: 100_000,
     maxTasksPerList: 10_000,
+    maxCommentsPerTask: 1000,
     maxListsPerUser: 1000,
     maxMembersPerList: 100,
     maxSocketsPerUser: 50,
