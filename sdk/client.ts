@@ -3,8 +3,8 @@
  * connection.ts, replica.ts kept by sync-loop.ts, queue.ts sent by sender.ts, view.ts (replica + queue
  * replayed by mutators.ts), presence.ts. The client wires them and tells the app what changed.
  */
-import type { TaskPatch } from '../shared/events';
-import type { ApiError, AuthResult, Block, List, Member, Presence, Task, User } from '../shared/types';
+import type { ServerEventMessage, TaskPatch } from '../shared/events';
+import type { ApiError, AuthResult, List, Presence, Task, User } from '../shared/types';
 import { ACK_TIMEOUT_MS, Connection } from './connection';
 import { Emitter, Subscriptions } from './emitter';
 import { apiError, now, refused, TodoClientError, uuid } from './errors';
@@ -78,10 +78,7 @@ class Client implements TodoClient {
       token: () => this.session.current?.token ?? '',
       restart: () => this.sync.restart(),
       syncNeeded: () => this.sync.request(),
-      live: (ev) => {
-        this.sync.receive(ev);
-        this.commit();
-      },
+      live: (ev) => this.fed(ev),
       status: (s) => {
         this.events.emit('status', s);
         this.checkSynced();
@@ -114,12 +111,19 @@ class Client implements TodoClient {
       canCall: () => this.connection.connected && !this.session.authNeeded,
       call: (event, payload) => this.connection.call(event, payload, ACK_TIMEOUT_MS),
       userId: () => this.session.user?.id,
-      receive: (ev) => {
-        this.sync.receive(ev);
-        this.commit();
-      },
+      receive: (ev) => this.fed(ev),
       left: (listIds) => this.dropLeft(listIds), // no seqs, no member:removed here: dropped now
     });
+  }
+
+  /** A live event (or an answer fed in as one); a member event is also told as 'member'. */
+  private fed(ev: ServerEventMessage): void {
+    this.sync.receive(ev);
+    this.commit();
+    if (ev.event === 'member:added' || ev.event === 'member:updated')
+      this.events.emit('member', { listId: ev.payload.member.listId, userId: ev.payload.member.userId });
+    else if (ev.event === 'member:removed')
+      this.events.emit('member', { listId: ev.payload.listId, userId: ev.payload.userId });
   }
 
   // ---------------------------------------------------------------- start, session
@@ -344,37 +348,15 @@ class Client implements TodoClient {
 
   // ---------------------------------------------------------------- online-only calls (online.ts)
 
-  members(listId: string): Promise<Member[]> {
-    return this.online.members(listId);
-  }
-
-  share(listId: string, email: string, role: 'editor' | 'viewer'): Promise<Member> {
-    return this.online.share(listId, email, role);
-  }
-
-  unshare(listId: string, userId: string): Promise<void> {
-    return this.online.unshare(listId, userId);
-  }
-
-  leave(listId: string): Promise<void> {
-    return this.online.leave(listId);
-  }
-
-  leaveAllFrom(ownerId: string): Promise<string[]> {
-    return this.online.leaveAllFrom(ownerId);
-  }
-
-  block(userId: string, opts: { leave?: boolean } = {}): Promise<{ block: Block; listIds: string[] }> {
-    return this.online.block(userId, opts);
-  }
-
-  unblock(userId: string): Promise<void> {
-    return this.online.unblock(userId);
-  }
-
-  blocks(): Promise<Block[]> {
-    return this.online.blocks();
-  }
+  readonly members: TodoClient['members'] = (listId) => this.online.members(listId);
+  readonly share: TodoClient['share'] = (listId, email, role) => this.online.share(listId, email, role);
+  readonly unshare: TodoClient['unshare'] = (listId, userId) => this.online.unshare(listId, userId);
+  readonly leave: TodoClient['leave'] = (listId) => this.online.leave(listId);
+  readonly leaveAllFrom: TodoClient['leaveAllFrom'] = (ownerId) => this.online.leaveAllFrom(ownerId);
+  readonly block: TodoClient['block'] = (userId, opts = {}) => this.online.block(userId, opts);
+  readonly unblock: TodoClient['unblock'] = (userId) => this.online.unblock(userId);
+  readonly blocks: TodoClient['blocks'] = () => this.online.blocks();
+  readonly activity: TodoClient['activity'] = (listId, opts) => this.online.activity(listId, opts);
 
   presence(listId: string, cb: (present: Presence[]) => void, taskId?: string | null): PresenceHandle {
     return this.presences.add(listId, cb, taskId);

@@ -18,4 +18,4 @@ export type {
 } from './types';
 export type { TaskPatch } from '../shared/events';
 export type { PresenceHandle } from './presence';
-export type { Block, List, Member, Presence, Role, Task, User } from '../shared/types';
+export type { Activity, ActivityPage, Block, List, Member, Presence, Role, Task, User } from '../shared/types';

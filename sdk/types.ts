@@ -1,7 +1,7 @@
 /** The SDK's public types (see docs/client-guide.md, "Using the SDK"). */
 import type { ManagerOptions, SocketOptions } from 'socket.io-client';
 import type { TaskPatch } from '../shared/events';
-import type { ApiError, Block, List, Member, Presence, Task, User } from '../shared/types';
+import type { ActivityPage, ApiError, Block, List, Member, Presence, Task, User } from '../shared/types';
 import type { PresenceHandle } from './presence';
 import type { ClientStorage } from './storage';
 
@@ -52,6 +52,11 @@ export interface ClientEvents {
   auth: (e: { reason: 'expired' | 'unauthorized' }) => void;
   /** A queued mutation was refused and rolled back. */
   error: (e: ClientError) => void;
+  /**
+   * A member of a list was added, changed role or removed (a live `member:*` event, or this client's own
+   * share or unshare): the cue to read `members(listId)` again (the replica holds only this user's role).
+   */
+  member: (e: { listId: string; userId: string }) => void;
   /** A presence join was refused (`not_found`: not a member, or not a live task of the list; `limit_exceeded`). */
   presenceRefused: (e: { listId: string; error: ApiError }) => void;
 }
@@ -119,6 +124,11 @@ export interface TodoClient {
   unblock(userId: string): Promise<void>;
   /** The people this user blocks, oldest first. */
   blocks(): Promise<Block[]>;
+  /**
+   * A list's activity (`activity:list`), newest first, at most `limit` (default and most 100) entries; with
+   * `taskId` only that task's; `before`: the page's `next`, for the older entries (null on the last page).
+   */
+  activity(listId: string, opts?: { taskId?: string; before?: string; limit?: number }): Promise<ActivityPage>;
   /**
    * Be present in a list (looking at `taskId`): `cb` gets everyone present, at the join and whenever it
    * changes; joined again after each reconnect. Call the handle to leave; `handle.move(taskId)` moves.
