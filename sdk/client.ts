@@ -3,7 +3,7 @@
  * connection.ts, replica.ts kept by sync-loop.ts, queue.ts sent by sender.ts, view.ts (replica + queue
  * replayed by mutators.ts), presence.ts. It wires them and tells the app what changed.
  */
-import type { TaskPatch } from '../shared/events';
+import type { ServerEventMessage, TaskPatch } from '../shared/events';
 import type { ApiError, AuthResult, Comment, List, Presence, Task, User } from '../shared/types';
 import * as changes from './changes';
 import { ACK_TIMEOUT_MS, Connection } from './connection';
@@ -79,10 +79,7 @@ class Client implements TodoClient {
       token: () => this.session.current?.token ?? '',
       restart: () => this.sync.restart(),
       syncNeeded: () => this.sync.request(),
-      live: (ev) => {
-        this.sync.receive(ev);
-        this.commit();
-      },
+      live: (ev) => this.fed(ev),
       status: (s) => {
         this.events.emit('status', s);
         this.checkSynced();
@@ -116,14 +113,23 @@ class Client implements TodoClient {
       canCall: () => this.connection.connected && !this.session.authNeeded,
       call: (event, payload) => this.connection.call(event, payload, ACK_TIMEOUT_MS),
       userId: () => this.session.user?.id,
-      receive: (ev) => {
-        this.sync.receive(ev);
-        this.commit();
-      },
+      receive: (ev) => this.fed(ev),
       left: (listIds) => this.dropLeft(listIds), // no seqs, no member:removed here: dropped now
       trashed: (tasks) => tasks.forEach((t) => this.replica.remember(t)),
     });
   }
+
+  /** A live event (or an answer fed in as one); a member event is also told as 'member'. */
+  private fed(ev: ServerEventMessage): void {
+    this.sync.receive(ev);
+    this.commit();
+    if (ev.event === 'member:added' || ev.event === 'member:updated')
+      this.events.emit('member', { listId: ev.payload.member.listId, userId: ev.payload.member.userId });
+    else if (ev.event === 'member:removed')
+      this.events.emit('member', { listId: ev.payload.listId, userId: ev.payload.userId });
+  }
+
+  // ---------------------------------------------------------------- start, session
 
   async load(): Promise<void> {
     const session = await this.saver.load();
@@ -363,6 +369,7 @@ class Client implements TodoClient {
   readonly unblock: TodoClient['unblock'] = (userId) => this.online.unblock(userId);
   readonly blocks: TodoClient['blocks'] = () => this.online.blocks();
   readonly trash: TodoClient['trash'] = (listId, opts = {}) => this.online.trash(listId, opts);
+  readonly activity: TodoClient['activity'] = (listId, opts) => this.online.activity(listId, opts);
   presence(listId: string, cb: (present: Presence[]) => void, taskId?: string | null): PresenceHandle {
     return this.presences.add(listId, cb, taskId);
   }

@@ -21,4 +21,16 @@ export type {
 } from './types';
 export type { TaskPatch } from '../shared/events';
 export type { PresenceHandle } from './presence';
-export type { Block, Comment, CommentDeleted, List, Member, Presence, Role, Task, User } from '../shared/types';
+export type {
+  Activity,
+  ActivityPage,
+  Block,
+  Comment,
+  CommentDeleted,
+  List,
+  Member,
+  Presence,
+  Role,
+  Task,
+  User,
+} from '../shared/types';

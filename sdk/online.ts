@@ -3,7 +3,7 @@
  * before the server has answered, so offline (or with no answer) they reject with code 'offline'.
  */
 import type { AckData, ClientEventName, ServerEventMessage } from '../shared/events';
-import type { Ack, Block, Member, Task, TrashPage } from '../shared/types';
+import type { Ack, ActivityPage, Block, Member, Task, TrashPage } from '../shared/types';
 import { apiError, offlineError, refused, TodoClientError, uuid } from './errors';
 import type { Payload } from './queue';
 
@@ -72,6 +72,15 @@ export class OnlineCalls {
 
   async unblock(userId: string): Promise<void> {
     await this.online('user:unblock', { userId, mutationId: uuid() });
+  }
+
+  /** A list's activity (or one task's), newest first; `before`: the `next` of the page before. */
+  activity(listId: string, opts: { taskId?: string; before?: string; limit?: number } = {}): Promise<ActivityPage> {
+    const payload: Payload<'activity:list'> = { listId };
+    if (opts.taskId !== undefined) payload.taskId = opts.taskId;
+    if (opts.before !== undefined) payload.before = opts.before;
+    if (opts.limit !== undefined) payload.limit = opts.limit;
+    return this.online('activity:list', payload);
   }
 
   async blocks(): Promise<Block[]> {

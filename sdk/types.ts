@@ -1,7 +1,18 @@
 /** The SDK's public types (see docs/client-guide.md, "Using the SDK"). */
 import type { ManagerOptions, SocketOptions } from 'socket.io-client';
 import type { TaskPatch } from '../shared/events';
-import type { ApiError, Block, Comment, List, Member, Presence, Task, TrashPage, User } from '../shared/types';
+import type {
+  ActivityPage,
+  ApiError,
+  Block,
+  Comment,
+  List,
+  Member,
+  Presence,
+  Task,
+  TrashPage,
+  User,
+} from '../shared/types';
 import type { PresenceHandle } from './presence';
 import type { ClientStorage } from './storage';
 
@@ -57,6 +68,11 @@ export interface ClientEvents {
   auth: (e: { reason: 'expired' | 'unauthorized' }) => void;
   /** A queued mutation was refused and rolled back. */
   error: (e: ClientError) => void;
+  /**
+   * A member of a list was added, changed role or removed (a live `member:*` event, or this client's own
+   * share or unshare): the cue to read `members(listId)` again (the replica holds only this user's role).
+   */
+  member: (e: { listId: string; userId: string }) => void;
   /** A presence join was refused (`not_found`: not a member, or not a live task of the list; `limit_exceeded`). */
   presenceRefused: (e: { listId: string; error: ApiError }) => void;
   /** The user was named in a comment (once per comment; live only, not replayed by sync). */
@@ -141,6 +157,11 @@ export interface TodoClient {
   blocks(): Promise<Block[]>;
   /** A page of a list's trash (trash:list), newest deletion first; pass `next` as `after` for the following. */
   trash(listId: string, opts?: { after?: string; limit?: number }): Promise<TrashPage>;
+  /**
+   * A list's activity (`activity:list`), newest first, at most `limit` (default and most 100) entries; with
+   * `taskId` only that task's; `before`: the page's `next`, for the older entries (null on the last page).
+   */
+  activity(listId: string, opts?: { taskId?: string; before?: string; limit?: number }): Promise<ActivityPage>;
   /**
    * Be present in a list (looking at `taskId`): `cb` gets everyone present, at the join and whenever it
    * changes; joined again after each reconnect. Call the handle to leave; `handle.move(taskId)` moves.

@@ -1,11 +1,14 @@
 /** The app: the login screen, or the lists in a sidebar and the open list's tasks; status, notices, re-login. */
+import type { ComponentChildren } from 'preact';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type { TodoClient } from '../sdk';
 import { AuthScreen, ReloginDialog } from './auth';
 import { errorMessage } from './format';
 import { Ctx, useApp, useConnection, useLists, useSession, type AppContext } from './hooks';
+import { AssignedView } from './assigned';
 import { ListView } from './list-view';
-import { Sidebar } from './sidebar';
+import { ASSIGNED, Sidebar } from './sidebar';
+import { undoReportsConflict, UndoToast, type UndoOffer } from './undo';
 
 interface Notice {
   id: number;
@@ -34,12 +37,17 @@ export function App({
     if (kind === 'info') setTimeout(() => setNotices((old) => old.filter((n) => n.id !== id)), 6000);
   }, []);
   const dismiss = (id: number) => setNotices((old) => old.filter((n) => n.id !== id));
+  const [undo, setUndo] = useState<(UndoOffer & { id: number }) | null>(null);
+  const offer = useCallback((o: UndoOffer) => setUndo({ ...o, id: ++noticeIds }), []);
+  const undone = useCallback(() => setUndo(null), []);
 
   useEffect(() => {
     const offAuth = client.on('auth', (e) => setAuthReason(e.reason));
     const offSession = client.on('session', () => setAuthReason(null));
     const offError = client.on('error', (e) => {
-      if (e.code !== 'cancelled') notify(errorMessage(e)); // cancelled: dropped by our own logout
+      if (e.code === 'cancelled') return; // dropped by our own logout
+      if (e.code === 'conflict' && undoReportsConflict(e.task?.id)) return; // the undo says why itself
+      notify(errorMessage(e));
     });
     const early = earlyAuth();
     if (early) setAuthReason(early);
@@ -50,7 +58,7 @@ export function App({
     };
   }, [client, notify, earlyAuth]);
 
-  const app = useMemo<AppContext>(() => ({ client, notify }), [client, notify]);
+  const app = useMemo<AppContext>(() => ({ client, notify, offer }), [client, notify, offer]);
 
   const logout = () => {
     const pending = client.pendingCount();
@@ -77,13 +85,16 @@ export function App({
         />
       )}
       {user && authReason && <ReloginDialog client={client} email={user.email} reason={authReason} onLogout={logout} />}
-      <Notices notices={notices} dismiss={dismiss} />
+      <Notices notices={notices} dismiss={dismiss}>
+        {user && <UndoToast key={undo?.id} offer={undo} done={undone} notify={notify} />}
+      </Notices>
     </Ctx.Provider>
   );
 }
 
-/** The list id in the address (#list=<id>), so a reload opens the same list. */
+/** The list id in the address (#list=<id>), or ASSIGNED (#assigned), so a reload opens the same view. */
 function listFromHash(): string | null {
+  if (location.hash === '#assigned') return ASSIGNED;
   const m = /^#list=([\w-]+)$/.exec(location.hash);
   return m ? m[1] : null;
 }
@@ -93,7 +104,8 @@ function Home({ userName, onLogout, blocked }: { userName: string; onLogout: () 
   const lists = useLists(client);
   const [wanted, setWanted] = useState<string | null>(listFromHash);
   const [menuOpen, setMenuOpen] = useState(false);
-  const current = lists.find((l) => l.id === wanted) ?? lists.at(0);
+  const assigned = wanted === ASSIGNED;
+  const current = assigned ? undefined : (lists.find((l) => l.id === wanted) ?? lists.at(0));
   const layout = useRef<HTMLDivElement>(null);
   const menuButton = useRef<HTMLButtonElement>(null);
 
@@ -103,7 +115,9 @@ function Home({ userName, onLogout, blocked }: { userName: string; onLogout: () 
   }, [blocked]);
   // the lists panel (phones): the focus goes into it when it opens, and Escape closes it
   useEffect(() => {
-    if (menuOpen) layout.current?.querySelector<HTMLElement>('.list-link[aria-current], .list-link')?.focus();
+    if (!menuOpen) return;
+    const links = layout.current?.querySelector<HTMLElement>('.list-link[aria-current]');
+    (links ?? layout.current?.querySelector<HTMLElement>('.list-link'))?.focus();
   }, [menuOpen]);
   const closeMenu = (e: KeyboardEvent) => {
     if (e.key !== 'Escape' || !menuOpen) return;
@@ -119,7 +133,7 @@ function Home({ userName, onLogout, blocked }: { userName: string; onLogout: () 
 
   const open = (id: string) => {
     setWanted(id);
-    history.replaceState(null, '', `#list=${id}`);
+    history.replaceState(null, '', id === ASSIGNED ? '#assigned' : `#list=${id}`);
     setMenuOpen(false);
   };
 
@@ -147,9 +161,11 @@ function Home({ userName, onLogout, blocked }: { userName: string; onLogout: () 
           </button>
         </div>
       </header>
-      <Sidebar lists={lists} currentId={current?.id ?? null} onOpen={open} />
+      <Sidebar lists={lists} currentId={assigned ? ASSIGNED : (current?.id ?? null)} onOpen={open} />
       <main class="content" id="main">
-        {current ? (
+        {assigned ? (
+          <AssignedView onOpen={open} />
+        ) : current ? (
           <ListView key={current.id} list={current} />
         ) : (
           <p class="empty">No lists yet: create one in the sidebar.</p>
@@ -178,17 +194,28 @@ function ConnectionStatus() {
   );
 }
 
-function Notices({ notices, dismiss }: { notices: Notice[]; dismiss: (id: number) => void }) {
+function Notices({
+  notices,
+  dismiss,
+  children,
+}: {
+  notices: Notice[];
+  dismiss: (id: number) => void;
+  children: ComponentChildren;
+}) {
   return (
-    <div class="notices" aria-live="assertive">
-      {notices.map((n) => (
-        <div key={n.id} class={`notice ${n.kind}`} role={n.kind === 'error' ? 'alert' : 'status'}>
-          <p>{n.text}</p>
-          <button type="button" class="quiet" aria-label="Dismiss message" onClick={() => dismiss(n.id)}>
-            ✕
-          </button>
-        </div>
-      ))}
+    <div class="notices">
+      <div class="notice-stack" aria-live="assertive">
+        {notices.map((n) => (
+          <div key={n.id} class={`notice ${n.kind}`} role={n.kind === 'error' ? 'alert' : 'status'}>
+            <p>{n.text}</p>
+            <button type="button" class="quiet" aria-label="Dismiss message" onClick={() => dismiss(n.id)}>
+              ✕
+            </button>
+          </div>
+        ))}
+      </div>
+      {children}
     </div>
   );
 }

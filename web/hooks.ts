@@ -3,11 +3,14 @@ import { createContext } from 'preact';
 import { useContext, useEffect, useState } from 'preact/hooks';
 import type { ConnectionStatus, ListView, TaskView, TodoClient } from '../sdk';
 import type { User } from '../shared/types';
+import type { UndoOffer } from './undo';
 
 export interface AppContext {
   client: TodoClient;
   /** Shows a message in the notice area (errors are also announced to screen readers). */
   notify: (text: string, kind?: 'error' | 'info') => void;
+  /** Shows a toast saying what was just done, with Undo when it can be undone. */
+  offer: (o: UndoOffer) => void;
 }
 
 export const Ctx = createContext<AppContext | null>(null);

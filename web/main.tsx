@@ -3,6 +3,7 @@ import { render } from 'preact';
 import { browserStorage, createClient } from '../sdk';
 import { App } from './app';
 import './styles.css';
+import './collab.css';
 
 const root = document.getElementById('app');
 if (!root) throw new Error('no #app element');

@@ -5,6 +5,9 @@ import { LIMITS } from '../shared/limits';
 import { newId } from './format';
 import { useApp } from './hooks';
 
+/** The id the "Assigned to me" view goes by where a list id would. */
+export const ASSIGNED = 'assigned-to-me';
+
 export function Sidebar({
   lists,
   currentId,
@@ -29,6 +32,15 @@ export function Sidebar({
 
   return (
     <nav class="sidebar" id="sidebar" aria-label="Lists">
+      <button
+        type="button"
+        class="list-link"
+        data-view="assigned"
+        aria-current={currentId === ASSIGNED ? 'page' : undefined}
+        onClick={() => onOpen(ASSIGNED)}
+      >
+        <span class="list-name">Assigned to me</span>
+      </button>
       <h2 class="sidebar-title">Lists</h2>
       <ul class="lists">
         {lists.map((list) => (

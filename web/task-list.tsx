@@ -2,12 +2,13 @@
  * A list's tasks in the contract's order. Reorder by dragging the handle (mouse, pen or touch) or with
  * the arrow keys on it; either way the task gets a `position` between its new neighbours (moveTask).
  */
-import { useLayoutEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import type { ListView, TaskView } from '../sdk';
-import { LIMITS } from '../shared/limits';
-import type { TaskPatch } from '../shared/events';
-import { dueLabel, dueToInput, inputToDue, PRIORITIES } from './format';
+import { Face, Faces, nameOf, usePeople } from './collab';
+import { dueLabel, PRIORITIES } from './format';
 import { useApp } from './hooks';
+import { TaskDetails, TaskEditor } from './task-editor';
+import { deleteWithUndo, updateWithUndo } from './undo';
 
 interface Drag {
   id: string;
@@ -22,8 +23,11 @@ interface Drag {
 
 export function TaskList({ list, tasks }: { list: ListView; tasks: TaskView[] }) {
   const { client } = useApp();
+  const { look } = usePeople();
   const canEdit = list.role !== 'viewer';
   const [openId, setOpenId] = useState<string | null>(null);
+  // the others see which task this user has open
+  useEffect(() => look(openId), [look, openId]);
   const [drag, setDrag] = useState<Drag | null>(null);
   const [said, say] = useState('');
   const ul = useRef<HTMLUListElement>(null);
@@ -150,8 +154,21 @@ function TaskItem({
   offset: number;
   handle: HandleEvents;
 }) {
-  const { client } = useApp();
+  const { client, offer } = useApp();
+  const people = usePeople();
   const due = task.dueAt ? dueLabel(task.dueAt) : null;
+  const here = people.present.filter((p) => p.taskId === task.id && p.userId !== people.me);
+  const assignee = task.assigneeId ? nameOf(people, task.assigneeId) : null;
+  const complete = (done: boolean) =>
+    updateWithUndo(
+      client,
+      people,
+      offer,
+      task,
+      { completed: done },
+      task.pending ? undefined : task.version,
+      `Marked “${task.title}” ${done ? 'done' : 'not done'}.`,
+    );
   const classes = ['task', task.completed && 'done', dragging && 'dragging', task.pending && 'unsent']
     .filter(Boolean)
     .join(' ');
@@ -180,7 +197,7 @@ function TaskItem({
           checked={task.completed}
           disabled={!canEdit}
           aria-label={`Done: ${task.title}`}
-          onChange={(e) => void client.updateTask(task.id, { completed: e.currentTarget.checked })}
+          onChange={(e) => complete(e.currentTarget.checked)}
         />
         <button type="button" class="task-title" aria-expanded={open} onClick={toggle}>
           <span class="title-text">{task.title}</span>
@@ -192,6 +209,17 @@ function TaskItem({
               </span>
             )}
             {task.priority > 0 && <span class={`chip prio-${String(task.priority)}`}>{PRIORITIES[task.priority]}</span>}
+            {assignee && task.assigneeId && (
+              <span class="chip assignee" title={`Assigned to ${assignee}`}>
+                <Face
+                  userId={task.assigneeId}
+                  name={task.assigneeId === people.me ? (client.user?.name ?? assignee) : assignee}
+                  small
+                />
+                <span class="visually-hidden">Assigned to </span>
+                {assignee}
+              </span>
+            )}
             {task.notes && (
               <span class="chip notes-chip" title="Has notes">
                 Notes
@@ -204,12 +232,13 @@ function TaskItem({
             )}
           </span>
         </button>
+        <Faces people={here} where={`Open for`} small />
         {canEdit && (
           <button
             type="button"
             class="icon danger"
             aria-label={`Delete “${task.title}”`}
-            onClick={() => void client.deleteTask(task.id)}
+            onClick={() => deleteWithUndo(client, offer, task)}
           >
             <Icon name="trash" />
           </button>
@@ -217,98 +246,6 @@ function TaskItem({
       </div>
       {open && (canEdit ? <TaskEditor task={task} close={toggle} /> : <TaskDetails task={task} />)}
     </li>
-  );
-}
-
-function TaskDetails({ task }: { task: TaskView }) {
-  return (
-    <div class="task-details">{task.notes ? <p class="notes">{task.notes}</p> : <p class="muted">No notes.</p>}</div>
-  );
-}
-
-/** Title, notes, due day and priority. Saved with the version it was opened at, so a change made meanwhile elsewhere is a conflict, not overwritten. */
-function TaskEditor({ task, close }: { task: TaskView; close: () => void }) {
-  const { client } = useApp();
-  const [base] = useState(task);
-  const [title, setTitle] = useState(task.title);
-  const [notes, setNotes] = useState(task.notes);
-  const [due, setDue] = useState(dueToInput(task.dueAt));
-  const [priority, setPriority] = useState(task.priority);
-  const first = useRef<HTMLInputElement>(null);
-  useLayoutEffect(() => first.current?.focus(), []);
-  const id = (field: string) => `${field}-${task.id}`;
-
-  const save = (e: Event) => {
-    e.preventDefault();
-    const patch: TaskPatch = {};
-    if (title.trim() && title.trim() !== base.title) patch.title = title.trim();
-    if (notes !== base.notes) patch.notes = notes;
-    if (inputToDue(due) !== base.dueAt) patch.dueAt = inputToDue(due);
-    if (priority !== base.priority) patch.priority = priority;
-    if (Object.keys(patch).length > 0)
-      // the version the form was filled from; a task with changes still unsent has no server version to compare with
-      void client.updateTask(task.id, patch, base.pending ? undefined : { expectedVersion: base.version });
-    close();
-  };
-
-  return (
-    <form
-      class="task-editor"
-      onSubmit={save}
-      onKeyDown={(e) => {
-        if (e.key === 'Escape') close();
-      }}
-    >
-      <div class="field">
-        <label for={id('title')}>Title</label>
-        <input
-          id={id('title')}
-          ref={first}
-          required
-          maxLength={LIMITS.titleMax}
-          value={title}
-          onInput={(e) => setTitle(e.currentTarget.value)}
-        />
-      </div>
-      <div class="field">
-        <label for={id('notes')}>Notes</label>
-        <textarea
-          id={id('notes')}
-          rows={3}
-          maxLength={LIMITS.notesMax}
-          value={notes}
-          onInput={(e) => setNotes(e.currentTarget.value)}
-        />
-      </div>
-      <div class="field-row">
-        <div class="field">
-          <label for={id('due')}>Due</label>
-          <input id={id('due')} type="date" value={due} onInput={(e) => setDue(e.currentTarget.value)} />
-        </div>
-        <div class="field">
-          <label for={id('priority')}>Priority</label>
-          <select
-            id={id('priority')}
-            value={String(priority)}
-            onChange={(e) => setPriority(Number(e.currentTarget.value))}
-          >
-            {PRIORITIES.map((p, n) => (
-              <option key={p} value={String(n)}>
-                {p}
-              </option>
-            ))}
-          </select>
-        </div>
-      </div>
-      <div class="editor-actions">
-        <button type="submit" class="primary">
-          Save
-        </button>
-        <button type="button" class="quiet" onClick={close}>
-          Cancel
-        </button>
-      </div>
-    </form>
   );
 }
 
