@@ -3,6 +3,9 @@ import { render } from 'preact';
 import { browserStorage, createClient } from '../sdk';
 import { App } from './app';
 import './styles.css';
+import './layout.css';
+import './tasks.css';
+import './phone.css';
 import './collab.css';
 
 const root = document.getElementById('app');

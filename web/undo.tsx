@@ -70,32 +70,21 @@ export function updateWithUndo(
   });
 }
 
-/**
- * HOOK (Undo after a delete): `task:restore` is being added to the SDK on another branch as
- * `client.restoreTask(id)`. Until it is in sdk/, a delete only tells; once it is, Undo restores the task.
- */
-function restorer(client: TodoClient): ((id: string) => Promise<unknown>) | null {
-  const restore = (client as Partial<{ restoreTask: (id: string) => Promise<unknown> }>).restoreTask;
-  return typeof restore === 'function' ? (id) => restore.call(client, id) : null;
-}
-
 export function deleteWithUndo(client: TodoClient, offer: (o: UndoOffer) => void, task: TaskView): void {
   const deleted = client.deleteTask(task.id);
   deleted.catch(() => undefined); // reported by the app's error handler
-  const restore = restorer(client);
   offer({
     text: `Deleted “${task.title}”.`,
-    undo: restore
-      ? async () => {
-          try {
-            await deleted;
-          } catch {
-            return 'Nothing to undo: the task was not deleted.';
-          }
-          await restore(task.id);
-          return `Restored “${task.title}”.`;
-        }
-      : null,
+    // task:restore brings it back from the trash, with a new version: nobody's later change is undone
+    undo: async () => {
+      try {
+        await deleted;
+      } catch {
+        return 'Nothing to undo: the task was not deleted.';
+      }
+      await client.restoreTask(task.id);
+      return `Restored “${task.title}”.`;
+    },
   });
 }
 
