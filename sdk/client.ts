@@ -14,7 +14,7 @@ import { placeBetween } from './placement';
 import { Queue, type Mutation } from './queue';
 import { Replica } from './replica';
 import { OnlineCalls } from './online';
-import { PresenceSubscriptions, type PresenceHandle } from './presence';
+import { PresenceSubscriptions } from './presence';
 import { Saver } from './saver';
 import { Sender } from './sender';
 import { Session } from './session';
@@ -29,6 +29,7 @@ import type {
   ListView,
   TaskFieldsInput,
   TaskView,
+  PresenceHandle,
   TodoClient,
 } from './types';
 import { View } from './view';

@@ -20,7 +20,7 @@ export type {
   TodoClient,
 } from './types';
 export type { TaskPatch } from '../shared/events';
-export type { PresenceHandle } from './presence';
+export type { PresenceHandle } from './types';
 export type {
   Activity,
   ActivityPage,

@@ -5,6 +5,7 @@
  * (`presence:leave`) when the last one is dropped. Several subscriptions of one list share one join; its
  * `taskId` is the one of the latest subscription or move. Nothing is stored: presence is online only.
  */
+import type { PresenceHandle } from './types';
 import type { AckData, PresenceState } from '../shared/events';
 import type { Ack, ApiError, Presence } from '../shared/types';
 import { safely } from './emitter';
@@ -18,9 +19,6 @@ export interface PresenceDelegate {
   /** A join was refused (`not_found`: not a member, or not a task of the list; `limit_exceeded`). */
   refused(listId: string, error: ApiError): void;
 }
-
-/** What `client.presence()` gives: call it to unsubscribe; `move(taskId)` says which task the user looks at now. */
-export type PresenceHandle = (() => void) & { move(taskId: string | null): void };
 
 interface Joined {
   taskId: string | null;

@@ -13,7 +13,6 @@ import type {
   TrashPage,
   User,
 } from '../shared/types';
-import type { PresenceHandle } from './presence';
 import type { ClientStorage } from './storage';
 
 export type ConnectionStatus = 'online' | 'connecting' | 'offline';
@@ -171,3 +170,6 @@ export interface TodoClient {
   /** Disconnects and stops timers (storage is kept). */
   close(): void;
 }
+
+/** What `client.presence()` gives: call it to unsubscribe; `move(taskId)` says which task the user looks at now. */
+export type PresenceHandle = (() => void) & { move(taskId: string | null): void };

@@ -4,11 +4,11 @@ import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks'
 import type { TodoClient } from '../sdk';
 import { AuthScreen, ReloginDialog } from './auth';
 import { errorMessage } from './format';
-import { Ctx, useApp, useConnection, useLists, useSession, type AppContext } from './hooks';
+import { Ctx, useApp, useConnection, useLists, useSession, type AppContext, type UndoOffer } from './hooks';
 import { AssignedView } from './assigned';
 import { ListView } from './list-view';
 import { ASSIGNED, Sidebar } from './sidebar';
-import { undoReportsConflict, UndoToast, type UndoOffer } from './undo';
+import { undoReportsConflict, UndoToast } from './undo';
 
 interface Notice {
   id: number;

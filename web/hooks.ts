@@ -3,7 +3,6 @@ import { createContext } from 'preact';
 import { useContext, useEffect, useState } from 'preact/hooks';
 import type { ConnectionStatus, ListView, TaskView, TodoClient } from '../sdk';
 import type { User } from '../shared/types';
-import type { UndoOffer } from './undo';
 
 export interface AppContext {
   client: TodoClient;
@@ -72,4 +71,12 @@ export function useConnection(client: TodoClient): { status: ConnectionStatus; p
     };
   }, [client]);
   return state;
+}
+
+/** What the Undo toast offers after a change. */
+export interface UndoOffer {
+  /** What was done: "Saved “Milk”." */
+  text: string;
+  /** Undoes it, resolving with what to say ("Undone."); null: nothing to undo (the toast only tells). */
+  undo: (() => Promise<string>) | null;
 }

@@ -7,13 +7,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import type { Task, TaskPatch, TaskView, TodoClient } from '../sdk';
 import { nameOf, type People } from './collab';
 import { errorMessage, isClientError } from './format';
-
-export interface UndoOffer {
-  /** What was done: "Saved “Milk”." */
-  text: string;
-  /** Undoes it, resolving with what to say ("Undone."); null: nothing to undo (the toast only tells). */
-  undo: (() => Promise<string>) | null;
-}
+import type { UndoOffer } from './hooks';
 
 /** Tasks whose conflict the undo reports itself (the app's general message is not shown for them). */
 const undoing = new Set<string>();
