@@ -21,20 +21,20 @@ import {
 import { flush, payloadOf, record } from '../support/wait';
 import { codeOf, uuid } from '../support/util';
 
+/** Lists `owner` creates and shares with `member` (as editor), answered by id. */
+async function sharedLists(owner: ClientSocket, member: TestUser, names: string[]): Promise<List[]> {
+  const lists: List[] = [];
+  for (const name of names) {
+    const { list } = await ok(owner, 'list:create', { name });
+    await ok(owner, 'list:share', { listId: list.id, email: member.email, role: 'editor' });
+    lists.push(list);
+  }
+  return lists;
+}
+
 describe('blocks and leaving all lists of a person', () => {
   const server = useServer({ maxListsPerUser: 6, maxBlocksPerUser: 3 });
   const device = devices(server);
-
-  /** Lists `owner` creates and shares with `member` (as editor), answered by id. */
-  async function sharedLists(owner: ClientSocket, member: TestUser, names: string[]): Promise<List[]> {
-    const lists: List[] = [];
-    for (const name of names) {
-      const { list } = await ok(owner, 'list:create', { name });
-      await ok(owner, 'list:share', { listId: list.id, email: member.email, role: 'editor' });
-      lists.push(list);
-    }
-    return lists;
-  }
 
   describe('user:block', () => {
     it("answers a blocked person's share to the blocker exactly as one to an email with no account, role changes included", async () => {
@@ -140,16 +140,6 @@ describe('blocks and leaving all lists of a person', () => {
   const server = useServer({ maxListsPerUser: 6, maxBlocksPerUser: 3 });
   const device = devices(server);
 
-  /** Lists `owner` creates and shares with `member` (as editor), answered by id. */
-  async function sharedLists(owner: ClientSocket, member: TestUser, names: string[]): Promise<List[]> {
-    const lists: List[] = [];
-    for (const name of names) {
-      const { list } = await ok(owner, 'list:create', { name });
-      await ok(owner, 'list:share', { listId: list.id, email: member.email, role: 'editor' });
-      lists.push(list);
-    }
-    return lists;
-  }
   const listIdsOf = async (user: TestUser): Promise<string[]> =>
     (await request<{ lists: List[] }>(server(), 'GET', '/api/lists', { token: user.token })).body.lists.map(
       (l) => l.id,
@@ -229,17 +219,6 @@ describe('blocks and leaving all lists of a person', () => {
 describe('blocks and leaving all lists of a person', () => {
   const server = useServer({ maxListsPerUser: 6, maxBlocksPerUser: 3 });
   const device = devices(server);
-
-  /** Lists `owner` creates and shares with `member` (as editor), answered by id. */
-  async function sharedLists(owner: ClientSocket, member: TestUser, names: string[]): Promise<List[]> {
-    const lists: List[] = [];
-    for (const name of names) {
-      const { list } = await ok(owner, 'list:create', { name });
-      await ok(owner, 'list:share', { listId: list.id, email: member.email, role: 'editor' });
-      lists.push(list);
-    }
-    return lists;
-  }
 
   describe('REST', () => {
     it('GET/POST /api/blocks, DELETE /api/blocks/:userId and POST /api/lists/leave mirror the events', async () => {

@@ -45,6 +45,18 @@ const seqsSeen = (events: Seen, listId: string): number[] =>
 
 const ascending = (xs: number[]) => [...xs].sort((a, b) => a - b);
 
+function expectGapless(acks: number[][], observers: Seen[], writersSaw: Seen[], listId: string, base: number): void {
+  const n = acks.flat().length;
+  // events of the set-up (seq <= base) may still arrive after its acks: only the concurrent phase counts
+  const after = (events: Seen) => seqsSeen(events, listId).filter((q) => q > base);
+  expect(ascending(acks.flat())).to.deep.equal(range(base + 1, base + n));
+  for (const events of observers) expect(after(events)).to.deep.equal(range(base + 1, base + n));
+  writersSaw.forEach((events, i) => {
+    const others = ascending(acks.filter((_, j) => j !== i).flat());
+    expect(after(events), `writer ${i}`).to.deep.equal(others);
+  });
+}
+
 describe('concurrent writers on one list', () => {
   const server = useServer();
   const open = devices(server);
@@ -64,17 +76,6 @@ describe('concurrent writers on one list', () => {
    * Every ack'd seq is distinct and together they are base+1..base+n; an observer that made no change
    * saw exactly those seqs in order; a writer saw everyone else's, rising, and none of its own.
    */
-  function expectGapless(acks: number[][], observers: Seen[], writersSaw: Seen[], listId: string, base: number): void {
-    const n = acks.flat().length;
-    // events of the set-up (seq <= base) may still arrive after its acks: only the concurrent phase counts
-    const after = (events: Seen) => seqsSeen(events, listId).filter((q) => q > base);
-    expect(ascending(acks.flat())).to.deep.equal(range(base + 1, base + n));
-    for (const events of observers) expect(after(events)).to.deep.equal(range(base + 1, base + n));
-    writersSaw.forEach((events, i) => {
-      const others = ascending(acks.filter((_, j) => j !== i).flat());
-      expect(after(events), `writer ${i}`).to.deep.equal(others);
-    });
-  }
 
   /** Waits until the observer has seen seq `last` of the list (it may have come already, into `events`). */
   const seenUpTo = (observer: ClientSocket, events: Seen, listId: string, last: number) =>
@@ -173,17 +174,6 @@ describe('concurrent writers on one list', () => {
    * Every ack'd seq is distinct and together they are base+1..base+n; an observer that made no change
    * saw exactly those seqs in order; a writer saw everyone else's, rising, and none of its own.
    */
-  function expectGapless(acks: number[][], observers: Seen[], writersSaw: Seen[], listId: string, base: number): void {
-    const n = acks.flat().length;
-    // events of the set-up (seq <= base) may still arrive after its acks: only the concurrent phase counts
-    const after = (events: Seen) => seqsSeen(events, listId).filter((q) => q > base);
-    expect(ascending(acks.flat())).to.deep.equal(range(base + 1, base + n));
-    for (const events of observers) expect(after(events)).to.deep.equal(range(base + 1, base + n));
-    writersSaw.forEach((events, i) => {
-      const others = ascending(acks.filter((_, j) => j !== i).flat());
-      expect(after(events), `writer ${i}`).to.deep.equal(others);
-    });
-  }
 
   /** Waits until the observer has seen seq `last` of the list (it may have come already, into `events`). */
   const seenUpTo = (observer: ClientSocket, events: Seen, listId: string, last: number) =>

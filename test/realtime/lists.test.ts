@@ -11,6 +11,7 @@ import {
   request,
   type TestUser,
   useServer,
+  type TestServer,
 } from '../support/server';
 import { codeOf, uuid } from '../support/util';
 import { flush, payloadOf, record, type SeenEvent } from '../support/wait';
@@ -26,14 +27,25 @@ const memberOf = (listId: string, u: TestUser, role: string) => ({
 const names = (seen: SeenEvent[]) =>
   seen.filter((e) => !(e.event === 'task:created' && e.payload.task.title.startsWith('marker '))).map((e) => e.event);
 
+async function listsOf(server: () => TestServer, u: TestUser): Promise<List[]> {
+  return (await request<{ lists: List[] }>(server(), 'GET', '/api/lists', { token: u.token })).body.lists;
+}
+
+/** A list of `owner`'s, created from `socket`, shared with `members` in order. */
+async function sharedList(
+  socket: ClientSocket,
+  members: Array<[TestUser, MemberRole]>,
+  name = 'Shared',
+): Promise<List> {
+  const { list } = await ok(socket, 'list:create', { name });
+  for (const [u, role] of members) await ok(socket, 'list:share', { listId: list.id, email: u.email, role });
+  return list;
+}
+
 describe('lists over sockets', () => {
   const server = useServer();
   const open = devices(server);
   const device = (u: TestUser) => open(u.token);
-
-  async function listsOf(u: TestUser): Promise<List[]> {
-    return (await request<{ lists: List[] }>(server(), 'GET', '/api/lists', { token: u.token })).body.lists;
-  }
 
   describe('list:create', () => {
     it("creates a list owned by the caller and announces it only to the creator's other devices", async () => {
@@ -51,8 +63,8 @@ describe('lists over sockets', () => {
       await Promise.all([flush(server(), alice, [phone]), flush(server(), bob, [bobs])]);
       expect(names(phoneSaw)).to.deep.equal([]); // no echo to the creating socket
       expect(names(bobSaw)).to.deep.equal([]);
-      expect((await listsOf(alice)).map((l) => l.id)).to.include(list.id);
-      expect((await listsOf(bob)).map((l) => l.id)).not.to.include(list.id);
+      expect((await listsOf(server, alice)).map((l) => l.id)).to.include(list.id);
+      expect((await listsOf(server, bob)).map((l) => l.id)).not.to.include(list.id);
     });
 
     it('uses a client-supplied id, and answers a retry with that id the same without creating or announcing it again', async () => {
@@ -68,7 +80,7 @@ describe('lists over sockets', () => {
 
       await flush(server(), alice, [laptop]);
       expect(names(laptopSaw)).to.deep.equal(['list:created']);
-      expect((await listsOf(alice)).filter((l) => l.id === id)).to.have.length(1);
+      expect((await listsOf(server, alice)).filter((l) => l.id === id)).to.have.length(1);
     });
 
     it('answers a retry sent while the first create is still running the same (no error, one list)', async () => {
@@ -79,7 +91,7 @@ describe('lists over sockets', () => {
       expect(acks.map(codeOf)).to.deep.equal(['ok', 'ok', 'ok']);
       expect(acks[1]).to.deep.equal(acks[0]);
       expect(acks[2]).to.deep.equal(acks[0]);
-      expect((await listsOf(alice)).filter((l) => l.id === id)).to.have.length(1);
+      expect((await listsOf(server, alice)).filter((l) => l.id === id)).to.have.length(1);
     });
 
     it("refuses the id of another user's list with conflict and leaves that list alone", async () => {
@@ -96,7 +108,7 @@ describe('lists over sockets', () => {
 
       await flush(server(), bob, [bobs]);
       expect(names(bobSaw)).to.deep.equal([]);
-      expect((await listsOf(bob)).find((l) => l.id === id)).to.include({ name: "Bob's", ownerId: bob.user.id });
+      expect((await listsOf(server, bob)).find((l) => l.id === id)).to.include({ name: "Bob's", ownerId: bob.user.id });
     });
 
     it('answers a repeat with the same mutationId with the first answer and creates one list', async () => {
@@ -105,7 +117,7 @@ describe('lists over sockets', () => {
       const mutationId = uuid();
       const first = await ok(phone, 'list:create', { name: 'Once', mutationId });
       expect(await ok(phone, 'list:create', { name: 'Once', mutationId })).to.deep.equal(first);
-      expect((await listsOf(alice)).filter((l) => l.name === 'Once')).to.have.length(1);
+      expect((await listsOf(server, alice)).filter((l) => l.name === 'Once')).to.have.length(1);
     });
   });
 });
@@ -114,21 +126,6 @@ describe('lists over sockets', () => {
   const server = useServer();
   const open = devices(server);
   const device = (u: TestUser) => open(u.token);
-
-  async function listsOf(u: TestUser): Promise<List[]> {
-    return (await request<{ lists: List[] }>(server(), 'GET', '/api/lists', { token: u.token })).body.lists;
-  }
-
-  /** A list of `owner`'s, created from `socket`, shared with `members` in order. */
-  async function sharedList(
-    socket: ClientSocket,
-    members: Array<[TestUser, MemberRole]>,
-    name = 'Shared',
-  ): Promise<List> {
-    const { list } = await ok(socket, 'list:create', { name });
-    for (const [u, role] of members) await ok(socket, 'list:share', { listId: list.id, email: u.email, role });
-    return list;
-  }
 
   describe('list:rename', () => {
     it("renames for every member, each list:updated carrying the receiver's own role, with no echo", async () => {
@@ -159,7 +156,11 @@ describe('lists over sockets', () => {
 
       await flush(server(), bob, [bobs]);
       expect(names(bobSaw)).to.deep.equal([]);
-      expect((await listsOf(carol)).find((l) => l.id === list.id)).to.include({ name: 'Team', role: 'viewer', seq: 3 });
+      expect((await listsOf(server, carol)).find((l) => l.id === list.id)).to.include({
+        name: 'Team',
+        role: 'viewer',
+        seq: 3,
+      });
     });
   });
 
@@ -175,7 +176,7 @@ describe('lists over sockets', () => {
       expect(await ok(phone, 'list:delete', { id: list.id })).to.deep.equal({ id: list.id });
       for (const payload of await Promise.all(waits)) expect(payload).to.deep.equal({ id: list.id });
       for (const u of [alice, bob]) {
-        expect((await listsOf(u)).map((l) => l.id)).not.to.include(list.id);
+        expect((await listsOf(server, u)).map((l) => l.id)).not.to.include(list.id);
         const tasks = await request<ApiErrorBody>(server(), 'GET', `/api/lists/${list.id}/tasks`, { token: u.token });
         expect(tasks.status).to.equal(404);
         expect(tasks.body.error.code).to.equal('not_found');
@@ -212,17 +213,6 @@ describe('lists over sockets', () => {
   const server = useServer();
   const open = devices(server);
   const device = (u: TestUser) => open(u.token);
-
-  /** A list of `owner`'s, created from `socket`, shared with `members` in order. */
-  async function sharedList(
-    socket: ClientSocket,
-    members: Array<[TestUser, MemberRole]>,
-    name = 'Shared',
-  ): Promise<List> {
-    const { list } = await ok(socket, 'list:create', { name });
-    for (const [u, role] of members) await ok(socket, 'list:share', { listId: list.id, email: u.email, role });
-    return list;
-  }
 
   describe('list:share', () => {
     it('sends the new member list:created with their role first, then member:added {member, seq} to every member', async () => {
@@ -304,21 +294,6 @@ describe('lists over sockets', () => {
   const open = devices(server);
   const device = (u: TestUser) => open(u.token);
 
-  async function listsOf(u: TestUser): Promise<List[]> {
-    return (await request<{ lists: List[] }>(server(), 'GET', '/api/lists', { token: u.token })).body.lists;
-  }
-
-  /** A list of `owner`'s, created from `socket`, shared with `members` in order. */
-  async function sharedList(
-    socket: ClientSocket,
-    members: Array<[TestUser, MemberRole]>,
-    name = 'Shared',
-  ): Promise<List> {
-    const { list } = await ok(socket, 'list:create', { name });
-    for (const [u, role] of members) await ok(socket, 'list:share', { listId: list.id, email: u.email, role });
-    return list;
-  }
-
   describe('list:unshare', () => {
     it('lets the owner remove a member: member:removed {listId, userId, seq} to everyone, the removed user included', async () => {
       const [alice, bob, carol] = await Promise.all([
@@ -338,7 +313,7 @@ describe('lists over sockets', () => {
       for (const payload of await Promise.all(waits))
         expect(payload).to.deep.equal({ listId: list.id, userId: bob.user.id, seq: 3 });
 
-      expect((await listsOf(bob)).map((l) => l.id)).not.to.include(list.id);
+      expect((await listsOf(server, bob)).map((l) => l.id)).not.to.include(list.id);
       expect(codeOf(await call(bob1, 'list:members', { listId: list.id }))).to.equal('not_found');
       expect((await ok(carols, 'list:members', { listId: list.id })).members).to.have.deep.members([
         memberOf(list.id, alice, 'owner'),

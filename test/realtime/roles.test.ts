@@ -2,9 +2,30 @@ import { expect } from 'chai';
 import type { ClientEventName } from '../../shared/events';
 import type { List, Task } from '../../shared/types';
 import { scenario, type Person } from '../support/scenario';
-import { call, devices, next, ok, registerUser, request, type TestUser, useServer } from '../support/server';
+import {
+  call,
+  devices,
+  next,
+  ok,
+  registerUser,
+  request,
+  type TestServer,
+  type TestUser,
+  useServer,
+} from '../support/server';
 import { codeOf, uuid } from '../support/util';
 import { flush, payloadOf, record } from '../support/wait';
+
+async function refusedAsUnknown(p: Person, event: ClientEventName, real: unknown, unknown: unknown): Promise<void> {
+  const [a, b] = [await call(p.socket, event, real), await call(p.socket, event, unknown)];
+  expect(codeOf(a), `${event} by a non-member`).to.equal('not_found');
+  expect(a).to.deep.equal(b);
+}
+
+async function tasksOf(server: () => TestServer, u: TestUser, listId: string): Promise<Task[]> {
+  return (await request<{ tasks: Task[] }>(server(), 'GET', `/api/lists/${listId}/tasks`, { token: u.token })).body
+    .tasks;
+}
 
 describe('roles: who may do what in a shared list', () => {
   const server = useServer();
@@ -24,11 +45,6 @@ describe('roles: who may do what in a shared list', () => {
    * The stranger is refused with not_found, and with the very same answer as for an id that exists
    * nowhere, so the list's (or task's) existence does not leak.
    */
-  async function refusedAsUnknown(p: Person, event: ClientEventName, real: unknown, unknown: unknown): Promise<void> {
-    const [a, b] = [await call(p.socket, event, real), await call(p.socket, event, unknown)];
-    expect(codeOf(a), `${event} by a non-member`).to.equal('not_found');
-    expect(a).to.deep.equal(b);
-  }
 
   async function listOf(u: TestUser, listId: string): Promise<List | undefined> {
     return (await request<{ lists: List[] }>(server(), 'GET', '/api/lists', { token: u.token })).body.lists.find(
@@ -130,16 +146,6 @@ describe('roles: who may do what in a shared list', () => {
    * The stranger is refused with not_found, and with the very same answer as for an id that exists
    * nowhere, so the list's (or task's) existence does not leak.
    */
-  async function refusedAsUnknown(p: Person, event: ClientEventName, real: unknown, unknown: unknown): Promise<void> {
-    const [a, b] = [await call(p.socket, event, real), await call(p.socket, event, unknown)];
-    expect(codeOf(a), `${event} by a non-member`).to.equal('not_found');
-    expect(a).to.deep.equal(b);
-  }
-
-  async function tasksOf(u: TestUser, listId: string): Promise<Task[]> {
-    return (await request<{ tasks: Task[] }>(server(), 'GET', `/api/lists/${listId}/tasks`, { token: u.token })).body
-      .tasks;
-  }
 
   it('list:members: every member may, a non-member gets not_found', async () => {
     const w = await world();
@@ -165,7 +171,11 @@ describe('roles: who may do what in a shared list', () => {
       { listId: w.listId, title: 'By stranger' },
       { listId: uuid(), title: 'By stranger' },
     );
-    expect((await tasksOf(w.viewer, w.listId)).map((t) => t.title)).to.have.members(['First', 'By owner', 'By editor']);
+    expect((await tasksOf(server, w.viewer, w.listId)).map((t) => t.title)).to.have.members([
+      'First',
+      'By owner',
+      'By editor',
+    ]);
   });
 
   it('task:update: owner and editor may, a viewer is forbidden, a non-member gets not_found', async () => {
@@ -182,7 +192,12 @@ describe('roles: who may do what in a shared list', () => {
       { id, patch: { title: 'By stranger' } },
       { id: uuid(), patch: { title: 'By stranger' } },
     );
-    expect((await tasksOf(w.owner, w.listId))[0]).to.include({ id, title: 'By editor', completed: true, version: 3 });
+    expect((await tasksOf(server, w.owner, w.listId))[0]).to.include({
+      id,
+      title: 'By editor',
+      completed: true,
+      version: 3,
+    });
   });
 
   it('task:delete: owner and editor may, a viewer is forbidden, a non-member gets not_found', async () => {
@@ -190,14 +205,14 @@ describe('roles: who may do what in a shared list', () => {
     const { task: second } = await ok(w.owner.socket, 'task:create', { listId: w.listId, title: 'Second' });
     expect(codeOf(await call(w.viewer.socket, 'task:delete', { id: w.task.id }))).to.equal('forbidden');
     await refusedAsUnknown(w.stranger, 'task:delete', { id: w.task.id }, { id: uuid() });
-    expect(await tasksOf(w.owner, w.listId)).to.have.length(2);
+    expect(await tasksOf(server, w.owner, w.listId)).to.have.length(2);
     expect(await ok(w.editor.socket, 'task:delete', { id: w.task.id })).to.deep.equal({
       id: w.task.id,
       listId: w.listId,
       seq: 5,
     });
     await ok(w.owner.socket, 'task:delete', { id: second.id });
-    expect(await tasksOf(w.owner, w.listId)).to.deep.equal([]);
+    expect(await tasksOf(server, w.owner, w.listId)).to.deep.equal([]);
   });
 });
 
@@ -219,16 +234,6 @@ describe('roles: who may do what in a shared list', () => {
    * The stranger is refused with not_found, and with the very same answer as for an id that exists
    * nowhere, so the list's (or task's) existence does not leak.
    */
-  async function refusedAsUnknown(p: Person, event: ClientEventName, real: unknown, unknown: unknown): Promise<void> {
-    const [a, b] = [await call(p.socket, event, real), await call(p.socket, event, unknown)];
-    expect(codeOf(a), `${event} by a non-member`).to.equal('not_found');
-    expect(a).to.deep.equal(b);
-  }
-
-  async function tasksOf(u: TestUser, listId: string): Promise<Task[]> {
-    return (await request<{ tasks: Task[] }>(server(), 'GET', `/api/lists/${listId}/tasks`, { token: u.token })).body
-      .tasks;
-  }
 
   it('moving a task needs a writer role in both lists: viewer of either side is forbidden, non-member of either gets not_found', async () => {
     const w = await world();
@@ -252,15 +257,15 @@ describe('roles: who may do what in a shared list', () => {
     );
     const { task: otherTask } = await ok(w.owner.socket, 'task:create', { listId: other.id, title: 'Stays' });
     expect(codeOf(await move(w.editor, otherTask.id, w.editor.inbox))).to.equal('forbidden'); // viewer in the source
-    expect((await tasksOf(w.owner, w.listId)).map((t) => t.id)).to.deep.equal([w.task.id]);
-    expect(await tasksOf(w.stranger, w.stranger.inbox)).to.deep.equal([]);
+    expect((await tasksOf(server, w.owner, w.listId)).map((t) => t.id)).to.deep.equal([w.task.id]);
+    expect(await tasksOf(server, w.stranger, w.stranger.inbox)).to.deep.equal([]);
 
     // writer in both: the members of the old list see it leave, with the old list's next seq
     const onViewer = next(w.viewer.socket, 'task:deleted');
     const { task } = await ok(w.editor.socket, 'task:update', { id: w.task.id, patch: { listId: w.editor.inbox } });
     expect(task).to.include({ id: w.task.id, listId: w.editor.inbox, seq: 1, version: 2 });
     expect(await onViewer).to.deep.equal({ id: w.task.id, listId: w.listId, seq: 4 });
-    expect(await tasksOf(w.owner, w.listId)).to.deep.equal([]);
+    expect(await tasksOf(server, w.owner, w.listId)).to.deep.equal([]);
   });
 });
 

@@ -3,7 +3,17 @@ import { LIMITS } from '../../shared/limits';
 import type { SyncResult, Task } from '../../shared/types';
 import { bulkTasks, HEAVY_TEXT, testDb } from '../support/database';
 import { Replica } from '../support/replica';
-import { type ClientSocket, devices, inboxOf, ok, registerUser, request, tasksOf, useServer } from '../support/server';
+import {
+  type ClientSocket,
+  devices,
+  inboxOf,
+  ok,
+  registerUser,
+  request,
+  tasksOf,
+  type TestServer,
+  useServer,
+} from '../support/server';
 import { uuid } from '../support/util';
 
 /** Changes every live task of a list once (title and version), each change taking the list's next seq. */
@@ -20,46 +30,47 @@ async function bulkTouch(listId: string, title: string): Promise<number> {
 const bytesOf = (result: SyncResult) => Buffer.byteLength(JSON.stringify(result));
 const entriesOf = (result: SyncResult) => result.tasks.length + result.deleted.length;
 
+/** Live tasks and seqs of every list of the user, read whole (REST, the lists do not change meanwhile). */
+async function serverView(
+  server: () => TestServer,
+  token: string,
+  listIds: string[],
+): Promise<{ tasks: Task[]; cursors: Record<string, number> }> {
+  const tasks: Task[] = [];
+  const cursors: Record<string, number> = {};
+  for (const id of listIds) {
+    const view = await tasksOf(server(), token, id);
+    tasks.push(...view.tasks);
+    cursors[id] = view.seq;
+  }
+  return { tasks: tasks.sort((a, b) => (a.id < b.id ? -1 : 1)), cursors };
+}
+
+/** Calls sync from `cursors` until more is false; every page is checked against the bounds. */
+async function syncAll(
+  socket: ClientSocket,
+  cursors?: Record<string, number>,
+  between?: (page: SyncResult, i: number) => Promise<void>,
+): Promise<SyncResult[]> {
+  const pages: SyncResult[] = [];
+  for (let payload: { cursors?: Record<string, number> } = cursors ? { cursors } : {}; ;) {
+    const page = await ok(socket, 'sync', payload);
+    pages.push(page);
+    expect(entriesOf(page), `entries of page ${pages.length}`)
+      .to.be.at.most(LIMITS.syncEntries)
+      .and.above(page.more ? 0 : -1);
+    expect(bytesOf(page), `bytes of page ${pages.length}`).to.be.at.most(LIMITS.answerBytes);
+    if (!page.more) return pages;
+    expect(pages.length, 'pages').to.be.below(200);
+    if (between) await between(page, pages.length);
+    payload = { cursors: page.cursors };
+  }
+}
+
 describe('sync: paged answers', function () {
   this.timeout(20_000);
   const server = useServer({ socketEventsPerSecond: 100_000 });
   const open = devices(server);
-
-  /** Calls sync from `cursors` until more is false; every page is checked against the bounds. */
-  async function syncAll(
-    socket: ClientSocket,
-    cursors?: Record<string, number>,
-    between?: (page: SyncResult, i: number) => Promise<void>,
-  ): Promise<SyncResult[]> {
-    const pages: SyncResult[] = [];
-    for (let payload: { cursors?: Record<string, number> } = cursors ? { cursors } : {}; ;) {
-      const page = await ok(socket, 'sync', payload);
-      pages.push(page);
-      expect(entriesOf(page), `entries of page ${pages.length}`)
-        .to.be.at.most(LIMITS.syncEntries)
-        .and.above(page.more ? 0 : -1);
-      expect(bytesOf(page), `bytes of page ${pages.length}`).to.be.at.most(LIMITS.answerBytes);
-      if (!page.more) return pages;
-      expect(pages.length, 'pages').to.be.below(200);
-      if (between) await between(page, pages.length);
-      payload = { cursors: page.cursors };
-    }
-  }
-
-  /** Live tasks and seqs of every list of the user, read whole (REST, the lists do not change meanwhile). */
-  async function serverView(
-    token: string,
-    listIds: string[],
-  ): Promise<{ tasks: Task[]; cursors: Record<string, number> }> {
-    const tasks: Task[] = [];
-    const cursors: Record<string, number> = {};
-    for (const id of listIds) {
-      const view = await tasksOf(server(), token, id);
-      tasks.push(...view.tasks);
-      cursors[id] = view.seq;
-    }
-    return { tasks: tasks.sort((a, b) => (a.id < b.id ? -1 : 1)), cursors };
-  }
 
   it('pages by count: 2,500 small tasks come in 3 pages of at most 1,000 entries that together are the list', async () => {
     const alice = await registerUser(server());
@@ -80,7 +91,7 @@ describe('sync: paged answers', function () {
     }
     const ids = pages.flatMap((p) => p.tasks.map((t) => t.id));
     expect(new Set(ids).size).to.equal(2500);
-    const view = await serverView(alice.token, [inbox, big]);
+    const view = await serverView(server, alice.token, [inbox, big]);
     expect(pages.flatMap((p) => p.tasks).sort((a, b) => (a.id < b.id ? -1 : 1))).to.deep.equal(view.tasks);
     expect(pages[2].cursors).to.deep.equal(view.cursors);
 
@@ -121,7 +132,7 @@ describe('sync: paged answers', function () {
 
     const received = pages.flatMap((p) => p.tasks);
     expect(received).to.have.length(66);
-    const view = await serverView(alice.token, [inbox, heavy]);
+    const view = await serverView(server, alice.token, [inbox, heavy]);
     expect(received.sort((a, b) => (a.id < b.id ? -1 : 1))).to.deep.equal(view.tasks);
     expect(pages[pages.length - 1].cursors).to.deep.equal(view.cursors);
 
@@ -137,27 +148,6 @@ describe('sync: paged answers', function () {
   this.timeout(20_000);
   const server = useServer({ socketEventsPerSecond: 100_000 });
   const open = devices(server);
-
-  /** Calls sync from `cursors` until more is false; every page is checked against the bounds. */
-  async function syncAll(
-    socket: ClientSocket,
-    cursors?: Record<string, number>,
-    between?: (page: SyncResult, i: number) => Promise<void>,
-  ): Promise<SyncResult[]> {
-    const pages: SyncResult[] = [];
-    for (let payload: { cursors?: Record<string, number> } = cursors ? { cursors } : {}; ;) {
-      const page = await ok(socket, 'sync', payload);
-      pages.push(page);
-      expect(entriesOf(page), `entries of page ${pages.length}`)
-        .to.be.at.most(LIMITS.syncEntries)
-        .and.above(page.more ? 0 : -1);
-      expect(bytesOf(page), `bytes of page ${pages.length}`).to.be.at.most(LIMITS.answerBytes);
-      if (!page.more) return pages;
-      expect(pages.length, 'pages').to.be.below(200);
-      if (between) await between(page, pages.length);
-      payload = { cursors: page.cursors };
-    }
-  }
 
   it('lists not reached keep the cursor sent, or have none; a list at its cursor is complete', async () => {
     const alice = await registerUser(server());
@@ -234,42 +224,6 @@ describe('sync: paged answers', function () {
   const server = useServer({ socketEventsPerSecond: 100_000 });
   const open = devices(server);
 
-  /** Calls sync from `cursors` until more is false; every page is checked against the bounds. */
-  async function syncAll(
-    socket: ClientSocket,
-    cursors?: Record<string, number>,
-    between?: (page: SyncResult, i: number) => Promise<void>,
-  ): Promise<SyncResult[]> {
-    const pages: SyncResult[] = [];
-    for (let payload: { cursors?: Record<string, number> } = cursors ? { cursors } : {}; ;) {
-      const page = await ok(socket, 'sync', payload);
-      pages.push(page);
-      expect(entriesOf(page), `entries of page ${pages.length}`)
-        .to.be.at.most(LIMITS.syncEntries)
-        .and.above(page.more ? 0 : -1);
-      expect(bytesOf(page), `bytes of page ${pages.length}`).to.be.at.most(LIMITS.answerBytes);
-      if (!page.more) return pages;
-      expect(pages.length, 'pages').to.be.below(200);
-      if (between) await between(page, pages.length);
-      payload = { cursors: page.cursors };
-    }
-  }
-
-  /** Live tasks and seqs of every list of the user, read whole (REST, the lists do not change meanwhile). */
-  async function serverView(
-    token: string,
-    listIds: string[],
-  ): Promise<{ tasks: Task[]; cursors: Record<string, number> }> {
-    const tasks: Task[] = [];
-    const cursors: Record<string, number> = {};
-    for (const id of listIds) {
-      const view = await tasksOf(server(), token, id);
-      tasks.push(...view.tasks);
-      cursors[id] = view.seq;
-    }
-    return { tasks: tasks.sort((a, b) => (a.id < b.id ? -1 : 1)), cursors };
-  }
-
   it('answers applied in order, with changes between pages, leave the client where one fresh sync would', async () => {
     const alice = await registerUser(server());
     const [device, writer] = [await open(alice.token), await open(alice.token)];
@@ -302,7 +256,7 @@ describe('sync: paged answers', function () {
     const between = async (page: SyncResult) => {
       round += 1;
       const sentIds = new Set(page.tasks.map((t) => t.id));
-      const live = (await serverView(alice.token, [a, b, c])).tasks;
+      const live = (await serverView(server, alice.token, [a, b, c])).tasks;
       const sent = live.filter((t) => sentIds.has(t.id));
       const unsent = live.filter((t) => !sentIds.has(t.id));
       const other = (t: Task) => (t.listId === a ? b : a);
@@ -330,7 +284,7 @@ describe('sync: paged answers', function () {
     const fresh = new Replica(alice.user.id);
     for (const page of await syncAll(await open(alice.token))) fresh.applySync(page);
     expect(replica.snapshot()).to.deep.equal(fresh.snapshot());
-    const view = await serverView(alice.token, [inbox, a, b, c]);
+    const view = await serverView(server, alice.token, [inbox, a, b, c]);
     expect(replica.snapshot().tasks).to.deep.equal(view.tasks);
     expect(replica.cursors).to.deep.equal(view.cursors);
     expect(replica.lists.get(b)!.name).to.equal(`B ${round}`);

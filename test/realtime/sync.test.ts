@@ -13,9 +13,20 @@ import {
   request,
   tasksOf,
   useServer,
+  type TestServer,
 } from '../support/server';
 import { contractOrder, range, uuid } from '../support/util';
 import { record } from '../support/wait';
+
+/** The replica's lists, each compared with what GET /api/lists/:id/tasks answers. */
+async function expectMatchesServer(server: () => TestServer, replica: Replica, token: string): Promise<void> {
+  for (const listId of replica.lists.keys()) {
+    const { tasks, seq } = await tasksOf(server(), token, listId);
+    const mine = contractOrder([...replica.tasks.values()].filter((t) => t.listId === listId));
+    expect(mine, `tasks of ${replica.lists.get(listId)!.name}`).to.deep.equal(tasks);
+    expect(replica.cursors[listId], `cursor of ${replica.lists.get(listId)!.name}`).to.equal(seq);
+  }
+}
 
 describe('sync: a device that was away catches up', () => {
   const create = async (s: ClientSocket, listId: string, title: string): Promise<Task> =>
@@ -23,16 +34,6 @@ describe('sync: a device that was away catches up', () => {
 
   const server = useServer();
   const open = devices(server);
-
-  /** The replica's lists, each compared with what GET /api/lists/:id/tasks answers. */
-  async function expectMatchesServer(replica: Replica, token: string): Promise<void> {
-    for (const listId of replica.lists.keys()) {
-      const { tasks, seq } = await tasksOf(server(), token, listId);
-      const mine = contractOrder([...replica.tasks.values()].filter((t) => t.listId === listId));
-      expect(mine, `tasks of ${replica.lists.get(listId)!.name}`).to.deep.equal(tasks);
-      expect(replica.cursors[listId], `cursor of ${replica.lists.get(listId)!.name}`).to.equal(seq);
-    }
-  }
 
   it('brings an offline device to exactly the state of a device that stayed online, and of the server', async () => {
     const alice = await registerUser(server(), 'Alice');
@@ -121,7 +122,7 @@ describe('sync: a device that was away catches up', () => {
 
     offline.applySync(result);
     expect(offline.snapshot()).to.deep.equal(online.snapshot());
-    await expectMatchesServer(offline, alice.token);
+    await expectMatchesServer(server, offline, alice.token);
   });
 });
 
@@ -131,16 +132,6 @@ describe('sync: a device that was away catches up', () => {
 
   const server = useServer();
   const open = devices(server);
-
-  /** The replica's lists, each compared with what GET /api/lists/:id/tasks answers. */
-  async function expectMatchesServer(replica: Replica, token: string): Promise<void> {
-    for (const listId of replica.lists.keys()) {
-      const { tasks, seq } = await tasksOf(server(), token, listId);
-      const mine = contractOrder([...replica.tasks.values()].filter((t) => t.listId === listId));
-      expect(mine, `tasks of ${replica.lists.get(listId)!.name}`).to.deep.equal(tasks);
-      expect(replica.cursors[listId], `cursor of ${replica.lists.get(listId)!.name}`).to.equal(seq);
-    }
-  }
 
   it("returns every visible list and all live tasks without cursors; cursors are the lists' seqs", async () => {
     const alice = await registerUser(server());
@@ -237,6 +228,6 @@ describe('sync: a device that was away catches up', () => {
     expect(replica.applied.map((e) => e.seq)).to.deep.equal(range(cursor + 1, last.seq));
     expect(replica.ignored).to.equal(events.length - replica.applied.length);
     expect(replica.tasks.get(edited.id)).to.include({ version: 11 }); // ten edits, in whatever order they committed
-    await expectMatchesServer(replica, alice.token);
+    await expectMatchesServer(server, replica, alice.token);
   });
 });
