@@ -45,6 +45,10 @@ const seqsSeen = (events: Seen, listId: string): number[] =>
 
 const ascending = (xs: number[]) => [...xs].sort((a, b) => a - b);
 
+/**
+ * Every ack'd seq is distinct and together they are base+1..base+n; an observer that made no change
+ * saw exactly those seqs in order; a writer saw everyone else's, rising, and none of its own.
+ */
 function expectGapless(acks: number[][], observers: Seen[], writersSaw: Seen[], listId: string, base: number): void {
   const n = acks.flat().length;
   // events of the set-up (seq <= base) may still arrive after its acks: only the concurrent phase counts
@@ -71,11 +75,6 @@ describe('concurrent writers on one list', () => {
     });
     return { owner, users: [owner, editor1, editor2, editor3], listId };
   }
-
-  /**
-   * Every ack'd seq is distinct and together they are base+1..base+n; an observer that made no change
-   * saw exactly those seqs in order; a writer saw everyone else's, rising, and none of its own.
-   */
 
   /** Waits until the observer has seen seq `last` of the list (it may have come already, into `events`). */
   const seenUpTo = (observer: ClientSocket, events: Seen, listId: string, last: number) =>
@@ -169,11 +168,6 @@ describe('concurrent writers on one list', () => {
     });
     return { owner, users: [owner, editor1, editor2, editor3], listId };
   }
-
-  /**
-   * Every ack'd seq is distinct and together they are base+1..base+n; an observer that made no change
-   * saw exactly those seqs in order; a writer saw everyone else's, rising, and none of its own.
-   */
 
   /** Waits until the observer has seen seq `last` of the list (it may have come already, into `events`). */
   const seenUpTo = (observer: ClientSocket, events: Seen, listId: string, last: number) =>

@@ -16,6 +16,10 @@ import {
 import { codeOf, uuid } from '../support/util';
 import { flush, payloadOf, record } from '../support/wait';
 
+/**
+ * The stranger is refused with not_found, and with the very same answer as for an id that exists
+ * nowhere, so the list's (or task's) existence does not leak.
+ */
 async function refusedAsUnknown(p: Person, event: ClientEventName, real: unknown, unknown: unknown): Promise<void> {
   const [a, b] = [await call(p.socket, event, real), await call(p.socket, event, unknown)];
   expect(codeOf(a), `${event} by a non-member`).to.equal('not_found');
@@ -40,11 +44,6 @@ describe('roles: who may do what in a shared list', () => {
       list: 'Shared',
       task: 'First',
     });
-
-  /**
-   * The stranger is refused with not_found, and with the very same answer as for an id that exists
-   * nowhere, so the list's (or task's) existence does not leak.
-   */
 
   async function listOf(u: TestUser, listId: string): Promise<List | undefined> {
     return (await request<{ lists: List[] }>(server(), 'GET', '/api/lists', { token: u.token })).body.lists.find(
@@ -142,11 +141,6 @@ describe('roles: who may do what in a shared list', () => {
       task: 'First',
     });
 
-  /**
-   * The stranger is refused with not_found, and with the very same answer as for an id that exists
-   * nowhere, so the list's (or task's) existence does not leak.
-   */
-
   it('list:members: every member may, a non-member gets not_found', async () => {
     const w = await world();
     const answers = [];
@@ -229,11 +223,6 @@ describe('roles: who may do what in a shared list', () => {
       list: 'Shared',
       task: 'First',
     });
-
-  /**
-   * The stranger is refused with not_found, and with the very same answer as for an id that exists
-   * nowhere, so the list's (or task's) existence does not leak.
-   */
 
   it('moving a task needs a writer role in both lists: viewer of either side is forbidden, non-member of either gets not_found', async () => {
     const w = await world();
