@@ -294,7 +294,51 @@ function dataRoutes(fx: Fuzz): Record<string, Route> {
 }
 
 /** Every route fuzzed, by name. */
-export const routes = (fx: Fuzz): Record<string, Route> => ({ ...authRoutes(fx), ...dataRoutes(fx) });
+export const routes = (fx: Fuzz): Record<string, Route> => ({
+  ...authRoutes(fx),
+  ...dataRoutes(fx),
+  ...collabRoutes(fx),
+});
+
+/** A payload without one of its keys (the route's path names it). */
+const without = (key: string) => (u: unknown) => {
+  if (!u || typeof u !== 'object' || Array.isArray(u)) return u;
+  const { [key]: _inPath, ...rest } = u as Record<string, unknown>;
+  return rest;
+};
+
+/** The routes of collaboration: activity, trash and restore, comments. */
+function collabRoutes(fx: Fuzz): Record<string, Route> {
+  const { alice, pools } = fx;
+  const p = eventPayloads(pools);
+  const auth = authHeader(pools.tokens, alice.token);
+  const listPath = (tail: string) =>
+    fc.tuple(segment(pools.lists), query).map(([id, q]) => `/api/lists/${id}/${tail}${q}`);
+  return {
+    'GET /api/lists/:listId/activity': { method: 'GET', path: listPath('activity'), auth, ok: [200] },
+    'GET /api/lists/:listId/trash': { method: 'GET', path: listPath('trash'), auth, ok: [200] },
+    'POST /api/tasks/:id/restore': {
+      method: 'POST',
+      path: segment([...pools.doomedTasks, ...pools.tasks]).map((id) => `/api/tasks/${id}/restore`),
+      auth,
+      body: p['task:restore'].map(without('id')),
+      ok: [200],
+    },
+    'GET /api/tasks/:id/comments': {
+      method: 'GET',
+      path: fc.tuple(segment(pools.tasks), query).map(([id, q]) => `/api/tasks/${id}/comments${q}`),
+      auth,
+      ok: [200],
+    },
+    'POST /api/tasks/:id/comments': {
+      method: 'POST',
+      path: segment(pools.tasks).map((id) => `/api/tasks/${id}/comments`),
+      auth,
+      body: p['comment:create'].map(without('taskId')),
+      ok: [201],
+    },
+  };
+}
 
 export const HTTP_ROUTES = [
   'POST /api/auth/register',
@@ -311,5 +355,10 @@ export const HTTP_ROUTES = [
   'POST /api/blocks',
   'DELETE /api/blocks/:userId',
   'POST /api/lists/leave',
+  'GET /api/lists/:listId/activity',
+  'GET /api/lists/:listId/trash',
+  'POST /api/tasks/:id/restore',
+  'GET /api/tasks/:id/comments',
+  'POST /api/tasks/:id/comments',
   'POST /api/auth/logout-all',
 ];
