@@ -11,6 +11,7 @@ import {
   request,
   startServer,
   tasksOf,
+  type Open,
   type TestServer,
   useServer,
 } from '../support/server';
@@ -61,20 +62,20 @@ function expectGapless(acks: number[][], observers: Seen[], writersSaw: Seen[], 
   });
 }
 
+/** The owner's fresh list shared with three editors (the shares took seqs 1..3); nobody has a device yet. */
+async function team(server: () => TestServer, open: Open) {
+  const { owner, editor1, editor2, editor3, listId } = await scenario(server(), open, {
+    owner: 'owner',
+    members: { editor1: 'editor', editor2: 'editor', editor3: 'editor' },
+    list: 'Busy',
+    devices: { owner: [], editor1: [], editor2: [], editor3: [] },
+  });
+  return { owner, users: [owner, editor1, editor2, editor3], listId };
+}
+
 describe('concurrent writers on one list', () => {
   const server = useServer();
   const open = devices(server);
-
-  /** The owner's fresh list shared with three editors (the shares took seqs 1..3); nobody has a device yet. */
-  async function team() {
-    const { owner, editor1, editor2, editor3, listId } = await scenario(server(), open, {
-      owner: 'owner',
-      members: { editor1: 'editor', editor2: 'editor', editor3: 'editor' },
-      list: 'Busy',
-      devices: { owner: [], editor1: [], editor2: [], editor3: [] },
-    });
-    return { owner, users: [owner, editor1, editor2, editor3], listId };
-  }
 
   /** Waits until the observer has seen seq `last` of the list (it may have come already, into `events`). */
   const seenUpTo = (observer: ClientSocket, events: Seen, listId: string, last: number) =>
@@ -84,7 +85,7 @@ describe('concurrent writers on one list', () => {
     });
 
   it('4 sockets x 25 creates: seqs 1..100 without gaps or repeats, observed in order', async () => {
-    const { owner, users, listId } = await team();
+    const { owner, users, listId } = await team(server, open);
     const writers = await Promise.all(users.map((u) => open(u.token)));
     const observer = await open(owner.token);
     const [observed, writersSaw] = [record(observer), writers.map(record)];
@@ -108,7 +109,7 @@ describe('concurrent writers on one list', () => {
   });
 
   it('4 sockets x 25 mixed creates and updates of the same tasks: one seq and one version per change', async () => {
-    const { owner, users, listId } = await team();
+    const { owner, users, listId } = await team(server, open);
     const writers = await Promise.all(users.map((u) => open(u.token)));
     const observer = await open(owner.token);
     const shared: Task[] = [];
@@ -158,17 +159,6 @@ describe('concurrent writers on one list', () => {
   const server = useServer();
   const open = devices(server);
 
-  /** The owner's fresh list shared with three editors (the shares took seqs 1..3); nobody has a device yet. */
-  async function team() {
-    const { owner, editor1, editor2, editor3, listId } = await scenario(server(), open, {
-      owner: 'owner',
-      members: { editor1: 'editor', editor2: 'editor', editor3: 'editor' },
-      list: 'Busy',
-      devices: { owner: [], editor1: [], editor2: [], editor3: [] },
-    });
-    return { owner, users: [owner, editor1, editor2, editor3], listId };
-  }
-
   /** Waits until the observer has seen seq `last` of the list (it may have come already, into `events`). */
   const seenUpTo = (observer: ClientSocket, events: Seen, listId: string, last: number) =>
     seen(observer, (e) => seqOf(e, listId) === last, {
@@ -177,7 +167,7 @@ describe('concurrent writers on one list', () => {
     });
 
   it('refused writes (stale expectedVersion) among concurrent ones take no seq and break no order', async () => {
-    const { owner, users, listId } = await team();
+    const { owner, users, listId } = await team(server, open);
     const writers = await Promise.all(users.map((u) => open(u.token)));
     const observer = await open(owner.token);
     const { task } = await ok(writers[0], 'task:create', { listId, title: 'contended' });
@@ -210,17 +200,6 @@ describe('concurrent writers on one list', () => {
   const server = useServer();
   const open = devices(server);
 
-  /** The owner's fresh list shared with three editors (the shares took seqs 1..3); nobody has a device yet. */
-  async function team() {
-    const { owner, editor1, editor2, editor3, listId } = await scenario(server(), open, {
-      owner: 'owner',
-      members: { editor1: 'editor', editor2: 'editor', editor3: 'editor' },
-      list: 'Busy',
-      devices: { owner: [], editor1: [], editor2: [], editor3: [] },
-    });
-    return { owner, users: [owner, editor1, editor2, editor3], listId };
-  }
-
   /** Waits until the observer has seen seq `last` of the list (it may have come already, into `events`). */
   const seenUpTo = (observer: ClientSocket, events: Seen, listId: string, last: number) =>
     seen(observer, (e) => seqOf(e, listId) === last, {
@@ -250,7 +229,7 @@ describe('concurrent writers on one list', () => {
     };
 
     it('2 + 2 sockets x 25 creates: one gapless seq series, every change reaches every socket on both nodes', async () => {
-      const { owner, users, listId } = await team();
+      const { owner, users, listId } = await team(server, open);
       const nodes = [server(), server(), nodeB, nodeB];
       const writers = await Promise.all(users.map((u, i) => open(u.token, nodes[i])));
       const [observerA, observerB] = [await open(owner.token), await open(owner.token, nodeB)];

@@ -1,9 +1,31 @@
 import { expect } from 'chai';
 import type { List } from '../../shared/types';
 import { scenario } from '../support/scenario';
-import { call, devices, inboxOf, next, ok, registerUser, request, tasksOf, useServer } from '../support/server';
+import {
+  call,
+  devices,
+  inboxOf,
+  next,
+  ok,
+  registerUser,
+  request,
+  tasksOf,
+  useServer,
+  type Open,
+  type TestServer,
+} from '../support/server';
 import { uuid } from '../support/util';
 import { flush, record } from '../support/wait';
+
+async function setup(server: () => TestServer, open: Open) {
+  const {
+    alice: user,
+    listId,
+    phone,
+    laptop,
+  } = await scenario(server(), open, { owner: 'alice', devices: { alice: ['phone', 'laptop'] } });
+  return { user, listId, phone, laptop, laptopSaw: record(laptop) };
+}
 
 describe('idempotent mutations: retries are answered with the first answer and applied once', () => {
   const server = useServer();
@@ -13,18 +35,9 @@ describe('idempotent mutations: retries are answered with the first answer and a
    * A user (her Inbox is `listId`) with a writing device and an observing one (recording every event it
    * gets). flush(..., 'marker') is one more change, seen by the observer after every event of the retries.
    */
-  async function setup() {
-    const {
-      alice: user,
-      listId,
-      phone,
-      laptop,
-    } = await scenario(server(), open, { owner: 'alice', devices: { alice: ['phone', 'laptop'] } });
-    return { user, listId, phone, laptop, laptopSaw: record(laptop) };
-  }
 
   it('task:create retried with the same mutationId', async () => {
-    const { user, listId, phone, laptop, laptopSaw } = await setup();
+    const { user, listId, phone, laptop, laptopSaw } = await setup(server, open);
     const mutationId = uuid();
     const first = await call(phone, 'task:create', { listId, title: 'Once', mutationId });
     expect(first.ok).to.equal(true);
@@ -42,7 +55,7 @@ describe('idempotent mutations: retries are answered with the first answer and a
   });
 
   it('task:update retried with the same mutationId', async () => {
-    const { user, listId, phone, laptop, laptopSaw } = await setup();
+    const { user, listId, phone, laptop, laptopSaw } = await setup(server, open);
     const { task } = await ok(phone, 'task:create', { listId, title: 'Counter' });
     const mutationId = uuid();
     const first = await ok(phone, 'task:update', { id: task.id, patch: { notes: 'edited' }, mutationId });
@@ -59,7 +72,7 @@ describe('idempotent mutations: retries are answered with the first answer and a
   });
 
   it('task:delete retried with the same mutationId', async () => {
-    const { user, listId, phone, laptop, laptopSaw } = await setup();
+    const { user, listId, phone, laptop, laptopSaw } = await setup(server, open);
     const { task } = await ok(phone, 'task:create', { listId, title: 'Doomed' });
     const mutationId = uuid();
     const first = await call(phone, 'task:delete', { id: task.id, mutationId });
@@ -71,7 +84,7 @@ describe('idempotent mutations: retries are answered with the first answer and a
   });
 
   it('list:create retried with the same mutationId, and with the same id', async () => {
-    const { user, phone, laptop, laptopSaw } = await setup();
+    const { user, phone, laptop, laptopSaw } = await setup(server, open);
     const mutationId = uuid();
     const first = await call(phone, 'list:create', { name: 'Groceries', mutationId });
     expect(await call(phone, 'list:create', { name: 'Groceries', mutationId })).to.deep.equal(first);
@@ -91,7 +104,7 @@ describe('idempotent mutations: retries are answered with the first answer and a
   });
 
   it('task:create retried with the id of a task deleted since answers conflict, and does not bring it back', async () => {
-    const { user, listId, phone } = await setup();
+    const { user, listId, phone } = await setup(server, open);
     const id = uuid();
     await ok(phone, 'task:create', { listId, id, title: 'Short-lived' });
     await ok(phone, 'task:delete', { id });
@@ -109,18 +122,9 @@ describe('idempotent mutations: retries are answered with the first answer and a
    * A user (her Inbox is `listId`) with a writing device and an observing one (recording every event it
    * gets). flush(..., 'marker') is one more change, seen by the observer after every event of the retries.
    */
-  async function setup() {
-    const {
-      alice: user,
-      listId,
-      phone,
-      laptop,
-    } = await scenario(server(), open, { owner: 'alice', devices: { alice: ['phone', 'laptop'] } });
-    return { user, listId, phone, laptop, laptopSaw: record(laptop) };
-  }
 
   it('task:create with a client id: the same user gets the same answer; another user gets conflict', async () => {
-    const { user, listId, phone, laptop, laptopSaw } = await setup();
+    const { user, listId, phone, laptop, laptopSaw } = await setup(server, open);
     const id = uuid();
     const first = await ok(phone, 'task:create', { listId, id, title: 'Client-made' });
     expect(first.task.id).to.equal(id);
@@ -148,7 +152,7 @@ describe('idempotent mutations: retries are answered with the first answer and a
   });
 
   it('refuses a mutationId reused for another event, and keeps mutationIds apart per user', async () => {
-    const { user, listId, phone, laptop, laptopSaw } = await setup();
+    const { user, listId, phone, laptop, laptopSaw } = await setup(server, open);
     const mutationId = uuid();
     const { task } = await ok(phone, 'task:create', { listId, title: 'First use', mutationId });
     for (const [event, payload] of [
@@ -174,7 +178,7 @@ describe('idempotent mutations: retries are answered with the first answer and a
   });
 
   it('applies concurrent identical retries once', async () => {
-    const { user, listId, phone, laptop } = await setup();
+    const { user, listId, phone, laptop } = await setup(server, open);
     const tablet = await open(user.token); // only watches
     const tabletSaw = record(tablet);
     const { task } = await ok(phone, 'task:create', { listId, title: 'Shared' });
@@ -220,18 +224,9 @@ describe('idempotent mutations: retries are answered with the first answer and a
    * A user (her Inbox is `listId`) with a writing device and an observing one (recording every event it
    * gets). flush(..., 'marker') is one more change, seen by the observer after every event of the retries.
    */
-  async function setup() {
-    const {
-      alice: user,
-      listId,
-      phone,
-      laptop,
-    } = await scenario(server(), open, { owner: 'alice', devices: { alice: ['phone', 'laptop'] } });
-    return { user, listId, phone, laptop, laptopSaw: record(laptop) };
-  }
 
   it('applies concurrent creates with the same client id once, answering each the same', async () => {
-    const { user, listId, phone, laptop } = await setup();
+    const { user, listId, phone, laptop } = await setup(server, open);
     const tablet = await open(user.token); // only watches
     const tabletSaw = record(tablet);
     for (let round = 0; round < 5; round++) {
